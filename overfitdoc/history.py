@@ -1,0 +1,229 @@
+"""The one input type: a :class:`History`. Readers produce it; nothing after them knows formats.
+
+A history is a table of rows, one per logging point (an epoch, or a step for step-level logs),
+with a numeric column per series and NaN where a series was not logged at that point. The
+pairs say which columns are the training and validation series of a metric.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Mapping
+
+import numpy as np
+
+from .errors import InputError
+from .naming import MetricPair, find_pairs, normalise, pick_monitor
+
+EPOCH_NAMES = ("epoch", "epochs")
+STEP_NAMES = ("step", "global_step", "iteration", "iter", "steps")
+
+
+@dataclass(frozen=True, eq=False)
+class History:
+    """A training history, as read from one file.
+
+    Attributes:
+        source: the path as the user gave it (``-`` for standard input).
+        format: the detected format, e.g. ``keras-csv``.
+        index: the epoch (or step) number of each row, in the file's own numbering.
+        unit: ``"epoch"`` or ``"step"``: what ``index`` counts.
+        epoch_base: 0 or 1, the number of the first epoch in the file's numbering.
+        columns: every numeric series, aligned with ``index``; NaN where not logged.
+        pairs: the metrics that have both a training and a validation series.
+        notes: what the reader noticed that the user should know (appended runs, ...).
+    """
+
+    source: str
+    format: str
+    index: np.ndarray
+    unit: str
+    epoch_base: int
+    columns: Mapping[str, np.ndarray]
+    pairs: tuple[MetricPair, ...]
+    notes: tuple[str, ...] = field(default=())
+
+    def __len__(self) -> int:
+        return len(self.index)
+
+    def monitor(self, name: str | None = None) -> MetricPair | None:
+        """The monitored pair (see :func:`overfitdoc.naming.pick_monitor`)."""
+        return pick_monitor(list(self.pairs), name)
+
+    def aligned(self, pair: MetricPair) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(index, train, val)`` at every row that has a validation value.
+
+        When training is logged more often than validation (step logs, Lightning, Hugging
+        Face), the training value of a validation point is the mean of the finite training
+        values logged since the previous validation point, up to and including this one.
+        Rows with a validation value but no training value since the last one carry NaN.
+        """
+        train = np.asarray(self.columns[pair.train], dtype=float)
+        val = np.asarray(self.columns[pair.val], dtype=float)
+        has_val = ~np.isnan(val) | np.isinf(val)
+        rows = np.flatnonzero(has_val)
+        if len(rows) == 0:
+            return self.index[:0], train[:0], val[:0]
+        if np.all(~np.isnan(train[rows]) | np.isinf(train[rows])) and len(rows) == len(train):
+            return self.index[rows], train[rows], val[rows]
+        out = np.full(len(rows), np.nan)
+        start = 0
+        for k, r in enumerate(rows):
+            seg = train[start: r + 1]
+            seg = seg[~np.isnan(seg)]
+            if len(seg):
+                out[k] = seg.mean()
+            elif not np.isnan(train[r]):
+                out[k] = train[r]
+            start = r + 1
+        return self.index[rows], out, val[rows]
+
+
+def _numeric(values) -> np.ndarray | None:
+    """A float array, or None when the column is mostly text (not a series).
+
+    Empty cells, ``NA``, ``nan`` and ``null`` become NaN; ``inf`` stays infinite.
+    """
+    arr = np.asarray(values)
+    if arr.dtype.kind in "fiub":
+        return arr.astype(float)
+    import pandas as pd
+
+    ser = pd.Series(values, dtype=object).map(_clean_cell)
+    out = pd.to_numeric(ser, errors="coerce").to_numpy(dtype=float)
+    present = ser.map(_is_present).to_numpy(dtype=bool)
+    n_present = int(present.sum())
+    if n_present == 0:
+        return out  # an all-empty column (Keras NA val columns): kept, all NaN
+    n_numeric = int((~np.isnan(out) & present).sum())
+    return out if n_numeric >= 0.5 * n_present else None
+
+
+def _is_present(v) -> bool:
+    return v is not None and str(v).strip() not in ("", "NA", "nan", "NaN", "None", "null")
+
+
+def _clean_cell(v):
+    if isinstance(v, str):
+        s = v.strip()
+        low = s.lower()
+        if low in ("inf", "+inf", "infinity", "+infinity"):
+            return np.inf
+        if low in ("-inf", "-infinity"):
+            return -np.inf
+        return s
+    if isinstance(v, bool):
+        return float(v)
+    return v
+
+
+def split_runs(index: np.ndarray) -> list[tuple[int, int]]:
+    """Row ranges ``[start, end)`` of the runs found in one file.
+
+    A new run starts where the epoch goes back to the first epoch of the file (Keras
+    CSVLogger with ``append=True`` after a restart writes no new header). A step back to a
+    later epoch is a resume (handled by :func:`drop_resumed`), not a new run.
+    """
+    if len(index) == 0:
+        return [(0, 0)]
+    first = index[0]
+    starts = [0]
+    for i in range(1, len(index)):
+        if index[i] <= first and index[i] < index[i - 1]:
+            starts.append(i)
+    ends = starts[1:] + [len(index)]
+    return list(zip(starts, ends))
+
+
+def drop_resumed(index: np.ndarray) -> np.ndarray:
+    """Row positions to keep when training was resumed into the same file: for a repeated
+    epoch the later row wins. Returns the kept positions in epoch order."""
+    last_pos: dict[float, int] = {}
+    for pos, e in enumerate(index):
+        last_pos[float(e)] = pos
+    return np.array([last_pos[k] for k in sorted(last_pos)], dtype=int)
+
+
+def from_table(
+    source: str,
+    fmt: str,
+    table: Mapping[str, object],
+    *,
+    index_column: str | None = None,
+    unit: str | None = None,
+    epoch_base: int | None = None,
+    notes: tuple[str, ...] = (),
+    dedupe: bool = True,
+    pairs: list[MetricPair] | None = None,
+) -> History:
+    """Build a :class:`History` from named columns; every reader ends here.
+
+    ``index_column`` names the epoch or step column when the file has one (else it is looked
+    for among the usual names, and rows are numbered from 1 when there is none). Appended
+    runs are split and the last one kept (with a note); resumed epochs keep the later row.
+    """
+    names = [c for c in table if isinstance(c, str)]
+    if index_column is None:
+        for want in EPOCH_NAMES + STEP_NAMES:
+            hit = [c for c in names if normalise(c) == want]
+            if hit:
+                index_column = hit[0]
+                break
+    columns: dict[str, np.ndarray] = {}
+    lengths = {len(v) for v in table.values()}  # type: ignore[arg-type]
+    if len(lengths) > 1:
+        raise InputError(source, f"series of different lengths ({', '.join(str(n) for n in sorted(lengths))})")
+    n_rows = lengths.pop() if lengths else 0
+    for name in names:
+        if name == index_column:
+            continue
+        arr = _numeric(table[name])
+        if arr is not None:
+            columns[name] = arr
+    notes = list(notes)
+    if index_column is not None:
+        idx = _numeric(table[index_column])
+        if idx is None or np.isnan(idx).all():
+            raise InputError(source, f"column '{index_column}' holds no numbers")
+        if unit is None:
+            unit = "step" if normalise(index_column) in STEP_NAMES else "epoch"
+        keep = ~np.isnan(idx)
+        if not keep.all():
+            idx = idx[keep]
+            columns = {k: v[keep] for k, v in columns.items()}
+    else:
+        idx = np.arange(n_rows, dtype=float) + (1 if epoch_base is None else epoch_base)
+        unit = unit or "epoch"
+        if epoch_base is None:
+            epoch_base = 1
+    if dedupe and len(idx):
+        runs = split_runs(idx)
+        if len(runs) > 1:
+            sizes = ", ".join(f"{int(idx[a])}-{int(idx[b - 1])}" for a, b in runs)
+            notes.append(f"{len(runs)} runs appended in one file ({unit}s {sizes}); diagnosing the last")
+            a, b = runs[-1]
+            idx = idx[a:b]
+            columns = {k: v[a:b] for k, v in columns.items()}
+        if len(np.unique(idx)) < len(idx) or np.any(np.diff(idx) < 0):
+            keep_pos = drop_resumed(idx)
+            dropped = len(idx) - len(keep_pos)
+            if dropped:
+                notes.append(f"{dropped} repeated {unit}s (training resumed into the same file): the later rows win")
+            idx = idx[keep_pos]
+            columns = {k: v[keep_pos] for k, v in columns.items()}
+    if epoch_base is None:
+        epoch_base = 0 if len(idx) and idx[0] == 0 else 1
+    found = pairs if pairs is not None else find_pairs(list(columns))
+    for p in found:
+        if p.note:
+            notes.append(p.note)
+    return History(
+        source=source,
+        format=fmt,
+        index=idx.astype(float),
+        unit=unit,
+        epoch_base=int(epoch_base),
+        columns=columns,
+        pairs=tuple(found),
+        notes=tuple(dict.fromkeys(notes)),
+    )
+

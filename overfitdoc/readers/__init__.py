@@ -1,0 +1,175 @@
+"""Readers: each turns one kind of file into a :class:`~overfitdoc.history.History`.
+
+A reader is one function registered with :func:`reader`: it gets an :class:`Input` and
+returns a History, or raises :class:`NotThisFormat` when the content is not its kind.
+Detection is by content, never by extension: the readers are tried in order of their
+``priority`` (most specific first) and the first that accepts the file wins. ``--input-format``
+names one reader and skips detection. Adding a format is adding one module here that
+calls :func:`reader`.
+"""
+from __future__ import annotations
+
+import json
+import os
+import sys
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Callable
+
+from ..errors import InputError
+from ..history import History
+
+MAX_BYTES = 1 << 30  # 1 GiB: past that a "history" is not one
+
+
+class NotThisFormat(Exception):
+    """Raised by a reader whose format the content is not; detection moves on."""
+
+
+@dataclass(frozen=True)
+class Reader:
+    name: str
+    description: str
+    read: Callable[["Input"], History]
+    priority: int = 50
+    directories: bool = False
+
+
+READERS: dict[str, Reader] = {}
+
+
+def reader(name: str, description: str, *, priority: int = 50, directories: bool = False):
+    """Register a reader function under a format name (lower priority is tried first)."""
+
+    def register(fn: Callable[["Input"], History]):
+        READERS[name] = Reader(name, description, fn, priority, directories)
+        return fn
+
+    return register
+
+
+@dataclass
+class Input:
+    """One input as given by the user: its source name, its path (None for stdin), its bytes."""
+
+    source: str
+    path: Path | None
+    data: bytes = b""
+    is_dir: bool = False
+    _cache: dict = field(default_factory=dict)
+
+    @cached_property
+    def text(self) -> str:
+        raw = self.data
+        if raw.startswith(b"\xef\xbb\xbf"):
+            raw = raw[3:]
+        if b"\x00" in raw[:65536]:
+            raise InputError(self.source, "binary data, not a text training log")
+        try:
+            return raw.decode("utf-8")
+        except UnicodeDecodeError as e:
+            raise InputError(self.source, f"not UTF-8 text (byte 0x{raw[e.start]:02x} at offset {e.start})") from None
+
+    @cached_property
+    def stripped(self) -> str:
+        return self.text.strip()
+
+    def json(self):
+        """The content parsed as one JSON document (cached); NotThisFormat when it is not."""
+        if "json" not in self._cache:
+            s = self.stripped
+            if not s or s[0] not in "[{":
+                self._cache["json"] = NotThisFormat("not a JSON document")
+            else:
+                try:
+                    self._cache["json"] = json.loads(s)
+                except RecursionError:
+                    self._cache["json"] = InputError(self.source, "JSON nested too deeply")
+                except ValueError as e:
+                    self._cache["json"] = NotThisFormat(f"malformed JSON ({e.msg} at line {e.lineno} column {e.colno})")
+        got = self._cache["json"]
+        if isinstance(got, Exception):
+            raise got
+        return got
+
+
+def open_input(source: str) -> Input:
+    """Read the bytes of a path, or of standard input for ``-``, with one-line errors."""
+    if source == "-":
+        return Input(source, None, sys.stdin.buffer.read())
+    path = Path(source)
+    if not path.exists():
+        raise InputError(source, "no such file")
+    if path.is_dir():
+        return Input(source, path, is_dir=True)
+    try:
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            raise InputError(source, f"file too large ({size / 2**30:.1f} GiB; the limit is 1 GiB)")
+        return Input(source, path, path.read_bytes())
+    except PermissionError:
+        raise InputError(source, "permission denied") from None
+    except IsADirectoryError:
+        return Input(source, path, is_dir=True)
+    except OSError as e:
+        raise InputError(source, f"cannot read ({e.strerror or e})") from None
+
+
+def _ensure_registered() -> None:
+    # importing the modules runs their @reader decorators
+    from . import delimited, jsonlike, textlog  # noqa: F401
+    try:
+        from . import trainers  # noqa: F401  (Hugging Face, Lightning, TensorBoard, MLflow, ...)
+    except ImportError as e:  # pragma: no cover - only while that module is being written
+        if "trainers" not in str(e):
+            raise
+
+
+def formats() -> list[Reader]:
+    """Every registered reader, in detection order."""
+    _ensure_registered()
+    return sorted(READERS.values(), key=lambda r: (r.priority, r.name))
+
+
+def read_input(inp: Input, input_format: str | None = None) -> History:
+    """Detect the format of ``inp`` (or use ``input_format``) and read it."""
+    _ensure_registered()
+    if input_format:
+        if input_format not in READERS:
+            raise InputError(inp.source, f"unknown input format '{input_format}' (known: {', '.join(sorted(READERS))})")
+        candidates = [READERS[input_format]]
+    else:
+        candidates = formats()
+    if inp.is_dir:
+        candidates = [r for r in candidates if r.directories]
+        if not candidates:
+            raise InputError(inp.source, "is a directory, not a training log")
+    else:
+        candidates = [r for r in candidates if not r.directories]
+        if not inp.data.strip():
+            raise InputError(inp.source, "empty file")
+        _ = inp.text  # binary and encoding errors first, whatever the reader
+    reasons = []
+    for r in candidates:
+        try:
+            return r.read(inp)
+        except NotThisFormat as e:
+            reasons.append(f"{r.name}: {e}")
+    if input_format:
+        raise InputError(inp.source, f"not a {input_format} file ({reasons[0].split(': ', 1)[1]})")
+    # the most telling reason: a JSON-looking file that fails to parse says so
+    json_reason = next((r for r in reasons if "malformed JSON" in r), None)
+    supported = ", ".join(r.name for r in formats())
+    detail = json_reason.split(": ", 1)[1] if json_reason else "no reader recognised the content"
+    raise InputError(inp.source, f"{detail}; supported formats: {supported}")
+
+
+def load_history(path: str | os.PathLike, input_format: str | None = None) -> History:
+    """Read a training history from a file path (or ``"-"`` for standard input).
+
+    >>> h = load_history("sample_runs/overfit.csv")          # doctest: +SKIP
+    >>> h.format, [p.metric for p in h.pairs]                  # doctest: +SKIP
+    ('keras-csv', ['accuracy', 'loss'])
+    """
+    return read_input(open_input(os.fspath(path)), input_format)

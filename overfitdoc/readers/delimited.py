@@ -1,0 +1,90 @@
+"""Delimited text: Keras CSVLogger, a pandas ``DataFrame(history.history).to_csv``, and the
+CSV files people write by hand. Comma, semicolon, tab or pipe; padded fields; CRLF."""
+from __future__ import annotations
+
+import io
+
+import numpy as np
+
+from ..errors import InputError
+from ..history import History, from_table
+from ..naming import normalise
+from . import Input, NotThisFormat, reader
+
+SEPARATORS = (",", ";", "\t", "|")
+NA_VALUES = ["NA", "N/A", "nan", "NaN", "None", "null", ""]
+
+
+def sniff_separator(header: str) -> str:
+    counts = {sep: header.count(sep) for sep in SEPARATORS}
+    sep, n = max(counts.items(), key=lambda kv: kv[1])
+    if n == 0:
+        raise NotThisFormat("no separator in the first line")
+    return sep
+
+
+def parse_delimited(inp: Input) -> dict[str, np.ndarray]:
+    """The file as named columns (numeric where the column is numeric, else text).
+
+    Raises NotThisFormat when the content is not a table with a text header.
+    """
+    import pandas as pd
+
+    text = inp.text
+    first = next((ln for ln in text.splitlines() if ln.strip()), "")
+    sep = sniff_separator(first)
+    header = [h.strip() for h in first.split(sep)]
+    if sum(1 for h in header if h) < 2:
+        raise NotThisFormat("fewer than two named columns")
+    if any(_is_number(h) for h in header if h):
+        raise NotThisFormat("the first line is data, not a header")
+    try:
+        frame = pd.read_csv(
+            io.StringIO(text), sep=sep, skipinitialspace=True, na_values=NA_VALUES,
+            keep_default_na=False, engine="c", skip_blank_lines=True, low_memory=False,
+        )
+    except pd.errors.ParserError as e:
+        raise InputError(inp.source, f"malformed CSV ({str(e).strip().splitlines()[-1]})") from None
+    except (ValueError, pd.errors.EmptyDataError) as e:
+        raise NotThisFormat(f"not a table ({e})") from None
+    frame.columns = [str(c).strip() for c in frame.columns]
+    if len(frame) == 0:
+        raise InputError(inp.source, "a header but no rows")
+    cols = {c: frame[c].to_numpy() for c in frame.columns}
+    numeric = [c for c, v in cols.items() if v.dtype.kind in "fiu"]
+    if len(numeric) < 2 and not any(_mostly_numbers(v) for v in cols.values()):
+        raise NotThisFormat("no numeric columns")
+    return cols
+
+
+def _is_number(s: str) -> bool:
+    try:
+        float(s)
+        return True
+    except ValueError:
+        return False
+
+
+def _mostly_numbers(values: np.ndarray) -> bool:
+    vals = [v for v in values[:50] if isinstance(v, str) and v.strip()]
+    return bool(vals) and sum(_is_number(v) for v in vals) >= 0.8 * len(vals)
+
+
+@reader("csv", "delimited text: Keras CSVLogger, pandas history CSV, hand-written CSV", priority=60)
+def read_csv(inp: Input) -> History:
+    cols = parse_delimited(inp)
+    names = list(cols)
+    fmt = "csv"
+    index_column = None
+    epoch_base = None
+    if names[0] == "" or names[0].startswith("Unnamed: 0"):
+        # pandas wrote its index: an unnamed first column holding the 0-based epoch
+        fmt, index_column = "pandas-csv", names[0]
+    elif normalise(names[0]) == "epoch" and any(n.startswith("val_") and n[4:] in cols for n in names):
+        fmt = "keras-csv"
+    elif not any(normalise(n) in ("epoch", "epochs", "step") for n in names) and any(
+        n.startswith("val_") and n[4:] in cols for n in names
+    ):
+        fmt = "pandas-csv"  # to_csv(index=False): row order is the epoch
+        epoch_base = 0
+    return from_table(inp.source, fmt, cols, index_column=index_column, epoch_base=epoch_base)
