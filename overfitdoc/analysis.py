@@ -1,0 +1,437 @@
+"""The analysis: pure functions from a :class:`History` to a frozen :class:`Diagnosis`.
+
+Every quantity is defined in ``docs/analysis.md`` exactly as computed here. In short, for
+the monitored pair (training series ``t``, validation series ``v`` at the points that have a
+validation value), oriented so that lower is better:
+
+* the *trend* of a series is a local linear fit over a window of ``w`` points (after a
+  3-point running median that removes single-epoch spikes); ``w`` grows with the run length;
+* the *noise* ``sigma`` of a series is the robust spread (1.4826 x MAD) of its residuals
+  around the trend; the trend's own uncertainty is ``sigma / sqrt(w)``;
+* ``recommended_epoch`` is the minimum of the validation trend; ``best_epoch`` the raw minimum;
+* ``divergence_epoch`` is the recommended epoch when, after it, the validation trend rises
+  by more than both ``z_rise`` trend uncertainties and ``min_rise`` of the validation scale,
+  for at least ``min_sustain`` points, while the training trend does not rise.
+
+The analysis prints nothing and imports nothing heavy (numpy only).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from .history import History
+from .naming import MetricPair
+
+VERDICTS = (
+    "good_fit", "overfitting", "underfitting", "overfitting_and_underfitting",
+    "still_improving", "not_learning", "unstable", "insufficient_data",
+)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every threshold of the analysis, in one place (see docs/analysis.md)."""
+
+    window_fraction: float = 0.12     # trend window as a fraction of the run length ...
+    min_window: int = 3               # ... at least this many points ...
+    max_window: int = 21              # ... and at most this many
+    z_rise: float = 3.0               # a rise counts when above this many trend uncertainties ...
+    min_rise: float = 0.03            # ... and above this fraction of the validation scale
+    min_sustain: int = 2              # points after the onset needed to call a divergence
+    z_range: float = 1.0              # onset range: trend within this many uncertainties of its minimum
+    high_variance_gap: float = 0.25   # relative gap (to the training badness) that means high variance
+    bias_progress: float = 0.35       # training must cover this share of the way to its floor ...
+    target_tolerance: float = 0.10    # ... or come within this fraction of --target
+    not_learning_drop: float = 0.02   # training trend improving by less than this fraction: flat
+    unstable_train_noise: float = 0.15  # relative epoch-to-epoch noise of training that means unstable
+    unstable_val_noise: float = 0.40    # ... and of validation
+
+
+DEFAULT_SETTINGS = Settings()
+
+
+@dataclass(frozen=True)
+class Gap:
+    final: float | None
+    at_best: float | None
+    relative_final: float | None
+    trend: str  # widening | stable | narrowing
+
+
+@dataclass(frozen=True)
+class PairSummary:
+    """Facts about a paired metric other than the monitored one."""
+
+    metric: str
+    train: str
+    val: str
+    mode: str
+    best_epoch: int | None
+    best_val: float | None
+    final_train: float | None
+    final_val: float | None
+
+
+@dataclass(frozen=True, eq=False)
+class Diagnosis:
+    """What overfitdoc concludes about one history. Renderers only render this.
+
+    Epoch fields are in the file's own numbering (``epoch_base``), or steps when
+    ``unit == "step"``. Array fields are aligned with ``points`` (the validation points).
+    """
+
+    source: str
+    format: str
+    unit: str
+    epoch_base: int
+    monitor: MetricPair | None
+    series: tuple[str, ...]
+    epochs: int
+    verdict: str
+    bias: str
+    variance: str
+    confidence: float
+    summary: str
+    missing: str = ""
+    best_epoch: int | None = None
+    best_val: float | None = None
+    recommended_epoch: int | None = None
+    divergence_epoch: int | None = None
+    divergence_range: tuple[int, int] | None = None
+    epochs_past_best: int | None = None
+    gap: Gap = field(default_factory=lambda: Gap(None, None, None, "stable"))
+    noise: float | None = None
+    window: int | None = None
+    nonfinite: tuple[int, ...] = ()
+    notes: tuple[str, ...] = ()
+    others: tuple[PairSummary, ...] = ()
+    target: float | None = None
+    points: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    train: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    val: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    train_trend: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    val_trend: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    history: History | None = None
+
+
+# ---------------------------------------------------------------- numerical building blocks
+
+def window_for(n: int, settings: Settings = DEFAULT_SETTINGS) -> int:
+    """The trend window: an odd number of points, ``window_fraction`` of the run, clamped."""
+    w = int(round(n * settings.window_fraction))
+    w = max(settings.min_window, min(settings.max_window, w))
+    if w % 2 == 0:
+        w += 1
+    return max(1, min(w, n if n % 2 else n - 1))
+
+
+def running_median3(x: np.ndarray) -> np.ndarray:
+    """3-point running median (ends kept): removes single-point spikes, keeps steps."""
+    if len(x) < 3:
+        return x.copy()
+    out = x.copy()
+    out[1:-1] = np.median(np.stack([x[:-2], x[1:-1], x[2:]]), axis=0)
+    return out
+
+
+def local_linear(x: np.ndarray, w: int) -> np.ndarray:
+    """Local linear fit over ``w`` points centred on each point (one-sided at the ends, so
+    a trend rising into the last epoch is not flattened as a moving average would)."""
+    n = len(x)
+    if n < 3 or w < 3:
+        return x.astype(float).copy()
+    h = w // 2
+    out = np.empty(n)
+    pos = np.arange(n, dtype=float)
+    for i in range(n):
+        a = max(0, min(i - h, n - w))
+        b = a + w
+        xs = pos[a:b]
+        ys = x[a:b]
+        xm = xs.mean()
+        sxx = ((xs - xm) ** 2).sum()
+        slope = ((xs - xm) * (ys - ys.mean())).sum() / sxx if sxx else 0.0
+        out[i] = ys.mean() + slope * (i - xm)
+    return out
+
+
+def trend(x: np.ndarray, w: int) -> np.ndarray:
+    """The trend of a series: local linear fit of its 3-point running median."""
+    return local_linear(running_median3(x), w)
+
+
+def noise(x: np.ndarray, smooth: np.ndarray) -> float:
+    """Robust spread of the residuals around the trend: 1.4826 x median absolute deviation."""
+    r = x - smooth
+    if len(r) < 3:
+        return 0.0
+    return float(1.4826 * np.median(np.abs(r - np.median(r))))
+
+
+# ---------------------------------------------------------------- the diagnosis
+
+def diagnose(
+    history: History,
+    *,
+    monitor: str | None = None,
+    mode: str | None = None,
+    target: float | None = None,
+    settings: Settings = DEFAULT_SETTINGS,
+) -> Diagnosis:
+    """Diagnose one history. ``monitor`` picks the pair (default: the loss), ``mode``
+    overrides its direction, ``target`` is the training value the user knows is attainable."""
+    series = tuple(p.metric for p in history.pairs)
+    base = dict(
+        source=history.source, format=history.format, unit=history.unit,
+        epoch_base=history.epoch_base, series=series, notes=history.notes, history=history,
+        target=target,
+    )
+    pair = history.monitor(monitor)
+    if pair is None:
+        missing = _missing(history, monitor)
+        return Diagnosis(monitor=None, epochs=0, verdict="insufficient_data", bias="unknown",
+                         variance="low", confidence=1.0, summary=f"Cannot diagnose: {missing}.",
+                         missing=missing, **base)
+    if mode:
+        pair = replace(pair, mode=mode)
+    idx, t_raw, v_raw = history.aligned(pair)
+    others = tuple(_pair_summary(history, p) for p in history.pairs if p != pair)
+    finite = np.isfinite(t_raw) & np.isfinite(v_raw)
+    base.update(monitor=pair, others=others, nonfinite=tuple(int(e) for e in idx[~finite]))
+    n = int(finite.sum())
+    if n < 3:
+        missing = (f"only {n} {history.unit}{'s' if n != 1 else ''} with both {pair.train} and {pair.val}"
+                   f" (3 are needed)")
+        return Diagnosis(epochs=int(len(idx)), verdict="insufficient_data", bias="unknown", variance="low",
+                         confidence=1.0, summary=f"Cannot diagnose: {missing}.", missing=missing, **base)
+    # non-finite values: analyse the finite prefix, report the rest
+    points, t, v = idx[finite], t_raw[finite], v_raw[finite]
+    sign = 1.0 if pair.mode == "min" else -1.0
+    T, V = sign * t, sign * v
+    w = window_for(n, settings)
+    ST, SV = trend(T, w), trend(V, w)
+    sigma_t, sigma_v = noise(T, ST), noise(V, SV)
+    scale_v = max(abs(float(np.median(V))), float(SV.max() - SV.min()), 1e-12)
+    se_v = max(sigma_v / math.sqrt(w), 1e-12 * scale_v)
+    G = V - T
+    SG = trend(G, w)
+    sigma_g = noise(G, SG)
+    se_g = max(sigma_g / math.sqrt(w), 1e-12)
+
+    best_i = int(np.argmin(V))
+    rec_i = int(np.argmin(SV))
+    last = n - 1
+
+    # divergence: a sustained rise of the validation trend after its minimum, training not rising
+    rise = float(SV[last] - SV[rec_i])
+    rise_needed = max(settings.z_rise * se_v * math.sqrt(2), settings.min_rise * scale_v)
+    after = last - rec_i
+    tail = SV[rec_i + 1:]
+    sustained = after >= settings.min_sustain and bool(np.all(tail[-settings.min_sustain:] > SV[rec_i] + rise_needed / 2))
+    train_ok = float(ST[last]) <= float(ST[rec_i]) + settings.z_rise * sigma_t / math.sqrt(w)
+    diverged = rise > rise_needed and sustained and train_ok
+    div_epoch = div_range = None
+    if diverged:
+        band = SV[rec_i] + settings.z_range * se_v
+        a = rec_i
+        while a > 0 and SV[a - 1] <= band:
+            a -= 1
+        b = rec_i
+        while b < last and SV[b + 1] <= band:
+            b += 1
+        div_epoch = int(round(points[rec_i]))
+        div_range = (int(round(points[a])), int(round(points[b])))
+
+    # gap (validation minus training, oriented: positive = worse on validation)
+    gap_final = float(G[last])
+    gap_at_rec = float(G[rec_i])
+    t_last = float(t[last])
+    rel_final = gap_final / abs(t_last) if abs(t_last) > 1e-12 else None
+    m = n // 2
+    d_gap = float(SG[last] - SG[m])
+    gap_change_needed = max(2 * se_g * math.sqrt(2), 0.05 * abs(float(SG[m])) + 1e-12)
+    gap_trend = "widening" if d_gap > gap_change_needed else "narrowing" if d_gap < -gap_change_needed else "stable"
+
+    # variance: sustained divergence, or a large gap relative to how bad training is
+    badness_t = _badness(pair.mode, t)
+    rel_gap_smooth = float(SG[last]) / badness_t if badness_t > 1e-12 else math.inf
+    gap_large = rel_gap_smooth > settings.high_variance_gap and float(SG[last]) > 2 * se_g
+    variance = "high" if (diverged or gap_large) else "low"
+
+    # bias: training performance against the target, else against start and floor
+    bias, bias_margin = _bias(pair, t, ST, sign, target, settings)
+
+    # the order of the verdicts matters: the first that holds is the verdict
+    # oscillation that dominates the trend: noise against the trend's range (or its level)
+    t_rel_noise = sigma_t / max(float(ST.max() - ST.min()), 0.05 * abs(float(np.median(T))), 1e-12)
+    v_rel_noise = sigma_v / max(float(SV.max() - SV.min()), abs(float(np.median(V))), 1e-12)
+    train_rising = float(ST[last]) - float(ST[0]) > max(3 * sigma_t / math.sqrt(w), 0.1 * abs(float(ST[0])))
+    drop = float(ST[0] - ST.min())
+    flat = drop < max(settings.not_learning_drop * abs(float(ST[0])), 2 * sigma_t / math.sqrt(w))
+    q = max(2, n // 4)
+    late_gain = float(SV[max(0, last - q)] - SV[last])
+    still = (rec_i >= last - max(1, w // 2)) and late_gain > max(2 * se_v * math.sqrt(2), 0.01 * scale_v) and not diverged
+
+    unstable_reason = ""
+    if len(base["nonfinite"]):
+        unstable_reason = f"{len(base['nonfinite'])} non-finite value(s)"
+    elif t_rel_noise > settings.unstable_train_noise and not flat:
+        unstable_reason = (f"training {pair.metric} jumps by {sigma_t:.3g} from {history.unit} to {history.unit},"
+                           f" {t_rel_noise:.0%} of its whole range")
+    elif v_rel_noise > settings.unstable_val_noise:
+        unstable_reason = (f"validation {pair.metric} jumps by {sigma_v:.3g} from {history.unit} to {history.unit},"
+                           f" {v_rel_noise:.0%} of its level")
+    elif train_rising and not flat:
+        unstable_reason = f"training {pair.metric} got worse over the run"
+
+    if unstable_reason:
+        verdict, margin = "unstable", 2.0
+    elif flat:
+        verdict, margin = "not_learning", max(1.0, settings.not_learning_drop * abs(float(ST[0])) / max(drop, 1e-12))
+    elif still:
+        verdict, margin = "still_improving", late_gain / max(2 * se_v * math.sqrt(2), 1e-12)
+    elif variance == "high" and bias == "high":
+        verdict, margin = "overfitting_and_underfitting", min(_var_margin(diverged, rise, rise_needed, rel_gap_smooth, settings), bias_margin)
+    elif variance == "high":
+        verdict, margin = "overfitting", _var_margin(diverged, rise, rise_needed, rel_gap_smooth, settings)
+    elif bias == "high":
+        verdict, margin = "underfitting", bias_margin
+    else:
+        no_rise = rise_needed / max(rise, 1e-12) if rise > 0 else 10.0
+        verdict, margin = "good_fit", min(no_rise, settings.high_variance_gap / max(rel_gap_smooth, 1e-12), bias_margin)
+    confidence = round(1 - 0.5 * math.exp(-(max(margin, 1.0) - 1)), 3)
+
+    d = Diagnosis(
+        epochs=int(len(idx)), verdict=verdict, bias=bias, variance=variance, confidence=confidence,
+        summary="", best_epoch=int(round(points[best_i])), best_val=float(v[best_i]),
+        recommended_epoch=int(round(points[rec_i])), divergence_epoch=div_epoch, divergence_range=div_range,
+        epochs_past_best=int(round(points[last] - points[rec_i])),
+        gap=Gap(final=gap_final, at_best=gap_at_rec, relative_final=rel_final, trend=gap_trend),
+        noise=float(sigma_v), window=w, points=points, train=t, val=v,
+        train_trend=sign * ST, val_trend=sign * SV, **base,
+    )
+    return replace(d, summary=summarise(d, unstable_reason=unstable_reason))
+
+
+def _badness(mode: str, t: np.ndarray) -> float:
+    """How bad training is at the end, the scale a gap is judged against: the loss itself,
+    or the error (1 - score) for a score bounded by 1."""
+    last = float(t[-1])
+    if mode == "min":
+        return abs(last)
+    if np.nanmax(t) <= 1.0 + 1e-9:
+        return max(1.0 - last, 1e-3)
+    return abs(last)
+
+
+def _bias(pair: MetricPair, t, ST, sign, target, settings):
+    """-> (bias, margin): ``high`` when training falls short of the target or of its floor."""
+    best_t = float(ST.min())  # oriented
+    if target is not None:
+        tgt = sign * target
+        allowed = settings.target_tolerance * max(abs(target), 1e-12)
+        short = best_t - tgt
+        margin = (allowed / max(short, 1e-12)) if short <= allowed else (short / allowed)
+        return ("high" if short > allowed else "low"), margin
+    # without a target: progress from the first epoch towards the floor of the metric
+    if pair.mode == "min":
+        floor = 0.0 if float(np.min(t)) >= 0 else None
+    else:
+        floor = -1.0 if float(np.max(t)) <= 1.0 + 1e-9 and float(np.min(t)) >= 0 else None
+    if floor is None:
+        return "unknown", 1.0
+    start = float(ST[0])
+    room = start - floor
+    if room <= 1e-12:
+        return "low", 10.0
+    progress = (start - best_t) / room
+    p = settings.bias_progress
+    return ("high" if progress < p else "low"), (p / max(progress, 1e-12) if progress < p else progress / p)
+
+
+def _var_margin(diverged, rise, rise_needed, rel_gap, settings):
+    if diverged:
+        return rise / rise_needed
+    return rel_gap / settings.high_variance_gap
+
+
+def _missing(history: History, monitor: str | None) -> str:
+    from .naming import is_meta
+
+    names = [c for c in history.columns if not is_meta(c)]
+    if monitor and history.pairs:
+        have = ", ".join(p.metric for p in history.pairs)
+        return f"no paired series named '{monitor}' (paired metrics: {have})"
+    if not names:
+        return "no metric series in the file"
+    shown = ", ".join(names[:6]) + (", ..." if len(names) > 6 else "")
+    return (f"no validation series (found only {shown}; a validation series is named val_*, valid_*,"
+            f" validation_*, eval_* or test_*)")
+
+
+def _pair_summary(history: History, p: MetricPair) -> PairSummary:
+    idx, t, v = history.aligned(p)
+    ok = np.isfinite(v)
+    if not ok.any():
+        return PairSummary(p.metric, p.train, p.val, p.mode, None, None, None, None)
+    vv = np.where(ok, v, np.inf if p.mode == "min" else -np.inf)
+    i = int(np.argmin(vv) if p.mode == "min" else np.argmax(vv))
+    ft = float(t[-1]) if math.isfinite(t[-1]) else None
+    fv = float(v[-1]) if math.isfinite(v[-1]) else None
+    return PairSummary(p.metric, p.train, p.val, p.mode, int(idx[i]), float(v[i]), ft, fv)
+
+
+# ---------------------------------------------------------------- the one-sentence summary
+
+def _fmt(x: float | None) -> str:
+    if x is None or not math.isfinite(x):
+        return str(x)
+    a = abs(x)
+    if a != 0 and (a < 1e-3 or a >= 1e5):
+        return f"{x:.3g}"
+    return f"{x:.4g}"
+
+
+def summarise(d: Diagnosis, unstable_reason: str = "") -> str:
+    """One plain sentence with the run's own numbers."""
+    if d.monitor is None or d.verdict == "insufficient_data" and d.missing:
+        return f"Cannot diagnose: {d.missing}."
+    p = d.monitor
+    u = d.unit
+    val_name = f"validation {p.metric}"
+    last_val = float(d.val[-1])
+    n_after = d.epochs_past_best
+    total = int(d.points[-1] - d.points[0]) + 1 if len(d.points) else 0
+    if d.verdict == "unstable":
+        return f"Training is unstable: {unstable_reason}; the best {val_name} was {_fmt(d.best_val)} at {u} {d.best_epoch}."
+    if d.verdict == "not_learning":
+        return (f"Training {p.metric} barely moved ({_fmt(float(d.train[0]))} at the start, "
+                f"{_fmt(float(d.train[-1]))} at the end): the model is not learning.")
+    if d.verdict == "still_improving":
+        return (f"{val_name.capitalize()} was still improving at the last {u} ({_fmt(last_val)} at {u} "
+                f"{int(d.points[-1])}, best so far {_fmt(d.best_val)}): train longer.")
+    rec_val = float(d.val_trend[int(np.argmin(np.abs(d.points - d.recommended_epoch)))])
+    if d.divergence_epoch is not None:
+        change = (last_val - rec_val) / abs(rec_val) if rec_val else math.inf
+        worse = "risen" if p.mode == "min" else "fallen"
+        train_dir = "falling" if p.mode == "min" else "rising"
+        s = (f"{val_name.capitalize()} bottomed out" if p.mode == "min" else f"{val_name.capitalize()} peaked")
+        return (f"{s} at {u} {d.recommended_epoch} ({_fmt(rec_val)}, trend) and has {worse} "
+                f"{abs(change):.0%} since, while training {p.metric} kept {train_dir}; "
+                f"{n_after} of {total} {u}s came after the best.")
+    gap = d.gap
+    if d.verdict in ("overfitting", "overfitting_and_underfitting"):
+        extra = " Training also stops short of what it should reach." if d.verdict == "overfitting_and_underfitting" else ""
+        rel = f" ({gap.relative_final:.0%} of the training value)" if gap.relative_final is not None else ""
+        return (f"Validation {p.metric} ends {_fmt(gap.final)} worse than training{rel} and the gap is "
+                f"{gap.trend}, though {val_name} has not turned worse.{extra}")
+    if d.verdict == "underfitting":
+        return (f"Training {p.metric} only reached {_fmt(float(np.min(d.train) if p.mode == 'min' else np.max(d.train)))}"
+                f" (from {_fmt(float(d.train[0]))}), and validation follows it closely "
+                f"(final gap {_fmt(gap.final)}): the model underfits.")
+    return (f"Training and validation {p.metric} converged (final {_fmt(float(d.train[-1]))} and "
+            f"{_fmt(last_val)}, gap {_fmt(gap.final)}, {gap.trend}); the best {val_name} trend is at "
+            f"{u} {d.recommended_epoch}.")

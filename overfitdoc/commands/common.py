@@ -1,0 +1,88 @@
+"""Options shared by several commands (one definition each), and the input loop that
+turns files into diagnoses with one-line errors."""
+from __future__ import annotations
+
+import enum
+import sys
+from dataclasses import dataclass, field
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+
+from ..errors import InputError, OverfitdocError
+
+err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+class Mode(str, enum.Enum):
+    min = "min"
+    max = "max"
+
+
+class OutputFormat(str, enum.Enum):
+    text = "text"
+    json = "json"
+    markdown = "markdown"
+
+
+Files = Annotated[list[str], typer.Argument(help="Training histories (files, directories, or - for standard input).", show_default=False)]
+MonitorOpt = Annotated[Optional[str], typer.Option("--monitor", help="Metric to judge by (default: the loss), e.g. accuracy or val_auc.")]
+ModeOpt = Annotated[Optional[Mode], typer.Option("--mode", help="Override the metric's direction: min (lower is better) or max.")]
+TargetOpt = Annotated[Optional[float], typer.Option("--target", help="Training value you know is attainable (judges bias).")]
+InputFormatOpt = Annotated[Optional[str], typer.Option("--input-format", help="Skip detection and read with this format (see `overfitdoc formats`).")]
+DebugOpt = Annotated[bool, typer.Option("--debug", help="Show tracebacks for errors.")]
+
+
+@dataclass
+class Loaded:
+    """What came of each input, in order: a Diagnosis or an error reason."""
+
+    sources: list[str] = field(default_factory=list)
+    diagnoses: dict[int, object] = field(default_factory=dict)
+    errors: dict[int, str] = field(default_factory=dict)
+
+
+def expand(files: list[str]) -> list[str]:
+    """Directories become the logs inside them (see readers.expand_inputs)."""
+    try:
+        from ..readers import expand_inputs
+    except ImportError:
+        return list(files)
+    return expand_inputs(files)
+
+
+def load_all(files: list[str], *, monitor=None, mode=None, target=None, input_format=None, debug=False) -> Loaded:
+    """Read and diagnose every input; a bad one is recorded and reported, the others go on."""
+    from ..api import diagnose
+
+    out = Loaded()
+    try:
+        sources = expand(files)
+    except OverfitdocError as e:
+        fail(e, debug)
+    for i, src in enumerate(sources):
+        out.sources.append(src)
+        try:
+            out.diagnoses[i] = diagnose(src, monitor=monitor, mode=mode.value if mode else None,
+                                        target=target, input_format=input_format)
+        except InputError as e:
+            if debug:
+                err_console.print_exception()
+            err_console.print(f"Error: {e}", markup=False)
+            out.errors[i] = e.reason
+        except OverfitdocError as e:
+            fail(e, debug)
+    return out
+
+
+def fail(e: OverfitdocError, debug: bool = False):
+    """One line on stderr and the error's exit code."""
+    if debug:
+        err_console.print_exception()
+    err_console.print(f"Error: {e}", markup=False)
+    raise typer.Exit(e.exit_code)
+
+
+def stdout_console() -> Console:
+    return Console(highlight=False, soft_wrap=False, width=None if sys.stdout.isatty() else 100)

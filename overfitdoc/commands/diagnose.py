@@ -1,0 +1,90 @@
+"""`overfitdoc diagnose`: the terminal, JSON or markdown report of one or more histories."""
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from ..errors import EXIT_BAD_INPUT, OverfitdocError
+from .common import (DebugOpt, Files, InputFormatOpt, ModeOpt, MonitorOpt, OutputFormat, TargetOpt,
+                     fail, load_all, stdout_console)
+
+
+def diagnose_command(
+    files: Files,
+    format: Annotated[OutputFormat, typer.Option("--format", "-f", help="text (default), json (the contract), or markdown.")] = OutputFormat.text,
+    monitor: MonitorOpt = None,
+    mode: ModeOpt = None,
+    target: TargetOpt = None,
+    input_format: InputFormatOpt = None,
+    top: Annotated[int, typer.Option("--top", help="How many remedies to show.", min=0)] = 5,
+    task: Annotated[Optional[str], typer.Option("--task", help="image, text, tabular, audio or timeseries: sharpens the advice.")] = None,
+    train_size: Annotated[Optional[int], typer.Option("--train-size", help="Number of training samples.", min=1)] = None,
+    params: Annotated[Optional[int], typer.Option("--params", help="Number of model parameters.", min=1)] = None,
+    framework: Annotated[Optional[str], typer.Option("--framework", help="keras, pytorch or lightning: show only that fix.")] = None,
+    plot: Annotated[Optional[str], typer.Option("--plot", help="Also draw the curves to this image (PNG, SVG or PDF).")] = None,
+    output: Annotated[Optional[str], typer.Option("--output", "-o", help="Write the report to this file instead of standard output.")] = None,
+    chart: Annotated[bool, typer.Option("--chart/--no-chart", help="Small chart in the text report.")] = True,
+    debug: DebugOpt = False,
+) -> None:
+    """Diagnose training histories: the gap, the divergence epoch, bias and variance, and what to do.
+
+    Example: overfitdoc diagnose history.csv --format json
+    """
+    from ..advice import advise
+    from ..report import error_report, report, run_report
+
+    loaded = load_all(files, monitor=monitor, mode=mode, target=target, input_format=input_format, debug=debug)
+    context = {"task": task, "train_size": train_size, "params": params, "framework": framework}
+    runs = []
+    for i, src in enumerate(loaded.sources):
+        if i in loaded.errors:
+            runs.append(error_report(src, loaded.errors[i]))
+        else:
+            d = loaded.diagnoses[i]
+            runs.append(run_report(d, advise(d, context=context, top=top)))
+    rep = report(runs)
+    images = {}
+    try:
+        if plot:
+            images = _plot(loaded, plot)
+        text = _render(rep, loaded, format, images, chart, output)
+        if output:
+            from ..io import atomic_write
+            atomic_write(output, text)
+        elif text is not None:
+            typer.echo(text, nl=False)
+    except OverfitdocError as e:
+        fail(e, debug)
+    if loaded.errors:
+        raise typer.Exit(EXIT_BAD_INPUT)
+
+
+def _plot(loaded, path: str) -> dict[str, str]:
+    from ..render.plot import plot_diagnoses
+    diagnoses = [loaded.diagnoses[i] for i in sorted(loaded.diagnoses)]
+    written = plot_diagnoses(diagnoses, path)
+    return {d.source: p for d, p in zip(diagnoses, written)}
+
+
+def _render(rep, loaded, format, images, chart, output) -> str | None:
+    if format is OutputFormat.json:
+        from ..render.json import render_json
+        return render_json(rep)
+    if format is OutputFormat.markdown:
+        from ..render.markdown import render_markdown
+        return render_markdown(rep, images)
+    from ..render.text import print_text
+    if output:
+        from io import StringIO
+
+        from rich.console import Console
+        buf = StringIO()
+        print_text(rep, loaded.diagnoses, Console(file=buf, width=100, color_system=None), chart=chart)
+        return buf.getvalue()
+    print_text(rep, loaded.diagnoses, stdout_console(), chart=chart)
+    return None
+
+
+def register(app: typer.Typer) -> None:
+    app.command("diagnose")(diagnose_command)

@@ -1,0 +1,1 @@
+"""Renderers: each takes the report (and the Diagnosis it came from) and only renders."""

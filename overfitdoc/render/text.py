@@ -1,0 +1,86 @@
+"""Terminal renderer (rich): the report of each run, and a summary table for several runs."""
+from __future__ import annotations
+
+from rich.console import Console, Group
+from rich.table import Table
+from rich.text import Text
+
+from .markdown import figures
+from .numbers import num
+
+VERDICT_STYLE = {
+    "good_fit": "bold green", "overfitting": "bold red", "underfitting": "bold yellow",
+    "overfitting_and_underfitting": "bold red", "still_improving": "bold cyan",
+    "not_learning": "bold magenta", "unstable": "bold magenta", "insufficient_data": "bold",
+}
+
+
+def verdict_text(verdict: str) -> Text:
+    return Text(verdict.replace("_", " ").upper(), style=VERDICT_STYLE.get(verdict, "bold"))
+
+
+def render_run(run: dict, diagnosis=None, *, chart: bool = True, unicode: bool = True, width: int = 80) -> Group:
+    parts = []
+    if not run["ok"]:
+        return Group(Text(f"{run['source']}: error: {run['error']}", style="red"))
+    mon = run["monitor"]
+    head = Text()
+    head.append(run["source"], style="bold")
+    head.append(f"  ·  {run['format']}  ·  {run['epochs']} {run.get('unit', 'epoch')}s with validation")
+    if mon:
+        head.append(f"  ·  monitor {mon['train']} / {mon['val']} ({'lower' if mon['mode'] == 'min' else 'higher'} is better)")
+    parts.append(head)
+    line = Text("Verdict: ")
+    line.append_text(verdict_text(run["verdict"]))
+    line.append(f"  (confidence {run['confidence']:.2f}; bias {run['bias']}, variance {run['variance']})")
+    parts.append(line)
+    parts.append(Text(run["summary"]))
+    if mon and run["verdict"] != "insufficient_data" or (mon and run["best_epoch"] is not None):
+        table = Table(show_header=False, box=None, pad_edge=False, padding=(0, 2, 0, 0))
+        table.add_column(style="dim")
+        table.add_column()
+        for k, v in figures(run):
+            table.add_row(k, v)
+        parts.append(table)
+        if chart and diagnosis is not None and len(diagnosis.points) >= 2:
+            try:
+                from .chart import terminal_chart
+            except ImportError:  # pragma: no cover
+                terminal_chart = None
+            if terminal_chart is not None:
+                parts.append(Text("\n".join(terminal_chart(diagnosis, width=min(width, 72), unicode=unicode))))
+    if run["advice"]:
+        parts.append(Text("What to try, best first:", style="bold"))
+        for a in run["advice"]:
+            t = Text(f" {a['rank']}. ")
+            t.append(a["title"], style="bold")
+            t.append(f" [{a['id']}]", style="dim")
+            t.append(f"\n    {a['evidence']}")
+            parts.append(t)
+    for note in run.get("notes") or []:
+        parts.append(Text(f"note: {note}", style="dim"))
+    return Group(*parts)
+
+
+def render_summary_table(report: dict) -> Table:
+    table = Table(title="Summary", title_justify="left")
+    for col in ("run", "verdict", "best", "recommended", "divergence", "final gap"):
+        table.add_column(col)
+    for run in report["runs"]:
+        if not run["ok"]:
+            table.add_row(run["source"], Text("error", style="red"), "-", "-", "-", "-")
+            continue
+        table.add_row(run["source"], verdict_text(run["verdict"]), num(run["best_epoch"]),
+                      num(run["recommended_epoch"]), num(run["divergence_epoch"]), num(run["gap"]["final"]))
+    return table
+
+
+def print_text(report: dict, diagnoses: dict, console: Console, *, chart: bool = True) -> None:
+    unicode = (console.encoding or "").lower().startswith("utf")
+    for i, run in enumerate(report["runs"]):
+        if i:
+            console.print()
+        console.print(render_run(run, diagnoses.get(i), chart=chart, unicode=unicode, width=console.width))
+    if len(report["runs"]) > 1:
+        console.print()
+        console.print(render_summary_table(report))

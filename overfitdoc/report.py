@@ -1,0 +1,68 @@
+"""The report: the contract's dict (../CONTRACT.md, docs/json.md), built once from a
+:class:`Diagnosis`. Every renderer (text, markdown, JSON, JUnit, plots) reads this dict or
+the Diagnosis it came from; none computes anything of its own."""
+from __future__ import annotations
+
+import math
+
+from ._version import __version__
+from .analysis import Diagnosis
+
+SCHEMA_VERSION = 1
+
+
+def clean(x):
+    """Strict JSON: non-finite floats become null (they are listed in ``nonfinite_epochs``)."""
+    if isinstance(x, float):
+        return x if math.isfinite(x) else None
+    if isinstance(x, dict):
+        return {k: clean(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [clean(v) for v in x]
+    return x
+
+
+def run_report(d: Diagnosis, advice: list | None = None) -> dict:
+    """One RUN object of the contract, plus the documented additive fields."""
+    mon = d.monitor
+    run = {
+        "source": d.source,
+        "ok": True,
+        "format": d.format,
+        "epoch_base": d.epoch_base,
+        "epochs": d.epochs,
+        "monitor": None if mon is None else {"metric": mon.metric, "train": mon.train, "val": mon.val, "mode": mon.mode},
+        "series": list(d.series),
+        "best_epoch": d.best_epoch,
+        "best_val": d.best_val,
+        "recommended_epoch": d.recommended_epoch,
+        "divergence_epoch": d.divergence_epoch,
+        "divergence_range": list(d.divergence_range) if d.divergence_range else None,
+        "epochs_past_best": d.epochs_past_best,
+        "gap": {"final": d.gap.final, "at_best": d.gap.at_best, "relative_final": d.gap.relative_final,
+                "trend": d.gap.trend},
+        "bias": d.bias,
+        "variance": d.variance,
+        "verdict": d.verdict,
+        "confidence": d.confidence,
+        "summary": d.summary,
+        "advice": [a.to_dict() if hasattr(a, "to_dict") else a for a in (advice or [])],
+        # additive fields (docs/json.md)
+        "unit": d.unit,
+        "final": {"train": float(d.train[-1]) if len(d.train) else None,
+                  "val": float(d.val[-1]) if len(d.val) else None},
+        "noise": d.noise,
+        "trend_window": d.window,
+        "nonfinite_epochs": list(d.nonfinite),
+        "notes": list(d.notes),
+        "missing": d.missing or None,
+    }
+    return clean(run)
+
+
+def error_report(source: str, reason: str) -> dict:
+    return {"source": source, "ok": False, "error": reason}
+
+
+def report(runs: list[dict]) -> dict:
+    return {"schema_version": SCHEMA_VERSION, "tool": {"name": "overfitdoc", "version": __version__}, "runs": runs}
