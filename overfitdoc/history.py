@@ -81,20 +81,36 @@ class History:
 def _numeric(values) -> np.ndarray | None:
     """A float array, or None when the column is mostly text (not a series).
 
-    Empty cells, ``NA``, ``nan`` and ``null`` become NaN; ``inf`` stays infinite.
+    Empty cells, ``NA``, ``nan`` and ``null`` become NaN; ``inf`` stays infinite. Pure
+    numpy and Python: small histories are read without importing pandas (start-up time).
     """
-    arr = np.asarray(values)
-    if arr.dtype.kind in "fiub":
+    arr = np.asarray(values) if not isinstance(values, list) else None
+    if arr is not None and arr.dtype.kind in "fiub":
         return arr.astype(float)
-    import pandas as pd
-
-    ser = pd.Series(values, dtype=object).map(_clean_cell)
-    out = pd.to_numeric(ser, errors="coerce").to_numpy(dtype=float)
-    present = ser.map(_is_present).to_numpy(dtype=bool)
-    n_present = int(present.sum())
+    seq = values.tolist() if arr is not None else values
+    out = np.empty(len(seq))
+    n_present = n_numeric = 0
+    for i, v in enumerate(seq):
+        if v is None or (isinstance(v, float) and v != v):
+            out[i] = np.nan
+            continue
+        if isinstance(v, (int, float)) and not isinstance(v, bool):
+            out[i] = v
+            n_present += 1
+            n_numeric += 1
+            continue
+        v = _clean_cell(v)
+        if not _is_present(v):
+            out[i] = np.nan
+            continue
+        n_present += 1
+        try:
+            out[i] = float(v)
+            n_numeric += 1
+        except (TypeError, ValueError):
+            out[i] = np.nan
     if n_present == 0:
         return out  # an all-empty column (Keras NA val columns): kept, all NaN
-    n_numeric = int((~np.isnan(out) & present).sum())
     return out if n_numeric >= 0.5 * n_present else None
 
 

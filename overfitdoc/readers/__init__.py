@@ -64,6 +64,12 @@ class Input:
         raw = self.data
         if raw.startswith(b"\xef\xbb\xbf"):
             raw = raw[3:]
+        elif raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+            # UTF-16 with a byte-order mark: what PowerShell's `>` writes
+            try:
+                return raw.decode("utf-16")
+            except UnicodeDecodeError:
+                raise InputError(self.source, "not valid UTF-16 text despite its byte-order mark") from None
         if b"\x00" in raw[:65536]:
             raise InputError(self.source, "binary data, not a text training log")
         try:

@@ -23,13 +23,15 @@ def sniff_separator(header: str) -> str:
     return sep
 
 
+SMALL = 4 << 20  # below 4 MB the csv module is quicker than importing pandas
+
+
 def parse_delimited(inp: Input) -> dict[str, np.ndarray]:
     """The file as named columns (numeric where the column is numeric, else text).
 
-    Raises NotThisFormat when the content is not a table with a text header.
+    Raises NotThisFormat when the content is not a table with a text header. Small files are
+    parsed with the csv module, large ones with pandas' C parser; both give the same columns.
     """
-    import pandas as pd
-
     text = inp.text
     first = next((ln for ln in text.splitlines() if ln.strip()), "")
     sep = sniff_separator(first)
@@ -38,6 +40,36 @@ def parse_delimited(inp: Input) -> dict[str, np.ndarray]:
         raise NotThisFormat("fewer than two named columns")
     if any(_is_number(h) for h in header if h):
         raise NotThisFormat("the first line is data, not a header")
+    cols = _parse_small(inp, text, sep) if len(text) < SMALL else _parse_large(inp, text, sep)
+    if not cols or not len(next(iter(cols.values()))):
+        raise InputError(inp.source, "a header but no rows")
+    numeric = [c for c, v in cols.items() if v.dtype.kind in "fiu" or _mostly_numbers(v)]
+    if len(numeric) < 2:
+        raise NotThisFormat("fewer than two numeric columns")
+    return cols
+
+
+def _parse_small(inp: Input, text: str, sep: str) -> dict[str, np.ndarray]:
+    import csv
+
+    rows = [r for r in csv.reader(io.StringIO(text), delimiter=sep, skipinitialspace=True) if r and any(c.strip() for c in r)]
+    header = [h.strip() for h in rows[0]]
+    width = len(header)
+    body = rows[1:]
+    for n, r in enumerate(body, 2):
+        if len(r) > width and any(c.strip() for c in r[width:]):
+            raise InputError(inp.source, f"malformed CSV (row {n} has {len(r)} fields, the header has {width})")
+    cols = {}
+    for j, name in enumerate(header):
+        if name in cols:
+            name = f"{name}.{j}"
+        cols[name] = np.array([r[j].strip() if j < len(r) else "" for r in body], dtype=object)
+    return cols
+
+
+def _parse_large(inp: Input, text: str, sep: str) -> dict[str, np.ndarray]:
+    import pandas as pd
+
     try:
         frame = pd.read_csv(
             io.StringIO(text), sep=sep, skipinitialspace=True, na_values=NA_VALUES,
@@ -48,13 +80,7 @@ def parse_delimited(inp: Input) -> dict[str, np.ndarray]:
     except (ValueError, pd.errors.EmptyDataError) as e:
         raise NotThisFormat(f"not a table ({e})") from None
     frame.columns = [str(c).strip() for c in frame.columns]
-    if len(frame) == 0:
-        raise InputError(inp.source, "a header but no rows")
-    cols = {c: frame[c].to_numpy() for c in frame.columns}
-    numeric = [c for c, v in cols.items() if v.dtype.kind in "fiu"]
-    if len(numeric) < 2 and not any(_mostly_numbers(v) for v in cols.values()):
-        raise NotThisFormat("no numeric columns")
-    return cols
+    return {c: frame[c].to_numpy() for c in frame.columns}
 
 
 def _is_number(s: str) -> bool:
@@ -77,7 +103,7 @@ def read_csv(inp: Input) -> History:
     fmt = "csv"
     index_column = None
     epoch_base = None
-    if names[0] == "" or names[0].startswith("Unnamed: 0"):
+    if names[0] == "" or names[0].startswith("Unnamed:"):
         # pandas wrote its index: an unnamed first column holding the 0-based epoch
         fmt, index_column = "pandas-csv", names[0]
     elif normalise(names[0]) == "epoch" and any(n.startswith("val_") and n[4:] in cols for n in names):
