@@ -92,11 +92,11 @@ def metric_mode(metric: str) -> str | None:
     tokens = normalise(metric).replace("io_u", "iou").split("_")
     # the last token that names a direction decides ('dice_loss' is a loss, 'loss_acc' a score)
     for tok in reversed(tokens):
-        tok = re.sub(r"\d+$", "", tok) if tok not in ("r2", "acc1", "acc5", "top1", "top5", "map50") else tok
-        if tok in LOWER_IS_BETTER:
-            return "min"
-        if tok in HIGHER_IS_BETTER:
-            return "max"
+        for form in (tok, re.sub(r"\d+$", "", tok)):  # 'f1' as is, 'acc5' -> 'acc'
+            if form in LOWER_IS_BETTER:
+                return "min"
+            if form in HIGHER_IS_BETTER:
+                return "max"
     return None
 
 
