@@ -46,6 +46,7 @@ class Settings:
     bias_progress: float = 0.35       # training must cover this share of the way to its floor ...
     target_tolerance: float = 0.10    # ... or come within this fraction of --target
     not_learning_drop: float = 0.02   # training trend improving by less than this fraction: flat
+    still_improving_share: float = 0.10  # the last quarter brought this share of the whole validation gain
     unstable_train_noise: float = 0.15  # relative epoch-to-epoch noise of training that means unstable
     unstable_val_noise: float = 0.40    # ... and of validation
 
@@ -273,11 +274,15 @@ def diagnose(
     flat = drop < max(settings.not_learning_drop * abs(float(ST[0])), 2 * sigma_t / math.sqrt(w))
     q = max(2, n // 4)
     late_gain = float(SV[max(0, last - q)] - SV[last])
-    still = (rec_i >= last - max(1, w // 2)) and late_gain > max(2 * se_v * math.sqrt(2), 0.01 * scale_v) and not diverged
+    total_gain = float(SV[0] - SV.min())
+    still = (rec_i >= last - max(1, w // 2)) and not diverged and late_gain > max(
+        2 * se_v * math.sqrt(2), 0.01 * scale_v, settings.still_improving_share * total_gain)
 
     unstable_reason = ""
     if len(base["nonfinite"]):
-        unstable_reason = f"{len(base['nonfinite'])} non-finite value(s)"
+        bad = base["nonfinite"]
+        unstable_reason = (f"{pair.metric} became non-finite (NaN or infinity) at {history.unit} {bad[0]}"
+                           f" ({len(bad)} non-finite {history.unit}{'s' if len(bad) > 1 else ''})")
     elif t_rel_noise > settings.unstable_train_noise and not flat:
         unstable_reason = (f"training {pair.metric} jumps by {sigma_t:.3g} from {history.unit} to {history.unit},"
                            f" {t_rel_noise:.0%} of its whole range")

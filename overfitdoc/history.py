@@ -31,6 +31,9 @@ class History:
         columns: every numeric series, aligned with ``index``; NaN where not logged.
         pairs: the metrics that have both a training and a validation series.
         notes: what the reader noticed that the user should know (appended runs, ...).
+        nan_cells: per column, where the file held an explicit ``nan`` (a value that went
+            bad, as Keras writes when training diverges) rather than an empty cell, ``NA`` or
+            ``null`` (nothing logged there).
     """
 
     source: str
@@ -41,6 +44,7 @@ class History:
     columns: Mapping[str, np.ndarray]
     pairs: tuple[MetricPair, ...]
     notes: tuple[str, ...] = field(default=())
+    nan_cells: Mapping[str, np.ndarray] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.index)
@@ -59,11 +63,13 @@ class History:
         """
         train = np.asarray(self.columns[pair.train], dtype=float)
         val = np.asarray(self.columns[pair.val], dtype=float)
-        has_val = ~np.isnan(val) | np.isinf(val)
+        has_val = ~np.isnan(val)
+        if pair.val in self.nan_cells:
+            has_val |= self.nan_cells[pair.val]
         rows = np.flatnonzero(has_val)
         if len(rows) == 0:
             return self.index[:0], train[:0], val[:0]
-        if np.all(~np.isnan(train[rows]) | np.isinf(train[rows])) and len(rows) == len(train):
+        if len(rows) == len(train):
             return self.index[rows], train[rows], val[rows]
         out = np.full(len(rows), np.nan)
         start = 0
@@ -78,26 +84,29 @@ class History:
         return self.index[rows], out, val[rows]
 
 
-def _numeric(values) -> np.ndarray | None:
-    """A float array, or None when the column is mostly text (not a series).
+def _numeric(values) -> tuple[np.ndarray, np.ndarray | None] | None:
+    """``(floats, explicit_nan)``, or None when the column is mostly text (not a series).
 
-    Empty cells, ``NA``, ``nan`` and ``null`` become NaN; ``inf`` stays infinite. Pure
-    numpy and Python: small histories are read without importing pandas (start-up time).
+    Empty cells, ``NA`` and ``null`` become NaN (nothing logged); ``nan`` text or a float
+    NaN becomes NaN and is marked in ``explicit_nan`` (the value went bad); ``inf`` stays
+    infinite. Pure numpy and Python: small histories are read without importing pandas.
     """
     arr = np.asarray(values) if not isinstance(values, list) else None
     if arr is not None and arr.dtype.kind in "fiub":
-        return arr.astype(float)
+        return arr.astype(float), None
     seq = values.tolist() if arr is not None else values
     out = np.empty(len(seq))
+    explicit = np.zeros(len(seq), dtype=bool)
     n_present = n_numeric = 0
     for i, v in enumerate(seq):
-        if v is None or (isinstance(v, float) and v != v):
-            out[i] = np.nan
-            continue
         if isinstance(v, (int, float)) and not isinstance(v, bool):
             out[i] = v
+            explicit[i] = v != v
             n_present += 1
             n_numeric += 1
+            continue
+        if v is None:
+            out[i] = np.nan
             continue
         v = _clean_cell(v)
         if not _is_present(v):
@@ -106,16 +115,18 @@ def _numeric(values) -> np.ndarray | None:
         n_present += 1
         try:
             out[i] = float(v)
+            explicit[i] = out[i] != out[i]
             n_numeric += 1
         except (TypeError, ValueError):
             out[i] = np.nan
-    if n_present == 0:
-        return out  # an all-empty column (Keras NA val columns): kept, all NaN
-    return out if n_numeric >= 0.5 * n_present else None
+    if n_present and n_numeric < 0.5 * n_present:
+        return None
+    return out, (explicit if explicit.any() else None)
 
 
 def _is_present(v) -> bool:
-    return v is not None and str(v).strip() not in ("", "NA", "nan", "NaN", "None", "null")
+    """A logged value (a number, or an explicit nan); empty, NA and null are not."""
+    return v is not None and str(v).strip() not in ("", "NA", "N/A", "None", "null")
 
 
 def _clean_cell(v):
@@ -185,6 +196,7 @@ def from_table(
                 index_column = hit[0]
                 break
     columns: dict[str, np.ndarray] = {}
+    nan_cells: dict[str, np.ndarray] = {}
     lengths = {len(v) for v in table.values()}  # type: ignore[arg-type]
     if len(lengths) > 1:
         raise InputError(source, f"series of different lengths ({', '.join(str(n) for n in sorted(lengths))})")
@@ -192,12 +204,15 @@ def from_table(
     for name in names:
         if name == index_column:
             continue
-        arr = _numeric(table[name])
-        if arr is not None:
-            columns[name] = arr
+        got = _numeric(table[name])
+        if got is not None:
+            columns[name] = got[0]
+            if got[1] is not None:
+                nan_cells[name] = got[1]
     notes = list(notes)
     if index_column is not None:
-        idx = _numeric(table[index_column])
+        got = _numeric(table[index_column])
+        idx = None if got is None else got[0]
         if idx is None or np.isnan(idx).all():
             raise InputError(source, f"column '{index_column}' holds no numbers")
         if unit is None:
@@ -206,6 +221,7 @@ def from_table(
         if not keep.all():
             idx = idx[keep]
             columns = {k: v[keep] for k, v in columns.items()}
+            nan_cells = {k: v[keep] for k, v in nan_cells.items()}
     else:
         idx = np.arange(n_rows, dtype=float) + (1 if epoch_base is None else epoch_base)
         unit = unit or "epoch"
@@ -219,6 +235,7 @@ def from_table(
             a, b = runs[-1]
             idx = idx[a:b]
             columns = {k: v[a:b] for k, v in columns.items()}
+            nan_cells = {k: v[a:b] for k, v in nan_cells.items()}
         if len(np.unique(idx)) < len(idx) or np.any(np.diff(idx) < 0):
             keep_pos = drop_resumed(idx)
             dropped = len(idx) - len(keep_pos)
@@ -226,6 +243,7 @@ def from_table(
                 notes.append(f"{dropped} repeated {unit}s (training resumed into the same file): the later rows win")
             idx = idx[keep_pos]
             columns = {k: v[keep_pos] for k, v in columns.items()}
+            nan_cells = {k: v[keep_pos] for k, v in nan_cells.items()}
     if epoch_base is None:
         epoch_base = 0 if len(idx) and idx[0] == 0 else 1
     found = pairs if pairs is not None else find_pairs(list(columns))
@@ -241,5 +259,6 @@ def from_table(
         columns=columns,
         pairs=tuple(found),
         notes=tuple(dict.fromkeys(notes)),
+        nan_cells=nan_cells,
     )
 

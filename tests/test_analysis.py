@@ -1,0 +1,175 @@
+"""The analysis quantities on constructed histories (known shapes, so the expected epochs and
+gaps can be worked out by hand) and on the sample runs."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from overfitdoc.analysis import (Settings, diagnose, local_linear, noise, running_median3, trend,
+                                 window_for)
+from overfitdoc.history import from_table
+
+from .conftest import SAMPLES
+
+
+def hist(train, val, *, names=("loss", "val_loss"), start=0, extra=None):
+    table = {"epoch": list(range(start, start + len(train))), names[0]: list(train), names[1]: list(val)}
+    table.update(extra or {})
+    return from_table("test.csv", "keras-csv", table)
+
+
+def u_shaped(n=60, bottom=20, noise_sd=0.0, seed=0):
+    """Training falls like 1/(1+e/5); validation follows it down to ``bottom`` and then rises linearly."""
+    e = np.arange(n, dtype=float)
+    train = 1.0 / (1 + e / 5)
+    val = 1.0 / (1 + np.minimum(e, bottom) / 5) + 0.1 + 0.01 * np.maximum(e - bottom, 0)
+    val = val + np.random.default_rng(seed).normal(0, noise_sd, n)
+    return train, val
+
+
+def test_window_grows_with_length_and_is_odd():
+    assert [window_for(n) for n in (3, 10, 25, 50, 100, 1000)] == [3, 3, 3, 7, 13, 21]
+    assert window_for(n=100, settings=Settings(window_fraction=0.2, max_window=15)) == 15
+
+
+def test_building_blocks():
+    x = np.array([1.0, 1.0, 9.0, 1.0, 1.0])
+    assert list(running_median3(x)) == [1, 1, 1, 1, 1]  # one-epoch spike removed
+    line = np.arange(10, dtype=float) * 2 + 3
+    assert np.allclose(local_linear(line, 5), line)      # a line is its own trend, ends included
+    alt = np.array([1.0, -1.0] * 10)
+    assert noise(alt, np.zeros(20)) == pytest.approx(1.4826 * 1.0)
+
+
+def test_clean_overfit_quantities():
+    train, val = u_shaped()
+    d = diagnose(hist(train, val))
+    assert d.verdict == "overfitting" and d.variance == "high" and d.bias == "low"
+    assert d.best_epoch == 20 and d.recommended_epoch == 20 and d.divergence_epoch == 20
+    assert d.divergence_range[0] <= 20 <= d.divergence_range[1]
+    assert d.epochs_past_best == 39 and d.epochs == 60
+    assert d.gap.final == pytest.approx(val[-1] - train[-1])
+    assert d.gap.at_best == pytest.approx(val[20] - train[20])
+    assert d.gap.relative_final == pytest.approx((val[-1] - train[-1]) / train[-1])
+    assert d.gap.trend == "widening"
+    assert "bottomed out at epoch 20" in d.summary and "39 of 60 epochs came after the best" in d.summary
+
+
+def test_noisy_dip_does_not_win_the_recommended_epoch():
+    train, val = u_shaped(noise_sd=0.01, seed=3)
+    val[45] = val.min() - 0.05  # a lucky single-epoch dip late in the run
+    d = diagnose(hist(train, val))
+    assert d.best_epoch == 45
+    assert 16 <= d.recommended_epoch <= 24
+    assert d.verdict == "overfitting" and 15 <= d.divergence_epoch <= 25
+
+
+def test_epoch_numbering_follows_the_file():
+    train, val = u_shaped()
+    d = diagnose(hist(train, val, start=1))
+    assert d.epoch_base == 1 and d.best_epoch == 21 and d.divergence_epoch == 21
+
+
+def test_higher_is_better_metric_gap_is_positive_when_validation_is_worse():
+    e = np.arange(40, dtype=float)
+    train_acc = 1 - 0.5 * np.exp(-e / 5)
+    val_acc = 0.85 - 0.35 * np.exp(-e / 5)
+    d = diagnose(hist(train_acc, val_acc, names=("acc", "val_acc")))
+    assert d.monitor.mode == "max"
+    assert d.gap.final == pytest.approx(train_acc[-1] - val_acc[-1]) and d.gap.final > 0
+    assert d.best_epoch == 39
+
+
+def test_mode_override_flips_direction():
+    train, val = u_shaped()
+    d = diagnose(hist(train, val), mode="max")
+    assert d.monitor.mode == "max" and d.best_epoch == 0  # validation is highest at the start
+
+
+def test_good_fit():
+    e = np.arange(50, dtype=float)
+    train = 0.3 + 0.7 * np.exp(-e / 6)
+    val = 0.33 + 0.7 * np.exp(-e / 6)
+    d = diagnose(hist(train, val))
+    assert d.verdict == "good_fit" and d.divergence_epoch is None and d.divergence_range is None
+    assert d.gap.trend == "stable" and d.gap.final == pytest.approx(0.03)
+
+
+def test_still_improving():
+    e = np.arange(20, dtype=float)
+    d = diagnose(hist(1 - e / 25, 1.1 - e / 25))
+    assert d.verdict == "still_improving" and d.recommended_epoch == 19
+    assert "train longer" in d.summary
+
+
+def test_not_learning():
+    rng = np.random.default_rng(1)
+    train = 0.6931 + rng.normal(0, 1e-4, 30)
+    val = 0.6932 + rng.normal(0, 1e-4, 30)
+    assert diagnose(hist(train, val)).verdict == "not_learning"
+
+
+def test_underfitting_against_target():
+    e = np.arange(40, dtype=float)
+    train = 0.5 + 0.2 * np.exp(-e / 4)
+    val = 0.52 + 0.2 * np.exp(-e / 4)
+    assert diagnose(hist(train, val), target=0.1).bias == "high"
+    assert diagnose(hist(train, val), target=0.1).verdict == "underfitting"
+    assert diagnose(hist(train, val), target=0.5).bias == "low"
+
+
+def test_nan_is_reported_as_unstable_not_a_crash():
+    train, val = u_shaped(30, 10)
+    val[25:] = np.nan
+    train[27] = np.inf
+    d = diagnose(hist(train, val))
+    assert d.verdict == "unstable" and d.nonfinite == (25, 26, 27, 28, 29)
+    assert "became non-finite (NaN or infinity) at epoch 25 (5 non-finite epochs)" in d.summary
+
+
+def test_insufficient_data():
+    d = diagnose(hist([1.0, 0.9], [1.0, 0.95]))
+    assert d.verdict == "insufficient_data" and "only 2 epochs" in d.missing
+    h = from_table("gan.json", "pytorch-json", {"G_loss": [1, 2, 3], "D_loss": [3, 2, 1]})
+    d = diagnose(h)
+    assert d.verdict == "insufficient_data" and "no validation series" in d.missing and "G_loss" in d.missing
+    assert d.confidence == 1.0
+
+
+def test_monitor_picks_another_pair():
+    train, val = u_shaped()
+    acc = {"acc": list(1 - train / 2), "val_acc": list(1 - val / 2)}
+    d = diagnose(hist(train, val, extra=acc), monitor="accuracy")
+    assert d.monitor.val == "val_acc" and d.monitor.mode == "max"
+    assert [o.metric for o in diagnose(hist(train, val, extra=acc)).others] == ["acc"]
+
+
+def test_confidence_is_between_half_and_one():
+    train, val = u_shaped(noise_sd=0.02)
+    c = diagnose(hist(train, val)).confidence
+    assert 0.5 <= c <= 1.0
+
+
+@pytest.mark.parametrize("stem,verdict", [
+    ("overfit", "overfitting"), ("good_fit", "good_fit"), ("underfit", "underfitting"),
+    ("still_improving", "still_improving"), ("unstable", "unstable"),
+])
+@pytest.mark.parametrize("ext", ["csv", "json"])
+def test_sample_runs_get_their_verdict(stem, verdict, ext):
+    d = diagnose(from_path(SAMPLES / f"{stem}.{ext}"))
+    assert d.verdict == verdict, d.summary
+
+
+def from_path(p):
+    from overfitdoc import load_history
+    return load_history(p)
+
+
+def test_sample_overfit_epochs_agree_between_forms():
+    a = diagnose(from_path(SAMPLES / "overfit.csv"))
+    b = diagnose(from_path(SAMPLES / "overfit.json"))
+    assert a.epoch_base == 0 and b.epoch_base == 1
+    assert b.recommended_epoch == a.recommended_epoch + 1 and b.divergence_epoch == a.divergence_epoch + 1
+    assert math.isclose(a.gap.final, b.gap.final, rel_tol=1e-6)
