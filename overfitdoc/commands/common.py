@@ -41,6 +41,14 @@ class Loaded:
     sources: list[str] = field(default_factory=list)
     diagnoses: dict[int, object] = field(default_factory=dict)
     errors: dict[int, str] = field(default_factory=dict)
+    #: inputs that were read but cannot be judged (no validation series, no such --monitor):
+    #: reported in full, said on stderr, and the command exits 2
+    undiagnosable: set[int] = field(default_factory=set)
+
+    @property
+    def exit_code(self) -> int:
+        from ..errors import EXIT_BAD_INPUT, EXIT_OK
+        return EXIT_BAD_INPUT if (self.errors or self.undiagnosable) else EXIT_OK
 
 
 def expand(files: list[str]) -> list[str]:
@@ -64,8 +72,11 @@ def load_all(files: list[str], *, monitor=None, mode=None, target=None, input_fo
     for i, src in enumerate(sources):
         out.sources.append(src)
         try:
-            out.diagnoses[i] = diagnose(src, monitor=monitor, mode=mode.value if mode else None,
-                                        target=target, input_format=input_format)
+            d = out.diagnoses[i] = diagnose(src, monitor=monitor, mode=mode.value if mode else None,
+                                            target=target, input_format=input_format)
+            if d.monitor is None:
+                err_console.print(f"Error: {src}: {d.missing}", markup=False)
+                out.undiagnosable.add(i)
         except InputError as e:
             if debug:
                 err_console.print_exception()

@@ -5,7 +5,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from ..errors import EXIT_BAD_INPUT, OverfitdocError
+from ..errors import OverfitdocError
 from .common import (DebugOpt, Files, InputFormatOpt, ModeOpt, MonitorOpt, OutputFormat, TargetOpt,
                      fail, load_all, stdout_console)
 
@@ -56,8 +56,8 @@ def diagnose_command(
             typer.echo(text, nl=False)
     except OverfitdocError as e:
         fail(e, debug)
-    if loaded.errors:
-        raise typer.Exit(EXIT_BAD_INPUT)
+    if loaded.exit_code:
+        raise typer.Exit(loaded.exit_code)
 
 
 def _plot(loaded, path: str) -> dict[str, str]:

@@ -77,10 +77,14 @@ def render_summary_table(report: dict) -> Table:
 
 def print_text(report: dict, diagnoses: dict, console: Console, *, chart: bool = True) -> None:
     unicode = (console.encoding or "").lower().startswith("utf")
+    shown = 0
     for i, run in enumerate(report["runs"]):
-        if i:
+        if not run["ok"]:
+            continue  # already said on standard error, in one line
+        if shown:
             console.print()
+        shown += 1
         console.print(render_run(run, diagnoses.get(i), chart=chart, unicode=unicode, width=console.width))
-    if len(report["runs"]) > 1:
+    if len(report["runs"]) > 1 and shown:
         console.print()
         console.print(render_summary_table(report))
