@@ -1,0 +1,59 @@
+"""GitHub Actions output, only when ``GITHUB_ACTIONS=true``: an ``::error`` workflow command
+per failed gate (and per unreadable input), and the markdown summary appended to the file
+named by ``GITHUB_STEP_SUMMARY``.
+
+GitHub documents workflow commands as read from standard output, which is where they go;
+with ``--format json`` standard output holds only the JSON, so they go to standard error,
+which the runner reads for commands too.
+"""
+from __future__ import annotations
+
+import os
+from typing import Mapping
+
+from ..errors import UsageError
+from .core import Outcome
+from .render import render_markdown
+
+
+def in_github_actions(env: Mapping[str, str] | None = None) -> bool:
+    env = os.environ if env is None else env
+    return env.get("GITHUB_ACTIONS") == "true"
+
+
+def escape_data(text: str) -> str:
+    """The message of a workflow command: ``%``, CR and LF escaped."""
+    return str(text).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(text: str) -> str:
+    """A property value (``file=``, ``title=``): also ``:`` and ``,``."""
+    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def annotations(outcome: Outcome) -> list[str]:
+    """``::error file=<source>,title=overfitdoc <gate>::<details>`` for each failure."""
+    lines = []
+    for rc in outcome.runs:
+        if rc.error is not None:
+            lines.append(f"::error file={escape_property(rc.source)},title={escape_property('overfitdoc')}"
+                         f"::{escape_data(f'cannot read {rc.source}: {rc.error}')}")
+        for r in rc.failed:
+            lines.append(f"::error file={escape_property(rc.source)},title={escape_property(f'overfitdoc {r.gate}')}"
+                         f"::{escape_data(r.details)}")
+    return lines
+
+
+def append_step_summary(outcome: Outcome, env: Mapping[str, str] | None = None) -> str | None:
+    """Append the markdown summary to ``$GITHUB_STEP_SUMMARY``; returns the path, or None when
+    the variable is unset."""
+    env = os.environ if env is None else env
+    path = env.get("GITHUB_STEP_SUMMARY")
+    if not path:
+        return None
+    try:
+        with open(path, "a", encoding="utf-8") as fh:
+            fh.write(render_markdown(outcome) + "\n")
+    except OSError as e:
+        raise UsageError(f"cannot append the step summary to {path}: {e.strerror or e}") from None
+    return path
