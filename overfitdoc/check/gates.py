@@ -184,7 +184,7 @@ class MaxGapAtBest(Gate):
         rec = run.run["recommended_epoch"]
         if gap is None or rec is None:
             return run.no_value("gap at the recommended epoch")
-        return Measured(gap, f"gap at the recommended {run.unit} {rec} {num(gap)}", run.pair_evidence(rec))
+        return Measured(gap, f"gap {num(gap)} at the recommended {run.unit} {rec}", run.pair_evidence(rec))
 
 
 class MaxEpochsPastBest(Gate):
