@@ -1,0 +1,235 @@
+"""Run the accuracy benchmark end to end and write RESULTS.md.
+
+    python benchmarks/accuracy/run.py [--regenerate] [--split dev|test|both] [--subset N]
+                                      [--predictor auto|overfitdoc|standin]
+
+1. (``--regenerate``) retrains every run with ``generate.py`` (about 5 minutes on 2 cores);
+2. labels every run from its hidden test loss (``truth.py``);
+3. runs the predictor on the CSV files, many per process call, and parses the contract JSON:
+   ``python -m overfitdoc diagnose FILE... --format json`` (``--predictor overfitdoc``), or the
+   stand-in ``_standin.py`` (``--predictor standin``); ``auto`` (the default) uses overfitdoc
+   when ``import overfitdoc.cli`` works and the stand-in otherwise;
+4. replays every peer (``peers.py``) on the same histories;
+5. scores all of them (``score.py``) and writes ``RESULTS.md`` with one section per half.
+
+``--subset N`` scores an evenly spread selection of N runs per half (a quick check).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+import peers as peers_mod
+import score as score_mod
+import truth as truth_mod
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parents[1]
+RUNS_DIR = HERE / "runs"
+RESULTS = HERE / "RESULTS.md"
+CHUNK = 64
+
+
+# --------------------------------------------------------------------------- inputs
+
+
+def select(truths: dict, split: str, subset: int | None) -> dict:
+    """The runs of one half, optionally an evenly spread subset of them."""
+    ids = sorted(rid for rid, t in truths.items() if t.split == split)
+    if subset and subset < len(ids):
+        ids = [ids[i * len(ids) // subset] for i in range(subset)]
+    return {rid: truths[rid] for rid in ids}
+
+
+def read_history(path: Path) -> tuple[np.ndarray, np.ndarray]:
+    """(loss, val_loss) of a Keras CSVLogger file; 'nan'/'inf' parse as floats."""
+    with open(path, newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    return (np.array([float(r["loss"]) for r in rows]), np.array([float(r["val_loss"]) for r in rows]))
+
+
+# --------------------------------------------------------------------------- predictors
+
+
+def overfitdoc_available() -> bool:
+    probe = subprocess.run([sys.executable, "-c", "import overfitdoc.cli"], cwd=REPO,
+                           capture_output=True)
+    return probe.returncode == 0
+
+
+def predictor_command(name: str) -> list[str]:
+    if name == "standin":
+        return [sys.executable, str(HERE / "_standin.py")]
+    has_main = subprocess.run(
+        [sys.executable, "-c", "import importlib.util as u, sys; "
+         "sys.exit(0 if u.find_spec('overfitdoc.__main__') else 1)"], cwd=REPO).returncode == 0
+    if has_main:
+        return [sys.executable, "-m", "overfitdoc", "diagnose", "--format", "json"]
+    return [sys.executable, "-c", "from overfitdoc.cli import main; main()", "diagnose",
+            "--format", "json"]
+
+
+def run_predictor(command: list[str], paths: list[str], chunk: int = CHUNK) -> tuple[dict, float, dict]:
+    """Run the predictor over ``paths`` (relative to the repo) in chunks.
+
+    Returns (source -> contract RUN object, wall seconds of the calls, the report's ``tool``)."""
+    runs, tool, seconds = {}, {}, 0.0
+    for start in range(0, len(paths), chunk):
+        batch = paths[start:start + chunk]
+        began = time.perf_counter()
+        proc = subprocess.run(command + batch, cwd=REPO, capture_output=True, text=True)
+        seconds += time.perf_counter() - began
+        if proc.returncode not in (0, 2):
+            raise SystemExit(f"predictor failed with exit code {proc.returncode}:\n{proc.stderr[-2000:]}")
+        try:
+            report = json.loads(proc.stdout)
+        except json.JSONDecodeError as exc:
+            raise SystemExit(f"predictor printed no JSON report ({exc}):\n{proc.stdout[:500]}") from None
+        tool = report.get("tool", tool)
+        for path, run in zip(batch, report["runs"]):
+            runs[run.get("source", path)] = run
+    return runs, seconds, tool
+
+
+# --------------------------------------------------------------------------- rendering
+
+
+def pct(value) -> str:
+    return "-" if value is None else f"{100 * value:.1f}%"
+
+
+def num(value, digits: int = 3) -> str:
+    return "-" if value is None else f"{value:.{digits}f}"
+
+
+def table(header: list[str], rows: list[list[str]]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    return lines + ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+
+
+def render_split(split: str, truths: dict, predictor: str, tool_scores: dict, peer_scores: dict,
+                 reference: dict, seconds_per_file: float) -> list[str]:
+    counts = {label: 0 for label in score_mod.LABELS + (score_mod.AMBIGUOUS,)}
+    for t in truths.values():
+        counts[t.label] += 1
+    out = [f"## {split} half: {len(truths)} runs", "", "Ground truth (truth.py):", ""]
+    out += table(list(counts), [[str(v) for v in counts.values()]])
+
+    v = tool_scores["verdict"]
+    out += ["", f"### Verdicts of `{predictor}`", "",
+            f"Accuracy over the {v['n_labeled']} non-ambiguous runs: **{pct(v['accuracy'])}** "
+            f"({v['n_correct']}/{v['n_labeled']}); abstentions (insufficient_data or unreadable): "
+            f"{v['n_abstained']}.", "", "Confusion matrix (rows: truth; columns: mapped verdict):", ""]
+    out += table(["truth \\ predicted"] + v["columns"],
+                 [[label] + [str(v["confusion"][label][c]) for c in v["columns"]] for label in score_mod.LABELS])
+
+    out += ["", "### Overfitting detection (binary, non-ambiguous runs)", ""]
+    rows = []
+    for name, s in [(predictor, tool_scores)] + list(peer_scores.items()):
+        b = s["binary"]
+        rows.append([name, pct(b["precision"]), pct(b["recall"]), pct(b["accuracy"]),
+                     pct(b["false_alarm_good_fit"]), pct(b["false_alarm_non_overfit"]),
+                     f"{b['tp']}/{b['fp']}/{b['fn']}/{b['tn']}"])
+    out += table(["detector", "precision", "recall", "accuracy", "false alarms on good fits",
+                  "false alarms on non-overfitting", "TP/FP/FN/TN"], rows)
+
+    d = tool_scores["divergence"]
+    out += ["", f"### Divergence onset of `{predictor}` on truly overfitting runs", "",
+            f"{d['n_with_divergence']} of {d['n_overfitting']} overfitting runs have a divergence_epoch. "
+            f"Error = divergence_epoch - true best epoch.", ""]
+    out += table(["median abs error (epochs)", "p90 abs error (epochs)", "median signed error",
+                  "median abs error / run length", "p90 abs error / run length",
+                  "true best inside divergence_range", "median range width"],
+                 [[num(d["error_abs"]["median"], 1), num(d["error_abs"]["p90"], 1),
+                   num(d["error_signed"]["median"], 1), pct(d["error_fraction"]["median"]),
+                   pct(d["error_fraction"]["p90"]),
+                   f"{pct(d['range_hit_rate'])} of {d['n_with_range']} with a range "
+                   f"({pct(d['range_hit_rate_all'])} of all)", num(d["range_width"]["median"], 1)]])
+
+    out += ["", "### Regret of the chosen epoch (test loss above the run's minimum)", "",
+            "All = every run not labelled unstable (ambiguous included); relative = regret / min test loss; "
+            "epoch error = |chosen - true best| on overfitting runs.", ""]
+    rows = []
+    choosers = [(f"{predictor} recommended_epoch", tool_scores)] + \
+        [(name, s) for name, s in peer_scores.items()] + [("final epoch (do nothing)", {"regret": reference})]
+    for name, s in choosers:
+        r_all, r_of = s["regret"]["all"], s["regret"]["overfitting"]
+        err = s.get("epoch_error", {})
+        rows.append([name, num(r_all["absolute"]["median"], 4), num(r_all["absolute"]["mean"], 4),
+                     pct(r_all["relative"]["median"]), pct(r_all["relative"]["mean"]),
+                     num(r_of["absolute"]["median"], 4), num(r_of["absolute"]["mean"], 4),
+                     num(err.get("median"), 1)])
+    out += table(["chooser", "median (all)", "mean (all)", "median relative (all)", "mean relative (all)",
+                  "median (overfitting)", "mean (overfitting)", "median epoch error"], rows)
+    out += ["", f"Time: {seconds_per_file * 1000:.0f} ms per file for `{predictor}` "
+            f"(wall time of the process calls, {CHUNK} files per call, start-up included).", ""]
+    return out
+
+
+def render(sections: list[list[str]], predictor: str, tool: dict, argv: list[str]) -> str:
+    command = " ".join(["python benchmarks/accuracy/run.py"] + argv)
+    head = ["# Accuracy benchmark: overfitting diagnosis against a hidden test set", "",
+            f"Produced by `{command}`.", "",
+            f"Predictor: `{predictor}` ({tool.get('name', '?')} {tool.get('version', '?')}). "
+            "Data: real training histories of small PyTorch MLPs (generate.py); truth from the "
+            "loss on a large test set the predictor never sees (truth.py); peers re-implemented "
+            "from their documented behaviour (peers.py); arithmetic and verdict mapping in score.py.",
+            ""]
+    peer_lines = ["Peers:", ""] + [f"- `{n}`: {d}" for n, d in peers_mod.PEER_DESCRIPTIONS.items()] + [""]
+    return "\n".join(head + peer_lines + [line for s in sections for line in s])
+
+
+# --------------------------------------------------------------------------- main
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--regenerate", action="store_true", help="retrain every run first")
+    parser.add_argument("--split", choices=("dev", "test", "both"), default="both")
+    parser.add_argument("--subset", type=int, default=None, help="N runs per half (evenly spread)")
+    parser.add_argument("--predictor", choices=("auto", "overfitdoc", "standin"), default="auto")
+    parser.add_argument("--output", type=Path, default=RESULTS, help="markdown file to write")
+    args = parser.parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+
+    if args.regenerate:
+        subprocess.run([sys.executable, str(HERE / "generate.py")], check=True)
+    predictor = args.predictor
+    if predictor == "auto":
+        predictor = "overfitdoc" if overfitdoc_available() else "standin"
+        print(f"predictor: {predictor}", file=sys.stderr)
+
+    truths = truth_mod.label_all(truth_mod.load_records())  # attainable levels use every run
+    command = predictor_command(predictor)
+    sections, tool = [], {}
+    for split in (("dev", "test") if args.split == "both" else (args.split,)):
+        chosen = select(truths, split, args.subset)
+        paths = {rid: str((RUNS_DIR / f"{rid}.csv").relative_to(REPO)) for rid in chosen}
+        raw, seconds, tool = run_predictor(command, list(paths.values()))
+        preds = {rid: score_mod.prediction_from_contract(raw.get(path, {"ok": False, "error": "no output"}))
+                 for rid, path in paths.items()}
+        peer_results: dict[str, dict] = {name: {} for name in peers_mod.PEERS}
+        for rid in chosen:
+            for name, result in peers_mod.run_peers(*read_history(RUNS_DIR / f"{rid}.csv")).items():
+                peer_results[name][rid] = result
+        tool_scores = score_mod.score_predictor(chosen, preds)
+        peer_scores = {name: score_mod.score_peer(chosen, res) for name, res in peer_results.items()}
+        sections.append(render_split(split, chosen, predictor, tool_scores, peer_scores,
+                                     score_mod.reference_regret(chosen), seconds / max(len(paths), 1)))
+        print(f"{split}: {len(chosen)} runs, verdict accuracy {pct(tool_scores['verdict']['accuracy'])}",
+              file=sys.stderr)
+    args.output.write_text(render(sections, predictor, tool, argv))
+    print(f"wrote {args.output}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

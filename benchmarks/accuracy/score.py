@@ -1,0 +1,234 @@
+"""The scorer: compares a predictor's verdicts and epochs, and the peers', with the ground truth.
+
+Pure arithmetic over objects that carry what ``truth.Truth`` carries (``run_id``, ``label``,
+``best_epoch``, ``epochs``, ``test_loss``) and over ``Prediction`` objects (built from the
+contract JSON by ``prediction_from_contract``); nothing here reads files or imports torch.
+
+Decisions
+---------
+* **Epochs** are 0-based indices into the run. The contract's epoch fields are in the file's
+  own numbering, so ``index = epoch - epoch_base``.
+* **Verdict mapping** (tool verdict -> truth label), see ``VERDICT_TO_LABEL``:
+  ``overfitting_and_underfitting`` counts as ``overfitting`` (the truth's overfitting label
+  says the test loss rose clearly while the model kept fitting its training data, whatever
+  the level reached, so a verdict that names the overfitting is right);
+  ``not_learning`` counts as ``underfitting`` (the truth has no separate label for a model that
+  never left chance level; it is the extreme of high bias); ``still_improving``, ``good_fit``,
+  ``underfitting``, ``unstable`` map to themselves; ``insufficient_data`` and an unreadable
+  input are an abstention, which counts as wrong in the accuracy and is reported apart.
+* **Accuracy** is over runs whose truth is not ``ambiguous``.
+* **Overfitting detection** (a binary for the tool and every peer): predicted positive = the
+  mapped verdict is ``overfitting`` (for a peer: it fired); precision, recall, and the false
+  alarm rate on true good fits and on every non-overfitting run.
+* **Divergence**: on truly overfitting runs, ``divergence_epoch - true best epoch`` (signed and
+  absolute, in epochs and as a fraction of the run length), and how often the true best epoch
+  lies inside ``divergence_range`` (inclusive). Runs where the tool gave no divergence are
+  counted as not covered (and as misses for the range hit rate over all overfitting runs).
+* **Regret** of a chosen epoch = ``test_loss[chosen] - min(test_loss)``, also relative to
+  ``min(test_loss)``. Computed over every run whose truth is not ``unstable`` (those are the
+  runs whose test loss is finite and meaningful throughout, ambiguous ones included), and
+  separately over the truly overfitting runs. A missing ``recommended_epoch`` falls back to
+  the last epoch (the weights the user has anyway) and is counted. The final epoch's regret
+  is reported as the do-nothing reference.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable, Mapping
+
+import numpy as np
+
+LABELS = ("overfitting", "good_fit", "underfitting", "still_improving", "unstable")
+AMBIGUOUS = "ambiguous"
+ABSTAIN = "abstain"
+
+VERDICT_TO_LABEL = {
+    "overfitting": "overfitting",
+    "overfitting_and_underfitting": "overfitting",
+    "good_fit": "good_fit",
+    "underfitting": "underfitting",
+    "not_learning": "underfitting",
+    "still_improving": "still_improving",
+    "unstable": "unstable",
+    "insufficient_data": ABSTAIN,
+}
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """One run's prediction, epochs already converted to 0-based indices."""
+
+    verdict: str | None  # the tool's verdict as printed; None when the input was not read
+    recommended_epoch: int | None = None
+    divergence_epoch: int | None = None
+    divergence_range: tuple[int, int] | None = None
+    error: str | None = None
+
+    @property
+    def label(self) -> str:
+        return VERDICT_TO_LABEL.get(self.verdict, ABSTAIN) if self.verdict else ABSTAIN
+
+
+def prediction_from_contract(run: Mapping) -> Prediction:
+    """A contract RUN object -> Prediction (converting epochs by ``epoch_base``)."""
+    if not run.get("ok", False):
+        return Prediction(None, error=str(run.get("error", "not ok")))
+    base = int(run.get("epoch_base", 0))
+
+    def index(value):
+        return None if value is None else int(value) - base
+
+    rng = run.get("divergence_range")
+    return Prediction(
+        verdict=run.get("verdict"),
+        recommended_epoch=index(run.get("recommended_epoch")),
+        divergence_epoch=index(run.get("divergence_epoch")),
+        divergence_range=None if rng is None else (index(rng[0]), index(rng[1])),
+    )
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _ratio(num: float, den: float) -> float | None:
+    return None if den == 0 else num / den
+
+
+def _labeled(truths: Iterable) -> list:
+    return [t for t in truths if t.label != AMBIGUOUS]
+
+
+def regret(truth, epoch: int | None) -> float | None:
+    """test_loss[epoch] - min(test_loss); None if undefined (non-finite)."""
+    test = np.asarray(truth.test_loss, dtype=float)
+    if epoch is None or not len(test) or not np.all(np.isfinite(test)):
+        return None
+    epoch = min(max(int(epoch), 0), len(test) - 1)
+    return float(test[epoch] - test.min())
+
+
+def _summary(values: list[float]) -> dict:
+    if not values:
+        return {"n": 0, "median": None, "mean": None, "p90": None}
+    arr = np.asarray(values, dtype=float)
+    return {"n": len(values), "median": float(np.median(arr)), "mean": float(arr.mean()),
+            "p90": float(np.percentile(arr, 90))}
+
+
+# --------------------------------------------------------------------------- metrics
+
+
+def verdict_scores(truths: Mapping[str, object], preds: Mapping[str, Prediction]) -> dict:
+    """Accuracy over non-ambiguous runs and the confusion matrix truth x mapped prediction."""
+    labeled = _labeled(truths.values())
+    columns = LABELS + (ABSTAIN,)
+    confusion = {t: {p: 0 for p in columns} for t in LABELS}
+    correct = abstained = 0
+    for t in labeled:
+        pred = preds[t.run_id].label
+        confusion[t.label][pred] += 1
+        correct += pred == t.label
+        abstained += pred == ABSTAIN
+    return {"n_runs": len(truths), "n_labeled": len(labeled), "n_correct": correct,
+            "accuracy": _ratio(correct, len(labeled)), "n_abstained": abstained,
+            "confusion": confusion, "columns": list(columns)}
+
+
+def binary_scores(truths: Mapping[str, object], fired: Mapping[str, bool]) -> dict:
+    """Overfitting detection as a binary over the non-ambiguous runs."""
+    tp = fp = fn = tn = good = good_alarm = 0
+    for t in _labeled(truths.values()):
+        positive, actual = bool(fired[t.run_id]), t.label == "overfitting"
+        tp += positive and actual
+        fp += positive and not actual
+        fn += actual and not positive
+        tn += not actual and not positive
+        if t.label == "good_fit":
+            good += 1
+            good_alarm += positive
+    return {"tp": tp, "fp": fp, "fn": fn, "tn": tn,
+            "precision": _ratio(tp, tp + fp), "recall": _ratio(tp, tp + fn),
+            "accuracy": _ratio(tp + tn, tp + fp + fn + tn),
+            "false_alarm_good_fit": _ratio(good_alarm, good), "n_good_fit": good,
+            "false_alarm_non_overfit": _ratio(fp, fp + tn)}
+
+
+def divergence_scores(truths: Mapping[str, object], preds: Mapping[str, Prediction]) -> dict:
+    """Onset error against the true best epoch and range hit rate, on truly overfitting runs."""
+    overfit = [t for t in truths.values() if t.label == "overfitting"]
+    signed, absolute, fraction, widths = [], [], [], []
+    with_range = hits = 0
+    for t in overfit:
+        p = preds[t.run_id]
+        if p.divergence_epoch is not None:
+            err = p.divergence_epoch - t.best_epoch
+            signed.append(err)
+            absolute.append(abs(err))
+            fraction.append(abs(err) / t.epochs)
+        if p.divergence_range is not None:
+            lo, hi = p.divergence_range
+            with_range += 1
+            hits += lo <= t.best_epoch <= hi
+            widths.append(hi - lo)
+    return {"n_overfitting": len(overfit), "n_with_divergence": len(absolute),
+            "error_signed": _summary(signed), "error_abs": _summary(absolute),
+            "error_fraction": _summary(fraction), "n_with_range": with_range, "range_hits": hits,
+            "range_hit_rate": _ratio(hits, with_range),
+            "range_hit_rate_all": _ratio(hits, len(overfit)), "range_width": _summary(widths)}
+
+
+def regret_scores(truths: Mapping[str, object], chosen: Mapping[str, int | None]) -> dict:
+    """Regret of the chosen epochs, over non-unstable runs and over overfitting runs."""
+    out = {}
+    for scope, keep in (("all", lambda t: t.label != "unstable"),
+                        ("overfitting", lambda t: t.label == "overfitting")):
+        absolute, relative, missing = [], [], 0
+        for t in truths.values():
+            if not keep(t):
+                continue
+            epoch = chosen.get(t.run_id)
+            if epoch is None:
+                missing += 1
+                epoch = t.epochs - 1
+            value = regret(t, epoch)
+            if value is None:
+                continue
+            absolute.append(value)
+            relative.append(value / max(float(np.min(t.test_loss)), 1e-12))
+        out[scope] = {"absolute": _summary(absolute), "relative": _summary(relative),
+                      "n_missing_epoch": missing}
+    return out
+
+
+def epoch_error_scores(truths: Mapping[str, object], chosen: Mapping[str, int | None]) -> dict:
+    """|chosen - true best| on truly overfitting runs (how close a pick lands to the best)."""
+    errors = [abs(chosen[t.run_id] - t.best_epoch) for t in truths.values()
+              if t.label == "overfitting" and chosen.get(t.run_id) is not None]
+    return _summary(errors)
+
+
+def score_predictor(truths: Mapping[str, object], preds: Mapping[str, Prediction]) -> dict:
+    """Every figure for the tool (or the stand-in)."""
+    chosen = {rid: p.recommended_epoch for rid, p in preds.items()}
+    return {
+        "verdict": verdict_scores(truths, preds),
+        "binary": binary_scores(truths, {rid: p.label == "overfitting" for rid, p in preds.items()}),
+        "divergence": divergence_scores(truths, preds),
+        "regret": regret_scores(truths, chosen),
+        "epoch_error": epoch_error_scores(truths, chosen),
+        "n_errors": sum(p.verdict is None for p in preds.values()),
+    }
+
+
+def score_peer(truths: Mapping[str, object], results: Mapping[str, object]) -> dict:
+    """Every figure that applies to a peer (binary detection, regret, epoch error)."""
+    chosen = {rid: r.chosen_epoch for rid, r in results.items()}
+    return {"binary": binary_scores(truths, {rid: r.fired for rid, r in results.items()}),
+            "regret": regret_scores(truths, chosen),
+            "epoch_error": epoch_error_scores(truths, chosen)}
+
+
+def reference_regret(truths: Mapping[str, object]) -> dict:
+    """The do-nothing reference: keep the final epoch's weights."""
+    return regret_scores(truths, {rid: t.epochs - 1 for rid, t in truths.items()})

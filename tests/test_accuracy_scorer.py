@@ -1,0 +1,247 @@
+"""The accuracy benchmark's arithmetic: scorer, peers and truth rules on hand-checkable cases.
+
+Fast and torch-free: the benchmark modules are loaded from benchmarks/accuracy/ by path.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import math
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ACCURACY = Path(__file__).resolve().parents[1] / "benchmarks" / "accuracy"
+
+
+def _load(name: str):
+    spec = importlib.util.spec_from_file_location(f"accuracy_bench_{name}", ACCURACY / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while the class is built
+    spec.loader.exec_module(module)
+    return module
+
+
+peers = _load("peers")
+score = _load("score")
+truth = _load("truth")
+nan = math.nan
+R = peers.PeerResult
+
+
+# --------------------------------------------------------------------------- peers
+
+
+def arr(*values):
+    return np.array(values, dtype=float)
+
+
+class TestKerasEarlyStopping:
+    def test_stops_when_wait_reaches_patience_and_restores_best(self):
+        # e0, e1 improve; e2 wait=1; e3 wait=2 >= 2 -> stop at 3, restore epoch 1
+        assert peers.keras_early_stopping(arr(1.0, 0.9, 0.95, 0.96, 0.97), patience=2) == R(True, 3, 1)
+
+    def test_equal_value_is_not_an_improvement(self):
+        assert peers.keras_early_stopping(arr(1, 1, 1, 1), patience=2) == R(True, 2, 0)
+
+    def test_improvement_resets_wait(self):
+        # e2 wait=1, e3 improves (wait=0), e4 wait=1, e5 wait=2 -> stop at 5, best 3
+        val = arr(1.0, 0.9, 0.95, 0.8, 0.85, 0.86, 0.1)
+        assert peers.keras_early_stopping(val, patience=2) == R(True, 5, 3)
+
+    def test_restores_best_even_without_stop(self):
+        assert peers.keras_early_stopping(arr(3, 1, 2), patience=5) == R(False, None, 1)
+
+    def test_without_restore_keeps_stop_or_last_epoch(self):
+        assert peers.keras_early_stopping(arr(1, 2, 3), patience=1, restore_best_weights=False) == R(True, 1, 1)
+        assert peers.keras_early_stopping(arr(3, 2, 1), patience=1, restore_best_weights=False) == R(False, None, 2)
+
+    def test_first_value_always_improves_even_nan(self):
+        # best becomes NaN; nothing compares below NaN -> stop at epoch 1 (patience 1), restore 0
+        assert peers.keras_early_stopping(arr(nan, 0.5, 0.4), patience=1) == R(True, 1, 0)
+
+    def test_min_delta_is_absolute(self):
+        # 0.995 + 0.01 is not below 1.0: no improvement
+        assert peers.keras_early_stopping(arr(1.0, 0.995, 0.99), patience=2, min_delta=0.01) == R(True, 2, 0)
+
+
+class TestLightningEarlyStopping:
+    def test_patience_three_and_checkpoint_best(self):
+        assert peers.lightning_early_stopping(arr(1, 0.9, 0.95, 0.96, 0.97, 0.5)) == R(True, 4, 1)
+
+    def test_non_finite_stops_without_detection(self):
+        assert peers.lightning_early_stopping(arr(1, nan, 0.5)) == R(False, None, 0)
+
+    def test_no_stop(self):
+        assert peers.lightning_early_stopping(arr(1, 0.9, 0.95, 0.8)) == R(False, None, 3)
+
+
+def test_sagemaker_overfit_uses_running_means():
+    # ratios of running means: 0, 0.05, 0.2 -> fires at epoch 2
+    assert peers.sagemaker_overfit(arr(1, 1, 1), arr(1.0, 1.1, 1.5)) == R(True, 2, 2)
+    assert peers.sagemaker_overfit(arr(1, 1, 1), arr(1.0, 1.1, 1.1)) == R(False, None, 2)
+
+
+def test_sagemaker_overtraining_validation_and_training_patience():
+    train = 1.0 - 0.05 * np.arange(15)
+    val = np.array([1.0] + [0.9] * 14)
+    # val's last optimum at epoch 1; 10 epochs without one -> fires at 11
+    assert peers.sagemaker_overtraining(train, val) == R(True, 11, 11)
+    # training creeping down by 0.001 per epoch: no new optimum (delta 0.01) for 5 epochs -> 5
+    flat = 1.0 - 0.001 * np.arange(15)
+    assert peers.sagemaker_overtraining(flat, 1.0 - 0.05 * np.arange(15)) == R(True, 5, 5)
+
+
+def test_umlaut_flags_val_up_while_train_not_up():
+    assert peers.umlaut(arr(1, 0.9, 0.8, 0.85), arr(1, 0.9, 0.95, 1.0)) == R(True, 2, 1)
+    assert peers.umlaut(arr(1, 0.9, 0.8, 0.8), arr(1, 0.9, 0.8, 0.85)) == R(True, 3, 2)  # flat counts
+    assert peers.umlaut(arr(1, 1.1, 1.2), arr(1, 1.1, 1.2)) == R(False, None, 2)
+
+
+def test_autotrainer_needs_three_consecutive_bad_epochs():
+    train = arr(1, 0.9, 0.8, 0.7, 0.6)
+    assert peers.autotrainer(train, arr(1, 0.9, 0.92, 0.95, 0.99)) == R(True, 4, 1)
+    assert peers.autotrainer(train, arr(1, 0.9, 0.92, 0.925, 0.99)) == R(False, None, 4)  # +0.005
+
+
+def test_naive_argmin_and_ten_percent_rule():
+    assert peers.naive(arr(1, 0.5, 0.6)) == R(True, 2, 1)
+    assert peers.naive(arr(1, 0.5, 0.54)) == R(False, None, 1)
+    assert peers.naive(arr(nan, 0.5, 0.5)) == R(False, None, 1)  # NaN ignored, earliest on ties
+
+
+def test_run_peers_covers_every_peer():
+    results = peers.run_peers([1, 0.9, 0.8], [1, 0.9, 1.0])
+    assert set(results) == set(peers.PEERS) == set(peers.PEER_DESCRIPTIONS)
+
+
+# --------------------------------------------------------------------------- scorer
+
+
+def T(run_id, label, best, test):
+    test = np.array(test, dtype=float)
+    return truth.Truth(run_id, "dev", "fake", label, "", best, len(test), test)
+
+
+@pytest.fixture()
+def case():
+    truths = {
+        "A": T("A", "overfitting", 2, [3, 2, 1, 2, 3, 4, 5, 6, 7, 8]),
+        "B": T("B", "overfitting", 4, [5, 4, 3, 2, 1, 2, 3, 4, 5, 6]),
+        "C": T("C", "good_fit", 8, [9, 8, 7, 6, 5, 4, 3, 2, 1, 1.5]),
+        "D": T("D", "underfitting", 0, [2] * 10),
+        "E": T("E", "ambiguous", 3, [4, 3, 2, 1, 2, 2, 2, 2, 2, 2]),
+    }
+    P = score.Prediction
+    preds = {
+        "A": P("overfitting", recommended_epoch=2, divergence_epoch=3, divergence_range=(1, 4)),
+        "B": P("overfitting_and_underfitting", recommended_epoch=6, divergence_epoch=7, divergence_range=(5, 8)),
+        "C": P("overfitting", recommended_epoch=8),
+        "D": P("not_learning", recommended_epoch=9),
+        "E": P("good_fit", recommended_epoch=9),
+    }
+    return truths, preds
+
+
+def test_verdict_accuracy_and_confusion(case):
+    truths, preds = case
+    v = score.verdict_scores(truths, preds)
+    assert (v["n_labeled"], v["n_correct"], v["accuracy"]) == (4, 3, 0.75)
+    assert v["confusion"]["overfitting"]["overfitting"] == 2
+    assert v["confusion"]["good_fit"]["overfitting"] == 1
+    assert v["confusion"]["underfitting"]["underfitting"] == 1
+    assert sum(sum(row.values()) for row in v["confusion"].values()) == 4  # ambiguous E left out
+
+
+def test_binary_detection(case):
+    truths, preds = case
+    b = score.binary_scores(truths, {rid: p.label == "overfitting" for rid, p in preds.items()})
+    assert (b["tp"], b["fp"], b["fn"], b["tn"]) == (2, 1, 0, 1)
+    assert b["precision"] == pytest.approx(2 / 3)
+    assert b["recall"] == 1.0
+    assert b["false_alarm_good_fit"] == 1.0
+    assert b["false_alarm_non_overfit"] == 0.5
+
+
+def test_divergence_error_and_range(case):
+    truths, preds = case
+    d = score.divergence_scores(truths, preds)
+    assert d["n_overfitting"] == d["n_with_divergence"] == 2
+    assert d["error_abs"]["median"] == 2.0  # |3-2|=1, |7-4|=3
+    assert d["error_signed"]["median"] == 2.0
+    assert d["error_fraction"]["median"] == pytest.approx(0.2)  # 0.1, 0.3 of 10 epochs
+    assert (d["range_hits"], d["n_with_range"], d["range_hit_rate"]) == (1, 2, 0.5)
+
+
+def test_regret(case):
+    truths, preds = case
+    r = score.regret_scores(truths, {rid: p.recommended_epoch for rid, p in preds.items()})
+    # A 0, B 3-1=2, C 0, D 0, E 2-1=1 ; relative: mins are 1,1,1,2,1
+    assert r["all"]["absolute"]["n"] == 5
+    assert r["all"]["absolute"]["median"] == 0.0
+    assert r["all"]["absolute"]["mean"] == pytest.approx(0.6)
+    assert r["all"]["relative"]["mean"] == pytest.approx(0.6)
+    assert r["overfitting"]["absolute"]["mean"] == 1.0
+    # a missing epoch falls back to the last one and is counted
+    r = score.regret_scores(truths, {"A": None})
+    assert r["overfitting"]["n_missing_epoch"] == 2
+    assert r["overfitting"]["absolute"]["median"] == 6.0  # A: 8-1=7, B: 6-1=5
+
+
+def test_regret_undefined_on_non_finite_test_loss():
+    assert score.regret(T("X", "unstable", None, [1, nan]), 0) is None
+
+
+def test_prediction_from_contract_converts_epoch_base():
+    p = score.prediction_from_contract({"ok": True, "epoch_base": 1, "verdict": "overfitting",
+                                        "recommended_epoch": 3, "divergence_epoch": 2,
+                                        "divergence_range": [2, 5]})
+    assert (p.recommended_epoch, p.divergence_epoch, p.divergence_range) == (2, 1, (1, 4))
+    bad = score.prediction_from_contract({"source": "x", "ok": False, "error": "unreadable"})
+    assert bad.label == score.ABSTAIN and bad.error == "unreadable"
+    assert score.Prediction("insufficient_data").label == score.ABSTAIN
+
+
+def test_every_tool_verdict_is_mapped():
+    verdicts = {"good_fit", "overfitting", "underfitting", "overfitting_and_underfitting",
+                "still_improving", "not_learning", "unstable", "insufficient_data"}
+    assert set(score.VERDICT_TO_LABEL) == verdicts
+    assert set(score.VERDICT_TO_LABEL.values()) <= set(score.LABELS) | {score.ABSTAIN}
+
+
+# --------------------------------------------------------------------------- truth rules
+
+
+def record(test, train=None, run_id="r", chance=1.0):
+    test = list(test)
+    return {"run_id": run_id, "split": "dev", "dataset": "fake", "test_loss": test,
+            "train_eval_loss": list(train if train is not None else test),
+            "baseline_test_loss": chance, "init_test_loss": chance}
+
+
+@pytest.mark.parametrize("test, train, label", [
+    # U-shaped test loss while the training loss keeps falling
+    ([0.1 + 0.9 * math.exp(-t / 3) + 0.01 * max(0, t - 15) for t in range(60)],
+     [0.9 * math.exp(-t / 3) for t in range(60)], "overfitting"),
+    ([0.15 + 0.85 * math.exp(-t / 5) for t in range(60)], None, "good_fit"),
+    ([0.95] * 40, None, "underfitting"),
+    ([1 - 0.02 * t for t in range(30)], None, "still_improving"),
+    ([0.5, None, 0.4], None, "unstable"),
+    # the training loss collapses along with the test loss: not overfitting
+    ([0.2] * 20 + [0.9] * 20, [0.1] * 20 + [0.9] * 20, "unstable"),
+    # a 7% rise: between the margins
+    ([0.2] * 30 + [0.214] * 10, [0.1] * 30 + [0.05] * 10, "ambiguous"),
+])
+def test_truth_rules(test, train, label):
+    t = truth.label_run(record(test, train), attainable=0.1)
+    assert t.label == label, t.reason
+
+
+def test_truth_best_epoch_is_argmin_of_smoothed_test_loss():
+    test = [1.0, 0.5, 0.05, 0.5, 0.4, 0.3, 0.3, 0.3, 0.3, 0.3] * 3  # a lone dip at 2 is smoothed away
+    t = truth.label_run(record(test), attainable=0.1)
+    smoothed = truth.smooth(np.array(test), 5)
+    assert t.best_epoch == int(np.argmin(smoothed))
+    assert truth.smooth(np.array([1.0, 2.0, 3.0, 4.0]), 3).tolist() == [1.5, 2.0, 3.0, 3.5]
