@@ -160,16 +160,16 @@ def load_config(path: Path, *, explicit: bool = False) -> Config:
         raise UsageError(f"configuration file {path} does not exist")
     section = _section(path, read_toml(path))
     where = f"{path}: {table_name(path)}"
-    if section is None or "check" not in section:
-        if explicit:
-            raise UsageError(f"{path} has no {table_name(path)} table")
-        section = {"check": {}}
-    stray = [k for k, v in section.items() if not isinstance(v, dict)]
+    stray = [k for k, v in (section or {}).items() if not isinstance(v, dict)]
     if stray:
         # ruff-style mirror: overfitdoc.toml's top level is [tool.overfitdoc], not the check table
         parent = "[tool.overfitdoc]" if path.name == PYPROJECT else "the top level"
         hint = f"; check settings go in {table_name(path)}" if _canonical(stray[0]) in KEYS else ""
         raise UsageError(f"{path}: unknown key '{stray[0]}' in {parent}{hint}")
+    if section is None or "check" not in section:
+        if explicit:
+            raise UsageError(f"{path} has no {table_name(path)} table")
+        section = {"check": {}}
     table = section["check"]
     if not isinstance(table, dict):
         raise UsageError(f"{where} must be a table")
