@@ -71,16 +71,14 @@ class History:
             return self.index[:0], train[:0], val[:0]
         if len(rows) == len(train):
             return self.index[rows], train[rows], val[rows]
-        out = np.full(len(rows), np.nan)
-        start = 0
-        for k, r in enumerate(rows):
-            seg = train[start: r + 1]
-            seg = seg[~np.isnan(seg)]
-            if len(seg):
-                out[k] = seg.mean()
-            elif not np.isnan(train[r]):
-                out[k] = train[r]
-            start = r + 1
+        # segment k is rows[k-1]+1 .. rows[k]; vectorised (step logs have millions of rows)
+        upto = train[: rows[-1] + 1]
+        logged = ~np.isnan(upto)
+        starts = np.concatenate(([0], rows[:-1] + 1))
+        counts = np.add.reduceat(logged.astype(np.int64), starts)
+        sums = np.add.reduceat(np.where(logged, upto, 0.0), starts)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out = np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
         return self.index[rows], out, val[rows]
 
 
@@ -152,11 +150,9 @@ def split_runs(index: np.ndarray) -> list[tuple[int, int]]:
     """
     if len(index) == 0:
         return [(0, 0)]
-    first = index[0]
-    starts = [0]
-    for i in range(1, len(index)):
-        if index[i] <= first and index[i] < index[i - 1]:
-            starts.append(i)
+    index = np.asarray(index)
+    back = np.flatnonzero((index[1:] <= index[0]) & (index[1:] < index[:-1])) + 1
+    starts = [0] + back.tolist()
     ends = starts[1:] + [len(index)]
     return list(zip(starts, ends))
 
@@ -164,10 +160,11 @@ def split_runs(index: np.ndarray) -> list[tuple[int, int]]:
 def drop_resumed(index: np.ndarray) -> np.ndarray:
     """Row positions to keep when training was resumed into the same file: for a repeated
     epoch the later row wins. Returns the kept positions in epoch order."""
-    last_pos: dict[float, int] = {}
-    for pos, e in enumerate(index):
-        last_pos[float(e)] = pos
-    return np.array([last_pos[k] for k in sorted(last_pos)], dtype=int)
+    index = np.asarray(index, dtype=float)
+    if len(index) == 0:
+        return np.zeros(0, dtype=int)
+    _, first_from_end = np.unique(index[::-1], return_index=True)  # sorted by epoch
+    return (len(index) - 1 - first_from_end).astype(int)
 
 
 def from_table(

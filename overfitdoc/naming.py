@@ -12,6 +12,9 @@ guesses at names. The rules, in order:
   A name with no split word is a training series when the validation side has the same
   metric (Keras: ``loss`` and ``val_loss``; Hugging Face: ``loss`` and ``eval_loss``).
 * Lightning's ``_epoch`` and ``_step`` suffixes are stripped; the epoch-level series wins.
+* Exactly one training loss and one validation loss with different names and no loss pair
+  otherwise (``train/nll_loss``, ``val/rmse_loss``) are paired as ``nll_loss_vs_rmse_loss``,
+  with a note that they are different quantities.
 * The metric's direction comes from its name: loss-like words (loss, error, mae, mse, rmse,
   perplexity, wer, cer, nll, ...) mean lower is better; score words (accuracy, auc, f1,
   precision, recall, iou, dice, r2, map, cosine, ...) mean higher is better.
@@ -147,7 +150,26 @@ def find_pairs(columns: list[str]) -> list[MetricPair]:
         mode = metric_mode(metric) or "min"
         note = "" if metric_mode(metric) else f"direction of '{metric}' not known from its name; assumed lower is better"
         pairs.append(MetricPair(metric=metric, train=t, val=v, mode=mode, note=note))
+    lone = _different_losses(train, held, {p.metric for p in pairs})
+    if lone is not None and not any(metric_mode(p.metric) == "min" for p in pairs):
+        pairs.append(lone)
     return pairs
+
+
+def _different_losses(train: dict, held: dict, paired: set[str]) -> MetricPair | None:
+    """Exactly one training loss and one validation loss with different names (Lightning's
+    ``train/nll_loss`` and ``val/rmse_loss``): the only comparison the file offers, paired
+    with a note that the two are different quantities."""
+    side = held["val"] or held["test"]
+    t_only = [m for m in train if m not in paired and metric_mode(m) == "min"]
+    v_only = [m for m in side if m not in paired and metric_mode(m) == "min"]
+    if len(t_only) != 1 or len(v_only) != 1:
+        return None
+    tm, vm = t_only[0], v_only[0]
+    t, v = min(train[tm])[2], min(side[vm])[2]
+    note = (f"{t} and {v} are different quantities ({tm}, {vm}), paired as the only training and "
+            f"validation losses: compare their trends, not their values")
+    return MetricPair(metric=f"{tm}_vs_{vm}", train=t, val=v, mode="min", note=note)
 
 
 def pick_monitor(pairs: list[MetricPair], monitor: str | None = None) -> MetricPair | None:
