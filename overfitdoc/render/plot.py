@@ -1,0 +1,597 @@
+"""Figures of diagnosed training histories: one per run, or several runs compared.
+
+matplotlib is imported inside the functions below and nowhere else in overfitdoc, so
+``overfitdoc diagnose`` never pays for it unless a plot is asked for. Figures are built on
+``matplotlib.figure.Figure`` directly (no pyplot, so no display and no global state) unless
+they are to be shown in a window.
+
+What a run's figure shows (see :func:`run_figure`):
+
+* the monitored pair against epochs: raw values faint, the trends the analysis used firm;
+* a solid vertical line at ``recommended_epoch``, a dashed one at ``divergence_epoch`` with
+  ``divergence_range`` shaded, and the gap between the trends shaded after the divergence;
+* a panel with another paired metric (accuracy, say) when the log has one;
+* a panel with the gap (validation worse than training is positive) over epochs;
+* the verdict in the title and the key numbers under it.
+
+Output is deterministic: the same input gives the same bytes (no dates, no software
+versions, a fixed SVG hash salt), so figures can be compared in tests. Every artist that
+matters carries a ``gid`` (``recommended-epoch``, ``divergence-epoch``, ``val-trend``, ...),
+which the SVG keeps as an element id.
+"""
+from __future__ import annotations
+
+import os
+import re
+import sys
+from dataclasses import dataclass
+from io import BytesIO
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import UsageError
+from ..io import atomic_write
+from .numbers import epoch_range, num
+
+FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
+
+# Okabe & Ito (2008), "Color Universal Design": distinguishable with every common colour
+# vision deficiency. Training and validation are blue and vermillion, which also differ in
+# lightness, so they stay apart in greyscale.
+OKABE_ITO = {
+    "black": "#000000", "orange": "#E69F00", "sky_blue": "#56B4E9", "bluish_green": "#009E73",
+    "yellow": "#F0E442", "blue": "#0072B2", "vermillion": "#D55E00", "reddish_purple": "#CC79A7",
+}
+TRAIN = OKABE_ITO["blue"]
+VAL = OKABE_ITO["vermillion"]
+RECOMMENDED = OKABE_ITO["bluish_green"]
+DIVERGENCE = OKABE_ITO["black"]
+GAP = OKABE_ITO["reddish_purple"]
+MUTED = "#666666"
+# runs in compare mode; yellow last, it is faint on white
+RUN_COLOURS = tuple(OKABE_ITO[k] for k in ("blue", "vermillion", "bluish_green", "reddish_purple",
+                                           "orange", "sky_blue", "black", "yellow"))
+RUN_STYLES = ("-", "--", "-.", ":")
+
+# What the bytes must not depend on: dates, software versions, random ids.
+METADATA = {
+    "png": {"Software": None},
+    "svg": {"Date": None, "Creator": "overfitdoc"},
+    "pdf": {"CreationDate": None, "ModDate": None, "Creator": "overfitdoc", "Producer": "overfitdoc"},
+}
+RC = {
+    "font.family": "DejaVu Sans",      # ships with matplotlib: present on a bare machine
+    "font.size": 10,
+    "axes.titlesize": 10,
+    "axes.labelsize": 10,
+    "legend.fontsize": 9,
+    "xtick.labelsize": 9,
+    "ytick.labelsize": 9,
+    "figure.titlesize": 13,
+    "figure.titleweight": "bold",
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "grid.color": "#e6e6e6",
+    "grid.linewidth": 0.8,
+    "legend.frameon": True,
+    "legend.framealpha": 0.9,
+    "legend.edgecolor": "#cccccc",
+    "svg.hashsalt": "overfitdoc",      # element ids from a fixed salt, not a random one
+    "svg.fonttype": "path",            # text as paths: the SVG looks the same without the font
+    "pdf.fonttype": 42,
+    "path.simplify": True,
+}
+DEFAULT_WIDTH = 8.0                   # inches: 800 px at 100 dpi, the width GitHub shows
+PANEL_HEIGHTS = {1: 4.6, 2: 6.2, 3: 7.4}
+OUTLIER_SPAN = 4.0                    # raw points further than this many plot heights away are clipped
+
+
+@dataclass(frozen=True)
+class PlotOptions:
+    """How to draw. ``size`` is (width, height) in inches; None picks one from the panels."""
+
+    log_y: bool = False
+    smooth: bool = True
+    size: tuple[float, float] | None = None
+    dpi: int = 100
+    title: str | None = None
+
+
+# ---------------------------------------------------------------- paths and formats
+
+def image_format(path: str | os.PathLike) -> str:
+    """``png``, ``svg`` or ``pdf`` from the file's extension; UsageError for anything else."""
+    ext = Path(path).suffix.lower()
+    if ext not in FORMATS:
+        shown = f"'{ext}'" if ext else "no extension"
+        raise UsageError(f"cannot write {path}: unknown image format ({shown}); use .png, .svg or .pdf")
+    return FORMATS[ext]
+
+
+def output_paths(path: str | os.PathLike, sources: list[str]) -> list[str]:
+    """The file each run is written to: ``path`` itself for one run; for several,
+    ``<stem>-<run>.<ext>`` next to it, where ``<run>`` is the input's file stem
+    (``-o out.png`` with ``a.csv b.json`` gives ``out-a.png`` and ``out-b.png``). Runs whose
+    stems clash keep their extension (``out-a-csv.png``), then a number."""
+    path = str(path)
+    if len(sources) <= 1:
+        return [path]
+    p = Path(path)
+    stems = [_safe(Path(s).stem) if s != "-" else "stdin" for s in sources]
+    names = [_safe(Path(s).name.replace(".", "-")) if s != "-" else "stdin" for s in sources]
+    tags = []
+    for i, stem in enumerate(stems):
+        tag = stem if stems.count(stem) == 1 else names[i]
+        tags.append(tag)
+    seen: dict[str, int] = {}
+    out = []
+    for tag in tags:
+        seen[tag] = seen.get(tag, 0) + 1
+        unique = tag if tags.count(tag) == 1 else f"{tag}-{seen[tag]}"
+        out.append(str(p.with_name(f"{p.stem}-{unique}{p.suffix}")))
+    return out
+
+
+def _safe(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", name).strip("._") or "run"
+
+
+def has_display() -> bool:
+    """Whether a window can be opened (Linux and BSD need an X or Wayland display)."""
+    if sys.platform.startswith(("win", "darwin")):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+# ---------------------------------------------------------------- the public entry point
+
+def plot_diagnoses(diagnoses, path: str | os.PathLike, *, options: PlotOptions | None = None,
+                   compare: bool = False, show: bool = False, targets: list[str] | None = None) -> list[str]:
+    """Draw each diagnosis (or all of them in one figure with ``compare=True``) and write the
+    image(s) atomically; returns the paths written, in the order of ``diagnoses``.
+
+    The format follows the extension of ``path`` (PNG, SVG or PDF); several runs without
+    ``compare`` go to one file each (see :func:`output_paths`). ``path`` may be None only with
+    ``show=True``; ``targets`` names the file of each run explicitly instead (the CLI names
+    them among all the inputs given, so an unreadable input does not rename the others).
+    Raises UsageError (one line) for an unknown extension or a bad path.
+
+    >>> plot_diagnoses([overfitdoc.diagnose("run.csv")], "run.png")   # doctest: +SKIP
+    ['run.png']
+    """
+    options = options or PlotOptions()
+    diagnoses = list(diagnoses)
+    fmt = image_format(path) if path is not None else None
+    if path is not None:
+        _check_folder(path)
+        if targets is None:
+            targets = [str(path)] if compare else output_paths(path, [d.source for d in diagnoses])
+        for target in targets:
+            image_format(target)
+    import matplotlib as mpl
+
+    written = []
+    figures = []
+    with mpl.rc_context(RC):
+        groups = [diagnoses] if compare else [[d] for d in diagnoses]
+        for k, group in enumerate(groups):
+            fig = (compare_figure(group, options, pyplot=show) if compare
+                   else run_figure(group[0], options, pyplot=show))
+            if path is not None:
+                atomic_write(targets[k], render(fig, fmt, options.dpi))
+                written.append(targets[k])
+            figures.append(fig)
+    if show:
+        import matplotlib.pyplot as plt
+        plt.show()
+    return written
+
+
+def render(fig, fmt: str, dpi: int = 100) -> bytes:
+    """The figure as PNG, SVG or PDF bytes, without dates or versions in them."""
+    import matplotlib as mpl
+
+    buf = BytesIO()
+    with mpl.rc_context(RC):
+        fig.savefig(buf, format=fmt, dpi=dpi, metadata=METADATA[fmt], facecolor="white")
+    return buf.getvalue()
+
+
+def _check_folder(path) -> None:
+    """Fail before any drawing when the folder is missing (atomic_write checks again)."""
+    target = Path(path)
+    folder = target.parent if str(target.parent) else Path(".")
+    if target.is_dir():
+        raise UsageError(f"cannot write {path}: it is a directory")
+    if not folder.is_dir():
+        raise UsageError(f"cannot write {path}: folder {folder} does not exist")
+
+
+def _new_figure(size, dpi: int, pyplot: bool):
+    if pyplot:
+        import matplotlib.pyplot as plt
+        return plt.figure(figsize=size, dpi=dpi, layout="constrained")
+    from matplotlib.figure import Figure
+    return Figure(figsize=size, dpi=dpi, layout="constrained")
+
+
+# ---------------------------------------------------------------- one run
+
+def run_figure(d, options: PlotOptions | None = None, *, pyplot: bool = False):
+    """The figure of one diagnosis (a ``matplotlib.figure.Figure``), before it is saved.
+
+    Tests and notebooks inspect it; :func:`render` turns it into bytes."""
+    import matplotlib as mpl
+
+    options = options or PlotOptions()
+    with mpl.rc_context(RC):
+        data = _RunData.of(d)
+        n_panels = 1 + (data.other is not None) + (data.has_pair and len(data.x) >= 2)
+        if data.pair is None:
+            n_panels = 1
+        size = options.size or (DEFAULT_WIDTH, PANEL_HEIGHTS[n_panels])
+        fig = _new_figure(size, options.dpi, pyplot)
+        ratios = [3.0] + ([1.6] if data.other is not None else []) + ([1.4] if n_panels > 1 + (data.other is not None) else [])
+        axes = fig.subplots(n_panels, 1, sharex=True, height_ratios=ratios[:n_panels], squeeze=False)[:, 0]
+        fig.suptitle(options.title or _title(d))
+        if data.pair is None:
+            _empty_panel(axes[0], d)
+            return fig
+        _main_panel(axes[0], d, data, options)
+        k = 1
+        if data.other is not None:
+            _other_panel(axes[k], d, data, options)
+            k += 1
+        if k < n_panels:
+            _gap_panel(axes[k], d, data, options)
+        axes[-1].set_xlabel(d.unit)
+        _integer_epochs(axes[-1], data.x)
+        return fig
+
+
+@dataclass
+class _RunData:
+    """What a figure needs from a diagnosis: the raw monitored pair over every logged epoch
+    (non-finite values as NaN), the trends, and the other pair."""
+
+    pair: object
+    x: np.ndarray
+    train: np.ndarray
+    val: np.ndarray
+    points: np.ndarray
+    train_trend: np.ndarray
+    val_trend: np.ndarray
+    sign: float
+    bad_x: np.ndarray          # epochs where the monitored pair is not finite
+    other: object              # a MetricPair, or None
+
+    @property
+    def has_pair(self) -> bool:
+        return self.pair is not None
+
+    @property
+    def has_trend(self) -> bool:
+        return len(self.points) >= 2 and len(self.train_trend) == len(self.points) == len(self.val_trend)
+
+    @classmethod
+    def of(cls, d) -> "_RunData":
+        pair = d.monitor
+        history = d.history
+        empty = np.zeros(0)
+        if pair is None:
+            return cls(None, empty, empty, empty, empty, empty, empty, 1.0, empty, None)
+        if history is not None:
+            x, t, v = (np.asarray(a, dtype=float) for a in history.aligned(pair))
+            bad = _bad_rows(history, pair)
+            others = [p for p in history.pairs if p.metric != pair.metric]
+        else:
+            x, t, v = (np.asarray(a, dtype=float) for a in (d.points, d.train, d.val))
+            bad = np.asarray(d.nonfinite, dtype=float)
+            others = []
+        t = np.where(np.isfinite(t), t, np.nan)
+        v = np.where(np.isfinite(v), v, np.nan)
+        bad = np.union1d(bad, np.asarray(d.nonfinite, dtype=float))
+        return cls(pair, x, t, v, np.asarray(d.points, dtype=float), np.asarray(d.train_trend, dtype=float),
+                   np.asarray(d.val_trend, dtype=float), 1.0 if pair.mode == "min" else -1.0, bad,
+                   _pick_other(others))
+
+
+def _bad_rows(history, pair) -> np.ndarray:
+    """Epochs where a row was logged but the monitored pair is not finite (the loss went to
+    NaN or inf): both values NaN, or either one infinite."""
+    t = np.asarray(history.columns[pair.train], dtype=float)
+    v = np.asarray(history.columns[pair.val], dtype=float)
+    bad = (np.isnan(t) & np.isnan(v)) | np.isinf(t) | np.isinf(v)
+    return np.asarray(history.index, dtype=float)[bad]
+
+
+def _pick_other(others):
+    """The other pair to show: an accuracy-like score first, else the first pair."""
+    if not others:
+        return None
+    for p in others:
+        if p.mode == "max":
+            return p
+    return others[0]
+
+
+def _main_panel(ax, d, data: _RunData, options: PlotOptions) -> None:
+    pair = data.pair
+    smooth = options.smooth and data.has_trend
+    _series(ax, data.x, data.train, TRAIN, f"{pair.train} (training)", "train", smooth, marker="o")
+    _series(ax, data.x, data.val, VAL, f"{pair.val} (validation)", "val", smooth, marker="s")
+    if smooth:
+        ax.plot(data.points, data.train_trend, color=TRAIN, lw=2.2, gid="train-trend", zorder=3,
+                label=f"{pair.train} (training), trend")
+        ax.plot(data.points, data.val_trend, color=VAL, lw=2.2, gid="val-trend", zorder=3,
+                label=f"{pair.val} (validation), trend")
+    if d.divergence_epoch is not None and data.has_trend:
+        after = data.points >= d.divergence_epoch
+        if after.sum() >= 2:
+            lo_t, hi_t = (data.train_trend, data.val_trend) if smooth else (_at(data.x, data.train, data.points),
+                                                                               _at(data.x, data.val, data.points))
+            ax.fill_between(data.points[after], lo_t[after], hi_t[after], color=GAP, alpha=0.16, lw=0,
+                            gid="gap-after-divergence", label="gap after divergence", zorder=1)
+    _epoch_markers(ax, d, legend=True, gid_suffix="")
+    _nonfinite_marks(ax, data)
+    ax.set_ylabel(pair.metric + (" (lower is better)" if pair.mode == "min" else " (higher is better)"))
+    if options.log_y:
+        _log_scale(ax, np.concatenate([data.train, data.val]))
+    else:
+        _clip_outliers(ax, np.concatenate([data.train, data.val]),
+                       np.concatenate([data.train_trend, data.val_trend]) if smooth else np.zeros(0))
+    ax.set_title(_key_numbers(d), loc="left", fontsize=9.5, color="#333333")
+    ax.legend(loc="best", ncols=1)
+
+
+def _other_panel(ax, d, data: _RunData, options: PlotOptions) -> None:
+    from ..analysis import trend, window_for
+
+    p = data.other
+    x, t, v = (np.asarray(a, dtype=float) for a in d.history.aligned(p))
+    t = np.where(np.isfinite(t), t, np.nan)
+    v = np.where(np.isfinite(v), v, np.nan)
+    smooth = options.smooth
+    _series(ax, x, t, TRAIN, f"{p.train} (training)", f"other-{_safe(p.metric)}-train", smooth, marker="o")
+    _series(ax, x, v, VAL, f"{p.val} (validation)", f"other-{_safe(p.metric)}-val", smooth, marker="s")
+    if smooth:
+        for arr, colour, name in ((t, TRAIN, "train"), (v, VAL, "val")):
+            ok = np.isfinite(arr)
+            if ok.sum() >= 3:
+                w = window_for(int(ok.sum()))
+                label = f"{p.train} (training)" if name == "train" else f"{p.val} (validation)"
+                ax.plot(x[ok], trend(arr[ok], w), color=colour, lw=1.8, zorder=3,
+                        gid=f"other-{_safe(p.metric)}-{name}-trend", label=f"{label}, trend")
+    _epoch_markers(ax, d, legend=False, gid_suffix="-other-panel")
+    ax.set_ylabel(p.metric)
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(loc="best", fontsize=8.5)
+
+
+def _gap_panel(ax, d, data: _RunData, options: PlotOptions) -> None:
+    pair = data.pair
+    gap_raw = data.sign * (data.val - data.train)
+    smooth = options.smooth and data.has_trend
+    ax.axhline(0.0, color=MUTED, lw=0.9, zorder=1)
+    ax.plot(data.x, gap_raw, color=GAP, lw=0.8 if smooth else 1.6, alpha=0.4 if smooth else 1.0,
+            marker="." if smooth else None, ms=3, gid="gap-raw", zorder=2)
+    if smooth:
+        gap_trend = data.sign * (data.val_trend - data.train_trend)
+        ax.plot(data.points, gap_trend, color=GAP, lw=2.0, gid="gap-trend", zorder=3)
+        ax.fill_between(data.points, 0.0, gap_trend, where=gap_trend > 0, color=GAP, alpha=0.12, lw=0,
+                        interpolate=True, zorder=1)
+    _epoch_markers(ax, d, legend=False, gid_suffix="-gap-panel")
+    worse = f"{pair.val} − {pair.train}" if pair.mode == "min" else f"{pair.train} − {pair.val}"
+    ax.set_ylabel("gap")
+    ax.set_title(f"gap = {worse} (above 0: worse on validation)", loc="left", fontsize=8.5, color="#333333")
+
+
+def _series(ax, x, y, colour, label, gid, smooth, *, marker):
+    """Raw values: faint points under a trend, or the firm line when there is no trend."""
+    if smooth:
+        ax.plot(x, y, color=colour, lw=0.7, alpha=0.35, marker=marker, ms=2.6, mew=0, gid=f"{gid}-raw", zorder=2)
+    else:
+        ax.plot(x, y, color=colour, lw=1.8, marker=marker, ms=2.8, mew=0, gid=f"{gid}-raw", zorder=3,
+                label=label)
+
+
+def _at(x, y, points):
+    """``y`` at ``points`` (which are a subset of ``x``)."""
+    return np.interp(points, x[np.isfinite(y)], y[np.isfinite(y)]) if np.isfinite(y).any() else np.zeros(len(points))
+
+
+def _epoch_markers(ax, d, *, legend: bool, gid_suffix: str) -> None:
+    unit = d.unit
+    if d.divergence_range is not None and d.divergence_range[0] != d.divergence_range[1]:
+        a, b = d.divergence_range
+        ax.axvspan(a, b, color="#999999", alpha=0.18, lw=0, zorder=0, gid=f"divergence-range{gid_suffix}",
+                   label=f"divergence range {a}–{b}" if legend else None)
+    if d.recommended_epoch is not None:
+        ax.axvline(d.recommended_epoch, color=RECOMMENDED, lw=2.0 if legend else 1.4, zorder=4,
+                   gid=f"recommended-epoch{gid_suffix}",
+                   label=f"recommended {unit} {d.recommended_epoch}" if legend else None)
+    if d.divergence_epoch is not None:
+        ax.axvline(d.divergence_epoch, color=DIVERGENCE, lw=1.3 if legend else 1.0, ls=(0, (4, 2.5)), zorder=5,
+                   gid=f"divergence-epoch{gid_suffix}",
+                   label=f"divergence {unit} {d.divergence_epoch}" if legend else None)
+
+
+def _nonfinite_marks(ax, data: _RunData) -> None:
+    if not len(data.bad_x):
+        return
+    import matplotlib.transforms as mtransforms
+
+    trans = mtransforms.blended_transform_factory(ax.transData, ax.transAxes)
+    ax.plot(data.bad_x, np.full(len(data.bad_x), 0.03), ls="none", marker="x", ms=5, mew=1.3, color=MUTED,
+            transform=trans, gid="nonfinite", zorder=5, clip_on=False,
+            label=f"{data.pair.metric} not finite ({_span_text(data.bad_x)})")
+    # the x axis covers the bad epochs too, although nothing is drawn there
+    lo = min(float(np.nanmin(data.x)) if len(data.x) else data.bad_x[0], float(data.bad_x[0]))
+    hi = max(float(np.nanmax(data.x)) if len(data.x) else data.bad_x[-1], float(data.bad_x[-1]))
+    ax.set_xlim(lo - 0.02 * (hi - lo or 1), hi + 0.02 * (hi - lo or 1))
+
+
+def _span_text(xs) -> str:
+    xs = [int(x) if float(x).is_integer() else x for x in xs]
+    if len(xs) == 1:
+        return f"epoch {xs[0]}"
+    contiguous = all(b - a == 1 for a, b in zip(xs, xs[1:]))
+    return f"epochs {xs[0]}–{xs[-1]}" if contiguous else f"{len(xs)} epochs from {xs[0]}"
+
+
+def _log_scale(ax, values) -> None:
+    vals = values[np.isfinite(values)]
+    if len(vals) and vals.min() > 0:
+        ax.set_yscale("log")
+    else:  # values at or below zero: log near zero would hide them, symlog keeps them
+        top = float(np.abs(vals).max()) if len(vals) else 1.0
+        nonzero = np.abs(vals[vals != 0])
+        ax.set_yscale("symlog", linthresh=float(nonzero.min()) if len(nonzero) else max(top, 1.0) * 1e-3)
+
+
+def _clip_outliers(ax, raw, trends) -> None:
+    """Keep a few exploding points from flattening everything else: when raw values lie
+    more than OUTLIER_SPAN plot heights beyond the bulk, limit the y axis and say so."""
+    vals = raw[np.isfinite(raw)]
+    if len(vals) < 5:
+        return
+    lo, hi = np.percentile(vals, [10, 90])
+    tr = trends[np.isfinite(trends)]
+    if len(tr):
+        lo, hi = min(lo, tr.min()), max(hi, tr.max())
+    span = hi - lo
+    if span <= 0:
+        return
+    below, above = vals < lo - OUTLIER_SPAN * span, vals > hi + OUTLIER_SPAN * span
+    if not (below.any() or above.any()):
+        return
+    pad = 0.15 * span
+    ax.set_ylim(lo - pad, hi + pad)
+    n = int(below.sum() + above.sum())
+    extreme = vals[above].max() if above.any() else vals[below].min()
+    ax.text(0.99, 0.97, f"{n} point{'s' if n > 1 else ''} off the chart (up to {num(float(extreme))}); try --log-y",
+            transform=ax.transAxes, ha="right", va="top", fontsize=8, color=MUTED, gid="clipped-note")
+
+
+def _integer_epochs(ax, x) -> None:
+    from matplotlib.ticker import MaxNLocator
+
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=10, integer=True))
+
+
+def _empty_panel(ax, d) -> None:
+    ax.set_axis_off()
+    ax.text(0.5, 0.5, d.summary or "Nothing to draw.", ha="center", va="center", wrap=True, fontsize=11,
+            transform=ax.transAxes, gid="no-data")
+
+
+def _verdict_words(verdict: str) -> str:
+    return verdict.replace("_", " ")
+
+
+def _title(d) -> str:
+    name = Path(d.source).name if d.source != "-" else "standard input"
+    if d.verdict == "insufficient_data":
+        return f"{name}: insufficient data"
+    return f"{name}: {_verdict_words(d.verdict)} (confidence {d.confidence:.2f})"
+
+
+def _key_numbers(d) -> str:
+    """The numbers a reader wants first, on at most two short lines."""
+    unit = d.unit
+    first = [f"recommended {unit} {num(d.recommended_epoch)}"]
+    if d.divergence_epoch is not None:
+        rng = f" (range {epoch_range(d.divergence_range)})" if d.divergence_range and d.divergence_range[0] != d.divergence_range[1] else ""
+        first.append(f"divergence {unit} {d.divergence_epoch}{rng}")
+    else:
+        first.append("no divergence")
+    if d.monitor is not None and d.best_epoch is not None:
+        first.append(f"best {d.monitor.val} {num(d.best_val)} at {unit} {d.best_epoch}")
+    second = []
+    if d.gap.final is not None:
+        rel = f", {d.gap.relative_final:+.0%} of training" if d.gap.relative_final is not None and abs(d.gap.relative_final) < 10 else ""
+        second.append(f"final gap {num(d.gap.final)}{rel}, {d.gap.trend}")
+    second.append(f"bias {d.bias}, variance {d.variance}")
+    if d.epochs_past_best:
+        second.append(f"{d.epochs_past_best} {unit}s past the recommended one")
+    return "  ·  ".join(first) + "\n" + "  ·  ".join(second)
+
+
+# ---------------------------------------------------------------- several runs compared
+
+def compare_figure(diagnoses, options: PlotOptions | None = None, *, pyplot: bool = False):
+    """Validation curves (top) and gaps (bottom) of several runs in one figure with a shared
+    legend: whether a change helped. Each run's recommended epoch is a dot on its curve."""
+    import matplotlib as mpl
+
+    options = options or PlotOptions()
+    diagnoses = list(diagnoses)
+    with mpl.rc_context(RC):
+        size = options.size or (DEFAULT_WIDTH, 6.4)
+        fig = _new_figure(size, options.dpi, pyplot)
+        ax_val, ax_gap = fig.subplots(2, 1, sharex=True, height_ratios=[2.6, 1.4])
+        names = _run_names([d.source for d in diagnoses])
+        metrics, units, all_raw, all_trend = [], [], [], []
+        for i, (d, name) in enumerate(zip(diagnoses, names)):
+            colour = RUN_COLOURS[i % len(RUN_COLOURS)]
+            style = RUN_STYLES[(i // len(RUN_COLOURS)) % len(RUN_STYLES)]
+            data = _RunData.of(d)
+            label = f"{name}: {_verdict_words(d.verdict)}"
+            if d.recommended_epoch is not None:
+                label += f", recommended {d.unit} {d.recommended_epoch}"
+            if data.pair is None:
+                ax_val.plot([], [], color=colour, ls=style, lw=2, label=f"{name}: {d.summary}", gid=f"val-trend-{i}")
+                continue
+            metrics.append(data.pair.val)
+            units.append(d.unit)
+            smooth = options.smooth and data.has_trend
+            all_raw.append(data.val)
+            ax_val.plot(data.x, data.val, color=colour, lw=0.7 if smooth else 1.8, alpha=0.3 if smooth else 1.0,
+                        marker="o" if smooth else None, ms=2.2, mew=0, gid=f"val-raw-{i}", zorder=2,
+                        ls="-" if smooth else style, label=None if smooth else label)
+            gap_raw = data.sign * (data.val - data.train)
+            if smooth:
+                all_trend.append(data.val_trend)
+                ax_val.plot(data.points, data.val_trend, color=colour, lw=2.2, ls=style, gid=f"val-trend-{i}",
+                            zorder=3, label=label)
+                ax_gap.plot(data.points, data.sign * (data.val_trend - data.train_trend), color=colour, lw=2.0,
+                            ls=style, gid=f"gap-trend-{i}", zorder=3)
+                ax_gap.plot(data.x, gap_raw, color=colour, lw=0.6, alpha=0.25, gid=f"gap-raw-{i}", zorder=2)
+            else:
+                ax_gap.plot(data.x, gap_raw, color=colour, lw=1.6, ls=style, gid=f"gap-raw-{i}", zorder=3)
+            if d.recommended_epoch is not None and len(data.points):
+                k = int(np.argmin(np.abs(data.points - d.recommended_epoch)))
+                y = data.val_trend[k] if smooth else _at(data.x, data.val, data.points[k:k + 1])[0]
+                ax_val.plot([d.recommended_epoch], [y], ls="none", marker="o", ms=8, mfc=colour, mec="white",
+                            mew=1.5, zorder=6, gid=f"recommended-epoch-{i}")
+            if d.divergence_epoch is not None:
+                ax_gap.axvline(d.divergence_epoch, color=colour, lw=1.0, ls=(0, (4, 2.5)), alpha=0.8,
+                               gid=f"divergence-epoch-{i}")
+        ax_gap.axhline(0.0, color=MUTED, lw=0.9, zorder=1)
+        metric_names = list(dict.fromkeys(metrics))
+        ax_val.set_ylabel(", ".join(metric_names) if metric_names else "validation")
+        ax_gap.set_ylabel("gap")
+        ax_gap.set_title("gap between validation and training (above 0: worse on validation); "
+                         "dashed: divergence", loc="left", fontsize=8.5, color="#333333")
+        ax_val.set_title("validation curves (faint: raw values; dot: recommended epoch)" if options.smooth
+                         else "validation curves (dot: recommended epoch)", loc="left", fontsize=8.5, color="#333333")
+        if options.log_y and all_raw:
+            _log_scale(ax_val, np.concatenate(all_raw))
+        elif all_raw:
+            _clip_outliers(ax_val, np.concatenate(all_raw), np.concatenate(all_trend) if all_trend else np.zeros(0))
+        ax_gap.set_xlabel(" / ".join(dict.fromkeys(units)) or "epoch")
+        _integer_epochs(ax_gap, None)
+        fig.suptitle(options.title or f"Comparing {len(diagnoses)} run{'s' if len(diagnoses) != 1 else ''}")
+        handles, labels = ax_val.get_legend_handles_labels()
+        if handles:
+            fig.legend(handles, labels, loc="outside lower center", ncols=1 if len(handles) > 3 or
+                       max(len(s) for s in labels) > 45 else len(handles), fontsize=9)
+        return fig
+
+
+def _run_names(sources: list[str]) -> list[str]:
+    """Short names for the legend: file names, or the paths where two names are the same."""
+    names = [Path(s).name if s != "-" else "standard input" for s in sources]
+    return [n if names.count(n) == 1 else s for n, s in zip(names, sources)]
