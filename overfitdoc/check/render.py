@@ -42,8 +42,12 @@ def verdict_line(outcome: Outcome) -> str:
 def print_table(outcome: Outcome, console: Console, config_shown: str = "") -> None:
     """The table: one row per run and gate, failures in red, then the reasons of the failures."""
     table = Table(box=None, pad_edge=False, padding=(0, 2, 0, 0), header_style="bold")
-    for col in ("run", "gate", "value", "limit", "result"):
-        table.add_column(col, overflow="fold")
+    # the run and gate names are what a reader greps for: never broken; the limit may wrap
+    table.add_column("run", no_wrap=True)
+    table.add_column("gate", no_wrap=True)
+    table.add_column("value", overflow="fold")
+    table.add_column("limit", overflow="fold")
+    table.add_column("result", no_wrap=True)
     for rc in outcome.runs:
         if rc.error is not None:
             table.add_row(Text(rc.source), "-", "-", "-", Text("ERROR", style="bold red"), style="red")
