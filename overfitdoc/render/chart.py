@@ -142,6 +142,10 @@ def terminal_chart(diagnosis, width: int = 72, height: int = 8, unicode: bool = 
     if in_view(div):
         extra = f" (range {_epoch(rng[0])}-{_epoch(rng[1])})" if rng and rng[0] != rng[1] else ""
         items.append(f"{g.divergence} divergence {unit} {_epoch(div)}{extra}")
+    bad = [float(e) for e in getattr(d, "nonfinite", ()) or ()]
+    if bad:
+        metric = d.monitor.metric if getattr(d, "monitor", None) else "value"
+        items.append(f"{metric} not finite at {_epochs_text(bad, unit)}")
     notes = [s for s in ("trends" if drew_trend else "raw values", "log scale" if log else "") if s]
     items.append(f"({', '.join(notes)})")
     lines.extend(_wrap(items, width))
@@ -222,6 +226,14 @@ def _cells(x, y, column, row, cols, x0, x1) -> set[tuple[int, int]]:
 def _epoch(e) -> str:
     f = float(e)
     return str(int(f)) if f.is_integer() else num(f)
+
+
+def _epochs_text(epochs: list[float], unit: str) -> str:
+    if len(epochs) == 1:
+        return f"{unit} {_epoch(epochs[0])}"
+    if all(b - a == 1 for a, b in zip(epochs, epochs[1:])):
+        return f"{unit}s {_epoch(epochs[0])}-{_epoch(epochs[-1])}"
+    return f"{len(epochs)} {unit}s from {_epoch(epochs[0])}"
 
 
 def _epoch_row(cols: int, x0: float, x1: float, rec, column) -> str:
