@@ -341,5 +341,6 @@ def test_help_is_the_docstring_with_an_example():
     assert r.exit_code == 0
     assert "Example: overfitdoc check history.csv --max-gap 0.2 --fail-on overfitting,unstable" in r.stdout
     for option in ("--max-gap", "--max-relative-gap", "--max-gap-at-best", "--max-epochs-past-best", "--fail-on",
-                   "--min-val", "--max-val", "--baseline", "--tolerance", "--junit", "--config", "--no-config"):
+                   "--min-val", "--max-val", "--baseline", "--tolerance", "--junit", "--config", "--no-config",
+                   "[tool.overfitdoc.check]"):
         assert option in r.stdout

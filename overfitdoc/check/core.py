@@ -11,7 +11,7 @@ Bad options and configuration exit 2 before anything is read.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from ..analysis import Diagnosis
@@ -102,7 +102,6 @@ class Outcome:
     runs: tuple[RunCheck, ...]
     gates: tuple[str, ...]
     config: Path | None = None
-    settings: dict = field(default_factory=dict)
 
     @property
     def passed(self) -> bool:
@@ -127,7 +126,7 @@ def check_run(run: dict, diagnosis: Diagnosis, gates: list[Gate]) -> RunCheck:
 
 
 def evaluate(sources: list[str], diagnoses: dict, errors: dict, gates: list[Gate], *,
-             advice=None, config: Path | None = None, settings: dict | None = None) -> Outcome:
+             advice=None, config: Path | None = None) -> Outcome:
     """Apply ``gates`` to every input (as ``commands.common.load_all`` leaves them)."""
     from ..report import error_report, run_report
 
@@ -138,7 +137,7 @@ def evaluate(sources: list[str], diagnoses: dict, errors: dict, gates: list[Gate
             continue
         d = diagnoses[i]
         runs.append(check_run(run_report(d, advice(d) if advice else None), d, gates))
-    return Outcome(tuple(runs), tuple(g.name for g in gates), config, settings or {})
+    return Outcome(tuple(runs), tuple(g.name for g in gates), config)
 
 
 def report_with_gates(outcome: Outcome) -> dict:

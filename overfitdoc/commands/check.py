@@ -58,18 +58,18 @@ def check_command(
         help="Also write JUnit XML: one testcase per run and gate.")] = None,
     config: Annotated[Optional[str], typer.Option(
         "--config", metavar="FILE", rich_help_panel=CONFIG,
-        help="Read settings from this pyproject.toml ([tool.overfitdoc.check]) or overfitdoc.toml ([check]) instead of the nearest one.")] = None,
+        help="Read settings from this pyproject.toml (\\[tool.overfitdoc.check]) or overfitdoc.toml (\\[check]) instead of the nearest one.")] = None,
     no_config: Annotated[bool, typer.Option(
         "--no-config", rich_help_panel=CONFIG, help="Ignore configuration files.")] = False,
     debug: DebugOpt = False,
 ) -> None:
-    """Fail a CI job when training overfits: gates on the gap, the verdict and validation scores.
+    r"""Fail a CI job when training overfits: gates on the gap, the verdict and validation scores.
 
     Exit codes: 0 every run passed every gate; 1 a gate failed; 2 bad usage or configuration,
     or an input that could not be read (2 wins over 1).
 
-    Settings also come from [tool.overfitdoc.check] in the nearest pyproject.toml, or from
-    overfitdoc.toml; options given here win.
+    Settings also come from \[tool.overfitdoc.check] in the nearest pyproject.toml, or from
+    overfitdoc.toml (\[check]); options given here win.
 
     Example: overfitdoc check history.csv --max-gap 0.2 --fail-on overfitting,unstable
     """
@@ -92,7 +92,7 @@ def check_command(
     loaded = load_all(files, monitor=analysis["monitor"], mode=Mode(analysis["mode"]) if analysis["mode"] else None,
                       target=analysis["target"], input_format=analysis["input_format"], debug=debug)
     outcome = evaluate(loaded.sources, loaded.diagnoses, loaded.errors, gates,
-                       advice=lambda d: advise(d, context={}, top=5), config=cfg.path, settings=settings)
+                       advice=lambda d: advise(d, context={}, top=5), config=cfg.path)
     try:
         if settings.get("junit"):
             from ..check.junit import render_junit
