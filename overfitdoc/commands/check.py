@@ -92,7 +92,7 @@ def check_command(
     loaded = load_all(files, monitor=analysis["monitor"], mode=Mode(analysis["mode"]) if analysis["mode"] else None,
                       target=analysis["target"], input_format=analysis["input_format"], debug=debug)
     outcome = evaluate(loaded.sources, loaded.diagnoses, loaded.errors, gates,
-                       advice=lambda d: advise(d, context={}, top=5), config=cfg.path)
+                       advice=lambda d: advise(d, top=5), config=cfg.path)
     try:
         if settings.get("junit"):
             from ..check.junit import render_junit
