@@ -84,11 +84,11 @@ def test_fail_on_both_sides():
     assert failed.exit_code == 1
     gate = gates_of(failed)["fail-on"]
     assert gate["value"] == "overfitting" and gate["limit"] == ["overfitting", "unstable"] and not gate["passed"]
-    assert gate["details"].startswith("verdict overfitting is one of the failing verdicts overfitting, unstable (")
+    assert gate["details"].startswith("verdict overfitting is one of the failing verdicts overfitting, unstable: Validation loss bottomed out")
     passed = check(GOOD, "--fail-on", "overfitting", "--fail-on", "unstable", "--format", "json")
     assert passed.exit_code == 0
     assert gates_of(passed)["fail-on"]["details"].startswith(
-        "verdict good_fit is not one of the failing verdicts overfitting, unstable (")
+        "verdict good_fit is not one of the failing verdicts overfitting, unstable: Training and validation")
 
 
 def test_fail_on_unknown_verdict_is_a_usage_error():

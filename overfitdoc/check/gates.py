@@ -133,6 +133,9 @@ class Gate:
             passed = m.value not in limit
             verb = "is not one of" if passed else "is one of"
             details = f"{m.subject} {verb} the failing verdicts {', '.join(limit)}"
+            if m.evidence:  # the evidence is the run's summary, a sentence of its own
+                details += f": {m.evidence}"
+            return GateResult(self.name, m.value, shown_limit, self.comparator, passed, details)
         else:
             passed = m.value <= limit if self.comparator == AT_MOST else m.value >= limit
             if self.comparator == AT_MOST:
@@ -211,7 +214,7 @@ class FailOn(Gate):
 
     def measure(self, run: RunView) -> Measured:
         v = run.run["verdict"]
-        return Measured(v, f"verdict {v}", run.run["summary"].rstrip("."))
+        return Measured(v, f"verdict {v}", run.run["summary"])
 
 
 class _BestVal(Gate):
