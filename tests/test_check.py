@@ -274,6 +274,10 @@ def test_exit_2_for_an_unreadable_input_wins_over_1(tmp_path):
     assert doc["runs"][1] == {"source": "missing.csv", "ok": False, "error": "no such file", "gates": {},
                               "passed": False}
     assert r.stderr == "Error: missing.csv: no such file\n"
+    text = check(OVERFIT, "missing.csv", "--max-gap", "0.05")
+    assert text.exit_code == 2
+    assert "missing.csv: error: no such file\n" in text.stdout
+    assert text.stdout.endswith("ERROR: 1 of 2 runs could not be read; 1 of 2 runs failed 1 gate\n")
 
 
 def test_no_gates_is_a_usage_error():

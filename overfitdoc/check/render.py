@@ -28,13 +28,14 @@ def verdict_line(outcome: Outcome) -> str:
     """One sentence on the whole check, the last line of the text output."""
     n = len(outcome.runs)
     runs = f"{n} run{'s' if n != 1 else ''}"
+    failed = [r for r in outcome.runs if r.error is None and not r.passed]
+    gates = sum(len(r.failed) for r in failed)
+    failures = f"{len(failed)} of {runs} failed {gates} gate{'s' if gates != 1 else ''}"
     if outcome.unreadable:
         k = len(outcome.unreadable)
-        return f"ERROR: {k} of {runs} could not be read"
-    failed = [r for r in outcome.runs if not r.passed]
+        return f"ERROR: {k} of {runs} could not be read" + (f"; {failures}" if failed else "")
     if failed:
-        gates = sum(len(r.failed) for r in failed)
-        return f"FAILED: {len(failed)} of {runs} failed {gates} gate{'s' if gates != 1 else ''}"
+        return f"FAILED: {failures}"
     g = len(outcome.gates)
     return f"PASSED: {runs}, {g} gate{'s' if g != 1 else ''} each"
 
