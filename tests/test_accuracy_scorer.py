@@ -120,9 +120,9 @@ def test_run_peers_covers_every_peer():
 # --------------------------------------------------------------------------- scorer
 
 
-def T(run_id, label, best, test):
+def T(run_id, label, best, test, also=(), large_gap=False):
     test = np.array(test, dtype=float)
-    return truth.Truth(run_id, "dev", "fake", label, "", best, len(test), test)
+    return truth.Truth(run_id, "dev", "fake", label, "", best, len(test), test, also, large_gap)
 
 
 @pytest.fixture()
@@ -130,8 +130,8 @@ def case():
     truths = {
         "A": T("A", "overfitting", 2, [3, 2, 1, 2, 3, 4, 5, 6, 7, 8]),
         "B": T("B", "overfitting", 4, [5, 4, 3, 2, 1, 2, 3, 4, 5, 6]),
-        "C": T("C", "good_fit", 8, [9, 8, 7, 6, 5, 4, 3, 2, 1, 1.5]),
-        "D": T("D", "underfitting", 0, [2] * 10),
+        "C": T("C", "good_fit", 8, [9, 8, 7, 6, 5, 4, 3, 2, 1, 1.5], large_gap=True),
+        "D": T("D", "underfitting", 0, [2] * 10, also=("still_improving",)),
         "E": T("E", "ambiguous", 3, [4, 3, 2, 1, 2, 2, 2, 2, 2, 2]),
     }
     P = score.Prediction
@@ -139,7 +139,7 @@ def case():
         "A": P("overfitting", recommended_epoch=2, divergence_epoch=3, divergence_range=(1, 4)),
         "B": P("overfitting_and_underfitting", recommended_epoch=6, divergence_epoch=7, divergence_range=(5, 8)),
         "C": P("overfitting", recommended_epoch=8),
-        "D": P("not_learning", recommended_epoch=9),
+        "D": P("still_improving", recommended_epoch=9),
         "E": P("good_fit", recommended_epoch=9),
     }
     return truths, preds
@@ -149,9 +149,11 @@ def test_verdict_accuracy_and_confusion(case):
     truths, preds = case
     v = score.verdict_scores(truths, preds)
     assert (v["n_labeled"], v["n_correct"], v["accuracy"]) == (4, 3, 0.75)
+    # D's verdict is its accepted second label: right, but not strictly
+    assert (v["n_correct_strict"], v["accuracy_strict"]) == (2, 0.5)
     assert v["confusion"]["overfitting"]["overfitting"] == 2
     assert v["confusion"]["good_fit"]["overfitting"] == 1
-    assert v["confusion"]["underfitting"]["underfitting"] == 1
+    assert v["confusion"]["underfitting"]["still_improving"] == 1
     assert sum(sum(row.values()) for row in v["confusion"].values()) == 4  # ambiguous E left out
 
 
@@ -162,6 +164,8 @@ def test_binary_detection(case):
     assert b["precision"] == pytest.approx(2 / 3)
     assert b["recall"] == 1.0
     assert b["false_alarm_good_fit"] == 1.0
+    assert (b["n_good_fit_large_gap"], b["false_alarm_good_fit_large_gap"]) == (1, 1.0)
+    assert (b["n_good_fit_small_gap"], b["false_alarm_good_fit_small_gap"]) == (0, None)
     assert b["false_alarm_non_overfit"] == 0.5
 
 
@@ -202,6 +206,8 @@ def test_prediction_from_contract_converts_epoch_base():
     bad = score.prediction_from_contract({"source": "x", "ok": False, "error": "unreadable"})
     assert bad.label == score.ABSTAIN and bad.error == "unreadable"
     assert score.Prediction("insufficient_data").label == score.ABSTAIN
+    assert score.Prediction("not_learning").label == "underfitting"
+    assert score.Prediction("overfitting_and_underfitting").label == "overfitting"
 
 
 def test_every_tool_verdict_is_mapped():
@@ -237,6 +243,20 @@ def record(test, train=None, run_id="r", chance=1.0):
 def test_truth_rules(test, train, label):
     t = truth.label_run(record(test, train), attainable=0.1)
     assert t.label == label, t.reason
+
+
+def test_truth_second_labels_and_gap():
+    slow = [0.95 - 0.0025 * t for t in range(40)]  # near chance, falling ~0.9% over the last tenth
+    t = truth.label_run(record(slow), attainable=0.1)
+    assert (t.label, t.also) == ("underfitting", ("still_improving",)), t.reason
+    t = truth.label_run(record([0.95] * 40), attainable=0.1)
+    assert (t.label, t.also) == ("underfitting", ())
+    fast = [1 - 0.005 * t for t in range(60)]  # still falling, far from the attainable 0.1
+    t = truth.label_run(record(fast), attainable=0.1)
+    assert (t.label, t.also) == ("still_improving", ("underfitting",))
+    flat = [0.15 + 0.85 * math.exp(-t / 5) for t in range(60)]
+    assert truth.label_run(record(flat, [0.01] * 60), attainable=0.1).large_gap
+    assert not truth.label_run(record(flat), attainable=0.1).large_gap
 
 
 def test_truth_best_epoch_is_argmin_of_smoothed_test_loss():

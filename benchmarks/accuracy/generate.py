@@ -34,7 +34,7 @@ bit. ``torch.set_num_threads(1)`` per worker; ``--jobs`` workers in parallel (de
 Usage::
 
     python benchmarks/accuracy/generate.py            # all runs, about 5 minutes on 2 cores
-    python benchmarks/accuracy/generate.py --limit 6  # a quick smoke test (first 6 runs)
+    python benchmarks/accuracy/generate.py --limit 6 --out /tmp/smoke  # first 6 runs only
 """
 
 from __future__ import annotations
@@ -409,10 +409,13 @@ def truth_record(run: dict, result: dict) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--out", type=Path, default=RUNS_DIR, help="output directory")
+    parser.add_argument("--out", type=Path, default=None, help=f"output directory (default {RUNS_DIR})")
     parser.add_argument("--jobs", type=int, default=2, help="worker processes (default 2)")
     parser.add_argument("--limit", type=int, default=None, help="only the first N runs (smoke test)")
     args = parser.parse_args(argv)
+    if args.limit is not None and args.out is None:
+        parser.error("--limit needs --out: a partial run must not replace the benchmark's runs")
+    args.out = args.out or RUNS_DIR
 
     plan = plan_runs()[: args.limit]
     args.out.mkdir(parents=True, exist_ok=True)

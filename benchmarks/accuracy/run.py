@@ -122,12 +122,18 @@ def render_split(split: str, truths: dict, predictor: str, tool_scores: dict, pe
         counts[t.label] += 1
     out = [f"## {split} half: {len(truths)} runs", "", "Ground truth (truth.py):", ""]
     out += table(list(counts), [[str(v) for v in counts.values()]])
+    also = {label: sum(1 for t in truths.values() if t.label == label and t.also)
+            for label in ("underfitting", "still_improving")}
+    out += ["", f"Accepted second labels: {also['underfitting']} underfitting runs also accept "
+            f"still_improving, {also['still_improving']} still_improving runs also accept underfitting."]
 
     v = tool_scores["verdict"]
     out += ["", f"### Verdicts of `{predictor}`", "",
             f"Accuracy over the {v['n_labeled']} non-ambiguous runs: **{pct(v['accuracy'])}** "
-            f"({v['n_correct']}/{v['n_labeled']}); abstentions (insufficient_data or unreadable): "
-            f"{v['n_abstained']}.", "", "Confusion matrix (rows: truth; columns: mapped verdict):", ""]
+            f"({v['n_correct']}/{v['n_labeled']}; the truth's label or its accepted second label); "
+            f"strict (first label only): {pct(v['accuracy_strict'])} ({v['n_correct_strict']}/{v['n_labeled']}); "
+            f"abstentions (insufficient_data or unreadable): {v['n_abstained']}.", "",
+            "Confusion matrix (rows: truth's first label; columns: mapped verdict):", ""]
     out += table(["truth \\ predicted"] + v["columns"],
                  [[label] + [str(v["confusion"][label][c]) for c in v["columns"]] for label in score_mod.LABELS])
 
@@ -136,10 +142,15 @@ def render_split(split: str, truths: dict, predictor: str, tool_scores: dict, pe
     for name, s in [(predictor, tool_scores)] + list(peer_scores.items()):
         b = s["binary"]
         rows.append([name, pct(b["precision"]), pct(b["recall"]), pct(b["accuracy"]),
-                     pct(b["false_alarm_good_fit"]), pct(b["false_alarm_non_overfit"]),
+                     pct(b["false_alarm_good_fit"]), pct(b["false_alarm_good_fit_small_gap"]),
+                     pct(b["false_alarm_good_fit_large_gap"]), pct(b["false_alarm_non_overfit"]),
                      f"{b['tp']}/{b['fp']}/{b['fn']}/{b['tn']}"])
+    b = tool_scores["binary"]
+    out += [f"Good fits: {b['n_good_fit']}, of which {b['n_good_fit_large_gap']} end with a large "
+            "train/test gap (training loss below half the test loss, test loss flat).", ""]
     out += table(["detector", "precision", "recall", "accuracy", "false alarms on good fits",
-                  "false alarms on non-overfitting", "TP/FP/FN/TN"], rows)
+                  "... small gap", "... large gap", "false alarms on non-overfitting",
+                  "TP/FP/FN/TN"], rows)
 
     d = tool_scores["divergence"]
     out += ["", f"### Divergence onset of `{predictor}` on truly overfitting runs", "",

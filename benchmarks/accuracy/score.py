@@ -16,10 +16,15 @@ Decisions
   never left chance level; it is the extreme of high bias); ``still_improving``, ``good_fit``,
   ``underfitting``, ``unstable`` map to themselves; ``insufficient_data`` and an unreadable
   input are an abstention, which counts as wrong in the accuracy and is reported apart.
-* **Accuracy** is over runs whose truth is not ``ambiguous``.
+* **Accuracy** is over runs whose truth is not ``ambiguous``. A verdict is correct when it
+  is the truth's label or the second label the truth accepts (``Truth.also``: a run can be
+  underfit and still improving at once); **strict accuracy** accepts the label alone. The
+  confusion matrix is by the truth's (first) label.
 * **Overfitting detection** (a binary for the tool and every peer): predicted positive = the
   mapped verdict is ``overfitting`` (for a peer: it fired); precision, recall, and the false
-  alarm rate on true good fits and on every non-overfitting run.
+  alarm rate on true good fits (split by ``Truth.large_gap``: a final training loss below
+  half the test loss, which some definitions call overfitting although the test loss is flat)
+  and on every non-overfitting run.
 * **Divergence**: on truly overfitting runs, ``divergence_epoch - true best epoch`` (signed and
   absolute, in epochs and as a fraction of the run length), and how often the true best epoch
   lies inside ``divergence_range`` (inclusive). Runs where the tool gave no divergence are
@@ -124,20 +129,23 @@ def verdict_scores(truths: Mapping[str, object], preds: Mapping[str, Prediction]
     labeled = _labeled(truths.values())
     columns = LABELS + (ABSTAIN,)
     confusion = {t: {p: 0 for p in columns} for t in LABELS}
-    correct = abstained = 0
+    correct = strict = abstained = 0
     for t in labeled:
         pred = preds[t.run_id].label
         confusion[t.label][pred] += 1
-        correct += pred == t.label
+        strict += pred == t.label
+        correct += pred == t.label or pred in getattr(t, "also", ())
         abstained += pred == ABSTAIN
     return {"n_runs": len(truths), "n_labeled": len(labeled), "n_correct": correct,
-            "accuracy": _ratio(correct, len(labeled)), "n_abstained": abstained,
+            "accuracy": _ratio(correct, len(labeled)), "n_correct_strict": strict,
+            "accuracy_strict": _ratio(strict, len(labeled)), "n_abstained": abstained,
             "confusion": confusion, "columns": list(columns)}
 
 
 def binary_scores(truths: Mapping[str, object], fired: Mapping[str, bool]) -> dict:
     """Overfitting detection as a binary over the non-ambiguous runs."""
-    tp = fp = fn = tn = good = good_alarm = 0
+    tp = fp = fn = tn = 0
+    good = {False: [0, 0], True: [0, 0]}  # large_gap -> [runs, alarms]
     for t in _labeled(truths.values()):
         positive, actual = bool(fired[t.run_id]), t.label == "overfitting"
         tp += positive and actual
@@ -145,12 +153,18 @@ def binary_scores(truths: Mapping[str, object], fired: Mapping[str, bool]) -> di
         fn += actual and not positive
         tn += not actual and not positive
         if t.label == "good_fit":
-            good += 1
-            good_alarm += positive
+            counts = good[bool(getattr(t, "large_gap", False))]
+            counts[0] += 1
+            counts[1] += positive
+    n_good, good_alarms = good[False][0] + good[True][0], good[False][1] + good[True][1]
     return {"tp": tp, "fp": fp, "fn": fn, "tn": tn,
             "precision": _ratio(tp, tp + fp), "recall": _ratio(tp, tp + fn),
             "accuracy": _ratio(tp + tn, tp + fp + fn + tn),
-            "false_alarm_good_fit": _ratio(good_alarm, good), "n_good_fit": good,
+            "false_alarm_good_fit": _ratio(good_alarms, n_good), "n_good_fit": n_good,
+            "false_alarm_good_fit_small_gap": _ratio(good[False][1], good[False][0]),
+            "n_good_fit_small_gap": good[False][0],
+            "false_alarm_good_fit_large_gap": _ratio(good[True][1], good[True][0]),
+            "n_good_fit_large_gap": good[True][0],
             "false_alarm_non_overfit": _ratio(fp, fp + tn)}
 
 

@@ -49,6 +49,22 @@ Rules (first match wins)
    (high variance without a rise); it is ``ambiguous``, not underfitting.
 8. ``ambiguous`` otherwise.
 
+Two statements can be true of one run at once; ``Truth.also`` names the second label, which
+the scorer accepts as well (its "accuracy"; "strict accuracy" accepts the label alone):
+
+* ``still_improving`` also accepts ``underfitting`` when the run is still far from the
+  attainable level (``q_test < 0.5`` and ``q_train < 0.75``);
+* ``underfitting`` also accepts ``still_improving`` when the test loss is still falling at
+  the end, by less than 1.5% (rule 5) but by more than 0.5% and beyond the noise (best epoch
+  within the last ``k``, ``S[E-1-k] - S[-1] > 3 noise``): a learning rate far too low gives
+  exactly this.
+
+``Truth.large_gap`` marks runs whose final (smoothed) training loss is below half their test
+loss. Overfitting here means the test loss ROSE (training past the best epoch hurt); a
+``good_fit`` with a large gap has a flat test loss at a good level: no earlier epoch would
+have done better. The scorer reports false alarms on good fits with and without a large gap,
+so a predictor that calls a large gap "overfitting" can be read either way.
+
 ``python benchmarks/accuracy/truth.py`` prints the label of every run and the counts.
 """
 
@@ -79,6 +95,7 @@ SPIKE_FACTOR = 3.0
 ROUGHNESS_MAX = 0.15
 STILL_FALL = 0.03
 FLAT_FALL = 0.015
+SLOW_FALL = 0.005
 GOOD_Q = 0.7
 UNDER_Q = 0.5
 UNDER_Q_TRAIN = 0.75
@@ -96,6 +113,8 @@ class Truth:
     best_epoch: int | None  # argmin of the smoothed test loss; None when the loss is non-finite
     epochs: int
     test_loss: np.ndarray  # raw, NaN where non-finite; used for regret
+    also: tuple[str, ...] = ()  # a second label that is true as well (see the module docstring)
+    large_gap: bool = False  # final training loss below half the final test loss
 
 
 def load_records(path: Path = TRUTH_PATH) -> list[dict]:
@@ -110,11 +129,13 @@ def as_array(values) -> np.ndarray:
 
 def smooth(values: np.ndarray, window: int) -> np.ndarray:
     """Centred moving average, truncated at the edges."""
-    half = window // 2
-    csum = np.concatenate([[0.0], np.cumsum(values)])
-    idx = np.arange(len(values))
-    lo, hi = np.maximum(idx - half, 0), np.minimum(idx + half + 1, len(values))
-    return (csum[hi] - csum[lo]) / (hi - lo)
+    window = min(window, len(values) if len(values) % 2 else len(values) - 1)
+    if window <= 1:
+        return np.array(values, dtype=float)
+    kernel = np.ones(window)
+    # Window sums, not a running cumsum: a diverged epoch (1e25) must not erase later precision.
+    sums = np.convolve(values, kernel, mode="same")
+    return sums / np.convolve(np.ones(len(values)), kernel, mode="same")
 
 
 def attainable_levels(records: list[dict]) -> dict[str, float]:
@@ -138,8 +159,9 @@ def label_run(rec: dict, attainable: float) -> Truth:
     train = as_array(rec["train_eval_loss"])
     n = len(test)
 
-    def result(label, reason, best=None):
-        return Truth(rec["run_id"], rec["split"], rec["dataset"], label, reason, best, n, test)
+    def result(label, reason, best=None, also=(), large_gap=False):
+        return Truth(rec["run_id"], rec["split"], rec["dataset"], label, reason, best, n, test,
+                     also, large_gap)
 
     if n == 0 or not np.all(np.isfinite(test)):
         return result("unstable", "non-finite test loss")
@@ -169,19 +191,23 @@ def label_run(rec: dict, attainable: float) -> Truth:
         return result("unstable", "violent oscillation; " + facts, best)
     if rise > OVERFIT_RISE and train_change > TRAIN_COLLAPSE:
         return result("unstable", "training loss fell apart; " + facts, best)
+    gap = float(S_train[-1]) < 0.5 * s_end
     if rise > OVERFIT_RISE and s_end - s_min > NOISE_SIGMAS * noise and train_change <= TRAIN_WORSE_OK:
-        return result("overfitting", facts, best)
+        return result("overfitting", facts, best, large_gap=gap)
     if rise > FLAT_RISE:
-        return result(AMBIGUOUS, "rise between margins; " + facts, best)
-    if fall > STILL_FALL and float(S[n - 1 - k]) - s_end > NOISE_SIGMAS * noise and best >= n - 1 - k:
-        return result("still_improving", facts, best)
+        return result(AMBIGUOUS, "rise between margins; " + facts, best, large_gap=gap)
+    falling = float(S[n - 1 - k]) - s_end > NOISE_SIGMAS * noise and best >= n - 1 - k
+    high_bias = q_test < UNDER_Q and q_train < UNDER_Q_TRAIN
+    if fall > STILL_FALL and falling:
+        return result("still_improving", facts, best, ("underfitting",) if high_bias else (), gap)
     if fall > FLAT_FALL:
-        return result(AMBIGUOUS, "fall between margins; " + facts, best)
+        return result(AMBIGUOUS, "fall between margins; " + facts, best, large_gap=gap)
     if q_test >= GOOD_Q:
-        return result("good_fit", facts, best)
-    if q_test < UNDER_Q and q_train < UNDER_Q_TRAIN:
-        return result("underfitting", facts, best)
-    return result(AMBIGUOUS, "level between margins or high variance; " + facts, best)
+        return result("good_fit", facts, best, large_gap=gap)
+    if high_bias:
+        also = ("still_improving",) if falling and fall > SLOW_FALL else ()
+        return result("underfitting", facts, best, also, gap)
+    return result(AMBIGUOUS, "level between margins or high variance; " + facts, best, large_gap=gap)
 
 
 def label_all(records: list[dict]) -> dict[str, Truth]:
@@ -193,7 +219,8 @@ def label_all(records: list[dict]) -> dict[str, Truth]:
 def main() -> int:
     truths = label_all(load_records())
     for t in truths.values():
-        print(f"{t.run_id:40s} {t.split:4s} {t.label:16s} {t.reason}")
+        label = "/".join((t.label,) + t.also) + (" (large gap)" if t.large_gap else "")
+        print(f"{t.run_id:40s} {t.split:4s} {label:30s} {t.reason}")
     for split in ("dev", "test"):
         counts = Counter(t.label for t in truths.values() if t.split == split)
         print(split, dict(sorted(counts.items())))
