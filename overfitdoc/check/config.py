@@ -126,7 +126,7 @@ def read_toml(path: Path) -> dict:
     except OSError as e:
         raise UsageError(f"cannot read configuration {path}: {e.strerror or e}") from None
     except tomllib.TOMLDecodeError as e:
-        raise UsageError(f"{path}: not valid TOML: {e}") from None
+        raise UsageError(f"{display_path(path)}: not valid TOML: {e}") from None
 
 
 def _section(path: Path, data: dict) -> dict | None:
@@ -159,16 +159,17 @@ def load_config(path: Path, *, explicit: bool = False) -> Config:
     if not path.is_file():
         raise UsageError(f"configuration file {path} does not exist")
     section = _section(path, read_toml(path))
-    where = f"{path}: {table_name(path)}"
+    shown = display_path(path)
+    where = f"{shown}: {table_name(path)}"
     stray = [k for k, v in (section or {}).items() if not isinstance(v, dict)]
     if stray:
         # ruff-style mirror: overfitdoc.toml's top level is [tool.overfitdoc], not the check table
         parent = "[tool.overfitdoc]" if path.name == PYPROJECT else "the top level"
         hint = f"; check settings go in {table_name(path)}" if _canonical(stray[0]) in KEYS else ""
-        raise UsageError(f"{path}: unknown key '{stray[0]}' in {parent}{hint}")
+        raise UsageError(f"{shown}: unknown key '{stray[0]}' in {parent}{hint}")
     if section is None or "check" not in section:
         if explicit:
-            raise UsageError(f"{path} has no {table_name(path)} table")
+            raise UsageError(f"{shown} has no {table_name(path)} table")
         section = {"check": {}}
     table = section["check"]
     if not isinstance(table, dict):
@@ -225,11 +226,12 @@ def merge(config: dict, cli: dict) -> dict:
     return out
 
 
-def display_path(path: Path | None, cwd: Path | None = None) -> str:
-    """A config path as shown to the user: relative to the current directory when below it."""
+def display_path(path: Path | None) -> str:
+    """A config path as shown to the user: relative to the current directory (``pyproject.toml``,
+    ``../pyproject.toml``), absolute only where no relative path exists (another drive)."""
     if path is None:
         return ""
     try:
-        return str(path.resolve().relative_to((cwd or Path.cwd()).resolve()))
-    except ValueError:
+        return os.path.relpath(path)
+    except ValueError:  # pragma: no cover - Windows, another drive
         return str(path)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from ..analysis import Diagnosis
 from ..errors import EXIT_BAD_INPUT, EXIT_GATE_FAILED, EXIT_OK, InputError, UsageError
-from .config import KEYS, merge
+from .config import KEYS, display_path, merge
 from .gates import GATES, Gate, GateResult, RunView, Tolerance, parse_fraction, parse_metric_limits, parse_verdicts
 
 #: how each command-line value is checked: the same rules as the configuration's
@@ -152,5 +152,5 @@ def report_with_gates(outcome: Outcome) -> dict:
         runs.append(run)
     rep = report(runs)
     rep["passed"] = outcome.passed
-    rep["config"] = str(outcome.config) if outcome.config else None
+    rep["config"] = display_path(outcome.config) or None
     return rep
