@@ -184,7 +184,7 @@ def test_unknown_key_is_named_with_a_suggestion(project):
     r = check("run.csv")
     assert r.exit_code == 2
     assert r.stdout == ""
-    assert r.stderr == (f"Error: pyproject.toml: [tool.overfitdoc.check] unknown key 'max_gapp'"
+    assert r.stderr == ("Error: pyproject.toml: [tool.overfitdoc.check] unknown key 'max_gapp'"
                         " (did you mean 'max_gap'?)\n")
 
 
@@ -192,7 +192,7 @@ def test_unknown_key_without_a_close_match_lists_the_keys(project):
     write(project / "overfitdoc.toml", "[check]\ncolour = 'red'\n")
     r = check("run.csv")
     assert r.exit_code == 2
-    assert r.stderr == (f"Error: overfitdoc.toml: [check] unknown key 'colour' "
+    assert r.stderr == ("Error: overfitdoc.toml: [check] unknown key 'colour' "
                         f"(valid keys: {', '.join(KEYS)})\n")
 
 
@@ -200,7 +200,7 @@ def test_check_keys_at_the_top_of_overfitdoc_toml(project):
     write(project / "overfitdoc.toml", "max_gap = 0.1\n")
     r = check("run.csv")
     assert r.exit_code == 2
-    assert r.stderr == (f"Error: overfitdoc.toml: unknown key 'max_gap' in the top level; check "
+    assert r.stderr == ("Error: overfitdoc.toml: unknown key 'max_gap' in the top level; check "
                         "settings go in [check]\n")
 
 
