@@ -136,13 +136,12 @@ class Gate:
             if m.evidence:  # the evidence is the run's summary, a sentence of its own
                 details += f": {m.evidence}"
             return GateResult(self.name, m.value, shown_limit, self.comparator, passed, details)
+        passed = m.value <= limit if self.comparator == AT_MOST else m.value >= limit
+        if self.comparator == AT_MOST:
+            verb = "is within" if passed else "is above"
         else:
-            passed = m.value <= limit if self.comparator == AT_MOST else m.value >= limit
-            if self.comparator == AT_MOST:
-                verb = "is within" if passed else "is above"
-            else:
-                verb = "meets" if passed else "is below"
-            details = f"{m.subject} {verb} the limit {num(limit)}"
+            verb = "meets" if passed else "is below"
+        details = f"{m.subject} {verb} the limit {num(limit)}"
         if m.evidence:
             details += f" ({m.evidence})"
         return GateResult(self.name, m.value, shown_limit, self.comparator, passed, details)
