@@ -1,6 +1,92 @@
-"""Ranked remediation advice (placeholder until the rule registry lands)."""
+"""Ranked remediation advice: a registry of rules, each judging one remedy against a
+:class:`~overfitdoc.analysis.Diagnosis` and saying why in the run's own numbers.
+
+>>> import overfitdoc
+>>> from overfitdoc.advice import advise
+>>> d = overfitdoc.diagnose("sample_runs/overfit.csv")              # doctest: +SKIP
+>>> [a.id for a in advise(d, top=3)]                                # doctest: +SKIP
+['early-stopping', ...]
+
+Rules live one per module in :mod:`overfitdoc.advice.rules`; see :mod:`.base` for what a
+rule is. :func:`evaluate` tells, for every rule, whether it fired, stayed silent, or was
+skipped (and why); :func:`advise` ranks the ones that fired.
+"""
 from __future__ import annotations
 
+from typing import Any, Mapping
 
-def advise(diagnosis, context=None, top=None) -> list:
-    return []
+from .base import Advice, Context, Fix, Hit, Result, Rule, Skip
+from .facts import Facts
+from .rules import load_rules
+
+__all__ = ["Advice", "Context", "Fix", "Hit", "Result", "Rule", "Skip", "Facts", "advise", "evaluate",
+           "rules", "get_rule", "UnknownRule"]
+
+
+class UnknownRule(KeyError):
+    """No rule has this id."""
+
+
+def rules() -> tuple[Rule, ...]:
+    """Every registered rule, sorted by id."""
+    return load_rules()
+
+
+def get_rule(rule_id: str) -> Rule:
+    """The rule with this id (``Early_Stopping`` is read as ``early-stopping``)."""
+    key = rule_id.strip().lower().replace("_", "-")
+    for r in load_rules():
+        if r.id == key:
+            return r
+    raise UnknownRule(rule_id)
+
+
+def evaluate(diagnosis, context: "Context | Mapping[str, Any] | None" = None, *, strict: bool = False) -> list[Result]:
+    """Every rule's verdict on one diagnosis, in registry order.
+
+    A rule that raises is reported ``skipped`` with the error as its reason (one broken rule
+    never takes the report down); ``strict=True`` re-raises instead (the tests use it).
+    """
+    ctx = Context.parse(context)
+    facts = Facts(diagnosis)
+    out = []
+    for rule in load_rules():
+        if rule.needs_monitor and not facts.usable:
+            why = diagnosis.missing or f"verdict {diagnosis.verdict}"
+            out.append(Result(rule, "skipped", reason=f"no diagnosed pair to judge ({why})"))
+            continue
+        try:
+            res = rule.check(facts, ctx)
+        except Exception as e:  # noqa: BLE001 - reported, not raised (see docstring)
+            if strict:
+                raise
+            out.append(Result(rule, "skipped", reason=f"internal error in the rule: {type(e).__name__}: {e}"))
+            continue
+        if isinstance(res, Hit):
+            out.append(Result(rule, "fired", hit=res))
+        elif isinstance(res, Skip):
+            out.append(Result(rule, "skipped", reason=res.reason))
+        else:
+            out.append(Result(rule, "silent"))
+    return out
+
+
+def advise(diagnosis, context: "Context | Mapping[str, Any] | None" = None, top: int | None = None,
+           *, strict: bool = False) -> list[Advice]:
+    """The remedies that apply to this run, best first (the ``top`` first when given).
+
+    Ranked by score, then by rule id: the order is deterministic. ``context`` is the dict the
+    CLI passes (``task``, ``train_size``, ``params``, ``framework``) or a :class:`Context`.
+    """
+    ctx = Context.parse(context)
+    fired = [r for r in evaluate(diagnosis, ctx, strict=strict) if r.status == "fired"]
+    fired.sort(key=lambda r: (-r.hit.score, r.rule.id))
+    if top is not None:
+        fired = fired[:max(0, top)]
+    out = []
+    for rank, r in enumerate(fired, 1):
+        rule, hit = r.rule, r.hit
+        out.append(Advice(id=rule.id, rank=rank, title=rule.title, evidence=hit.evidence, score=hit.score,
+                          why=rule.why, fix=rule.fix_for(ctx, hit.params), params=dict(hit.params),
+                          context_hint=hit.hint))
+    return out

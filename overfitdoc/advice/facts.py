@@ -1,0 +1,582 @@
+"""What the rules read: quantities derived once from a :class:`Diagnosis`, shared by every rule.
+
+A rule never recomputes a trend or re-reads a file; it asks :class:`Facts`. Each quantity is
+a cached property, ``None`` when the run does not have what it needs (no accuracy series, no
+learning-rate column). Arrays are indexed by validation point (``d.points``); ``epoch(i)``
+turns an index into the file's own epoch number.
+
+The monitored pair is *oriented* here as in the analysis: ``T`` and ``V`` are the training
+and validation values times ``sign`` (+1 for a loss, -1 for a score), so lower is better.
+Numbers quoted in evidence sentences are always the un-oriented values of the file.
+"""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+
+from ..analysis import DEFAULT_SETTINGS, Diagnosis, Settings, noise, trend, window_for
+from ..naming import MetricPair, normalise
+
+#: patience values tried when choosing one for this run (Keras counts validation points)
+PATIENCE_LADDER = (1, 2, 3, 4, 5, 6, 8, 10, 12, 15, 20, 25, 30, 40, 50)
+
+
+def fmt(x: float | None) -> str:
+    """A number as evidence sentences show it: 4 significant digits, no float noise."""
+    if x is None or not math.isfinite(x):
+        return str(x)
+    a = abs(x)
+    if a != 0 and (a < 1e-3 or a >= 1e5):
+        return f"{x:.3g}"
+    return f"{x:.4g}"
+
+
+def pct(x: float) -> str:
+    """A share as a whole percentage (``0.712`` -> ``71%``)."""
+    return f"{x:.0%}" if abs(x) < 10 else f"{x:.3g}x"
+
+
+@dataclass(frozen=True)
+class StopSimulation:
+    """What Keras ``EarlyStopping(patience=p, restore_best_weights=True)`` does on a series."""
+
+    patience: int
+    stopped: bool            # True when it stopped before the last point
+    stop_index: int          # index of the point at which training ended
+    restored_index: int      # index of the point whose weights are restored
+    stop_epoch: int
+    restored_epoch: int
+    restored_value: float
+    points_run: int          # validation points trained before the stop (incl. the stop)
+
+
+def simulate_early_stopping(values, epochs, mode: str, patience: int, min_delta: float = 0.0) -> StopSimulation:
+    """Replay Keras ``EarlyStopping`` (keras/src/callbacks/early_stopping.py) on a logged series.
+
+    Each point: ``wait += 1``; an improvement (the first value always is one) is
+    ``current - min_delta`` better than the best and resets ``wait``; training stops when
+    ``wait >= patience`` at a point other than the first. A non-finite value never improves.
+    With ``restore_best_weights=True`` the best point's weights come back, stop or not.
+
+    >>> s = simulate_early_stopping([3, 2, 1, 2, 3, 4, 5], [0, 1, 2, 3, 4, 5, 6], "min", 2)
+    >>> s.stop_epoch, s.restored_epoch
+    (4, 2)
+    """
+    vals = [float(x) for x in values]
+    md = abs(min_delta)
+    best = None
+    best_i = 0
+    wait = 0
+    stop = None
+    for i, cur in enumerate(vals):
+        wait += 1
+        if best is None:
+            improved = True
+        elif mode == "min":
+            improved = cur + md < best
+        else:
+            improved = cur - md > best
+        if improved:
+            best, best_i, wait = cur, i, 0
+            continue
+        if wait >= patience and i > 0:
+            stop = i
+            break
+    end = stop if stop is not None else len(vals) - 1
+    return StopSimulation(
+        patience=patience, stopped=stop is not None and stop < len(vals) - 1, stop_index=end,
+        restored_index=best_i, stop_epoch=int(round(epochs[end])), restored_epoch=int(round(epochs[best_i])),
+        restored_value=vals[best_i], points_run=end + 1,
+    )
+
+
+@dataclass(frozen=True)
+class PairSeries:
+    """Another paired metric of the run, with its own trend (same window rule as the analysis)."""
+
+    pair: MetricPair
+    points: np.ndarray
+    train: np.ndarray
+    val: np.ndarray
+    train_trend: np.ndarray
+    val_trend: np.ndarray
+    val_noise: float
+    window: int
+
+    def index_at(self, epoch: float) -> int:
+        return int(np.argmin(np.abs(self.points - epoch)))
+
+
+@dataclass(frozen=True)
+class LearningRate:
+    """The learning-rate column of the log, read at every row where it was logged."""
+
+    column: str
+    epochs: np.ndarray
+    values: np.ndarray
+    unit: str
+
+    @property
+    def first(self) -> float:
+        return float(self.values[0])
+
+    @property
+    def last(self) -> float:
+        return float(self.values[-1])
+
+    @property
+    def high(self) -> float:
+        return float(self.values.max())
+
+    @property
+    def low(self) -> float:
+        return float(self.values.min())
+
+    @property
+    def constant(self) -> bool:
+        return self.high <= self.low * 1.01
+
+    @cached_property
+    def drops(self) -> tuple[tuple[int, float, float], ...]:
+        """(epoch, before, after) wherever the rate fell by a factor of 1.5 or more in one step."""
+        out = []
+        for i in range(1, len(self.values)):
+            a, b = float(self.values[i - 1]), float(self.values[i])
+            if b > 0 and a / b >= 1.5:
+                out.append((int(round(self.epochs[i])), a, b))
+        return tuple(out)
+
+    @property
+    def warmup(self) -> bool:
+        """The rate rose over the first rows (a warm-up), not from its very first value."""
+        k = max(2, len(self.values) // 5)
+        head = self.values[:k]
+        return bool(head[-1] > head[0] * 1.5)
+
+    @property
+    def shape(self) -> str:
+        if self.constant:
+            return "constant"
+        if self.warmup:
+            return "warm-up"
+        if self.drops and len(self.drops) <= max(3, len(self.values) // 10):
+            return "step decay"
+        rises = int(np.sum(np.diff(self.values) > 0))
+        if rises and rises < len(self.values) - 1 and self.last < self.first:
+            return "cyclical" if rises > 1 else "decay"
+        return "decay" if self.last < self.first else "increasing"
+
+    def describe(self) -> str:
+        """One clause in the run's numbers, e.g. ``constant at 0.001 for all 80 epochs``."""
+        u = self.unit
+        if self.constant:
+            return f"was constant at {fmt(self.first)} for all {len(self.values)} {u}s"
+        if self.shape == "step decay":
+            cuts = ", ".join(f"to {fmt(b)} at {u} {e}" for e, _, b in self.drops[:4])
+            more = f" and {len(self.drops) - 4} more times" if len(self.drops) > 4 else ""
+            return f"started at {fmt(self.first)} and was cut {cuts}{more}"
+        if self.shape == "warm-up":
+            return f"warmed up from {fmt(self.first)} to {fmt(self.high)} and ended at {fmt(self.last)}"
+        return f"went from {fmt(self.first)} to {fmt(self.last)} (between {fmt(self.low)} and {fmt(self.high)})"
+
+
+def _is_lr_column(name: str) -> int:
+    """0 for the plain names, 1 for prefixed or suffixed ones, -1 when not a learning rate."""
+    n = normalise(name)
+    if n in ("lr", "learning_rate"):
+        return 0
+    if n.startswith("lr_") or n.endswith(("_lr", "learning_rate")) or re.fullmatch(r"lr\d+", n):
+        return 1
+    return -1
+
+
+class Facts:
+    """Everything the rules read about one :class:`Diagnosis`, computed once and cached."""
+
+    def __init__(self, d: Diagnosis, settings: Settings = DEFAULT_SETTINGS):
+        self.d = d
+        self.settings = settings
+        self.pair = d.monitor
+        self.usable = d.monitor is not None and d.verdict != "insufficient_data" and len(d.points) >= 3
+        self.unit = d.unit
+        if not self.usable:
+            return
+        self.mode = d.monitor.mode
+        self.sign = 1.0 if self.mode == "min" else -1.0
+        self.metric = d.monitor.metric
+        self.points = np.asarray(d.points, dtype=float)
+        self.n = len(self.points)
+        self.last = self.n - 1
+        self.t = np.asarray(d.train, dtype=float)
+        self.v = np.asarray(d.val, dtype=float)
+        self.T, self.V = self.sign * self.t, self.sign * self.v
+        self.ST = self.sign * np.asarray(d.train_trend, dtype=float)
+        self.SV = self.sign * np.asarray(d.val_trend, dtype=float)
+        self.w = int(d.window or window_for(self.n, settings))
+        self.rec_i = self.index_at(d.recommended_epoch)
+        self.best_i = self.index_at(d.best_epoch)
+
+    # ------------------------------------------------------------------ helpers
+    def index_at(self, epoch) -> int:
+        return int(np.argmin(np.abs(self.points - float(epoch))))
+
+    def epoch(self, i: int) -> int:
+        return int(round(self.points[i]))
+
+    @property
+    def val_name(self) -> str:
+        return self.pair.val
+
+    @property
+    def train_name(self) -> str:
+        return self.pair.train
+
+    @property
+    def total_epochs(self) -> int:
+        """How many epochs the log spans (validation points may be sparser)."""
+        return int(self.points[-1] - self.points[0]) + 1
+
+    def badness(self, i: int) -> float:
+        """The scale a gap is judged against at point ``i``: the training loss itself, or the
+        training error (1 - score) for a score bounded by 1 (as the analysis does at the end)."""
+        if self.mode == "min":
+            return max(abs(float(self.d.train_trend[i])), 1e-12)
+        if float(np.nanmax(self.t)) <= 1.0 + 1e-9:
+            return max(1.0 - float(self.d.train_trend[i]), 1e-3)
+        return max(abs(float(self.d.train_trend[i])), 1e-12)
+
+    # ------------------------------------------------------------------ the gap
+    @cached_property
+    def gap_trend(self) -> np.ndarray:
+        """Oriented gap (validation worse than training when positive), trended."""
+        return trend(self.V - self.T, self.w)
+
+    @cached_property
+    def gap_se(self) -> float:
+        g = self.V - self.T
+        return max(noise(g, self.gap_trend) / math.sqrt(self.w), 1e-12)
+
+    @cached_property
+    def relative_gap(self) -> np.ndarray:
+        return np.array([self.gap_trend[i] / self.badness(i) for i in range(self.n)])
+
+    @cached_property
+    def gap_onset(self) -> int | None:
+        """First point from which the relative gap stays above the analysis' high-variance
+        threshold to the end; None when it does not end above it."""
+        thr = self.settings.high_variance_gap
+        rel = self.relative_gap
+        if rel[self.last] <= thr:
+            return None
+        i = self.last
+        while i > 0 and rel[i - 1] > thr:
+            i -= 1
+        return i
+
+    @cached_property
+    def earliness(self) -> float:
+        """1 when the gap opened (or validation turned) in the first epochs, 0 when only after
+        a fifth of the run or later: how much the problem is the model rather than the stop."""
+        i = self.gap_onset if self.gap_onset is not None else self.rec_i
+        frac = i / max(self.last, 1)
+        return float(max(0.0, 1.0 - frac / 0.2))
+
+    @property
+    def past_fraction(self) -> float:
+        """Share of the validation points that came after the recommended epoch."""
+        return (self.last - self.rec_i) / max(self.last, 1)
+
+    @cached_property
+    def val_gain(self) -> float:
+        """How much the validation trend improved from the first point to its best (oriented)."""
+        return float(self.SV[0] - self.SV[self.rec_i])
+
+    @cached_property
+    def train_gain(self) -> float:
+        return float(self.ST[0] - self.ST.min())
+
+    # ------------------------------------------------------------------ early stopping
+    @cached_property
+    def raw_val(self) -> tuple[np.ndarray, np.ndarray]:
+        """(epochs, values) of the monitored validation series as logged, non-finite included."""
+        h = self.d.history
+        if h is not None and self.pair is not None:
+            try:
+                idx, _, v = h.aligned(self.pair)
+                return np.asarray(idx, dtype=float), np.asarray(v, dtype=float)
+            except KeyError:
+                pass
+        return self.points, self.v
+
+    def simulate(self, patience: int, min_delta: float = 0.0) -> StopSimulation:
+        epochs, values = self.raw_val
+        return simulate_early_stopping(values, epochs, self.mode, patience, min_delta)
+
+    @cached_property
+    def patience_floor(self) -> int:
+        """Half the trend window, at least 3: a shorter patience stops on this run's noise."""
+        return max(3, math.ceil(self.w / 2))
+
+    @cached_property
+    def stopping(self) -> tuple[StopSimulation, StopSimulation | None]:
+        """(the simulation with the patience chosen for this run, the largest shorter patience
+        that would have stopped on a noise dip, or None).
+
+        The chosen patience is the smallest value of :data:`PATIENCE_LADDER` at or above
+        :attr:`patience_floor` whose restored value is within the validation noise of the best
+        value of the run; when none is, the one that restores the best value."""
+        epochs, values = self.raw_val
+        finite = values[np.isfinite(values)]
+        best = float(finite.min() if self.mode == "min" else finite.max())
+        tol = max(float(self.d.noise or 0.0), 1e-12)
+
+        def worse(s: StopSimulation) -> float:
+            return (s.restored_value - best) * self.sign
+
+        n_points = len(values)
+        ladder = [p for p in PATIENCE_LADDER if self.patience_floor <= p < max(n_points, self.patience_floor + 1)]
+        ladder = ladder or [self.patience_floor]
+        sims = [self.simulate(p) for p in ladder]
+        chosen = next((s for s in sims if worse(s) <= tol), None)
+        if chosen is None:
+            chosen = min(sims, key=lambda s: (worse(s), s.patience))
+        shorter = None
+        for p in reversed([p for p in PATIENCE_LADDER if p < chosen.patience]):
+            s = self.simulate(p)
+            if worse(s) > tol:
+                shorter = s
+                break
+        return chosen, shorter
+
+    # ------------------------------------------------------------------ other pairs
+    def series(self, pair: MetricPair) -> PairSeries | None:
+        h = self.d.history
+        if h is None:
+            return None
+        idx, t, v = h.aligned(pair)
+        ok = np.isfinite(t) & np.isfinite(v)
+        if ok.sum() < 3:
+            return None
+        idx, t, v = np.asarray(idx[ok], dtype=float), t[ok], v[ok]
+        w = window_for(len(idx), self.settings)
+        sign = 1.0 if pair.mode == "min" else -1.0
+        st, sv = sign * trend(sign * t, w), sign * trend(sign * v, w)
+        return PairSeries(pair, idx, t, v, st, sv, noise(v, sv), w)
+
+    @cached_property
+    def score(self) -> PairSeries | None:
+        """The run's accuracy-like series (higher is better, between 0 and 1), preferring a
+        name with ``acc`` in it; the monitored pair itself when that is one."""
+        h = self.d.history
+        if h is None:
+            return None
+        cands = [p for p in h.pairs if p.mode == "max"]
+        cands.sort(key=lambda p: (0 if "acc" in normalise(p.metric) else 1, 0 if p == self.pair else 1))
+        for p in cands:
+            s = self.series(p)
+            if s is not None and float(np.nanmin(s.val)) >= 0 and float(np.nanmax(s.val)) <= 1.0 + 1e-9 \
+                    and float(np.nanmax(s.train)) <= 1.0 + 1e-9:
+                return s
+        return None
+
+    @cached_property
+    def is_accuracy(self) -> bool:
+        return self.score is not None and "acc" in normalise(self.score.pair.metric)
+
+    @cached_property
+    def val_size(self) -> int | None:
+        """The validation set's size as its accuracy reveals it: accuracy is k/N, so the
+        smallest N that makes every logged value a whole count (N <= 5000, 8+ distinct values)."""
+        if not self.is_accuracy:
+            return None
+        vals = np.unique(np.round(self.score.val, 9))
+        vals = vals[(vals > 0) & (vals < 1)]
+        if len(vals) < 8:
+            return None
+        for n in range(2, 5001):
+            x = vals * n
+            if np.all(np.abs(x - np.round(x)) < 0.01 + n * 1e-6):
+                return n
+        return None
+
+    # ------------------------------------------------------------------ learning rate
+    @cached_property
+    def lr(self) -> LearningRate | None:
+        h = self.d.history
+        if h is None:
+            return None
+        names = sorted((r, i, c) for i, c in enumerate(h.columns) if (r := _is_lr_column(c)) >= 0)
+        for _, _, col in names:
+            vals = np.asarray(h.columns[col], dtype=float)
+            ok = np.isfinite(vals) & (vals > 0)
+            if ok.sum() >= 1:
+                return LearningRate(col, np.asarray(h.index, dtype=float)[ok], vals[ok], h.unit)
+        return None
+
+    # ------------------------------------------------------------------ memorisation
+    @cached_property
+    def memorised(self) -> tuple[str, float, int] | None:
+        """(series, value, epoch) when training reached a near-perfect fit: accuracy of 0.99
+        or more, or a loss below 5% of where it started. None otherwise."""
+        s = self.score
+        if s is not None and self.is_accuracy:
+            i = int(np.argmax(s.train >= 0.99)) if np.any(s.train >= 0.99) else None
+            if i is not None:
+                return s.pair.train, float(s.train[-1]), int(round(s.points[i]))
+        if self.mode == "min" and float(self.t[0]) > 0:
+            hit = np.flatnonzero(self.t <= 0.05 * float(self.t[0]))
+            if len(hit):
+                return self.train_name, float(self.t[-1]), self.epoch(int(hit[0]))
+        return None
+
+    # ------------------------------------------------------------------ stability
+    @cached_property
+    def train_noise_rel(self) -> float:
+        """Training noise against the training trend's range (as the analysis defines it)."""
+        sigma = noise(self.T, self.ST)
+        return sigma / max(float(self.ST.max() - self.ST.min()), 0.05 * abs(float(np.median(self.T))), 1e-12)
+
+    @cached_property
+    def val_noise_rel(self) -> float:
+        """Validation noise against the validation trend's range or level."""
+        return float(self.d.noise or 0.0) / max(float(self.SV.max() - self.SV.min()), abs(float(np.median(self.V))), 1e-12)
+
+    @cached_property
+    def spikes(self) -> tuple[tuple[int, float, float], ...]:
+        """(epoch, before, after) wherever the training series got worse by more than half
+        from one point to the next (oriented: a loss rising, a score falling)."""
+        out = []
+        for i in range(1, self.n):
+            a, b = float(self.t[i - 1]), float(self.t[i])
+            worse = (b - a) * self.sign
+            if worse > 0.5 * max(abs(a), 1e-12):
+                out.append((self.epoch(i), a, b))
+        return tuple(out)
+
+    @property
+    def first_nonfinite(self) -> int | None:
+        return min(self.d.nonfinite) if self.d.nonfinite else None
+
+    @cached_property
+    def training_unstable(self) -> bool:
+        """The instability is in training itself (non-finite values, spikes, jumpy training)."""
+        return bool(self.d.nonfinite) or bool(self.spikes) or \
+            self.train_noise_rel > self.settings.unstable_train_noise
+
+    @cached_property
+    def early_trouble(self) -> bool:
+        """Training went wrong in the first fifth of the run (or the first 3 points)."""
+        horizon = float(self.points[min(self.last, max(2, self.n // 5))])
+        first_bad = [e for e, _, _ in self.spikes]
+        if self.first_nonfinite is not None:
+            first_bad.append(self.first_nonfinite)
+        return bool(first_bad) and min(first_bad) <= horizon
+
+    # ------------------------------------------------------------------ chance level
+    @cached_property
+    def chance_classes(self) -> int | None:
+        """k when the final training loss sits at ln(k) (within 2%): a model predicting the
+        uniform distribution over k classes, i.e. chance level."""
+        if self.mode != "min" or "loss" not in self.metric:
+            return None
+        last = float(self.ST[-1])
+        for k in range(2, 1001):
+            if abs(last - math.log(k)) <= 0.02 * math.log(k):
+                return k
+        return None
+
+    # ------------------------------------------------------------------ the end of the run
+    @cached_property
+    def end_slope(self) -> float:
+        """Oriented validation improvement per point over the last quarter (positive = improving)."""
+        q = max(2, self.n // 4)
+        a = max(0, self.last - q)
+        return float(self.SV[a] - self.SV[self.last]) / max(self.last - a, 1)
+
+    @cached_property
+    def train_end_slope(self) -> float:
+        q = max(2, self.n // 4)
+        a = max(0, self.last - q)
+        return float(self.ST[a] - self.ST[self.last]) / max(self.last - a, 1)
+
+    @cached_property
+    def train_still_falling(self) -> bool:
+        """The training trend still improves over the last quarter by more than its noise."""
+        q = max(2, self.n // 4)
+        se = noise(self.T, self.ST) / math.sqrt(self.w)
+        gain = self.train_end_slope * q
+        return gain > max(3 * se, 0.01 * abs(float(self.ST[self.last])))
+
+    # ------------------------------------------------------------------ loss against score
+    @cached_property
+    def score_after_best(self) -> tuple[float, float, float] | None:
+        """When the monitored series is a loss and the run has an accuracy-like series:
+        (score trend at the loss's recommended epoch, score trend at the end, the change a
+        drop must exceed to count: two standard errors of the difference of the two trends).
+        None otherwise."""
+        s = self.score
+        if self.mode != "min" or s is None or s.pair == self.pair:
+            return None
+        i = s.index_at(self.points[self.rec_i])
+        se = s.val_noise / math.sqrt(s.window)
+        return float(s.val_trend[i]), float(s.val_trend[-1]), max(2 * math.sqrt(2) * se, 0.005)
+
+    @cached_property
+    def accuracy_holds(self) -> bool:
+        """The loss diverged, yet the paired score did not get worse beyond its noise."""
+        sa = self.score_after_best
+        if sa is None or self.d.divergence_epoch is None:
+            return False
+        at_rec, at_end, tol = sa
+        return at_rec - at_end <= tol
+
+    # ------------------------------------------------------------------ validation better than training
+    @cached_property
+    def val_better(self) -> "ValBetter | None":
+        """Signs that validation is better than training by more than measurement explains.
+
+        The gap is read on the trends at the end, after adding back half a point of training
+        progress (a training value is an epoch's running mean, lagging the end-of-epoch weights
+        that validation sees). None when nothing stands out."""
+        if self.d.verdict in ("unstable", "not_learning"):
+            return None
+        g_end = float(self.gap_trend[self.last])
+        lag = 0.5 * max(0.0, float(self.ST[self.last - 1] - self.ST[self.last]))
+        corrected = g_end + lag
+        rel = corrected / self.badness(self.last)
+        half = (self.V - self.T)[self.n // 2:]
+        share_below = float(np.mean(half < 0))
+        loss_margin = rel < -0.1 and corrected < -2 * self.gap_se
+        s = self.score
+        acc_above = None
+        perfect = None
+        if s is not None and s.pair != self.pair:
+            diff = float(s.val_trend[-1] - s.train_trend[-1])
+            if diff > 0.05:
+                acc_above = (float(s.val_trend[-1]), float(s.train_trend[-1]))
+        if s is not None:
+            hits = int(np.sum(s.val >= 0.999))
+            if hits >= 2:
+                perfect = (s.pair.val, float(s.val.max()), float(s.train[-1]))
+        if self.mode == "min" and float(self.V[0]) > 0 and float(self.SV[-1]) < 1e-3 * float(self.V[0]) \
+                and float(self.ST[-1]) > 10 * max(float(self.SV[-1]), 1e-12):
+            perfect = perfect or (self.val_name, float(self.v[-1]), float(self.t[-1]))
+        if not (loss_margin or acc_above or perfect):
+            return None
+        return ValBetter(corrected=corrected, relative=rel, lag=lag, share_below=share_below,
+                         loss_margin=loss_margin, acc_above=acc_above, perfect=perfect)
+
+
+@dataclass(frozen=True)
+class ValBetter:
+    corrected: float                  # oriented gap at the end, lag-corrected (negative: validation better)
+    relative: float                   # ... relative to the training badness
+    lag: float
+    share_below: float                # share of the second half with validation better than training
+    loss_margin: bool                 # the monitored pair is better on validation by a margin
+    acc_above: tuple[float, float] | None   # (validation, training) accuracy trends, when 0.05 apart
+    perfect: tuple[str, float, float] | None  # (series, validation value, training value) when ~perfect

@@ -1,0 +1,89 @@
+"""Evidence phrases several rules share, so the same fact reads the same way everywhere."""
+from __future__ import annotations
+
+from .base import Context
+from .facts import Facts, fmt, pct
+
+#: verdicts with high variance
+OVERFIT = ("overfitting", "overfitting_and_underfitting")
+
+
+def cap(text: str) -> str:
+    """Capitalize a sentence, unless it starts with a series name such as ``val_loss``."""
+    first = text.split(" ", 1)[0]
+    return text if "_" in first or not text else text[0].upper() + text[1:]
+
+
+def keras_monitor(f: Facts) -> str:
+    """The monitored validation series under its Keras (or Lightning) log name."""
+    if f.d.format.startswith(("keras", "lightning")):
+        return f.val_name
+    m = f.metric
+    if m == "acc":
+        m = "accuracy"
+    return f"val_{m}"
+
+
+def final_values(f: Facts) -> str:
+    """``validation loss 0.7121 vs training 0.01727 at epoch 79``"""
+    return (f"{f.val_name} {fmt(float(f.v[-1]))} vs {f.train_name} {fmt(float(f.t[-1]))} at {f.unit} "
+            f"{f.epoch(f.last)}")
+
+
+def gap_phrase(f: Facts) -> str:
+    """The gap in the run's numbers: where it opened and how wide it ended."""
+    g = f.d.gap
+    rel = ""
+    if g.relative_final is not None:
+        r = g.relative_final
+        rel = f" ({pct(r)} of the training value)" if abs(r) < 2 else f" ({r:.0f}x the training value)"
+    onset = f.gap_onset
+    opened = f"it opened at {f.unit} {f.epoch(onset)} of {f.total_epochs}" if onset is not None else f"it is {g.trend}"
+    return f"validation ends {fmt(g.final)} worse than training ({final_values(f)}){rel}; {opened}"
+
+
+def divergence_phrase(f: Facts) -> str:
+    """``val_loss was lowest at epoch 13 (0.4019) and ended at 0.7121 (+77%)``"""
+    d = f.d
+    last = float(f.v[-1])
+    change = (last - d.best_val) / abs(d.best_val) if d.best_val else 0.0
+    return (f"{f.val_name} was best at {f.unit} {d.best_epoch} ({fmt(d.best_val)}) and ended at {fmt(last)} "
+            f"({change:+.0%}) at {f.unit} {f.epoch(f.last)}")
+
+
+def ratio_phrase(ctx: Context) -> str | None:
+    """``270,000 parameters for 200 training samples (1,350 per sample)``, when both are known."""
+    if ctx.ratio is None:
+        return None
+    per = f"{ctx.ratio:,.0f}" if ctx.ratio >= 10 else f"{ctx.ratio:.2g}"
+    return f"{ctx.params:,} parameters for {ctx.train_size:,} training samples ({per} per sample)"
+
+
+def ratio_boost(ctx: Context) -> float:
+    """How much a large parameters-per-sample ratio raises capacity and data remedies."""
+    r = ctx.ratio
+    if r is None:
+        return 0.0
+    if r >= 10:
+        return 0.1
+    if r >= 1:
+        return 0.05
+    return -0.05 if r < 0.01 else 0.0
+
+
+def ratio_hint(ctx: Context) -> str | None:
+    if ctx.ratio is None:
+        return "with --params and --train-size, the parameters per training sample would sharpen this"
+    return None
+
+
+def lr_clause(f: Facts) -> str:
+    """What the learning-rate column shows, or a request to log it."""
+    if f.lr is not None:
+        return f"the {f.lr.column} column {f.lr.describe()}"
+    return "the log has no learning-rate column (log it, e.g. `lr`, and this advice will use it)"
+
+
+def noise_phrase(f: Facts) -> str:
+    """``val_loss scatters by 0.0058 around its 11-epoch trend``"""
+    return f"{f.val_name} scatters by {fmt(f.d.noise)} (robust sd) around its {f.w}-{f.unit} trend"

@@ -1,0 +1,79 @@
+from __future__ import annotations
+
+from ..base import Fix, Rule
+from ..facts import fmt
+from ..phrases import cap
+
+
+class LowerLr(Rule):
+    id = "lower-lr"
+    title = "Lower the learning rate"
+    group = "optimization"
+    why = ("Steps that are too large overshoot the minimum: the loss jumps between epochs, spikes, and "
+           "eventually overflows to NaN; a rate 3 to 10 times smaller lets it descend.")
+    what = """\
+Divides the learning rate by 3 to 10 and trains again. Keep everything else fixed, so the
+comparison is clean; then add warm-up or clipping if it is still unstable at a rate that trains
+fast enough."""
+    helps = """\
+Training losses that jump from epoch to epoch, rise over the run, spike, or become NaN; a loss
+that spikes and then sits at chance level (the weights were thrown into a dead region)."""
+    hurts = """\
+- Too low a rate trains slowly and can settle in a worse minimum; after stabilizing, try a
+  schedule rather than a permanently tiny rate.
+- If only the *validation* curve jumps while training is smooth, the learning rate is not the
+  problem (see `small-validation-set`)."""
+    suggested_when = """\
+An unstable run whose training series itself is unstable (non-finite values, spikes of more
+than 50%, epoch-to-epoch noise); a run that does not learn after an early spike. The new rate
+comes from the learning-rate column when the log has one."""
+    references = (
+        "Bengio, Y. (2012). Practical Recommendations for Gradient-Based Training of Deep Architectures. In *Neural Networks: Tricks of the Trade*.",
+        "Goodfellow, I., Bengio, Y. & Courville, A. (2016). Deep Learning, section 8.5. MIT Press.",
+    )
+    defaults = {"lr": 1e-4, "epochs": 100}
+    fix = Fix(
+        keras='''\
+import keras
+
+model.optimizer.learning_rate = ${lr}  # or recompile with the optimizer's learning_rate=${lr}
+model.fit(x_train, y_train, validation_data=(x_val, y_val), epochs=${epochs},
+          callbacks=[keras.callbacks.TerminateOnNaN()])
+''',
+        pytorch='''\
+for group in optimizer.param_groups:
+    group["lr"] = ${lr}
+''',
+    )
+
+    def check(self, f, ctx):
+        d = f.d
+        u = f.unit
+        lr = f.lr
+        new_lr = float(f"{lr.last / 10:.2g}") if lr is not None else self.defaults["lr"]
+        params = {"lr": new_lr}
+        if lr is not None:
+            rate = f"the {lr.column} column {lr.describe()}; divide it by 10 ({fmt(new_lr)})"
+        else:
+            rate = ("divide the learning rate by 3 to 10 (the log has no learning-rate column; log it as `lr` "
+                    "and this advice will name the value)")
+        if d.verdict == "unstable":
+            if not f.training_unstable:
+                return None
+            facts = []
+            if f.spikes:
+                e, a, b = max(f.spikes, key=lambda s: abs(s[2] - s[1]) / max(abs(s[1]), 1e-12))
+                facts.append(f"{f.train_name} rose by more than half {len(f.spikes)} time(s), the largest from "
+                             f"{fmt(a)} to {fmt(b)} at {u} {e}")
+            if f.first_nonfinite is not None:
+                facts.append(f"it became non-finite at {u} {f.first_nonfinite}")
+            if not facts:
+                facts.append(f"{f.train_name} scatters by {f.train_noise_rel:.0%} of its range from {u} to {u}")
+            ev = "; ".join(facts) + f": the steps overshoot. {cap(rate)}."
+            return self.hit(0.95, cap(ev), params)
+        if d.verdict == "not_learning" and f.spikes:
+            e, a, b = f.spikes[0]
+            ev = (f"{f.train_name} spiked from {fmt(a)} to {fmt(b)} at {u} {e} and then stayed flat "
+                  f"(ending at {fmt(float(f.t[-1]))}): a rate too high throws the weights into a dead region; {rate}.")
+            return self.hit(0.7, ev, params)
+        return None

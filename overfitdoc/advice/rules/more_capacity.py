@@ -1,0 +1,81 @@
+from __future__ import annotations
+
+from ..base import Fix, Rule
+from ..facts import fmt
+from ..phrases import ratio_phrase
+
+
+class MoreCapacity(Rule):
+    id = "more-capacity"
+    title = "Use a bigger model"
+    group = "model"
+    why = ("When training itself stops short and validation follows it closely, the model cannot represent "
+           "the function: more units or layers lower the bias, and there is no variance yet to lose.")
+    what = """\
+Increases the width (units or channels) or the depth of the network, or moves to a stronger
+architecture for the data (convolutions for images, attention for sequences). Double the width
+first and compare the *training* loss: it must go down."""
+    helps = """\
+High bias: the training loss levels off well above what the task allows, with validation close
+to it. The standard first move of the bias/variance recipe (Ng)."""
+    hurts = """\
+- A bigger model overfits sooner: watch the gap and pair it with early stopping.
+- If the training loss is still falling, the budget, not the model, is the limit (see
+  `train-longer`); if it does not move at all, look for a bug first (`randomization-test`)."""
+    suggested_when = """\
+Underfitting (first), overfitting and underfitting, and a model that does not learn; higher
+when `--params` / `--train-size` show few parameters per sample."""
+    references = (
+        "Ng, A. (2018). Machine Learning Yearning, chapters 20-27 (bias and variance).",
+        "Goodfellow, I., Bengio, Y. & Courville, A. (2016). Deep Learning, section 5.2. MIT Press.",
+    )
+    defaults = {"width": 256, "epochs": 100}
+    fix = Fix(
+        keras='''\
+import keras
+
+model = keras.Sequential([
+    keras.Input(shape=(num_features,)),
+    keras.layers.Dense(${width}, activation="relu"),
+    keras.layers.Dense(${width}, activation="relu"),
+    keras.layers.Dense(${width}, activation="relu"),
+    keras.layers.Dense(num_classes, activation="softmax"),
+])
+model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+model.fit(x_train, y_train, validation_data=(x_val, y_val), epochs=${epochs})
+''',
+        pytorch='''\
+from torch import nn
+
+model = nn.Sequential(
+    nn.Linear(num_features, ${width}), nn.ReLU(),
+    nn.Linear(${width}, ${width}), nn.ReLU(),
+    nn.Linear(${width}, ${width}), nn.ReLU(),
+    nn.Linear(${width}, num_classes),
+)
+''',
+    )
+
+    def check(self, f, ctx):
+        d = f.d
+        u = f.unit
+        best_t = float(f.t.min() if f.mode == "min" else f.t.max())
+        if d.verdict == "underfitting":
+            flat = "" if f.train_still_falling else f" and has flattened ({fmt(abs(f.train_end_slope))} per {u} at the end)"
+            ev = (f"{f.train_name} only reached {fmt(best_t)} (from {fmt(float(f.t[0]))}){flat}, with validation "
+                  f"close behind (gap {fmt(d.gap.final)}): the model lacks capacity, and there is no variance to lose.")
+            score = 0.9 if not f.train_still_falling else 0.75
+        elif d.verdict == "overfitting_and_underfitting":
+            ev = (f"{f.train_name} stops short at {fmt(best_t)} while the gap is {fmt(d.gap.final)}: fix the bias "
+                  f"first (a bigger model), then regularize it.")
+            score = 0.5
+        elif d.verdict == "not_learning":
+            ev = (f"{f.train_name} barely moved ({fmt(float(f.t[0]))} to {fmt(float(f.t[-1]))}); rule out a bug "
+                  f"first, then try a bigger model.")
+            score = 0.35
+        else:
+            return None
+        if (rp := ratio_phrase(ctx)) and ctx.ratio is not None and ctx.ratio < 1:
+            ev += f" The model has only {rp}."
+            score += 0.05
+        return self.hit(score, ev, {"width": 256})

@@ -1,0 +1,119 @@
+from __future__ import annotations
+
+import math
+
+from ..base import Fix, Rule
+from ..facts import fmt
+from ..phrases import cap, noise_phrase
+
+
+class SmallValidationSet(Rule):
+    id = "small-validation-set"
+    title = "Use a larger validation set, or cross-validation"
+    group = "checks"
+    why = ("With few validation samples, the epoch-to-epoch scatter of the validation metric is as large "
+           "as the differences you are trying to see; the best epoch it points to is partly luck.")
+    what = """\
+Makes the validation estimate less noisy: a larger validation split, or k-fold
+cross-validation (every sample validates once; the spread across folds is the uncertainty).
+An accuracy measured on `n` samples has a standard error of about `sqrt(p (1 - p) / n)`: with
+200 samples and p = 0.85, 0.025, so differences of a few points between epochs or models are
+noise. overfitdoc estimates the noise from the series itself (the robust spread of the
+validation values around their trend) and, when the log has an accuracy series, the size of the
+validation set from the steps its values move in (accuracy is a count divided by n)."""
+    helps = """\
+Validation curves that jump while training is smooth, a raw best epoch that is a lucky dip
+below the trend, and comparisons between runs that differ by less than the noise."""
+    hurts = """\
+- A larger validation split leaves less data for training; cross-validation costs k runs.
+- It does not make the model better, only the measurement trustworthy."""
+    suggested_when = """\
+A run flagged unstable because of its validation series alone; validation noise above 10% of
+the trend's range; a raw best epoch far from the trend's best and below it by more than 2
+noise units; an accuracy standard error (from the estimated set size) of 0.02 or more."""
+    references = (
+        "Kohavi, R. (1995). A Study of Cross-Validation and Bootstrap for Accuracy Estimation and Model Selection. IJCAI.",
+        "Bouthillier, X. et al. (2021). Accounting for Variance in Machine Learning Benchmarks. MLSys.",
+    )
+    defaults = {"folds": 5, "epochs": 50}
+    fix = Fix(
+        keras='''\
+import numpy as np
+from sklearn.model_selection import StratifiedKFold
+
+# k-fold cross-validation over all labelled data: the spread across folds is the noise
+x_all, y_all = np.concatenate([x_train, x_val]), np.concatenate([y_train, y_val])
+scores = []
+for train_idx, val_idx in StratifiedKFold(n_splits=${folds}, shuffle=True, random_state=0).split(x_all, y_all):
+    fold_model = build_model()
+    history = fold_model.fit(x_all[train_idx], y_all[train_idx],
+                             validation_data=(x_all[val_idx], y_all[val_idx]), epochs=${epochs}, verbose=0)
+    scores.append(min(history.history["val_loss"]))
+print(f"best val_loss {np.mean(scores):.4f} +- {np.std(scores):.4f} over {len(scores)} folds")
+''',
+        pytorch='''\
+import numpy as np
+import torch
+from sklearn.model_selection import StratifiedKFold
+from torch.utils.data import DataLoader, TensorDataset
+
+# k-fold cross-validation over all labelled data: the spread across folds is the noise
+x_all, y_all = torch.cat([x_train, x_val]), torch.cat([y_train, y_val])
+scores = []
+for train_idx, val_idx in StratifiedKFold(n_splits=${folds}, shuffle=True, random_state=0).split(x_all, y_all):
+    fold_model = build_model()
+    fold_optimizer = torch.optim.Adam(fold_model.parameters(), lr=1e-3)
+    loader = DataLoader(TensorDataset(x_all[train_idx], y_all[train_idx]), batch_size=32, shuffle=True)
+    best = float("inf")
+    for epoch in range(${epochs}):
+        fold_model.train()
+        for inputs, targets in loader:
+            fold_optimizer.zero_grad()
+            loss_fn(fold_model(inputs), targets).backward()
+            fold_optimizer.step()
+        fold_model.eval()
+        with torch.no_grad():
+            best = min(best, loss_fn(fold_model(x_all[val_idx]), y_all[val_idx]).item())
+    scores.append(best)
+print(f"best val loss {np.mean(scores):.4f} +- {np.std(scores):.4f} over {len(scores)} folds")
+''',
+    )
+
+    def check(self, f, ctx):
+        d = f.d
+        u = f.unit
+        sigma = d.noise or 0.0
+        span = float(f.SV.max() - f.SV.min())
+        parts = []
+        score = 0.0
+        if d.verdict == "unstable" and not f.training_unstable:
+            parts.append(f"{noise_phrase(f)}, {f.val_noise_rel:.0%} of its level, while {f.train_name} is smooth: the "
+                         f"instability is in the measurement")
+            score = 0.9
+        elif d.verdict == "unstable":
+            return None  # the validation jumps follow the training's
+        if span > 0 and sigma / span > 0.1 and not parts:
+            parts.append(f"{noise_phrase(f)}, {sigma / span:.0%} of the trend's whole range ({fmt(span)})")
+            score = max(score, 0.45 + min(0.25, sigma / span))
+        bi, ri = f.best_i, f.rec_i
+        dip = (float(f.SV[bi]) - float(f.V[bi])) / sigma if sigma > 0 else 0.0
+        if abs(bi - ri) > f.w / 2 and dip > 2:
+            parts.append(f"the raw best {u} {d.best_epoch} ({fmt(d.best_val)}) is a dip {dip:.1f} noise units below "
+                         f"the trend, whose best is at {u} {d.recommended_epoch}")
+            score = max(score, 0.45)
+        params = {"folds": 5}
+        n = f.val_size
+        if n is not None:
+            p = float(f.score.val[-1])
+            se = math.sqrt(max(p * (1 - p), 1e-12) / n)
+            params["val_size"] = n
+            if se >= 0.02 or parts:
+                parts.append(f"{f.score.pair.val} moves in steps of 1/{n}, so the validation set has about {n} samples: "
+                             f"at {fmt(p)} its standard error is {fmt(se)}, and differences below about {fmt(2 * se)} are noise")
+                score = max(score, 0.3 if se >= 0.02 else score)
+        if not parts or score <= 0:
+            return None
+        if d.verdict == "good_fit":
+            score = min(score, 0.4)
+        ev = "; ".join(parts)
+        return self.hit(score, cap(ev) + ".", params)
