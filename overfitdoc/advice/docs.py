@@ -1,0 +1,148 @@
+"""The rule pages, generated from the registry: ``overfitdoc explain ID`` prints one, and
+``docs/rules/`` holds all of them (written by this module, checked by the tests).
+
+Usage::
+
+    python -m overfitdoc.advice.docs [DIR]          # write DIR (default docs/rules)
+    python -m overfitdoc.advice.docs --check [DIR]  # exit 1 if DIR differs from the registry
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from .base import FRAMEWORK_NAMES, SNIPPET_NAMES, Fix, Rule, render_snippet
+from .rules import load_rules
+
+GROUPS = {
+    "checks": "Checks before any regularization",
+    "stopping": "Stopping",
+    "regularization": "Regularization",
+    "data": "Data",
+    "model": "Model",
+    "optimization": "Optimization",
+    "logging": "Logging",
+}
+VARIANT_NAMES = {"image": "images", "noise": "tabular data, time series and other vectors (input noise)",
+                 "text": "text"}
+
+
+def _fix_section(fx: Fix, defaults: dict, level: str = "###") -> list[str]:
+    out = []
+    snippets = fx.snippets()
+    for key, name in FRAMEWORK_NAMES.items():
+        if key in snippets:
+            out += [f"{level} {name}", "", "```python", render_snippet(snippets[key], defaults).rstrip(), "```", ""]
+        elif key == "lightning":
+            out += [f"{level} Lightning", "", "As for PyTorch (inside your `LightningModule`).", ""]
+    return out
+
+
+def render_page(rule: Rule) -> str:
+    """A rule's full page (markdown), with ruff-style headings."""
+    lines = [f"# {rule.id}: {rule.title}", "", f"*{GROUPS.get(rule.group, rule.group)}.* {rule.why}", ""]
+    lines += ["## What it does", "", rule.what.strip(), ""]
+    lines += ["## When it helps", "", rule.helps.strip(), ""]
+    lines += ["## When it hurts", "", rule.hurts.strip(), ""]
+    lines += ["## When overfitdoc suggests it", "", rule.suggested_when.strip(), ""]
+    lines += ["## Fix", ""]
+    slots = ", ".join(f"`{k}`" for k in rule.defaults)
+    note = ("The snippets use your own objects by the names listed in "
+            "[the index](README.md#names-the-snippets-use).")
+    if slots:
+        note += (f" Values shown for {slots} are defaults; in a report overfitdoc fills them from your run"
+                 " (they are also in the JSON advice entry's `params`).")
+    lines += [note, ""]
+    if rule.variants:
+        for name, fx in rule.variants.items():
+            lines += [f"### For {VARIANT_NAMES.get(name, name)}", ""] + _fix_section(fx, rule.defaults, "####")
+    else:
+        lines += _fix_section(rule.fix, rule.defaults)
+    lines += ["## References", ""]
+    lines += [f"- {ref}" for ref in rule.references]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def render_index(rules: tuple[Rule, ...] | None = None) -> str:
+    """``docs/rules/README.md``: every rule by group, and the names the snippets use."""
+    rules = rules or load_rules()
+    lines = [
+        "# Remedies: the rules behind `overfitdoc` advice",
+        "",
+        "Each remedy is one rule with a stable id. `overfitdoc diagnose` ranks the rules that apply",
+        "to a run, with evidence in the run's own numbers; `overfitdoc explain ID` prints a rule's",
+        "page; `overfitdoc explain --list` lists them.",
+        "",
+        "These pages are generated from the rules (`overfitdoc/advice/rules/`) by",
+        "`python -m overfitdoc.advice.docs`; do not edit them by hand.",
+        "",
+    ]
+    for group, title in GROUPS.items():
+        members = [r for r in rules if r.group == group]
+        if not members:
+            continue
+        lines += [f"## {title}", "", "| id | remedy |", "|---|---|"]
+        lines += [f"| [`{r.id}`]({r.id}.md) | {r.title} |" for r in members]
+        lines.append("")
+    lines += ["## Names the snippets use", "",
+              "The fixes are written against a few names that stand for your own objects. The tests",
+              "define them on a tiny model and run every snippet (Keras 3 on its torch backend, PyTorch,",
+              "Lightning).", ""]
+    for fw, names in SNIPPET_NAMES.items():
+        lines += [f"### {FRAMEWORK_NAMES[fw]}", ""]
+        lines += [f"- `{name}`: {desc}" for name, desc in names.items()]
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def generate() -> dict[str, str]:
+    """Every file of ``docs/rules/``: name -> text."""
+    rules = load_rules()
+    files = {f"{r.id}.md": render_page(r) for r in rules}
+    files["README.md"] = render_index(rules)
+    return files
+
+
+def write_docs(directory: str | Path) -> list[Path]:
+    """Write the pages into ``directory`` (created if needed); remove stale rule pages."""
+    d = Path(directory)
+    d.mkdir(parents=True, exist_ok=True)
+    files = generate()
+    written = []
+    for name, text in files.items():
+        p = d / name
+        if not p.exists() or p.read_text(encoding="utf-8") != text:
+            p.write_text(text, encoding="utf-8", newline="\n")
+        written.append(p)
+    for p in d.glob("*.md"):
+        if p.name not in files:
+            p.unlink()
+    return written
+
+
+def diff_docs(directory: str | Path) -> list[str]:
+    """Names of the files in ``directory`` that differ from (or are missing against) the registry."""
+    d = Path(directory)
+    files = generate()
+    bad = [n for n, t in files.items() if not (d / n).exists() or (d / n).read_text(encoding="utf-8") != t]
+    bad += [p.name for p in d.glob("*.md") if p.name not in files]
+    return sorted(bad)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    check = "--check" in args
+    args = [a for a in args if a != "--check"]
+    directory = args[0] if args else "docs/rules"
+    if check:
+        bad = diff_docs(directory)
+        for name in bad:
+            print(f"{directory}/{name} differs from the registry", file=sys.stderr)
+        return 1 if bad else 0
+    written = write_docs(directory)
+    print(f"wrote {len(written)} files to {directory}")
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

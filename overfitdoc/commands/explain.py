@@ -1,0 +1,50 @@
+"""`overfitdoc explain`: a remedy's full page, the list of remedies, or the docs pages."""
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from ..errors import EXIT_BAD_INPUT
+from .common import err_console
+
+
+def explain_command(
+    rule_id: Annotated[Optional[str], typer.Argument(metavar="ID", help="The remedy's id, e.g. early-stopping.", show_default=False)] = None,
+    list_: Annotated[bool, typer.Option("--list", help="List every remedy with its id and title.")] = False,
+    write_docs: Annotated[Optional[str], typer.Option("--write-docs", metavar="DIR", help="Write every page (and an index) as markdown into DIR, e.g. docs/rules.")] = None,
+) -> None:
+    """Explain a remedy: what it does, when it helps and hurts, the fix in Keras, PyTorch and
+    Lightning, and references.
+
+    Example: overfitdoc explain early-stopping
+    """
+    from ..advice import UnknownRule, get_rule, rules
+
+    if write_docs:
+        from ..advice.docs import write_docs as write
+
+        written = write(write_docs)
+        typer.echo(f"wrote {len(written)} files to {write_docs}")
+        return
+    if list_:
+        all_rules = rules()
+        width = max(len(r.id) for r in all_rules)
+        for r in all_rules:
+            typer.echo(f"{r.id:<{width}}  {r.title}")
+        return
+    if not rule_id:
+        err_console.print("Error: give a rule id, or --list to see them", markup=False)
+        raise typer.Exit(EXIT_BAD_INPUT)
+    try:
+        rule = get_rule(rule_id)
+    except UnknownRule:
+        err_console.print(f"Error: unknown rule '{rule_id}' (see overfitdoc explain --list)", markup=False)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    from ..advice.docs import render_page
+
+    typer.echo(render_page(rule), nl=False)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("explain")(explain_command)
