@@ -39,8 +39,8 @@ def floats(values) -> tuple[np.ndarray, np.ndarray] | None:
     return arr, present
 
 
-def header_names(inp: Input) -> list[str]:
-    """The stripped names in the first non-empty line (cheap: nothing else is parsed)."""
+def header_line(inp: Input) -> str:
+    """The first non-empty line (cheap: nothing else is split)."""
     text = inp.text
     start = 0
     while True:
@@ -49,23 +49,58 @@ def header_names(inp: Input) -> list[str]:
         if line.strip() or end < 0:
             break
         start = end + 1
-    line = line.strip()
+    return line.strip()
+
+
+def header_names(inp: Input) -> list[str]:
+    """The stripped names in the first non-empty line (cheap: nothing else is parsed)."""
+    line = header_line(inp)
     if not line or line[0] in "{[":
         raise NotThisFormat("not a delimited table")
     return [h.strip().strip('"') for h in line.split(sniff_separator(line))]
 
 
+LARGE = 4 << 20  # from here on pandas parses the bytes directly (step logs with millions of rows)
+
+
 def delimited(inp: Input) -> dict[str, np.ndarray]:
-    """:func:`parse_delimited`, parsed once per input whichever of these readers asks."""
+    """:func:`parse_delimited`, parsed once per input whichever of these readers asks. Large
+    UTF-8 files are handed to pandas' C parser as bytes, skipping the decoded-text copy."""
     if "delimited" not in inp._cache:
         try:
-            inp._cache["delimited"] = parse_delimited(inp)
+            got = _parse_large_bytes(inp) if len(inp.data) >= LARGE else None
+            inp._cache["delimited"] = got if got is not None else parse_delimited(inp)
         except NotThisFormat as e:
             inp._cache["delimited"] = e
     got = inp._cache["delimited"]
     if isinstance(got, Exception):
         raise got
     return got
+
+
+def _parse_large_bytes(inp: Input) -> dict[str, np.ndarray] | None:
+    """The table of a large UTF-8 file, parsed from its bytes as :func:`parse_delimited` does
+    from its text; None when the bytes are not plain UTF-8 (UTF-16 logs go the slow way)."""
+    import io
+
+    import pandas as pd
+
+    from .delimited import NA_VALUES
+
+    raw = inp.data
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return None
+    sep = sniff_separator(header_line(inp))
+    try:
+        frame = pd.read_csv(io.BytesIO(raw), sep=sep, skipinitialspace=True, na_values=NA_VALUES,
+                            keep_default_na=False, engine="c", skip_blank_lines=True, low_memory=False,
+                            encoding="utf-8-sig")
+    except (ValueError, pd.errors.ParserError, UnicodeDecodeError):
+        return None  # parse_delimited reports it
+    frame.columns = [str(c).strip() for c in frame.columns]
+    if len(frame) == 0:
+        return None
+    return {c: frame[c].to_numpy() for c in frame.columns}
 
 
 def side_of(name: str) -> tuple[str | None, str, str]:
@@ -251,7 +286,7 @@ def _hf_eval_sets(pairs: list[MetricPair], keys: list[str], notes: list[str]) ->
 
 
 # --------------------------------------------------------------------------- Lightning
-@reader("lightning-csv", "PyTorch Lightning CSVLogger metrics.csv (sparse rows, epoch and step columns)", priority=50)
+@reader("lightning-csv", "PyTorch Lightning CSVLogger metrics.csv (sparse rows, epoch and step columns)", priority=32)
 def read_lightning_csv(inp: Input) -> History:
     """Lightning's ``metrics.csv``: one row per ``log`` flush, each holding only the keys
     logged at that moment, with ``epoch`` and ``step`` columns.
@@ -334,7 +369,7 @@ _YOLO_TRAIN = re.compile(r"^train/(\w+_)?loss$")
 YOLO_MONITOR = ("box_loss", "loss")
 
 
-@reader("ultralytics-csv", "Ultralytics YOLO results.csv (train/x_loss, val/x_loss, metrics/*)", priority=52)
+@reader("ultralytics-csv", "Ultralytics YOLO results.csv (train/x_loss, val/x_loss, metrics/*)", priority=33)
 def read_ultralytics(inp: Input) -> History:
     """``results.csv`` from YOLOv5/YOLOv8/YOLO11 training (detection, segmentation,
     classification). Names are stripped of their padding; ``metrics/*`` are validation scores
@@ -355,7 +390,7 @@ def read_ultralytics(inp: Input) -> History:
 
 
 # --------------------------------------------------------------------------- W&B CSV
-@reader("wandb-csv", "Weights & Biases run history exported as CSV (_step, _runtime, _timestamp)", priority=53)
+@reader("wandb-csv", "Weights & Biases run history exported as CSV (_step, _runtime, _timestamp)", priority=34)
 def read_wandb_csv(inp: Input) -> History:
     """``run.history().to_csv(...)`` / ``scan_history`` exports: one row per ``wandb.log``
     call, sparse. Keras ``WandbMetricsLogger`` keys (``epoch/loss``, ``epoch/val_loss``) are
@@ -412,7 +447,7 @@ def read_wandb_csv(inp: Input) -> History:
 _STEP_COLUMNS = ("step", "global_step", "iteration", "iter", "steps", "train_step")
 
 
-@reader("step-csv", "step-level CSV: a step column, training every step, validation every N steps", priority=56)
+@reader("step-csv", "step-level CSV: a step column, training every step, validation every N steps", priority=36)
 def read_step_csv(inp: Input) -> History:
     """A CSV with a step (or iteration) column and no epoch column, as a hand-written loop
     writes it: training logged every step, validation every N steps on the same or its own
