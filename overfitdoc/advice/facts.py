@@ -283,7 +283,10 @@ class Facts:
         a fifth of the run or later: how much the problem is the model rather than the stop."""
         i = self.gap_onset if self.gap_onset is not None else self.rec_i
         frac = i / max(self.last, 1)
-        return float(max(0.0, 1.0 - frac / 0.2))
+        early = max(0.0, 1.0 - frac / 0.2)
+        # a gap that neither widens nor comes with a rise is an offset, less a capacity matter
+        growing = self.d.divergence_epoch is not None or self.d.gap.trend == "widening"
+        return float(early if growing else 0.5 * early)
 
     @property
     def past_fraction(self) -> float:
@@ -456,6 +459,11 @@ class Facts:
             if worse > 0.5 * max(abs(a), 1e-12):
                 out.append((self.epoch(i), a, b))
         return tuple(out)
+
+    @property
+    def logged_points(self) -> int:
+        """Validation points in the log, non-finite ones included."""
+        return len(self.raw_val[0])
 
     @property
     def first_nonfinite(self) -> int | None:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from ..base import Fix, Rule
 from ..facts import fmt
-from ..phrases import OVERFIT, lr_clause
+from ..phrases import OVERFIT
 
 
 class BatchNorm(Rule):
@@ -71,7 +71,7 @@ model = nn.Sequential(
             return self.hit(0.4, ev)
         if d.verdict == "unstable" and f.training_unstable:
             ev = (f"{f.train_name} jumps from {u} to {u} ({len(f.spikes)} rises of more than 50%); "
-                  f"normalized activations keep the updates in range ({lr_clause(f)}).")
+                  f"normalized activations keep the updates in range.")
             return self.hit(0.35, ev)
         if d.verdict == "still_improving":
             ev = (f"{f.val_name} improves by only {fmt(f.end_slope * f.sign)} per {u} at the end; batch "

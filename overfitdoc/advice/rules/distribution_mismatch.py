@@ -77,7 +77,7 @@ print(f"train-vs-validation AUC {auc:.3f} (0.5: same distribution)")
                          f"worse: an offset, not memorization")
         ev = "; ".join(parts)
         ev = cap(ev) + ". Check that both sets come from the same distribution (adversarial validation)."
-        score = 0.5 + (0.15 if first_gap else 0) + (0.15 if offset else 0)
+        score = 0.5 + (0.2 if first_gap else 0) + (0.2 if offset else 0)
         if ctx.task == "timeseries":
             score += 0.1
             ev += " For time series, a later validation period often differs (drift)."

@@ -101,7 +101,7 @@ lit_model = LitModel.load_from_checkpoint(best.best_model_path, model=model)  # 
         u = f.unit
         if d.verdict in OVERFIT and d.divergence_epoch is not None:
             good = 1.0 - f.earliness
-            score = 0.5 + 0.25 * f.past_fraction + 0.2 * good
+            score = 0.45 + 0.2 * f.past_fraction + 0.3 * good
             ev = (f"On this run's {f.val_name}, {call} would have stopped at {u} {sim.stop_epoch} "
                   f"(after {sim.points_run} of {len(f.raw_val[0])} {u}s) and {kept} instead of ending at "
                   f"{fmt(float(f.v[-1]))}; {d.epochs_past_best} {u}s came after the recommended {u} "

@@ -57,8 +57,8 @@ for group in optimizer.param_groups:
         if lr is not None:
             why_lr = f"the {lr.column} column {lr.describe()}"
             if lr.drops and d.verdict in ("underfitting", "still_improving", "not_learning"):
-                e, _, after = lr.drops[0]
-                why_lr += f"; after the first cut (to {fmt(after)} at {u} {e}) the steps may be too small"
+                e, _, after = lr.drops[-1]
+                why_lr += f"; after the cut to {fmt(after)} at {u} {e} the steps are likely too small to move"
         else:
             why_lr = "the log has no learning-rate column (log it, e.g. as `lr`, and this advice will use it)"
         if d.verdict == "still_improving":

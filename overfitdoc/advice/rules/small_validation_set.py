@@ -92,12 +92,12 @@ print(f"best val loss {np.mean(scores):.4f} +- {np.std(scores):.4f} over {len(sc
             score = 0.9
         elif d.verdict == "unstable":
             return None  # the validation jumps follow the training's
-        if span > 0 and sigma / span > 0.1 and not parts:
+        if d.verdict != "not_learning" and span > 0 and sigma / span > 0.1 and not parts:
             parts.append(f"{noise_phrase(f)}, {sigma / span:.0%} of the trend's whole range ({fmt(span)})")
             score = max(score, 0.45 + min(0.25, sigma / span))
         bi, ri = f.best_i, f.rec_i
         dip = (float(f.SV[bi]) - float(f.V[bi])) / sigma if sigma > 0 else 0.0
-        if abs(bi - ri) > f.w / 2 and dip > 2:
+        if d.verdict != "not_learning" and abs(bi - ri) > f.w / 2 and dip > 2:
             parts.append(f"the raw best {u} {d.best_epoch} ({fmt(d.best_val)}) is a dip {dip:.1f} noise units below "
                          f"the trend, whose best is at {u} {d.recommended_epoch}")
             score = max(score, 0.45)

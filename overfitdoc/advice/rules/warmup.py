@@ -85,7 +85,7 @@ trainer.fit(LitModelWarmup(model), train_loader, val_loader)
         params = {"lr": float(f"{lr.last / 10:.2g}") if lr is not None else self.defaults["lr"], "warmup_steps": 500}
         if f.early_trouble:
             first = [e for e, _, _ in f.spikes] + ([f.first_nonfinite] if f.first_nonfinite is not None else [])
-            ev = f"Training went wrong early: first at {u} {min(first)} of {f.total_epochs}"
+            ev = f"Training went wrong early: first at {u} {min(first)} of {f.logged_points}"
             score = 0.72
         else:
             ev = f"Training was unstable ({len(f.spikes)} spike(s))"
