@@ -85,16 +85,19 @@ def _parse_large_bytes(inp: Input) -> dict[str, np.ndarray] | None:
 
     import pandas as pd
 
-    from .delimited import NA_VALUES
-
     raw = inp.data
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         return None
-    sep = sniff_separator(header_line(inp))
+    first = header_line(inp)
+    sep = sniff_separator(first)
+    # the C parser's fast path: no padding to skip, and pandas' own NA words unless the file
+    # writes `nan` (an explicit bad value, which must stay distinguishable from an empty cell)
+    padded = (sep + " ") in first or (sep + " ") in raw[:4096].decode("utf-8", "replace")
+    explicit_nan = b"nan" in raw or b"NaN" in raw or b"NAN" in raw
+    options = dict(na_filter=False, low_memory=False) if explicit_nan else {}  # cells stay text: _numeric decides
     try:
-        frame = pd.read_csv(io.BytesIO(raw), sep=sep, skipinitialspace=True, na_values=NA_VALUES,
-                            keep_default_na=False, engine="c", skip_blank_lines=True, low_memory=False,
-                            encoding="utf-8-sig")
+        frame = pd.read_csv(io.BytesIO(raw), sep=sep, skipinitialspace=padded, engine="c", skip_blank_lines=True,
+                            encoding="utf-8-sig", **options)
     except (ValueError, pd.errors.ParserError, UnicodeDecodeError):
         return None  # parse_delimited reports it
     frame.columns = [str(c).strip() for c in frame.columns]
@@ -197,6 +200,9 @@ def read_hf_trainer_state(inp: Input) -> History:
       and the first set, in the order the file logs them, is monitored (``--monitor`` picks
       another). A mean over sets would mix data sets of different sizes and meanings.
     """
+    head = inp.data[:4096]
+    if not head.startswith((b"\xff\xfe", b"\xfe\xff")) and not re.match(rb"(?:\xef\xbb\xbf)?\s*[\[{]", head):
+        raise NotThisFormat("not a JSON document")
     log = _hf_log_history(inp.json())
     if log is None:
         raise NotThisFormat("no log_history")
