@@ -25,9 +25,9 @@ and data collected in batches from different sources."""
 A differing validation set can be the right choice: if it represents deployment, the model must
 adapt (more data like it, domain adaptation), not the split."""
     suggested_when = """\
-High variance whose gap is stable or narrowing without a rise of the validation curve, or a
-gap already beyond the analysis' high-variance threshold at the first epoch; higher with
-`--task timeseries`."""
+A gap beyond the analysis' high-variance threshold at the end that is stable or narrowing
+without a rise of the validation curve, or that was already beyond it at the first epoch;
+higher with `--task timeseries`."""
     references = (
         "Quinonero-Candela, J., Sugiyama, M., Schwaighofer, A. & Lawrence, N. D. (2009). Dataset Shift in Machine Learning. MIT Press.",
         "Rabanser, S., Guennemann, S. & Lipton, Z. (2019). Failing Loudly: An Empirical Study of Methods for Detecting Dataset Shift. NeurIPS.",
@@ -59,10 +59,12 @@ print(f"train-vs-validation AUC {auc:.3f} (0.5: same distribution)")
 
     def check(self, f, ctx):
         d = f.d
-        if d.verdict not in OVERFIT:
+        if d.verdict not in OVERFIT + ("good_fit", "underfitting"):
             return None
         thr = f.settings.high_variance_gap
         rel0 = float(f.relative_gap[0])
+        if float(f.relative_gap[f.last]) <= thr:
+            return None  # no large gap at the end: nothing to explain
         first_gap = rel0 > thr
         offset = d.divergence_epoch is None and d.gap.trend in ("stable", "narrowing")
         if not (first_gap or offset):

@@ -1,0 +1,9 @@
+CASES = [
+    dict(name="unstable sample: from its lr column", history=("sample", "unstable.csv"), expect="fire", rank=1,
+         evidence=["largest from 0.2483 to 0.531 at epoch 6", "non-finite at epoch 15", "constant at 3 for all 30 epochs", "divide it by 10 (0.3)"],
+         params={"lr": 0.3}),
+    dict(name="unstable without lr column", history=("sample", "unstable.csv", {"drop": ["lr"]}), expect="fire",
+         evidence=["log it as `lr`"], params={"lr": 0.0001}),
+    dict(name="overfitting: silent", history=("sample", "overfit.csv"), expect="silent"),
+    dict(name="still improving: silent", history=("sample", "still_improving.csv"), expect="silent"),
+]

@@ -1,0 +1,7 @@
+CASES = [
+    dict(name="not learning, at chance level", history=("build", "flat"), expect="fire", score_min=0.8,
+         evidence=["ln(2) = 0.6931", "chance level"]),
+    dict(name="as the test for a leak", history=("build", "val_better"), expect="fire", evidence=["shuffled labels"]),
+    dict(name="overfit: silent", history=("sample", "overfit.csv"), expect="silent"),
+    dict(name="good fit: silent", history=("sample", "good_fit.csv"), expect="silent"),
+]
