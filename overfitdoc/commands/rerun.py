@@ -1,0 +1,143 @@
+"""`overfitdoc rerun`: re-train the user's PyTorch model under the suggested fixes and show
+which fix really helped. torch is imported only inside the command, from overfitdoc.rerun."""
+from __future__ import annotations
+
+import enum
+import threading
+from typing import Annotated, Optional
+
+import typer
+
+from ..errors import OverfitdocError
+from .common import DebugOpt, err_console, fail
+
+EXIT_INTERRUPTED = 130  # the shell's code for a run stopped by Ctrl-C (128 + SIGINT)
+
+
+class Device(str, enum.Enum):
+    auto = "auto"
+    cuda = "cuda"
+    cpu = "cpu"
+
+
+class RerunFormat(str, enum.Enum):
+    text = "text"
+    json = "json"
+
+
+def rerun_command(
+    spec: Annotated[str, typer.Argument(help="The spec: a Python file defining model() and data() (see examples/binary_mlp.py).", show_default=False)],
+    history: Annotated[Optional[str], typer.Option("--history", help="A training history of this model: --fixes auto follows its diagnosis (default: the baseline re-run's).")] = None,
+    fixes: Annotated[str, typer.Option("--fixes", help="auto, none, or fix ids separated by commas, combined with +: weight-decay,dropout+swa.")] = "auto",
+    top: Annotated[int, typer.Option("--top", help="How many fixes --fixes auto takes.", min=1)] = 5,
+    epochs: Annotated[Optional[int], typer.Option("--epochs", help="Epochs per run (default: the spec's `epochs`, else 20).", min=1)] = None,
+    seeds: Annotated[int, typer.Option("--seeds", help="Repeat with this many seeds: mean, spread, and a noise judgement.", min=1)] = 1,
+    device: Annotated[Device, typer.Option("--device", help="auto uses CUDA when available.")] = Device.auto,
+    jobs: Annotated[int, typer.Option("--jobs", help="Runs trained concurrently (0: all on a GPU, up to 8; one per 2 cores on CPU).", min=0)] = 0,
+    out: Annotated[str, typer.Option("--out", help="Folder for each run's Keras-style CSV history.")] = "overfitdoc-rerun",
+    amp: Annotated[bool, typer.Option("--amp", help="bfloat16 autocast (for GPUs).")] = False,
+    format: Annotated[RerunFormat, typer.Option("--format", "-f", help="text (default) or json.")] = RerunFormat.text,
+    debug: DebugOpt = False,
+) -> None:
+    """Re-train your PyTorch model under the suggested fixes, next to an unchanged baseline.
+
+    Every variant starts from the baseline's initial weights and sees the same batches in the
+    same order; with --seeds K the gain of each fix is judged against the seed-to-seed noise.
+    Fixes: early-stopping, weight-decay, dropout, label-smoothing, data-augmentation,
+    lr-schedule, smaller-batch, smaller-model, swa.
+
+    Example: overfitdoc rerun examples/binary_mlp.py --fixes auto --seeds 3
+    """
+    try:
+        from ..rerun import require_torch
+        require_torch()
+        from ..rerun import rerun
+    except OverfitdocError as e:
+        fail(e, debug)
+    progress = _Progress() if err_console.is_terminal else None
+    try:
+        with progress or _null():
+            result = rerun(spec, history=history, fixes=fixes, top=top, epochs=epochs, seeds=seeds,
+                           device=device.value, jobs=jobs, out_dir=out, amp=amp,
+                           on_epoch=progress.epoch if progress else None,
+                           on_unit=progress.done if progress else None,
+                           on_plan=progress.plan if progress else None)
+    except OverfitdocError as e:
+        fail(e, debug)
+    report = result.to_dict()
+    if format is RerunFormat.json:
+        from ..render.json import render_json
+        typer.echo(render_json(report), nl=False)
+    else:
+        import sys
+
+        from rich.console import Console
+
+        from ..rerun.render import print_result
+        # the table is wide: a fixed 120 columns when not on a terminal (files, CI logs)
+        print_result(report, Console(highlight=False, soft_wrap=False, width=None if sys.stdout.isatty() else 120))
+    failed = [f"{v['name']} (seed {r['seed']}): {r['error']}" for v in report["variants"] for r in v["runs"] if r["error"]]
+    if report["interrupted"]:
+        err_console.print("Interrupted: the histories finished so far and the partial ones are kept"
+                          + (f" in {report['out_dir']}" if report.get("out_dir") else "") + ".", markup=False)
+        raise typer.Exit(EXIT_INTERRUPTED)
+    if failed:
+        for line in failed:
+            err_console.print(f"Error: {line}", markup=False)
+        raise typer.Exit(2)
+
+
+class _null:
+    def __enter__(self):
+        return None
+
+    def __exit__(self, *exc):
+        return False
+
+
+class _Progress:
+    """One line per run on standard error: epoch, loss, val loss (only on a terminal)."""
+
+    def __init__(self) -> None:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        self.progress = Progress(TextColumn("{task.description:<28}"), BarColumn(bar_width=24), MofNCompleteColumn(),
+                                 TextColumn("{task.fields[info]}"), TimeElapsedColumn(), console=err_console,
+                                 transient=False)
+        self.tasks: dict[int, int] = {}
+        self.lock = threading.Lock()
+
+    def __enter__(self):
+        self.progress.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        return self.progress.__exit__(*exc)
+
+    def _task(self, unit) -> int:
+        with self.lock:
+            key = id(unit)
+            if key not in self.tasks:
+                self.tasks[key] = self.progress.add_task(unit.label, total=unit.epochs, info="")
+            return self.tasks[key]
+
+    def plan(self, plan: dict) -> None:
+        skipped = plan["fixes"].get("skipped") or []
+        names = ", ".join(v for v in plan["variants"] if v != "baseline") or "none"
+        self.progress.console.print(f"Variants: {names}" + (f" ({len(skipped)} skipped)" if skipped else ""),
+                                    markup=False, highlight=False)
+
+    def epoch(self, unit, epoch: int, logs: dict) -> None:
+        task = self._task(unit)
+        info = f"loss {logs['loss']:.4g}  val {logs['val_loss']:.4g}"
+        self.progress.update(task, completed=epoch + 1, info=info)
+
+    def done(self, unit) -> None:
+        task = self._task(unit)
+        status = {"done": "done", "partial": "stopped", "failed": "failed"}.get(unit.status, unit.status)
+        t = self.progress.tasks[task]
+        self.progress.update(task, info=f"{t.fields.get('info', '')}  {status}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("rerun")(rerun_command)

@@ -1,0 +1,197 @@
+"""The re-run's result as one dict (``--format json`` prints it; the table renders it), and
+the judgement of each variant against the baseline. Imports no torch.
+
+Measuring is separate from judging: every run is first reduced to its numbers
+(:class:`RunRecord` -> :func:`run_dict`), then each variant is compared with the baseline of
+the same seed (paired: same initial weights, same data order) by :func:`judge`.
+
+What is compared is the *kept* validation loss: that of the weights the run ends with, the
+model a user of the recipe gets (the last epoch's; the restored best epoch's under early
+stopping; the averaged weights' under swa). The best validation loss of the run (what a
+checkpoint at the best epoch would keep) is compared too, as ``change_best``; early
+stopping cannot change it (it restores that very epoch), which is why it is not the headline.
+
+The judgement, for K seeds with both runs complete:
+
+* ``change`` = mean over seeds of (variant's kept val_loss - baseline's kept val_loss);
+  negative is better;
+* ``noise`` = 2 x s / sqrt(K), where s is the seed-to-seed standard deviation: the larger of
+  the baseline's own spread across seeds and the spread of the paired change;
+* with one seed there is no seed-to-seed spread: ``noise`` is 2 x the epoch-to-epoch noise of
+  the baseline's validation loss (its robust spread around its trend, as ``diagnose``
+  reports it), and ``noise_basis`` says ``epochs``;
+* ``judgement`` is ``better`` when change < -noise, ``worse`` when change > noise, else
+  ``within_noise``.
+"""
+from __future__ import annotations
+
+import math
+import statistics
+from collections import Counter
+from dataclasses import dataclass, field
+
+from .._version import __version__
+from ..report import clean
+
+SCHEMA_VERSION = 1
+
+
+@dataclass
+class RunRecord:
+    """One run, reduced to plain values (no torch): what the runner hands over."""
+
+    variant: str
+    fixes: tuple[str, ...]
+    seed: int
+    status: str
+    rows: list[dict[str, float]]
+    diagnosis: object | None = None       # overfitdoc.analysis.Diagnosis of its history
+    history_path: str | None = None
+    seconds: float = 0.0
+    kept_epoch: int | None = None         # the epoch whose weights the run ended with
+    notes: list[str] = field(default_factory=list)
+    error: str | None = None
+
+
+def run_dict(r: RunRecord, metric: str | None) -> dict:
+    """The numbers of one run: the kept and the best val_loss (with their epochs and the
+    metric there), the final gap, and its own diagnosis."""
+    out = {"seed": r.seed, "status": r.status, "epochs_run": len(r.rows),
+           "kept_epoch": None, "kept_val_loss": None, "kept_val_metric": None,
+           "best_epoch": None, "best_val_loss": None, "val_metric_at_best": None,
+           "final_train_loss": None, "final_val_loss": None, "final_gap": None,
+           "verdict": None, "recommended_epoch": None, "summary": None,
+           "history": r.history_path, "seconds": round(r.seconds, 3), "notes": list(r.notes), "error": r.error}
+    by_epoch = {int(row["epoch"]): row for row in r.rows}
+    vals = [(row["val_loss"], row["epoch"]) for row in r.rows if _finite(row.get("val_loss"))]
+    if vals:
+        best, epoch = min(vals, key=lambda t: t[0])
+        out["best_val_loss"], out["best_epoch"] = best, int(epoch)
+        if metric:
+            out["val_metric_at_best"] = by_epoch[int(epoch)].get(f"val_{metric}")
+    kept = r.kept_epoch if r.kept_epoch is not None else (int(r.rows[-1]["epoch"]) if r.rows else None)
+    if kept is not None and kept in by_epoch:
+        row = by_epoch[kept]
+        out["kept_epoch"] = kept
+        out["kept_val_loss"] = row.get("val_loss") if _finite(row.get("val_loss")) else None
+        if metric:
+            out["kept_val_metric"] = row.get(f"val_{metric}")
+    if r.rows:
+        last = r.rows[-1]
+        out["final_train_loss"], out["final_val_loss"] = last.get("loss"), last.get("val_loss")
+        if _finite(last.get("loss")) and _finite(last.get("val_loss")):
+            out["final_gap"] = last["val_loss"] - last["loss"]
+    d = r.diagnosis
+    if d is not None:
+        out["verdict"] = d.verdict
+        out["summary"] = d.summary
+        out["recommended_epoch"] = d.recommended_epoch
+    return out
+
+
+def judge(base: list[float], variant: list[float], base_epoch_noise: float | None) -> dict:
+    """Paired comparison of one number per seed (see the module docstring)."""
+    k = len(base)
+    diffs = [v - b for b, v in zip(base, variant)]
+    mean = statistics.fmean(diffs)
+    base_mean = statistics.fmean(base)
+    if k >= 2:
+        sd = statistics.stdev(diffs)
+        spread = max(sd, statistics.stdev(base))
+        noise: float | None = 2 * spread / math.sqrt(k)
+        basis = "seeds"
+    else:
+        sd = None
+        noise = 2 * base_epoch_noise if base_epoch_noise is not None and math.isfinite(base_epoch_noise) else None
+        basis = "epochs"
+    if noise is None:
+        judgement = None
+    elif mean < -noise:
+        judgement = "better"
+    elif mean > noise:
+        judgement = "worse"
+    else:
+        judgement = "within_noise"
+    return {"mean": mean, "sd": sd, "relative": mean / base_mean if base_mean else None, "noise": noise,
+            "noise_basis": basis, "judgement": judgement, "pairs": k}
+
+
+def build_report(setup: dict, fixes: dict, variants: list[dict], records: list[RunRecord], *,
+                 spec: str, interrupted: bool, out_dir: str | None, wall_seconds: float) -> dict:
+    """The whole result. ``variants`` lists ``{"name", "fixes", "what"}`` in display order,
+    the baseline first."""
+    metric = setup.get("metric")
+    by_variant: dict[str, list[RunRecord]] = {}
+    for r in records:
+        by_variant.setdefault(r.variant, []).append(r)
+    base_runs = {r.seed: r for r in by_variant.get("baseline", [])}
+    base_noise = _epoch_noise(base_runs)
+    out_variants = []
+    base_dicts = {seed: run_dict(r, metric) for seed, r in base_runs.items() if r.status == "done"}
+    for v in variants:
+        runs = sorted(by_variant.get(v["name"], []), key=lambda r: r.seed)
+        run_dicts = [run_dict(r, metric) for r in runs]
+        complete = [d for d, r in zip(run_dicts, runs) if r.status == "done" and d["kept_val_loss"] is not None]
+        entry = {
+            "name": v["name"], "fixes": list(v["fixes"]), "baseline": not v["fixes"], "what": list(v.get("what", [])),
+            "seeds_complete": len(complete),
+            "kept_val_loss": _stat([d["kept_val_loss"] for d in complete]),
+            "kept_val_metric": ({"name": metric, **_stat([d["kept_val_metric"] for d in complete])}
+                                if metric else None),
+            "best_val_loss": _stat([d["best_val_loss"] for d in complete]),
+            "val_metric_at_best": ({"name": metric, **_stat([d["val_metric_at_best"] for d in complete])}
+                                   if metric else None),
+            "best_epoch": _stat([d["best_epoch"] for d in complete]),
+            "final_gap": _stat([d["final_gap"] for d in complete]),
+            "verdict": _mode([d["verdict"] for d in complete]),
+            "change": None,
+            "change_best": None,
+            "runs": run_dicts,
+        }
+        if v["fixes"]:
+            paired = [(base_dicts[d["seed"]], d) for d in complete if d["seed"] in base_dicts]
+            for key, field_name in (("change", "kept_val_loss"), ("change_best", "best_val_loss")):
+                pairs = [(b[field_name], x[field_name]) for b, x in paired
+                         if b[field_name] is not None and x[field_name] is not None]
+                if pairs:
+                    entry[key] = judge([b for b, _ in pairs], [x for _, x in pairs], base_noise)
+        out_variants.append(entry)
+    return clean({
+        "schema_version": SCHEMA_VERSION,
+        "tool": {"name": "overfitdoc", "version": __version__},
+        "command": "rerun",
+        "spec": spec,
+        "setup": setup,
+        "fixes": fixes,
+        "interrupted": interrupted,
+        "out_dir": out_dir,
+        "wall_seconds": round(wall_seconds, 3),
+        "variants": out_variants,
+    })
+
+
+def _epoch_noise(base_runs: dict[int, RunRecord]) -> float | None:
+    noises = [r.diagnosis.noise for r in base_runs.values()
+              if r.status == "done" and r.diagnosis is not None and getattr(r.diagnosis, "noise", None) is not None]
+    return statistics.fmean(noises) if noises else None
+
+
+def _stat(values: list) -> dict:
+    xs = [float(x) for x in values if _finite(x)]
+    if not xs:
+        return {"mean": None, "sd": None, "min": None, "max": None}
+    return {"mean": statistics.fmean(xs), "sd": statistics.stdev(xs) if len(xs) > 1 else None,
+            "min": min(xs), "max": max(xs)}
+
+
+def _mode(values: list) -> str | None:
+    xs = [v for v in values if v]
+    if not xs:
+        return None
+    counts = Counter(xs)
+    top = max(counts.values())
+    return next(v for v in xs if counts[v] == top)  # ties: the first seed's
+
+
+def _finite(x) -> bool:
+    return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)

@@ -1,0 +1,147 @@
+"""Run many units (variant x seed) at once, so that K small variants cost far less than K runs.
+
+Each of ``jobs`` worker threads takes the next unit and trains it; on a GPU each worker has
+its own CUDA stream, so the kernels of different variants overlap on the device while the
+threads overlap their Python and launch overhead (torch releases the GIL inside its
+operations). Threads rather than processes: the data lives once on the device and is
+shared; every unit has its own model, optimizer and random generators, so nothing is
+shared that a run writes to. With ``jobs == 1`` the units run one after another in the
+calling thread, through the same :func:`run_unit`.
+
+Stopping: Ctrl-C in the main thread (or a KeyboardInterrupt from a progress callback in any
+thread) sets ``stop``; every running unit ends at its next batch and keeps the epochs it
+finished (status ``partial``); units not started stay ``pending``.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import threading
+from typing import Callable
+
+import torch
+
+from .prepare import Prepared
+from .spec import _first_line
+from .trainer import Trainer, Unit
+
+#: at most this many concurrent runs on one GPU by default
+MAX_GPU_JOBS = 8
+
+
+def cpu_cores() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+def default_jobs(device: torch.device, n_units: int) -> int:
+    """All units at once on a GPU (up to 8); one per CPU core on a CPU."""
+    if device.type == "cuda":
+        return max(1, min(n_units, MAX_GPU_JOBS))
+    return max(1, min(n_units, cpu_cores()))
+
+
+#: below this many multiply-adds per training batch (parameters x batch size), a CPU run
+#: uses one intra-op thread
+SMALL_STEP = 5e7
+
+
+def threads_per_job(prep: Prepared, jobs: int) -> int:
+    """torch's intra-op threads for each of ``jobs`` concurrent CPU runs: one for a small
+    model (its operations are too small to split, and on a busy machine the threads'
+    spin-waiting makes each step many times slower), else an equal share of the cores."""
+    if prep.param_count * prep.batch_size < SMALL_STEP:
+        return 1
+    return max(1, cpu_cores() // max(1, jobs))
+
+
+@contextlib.contextmanager
+def cpu_threads(prep: Prepared, jobs: int):
+    """Set torch's intra-op threads for the re-run on a CPU (restored afterwards)."""
+    if prep.device.type != "cpu":
+        yield
+        return
+    before = torch.get_num_threads()
+    torch.set_num_threads(threads_per_job(prep, jobs))
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+def run_unit(unit: Unit, prep: Prepared, stop: threading.Event, *, stream=None,
+             on_epoch: Callable | None = None, on_done: Callable[[Unit], None] | None = None,
+             keep_trainer: bool = False) -> Unit:
+    """Train one unit (on ``stream`` when given); a failure is recorded, never raised."""
+    ctx = torch.cuda.stream(stream) if stream is not None else contextlib.nullcontext()
+    trainer = None
+    with ctx:
+        try:
+            trainer = Trainer(unit, prep)
+            trainer.run(stop, on_epoch)
+        except Exception as e:  # noqa: BLE001 - one run failing must not take the others down
+            unit.status = "failed"
+            unit.error = f"{type(e).__name__}: {_first_line(e)}"
+        if stream is not None:
+            stream.synchronize()
+    if keep_trainer:
+        unit.trainer = trainer
+    if on_done is not None:
+        on_done(unit)
+    return unit
+
+
+def execute(units: list[Unit], prep: Prepared, *, jobs: int, stop: threading.Event,
+            on_epoch: Callable | None = None, on_done: Callable[[Unit], None] | None = None,
+            keep_trainers: bool = False) -> bool:
+    """Train every pending unit; -> True when the re-run was interrupted."""
+    pending = [u for u in units if u.status == "pending"]
+    with cpu_threads(prep, jobs):
+        return _execute(pending, prep, jobs=jobs, stop=stop,
+                        kw=dict(on_epoch=on_epoch, on_done=on_done, keep_trainer=keep_trainers))
+
+
+def _execute(pending: list[Unit], prep: Prepared, *, jobs: int, stop: threading.Event, kw: dict) -> bool:
+    if jobs <= 1 or len(pending) <= 1:
+        for u in pending:
+            if stop.is_set():
+                break
+            try:
+                run_unit(u, prep, stop, **kw)
+            except KeyboardInterrupt:  # in on_done, between units
+                stop.set()
+        return stop.is_set()
+
+    cuda = prep.device.type == "cuda"
+    if cuda:
+        torch.cuda.synchronize(prep.device)  # the data was placed on the default stream
+    lock = threading.Lock()
+    queue = iter(pending)
+
+    def worker() -> None:
+        stream = torch.cuda.Stream(prep.device) if cuda else None
+        while not stop.is_set():
+            with lock:
+                unit = next(queue, None)
+            if unit is None:
+                return
+            try:
+                run_unit(unit, prep, stop, stream=stream, **kw)
+            except KeyboardInterrupt:
+                stop.set()
+
+    threads = [threading.Thread(target=worker, name=f"overfitdoc-rerun-{i}", daemon=True)
+               for i in range(min(jobs, len(pending)))]
+    for t in threads:
+        t.start()
+    try:
+        for t in threads:
+            while t.is_alive():
+                t.join(0.1)  # a timed join lets Ctrl-C reach the main thread
+    except KeyboardInterrupt:
+        stop.set()
+        for t in threads:
+            t.join()
+    return stop.is_set()

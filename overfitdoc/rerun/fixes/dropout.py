@@ -1,0 +1,92 @@
+"""``dropout``: zero a random share of the hidden activations in training mode.
+
+Injected by module hooks on the variant's model instance, never by editing the user's class:
+
+* a forward hook on each activation module (``nn.ReLU``, ``nn.GELU``, ...) that a weighted
+  layer (``nn.Linear``, ``nn.Conv*``) runs after, so the output activation is left alone;
+* when the model has no such activation module (it calls ``F.relu`` in ``forward``), a
+  forward pre-hook on each ``nn.Linear`` that runs after another weighted layer (the
+  input of the first layer is data, not a hidden activation).
+
+Dense activations (2 dimensions) get element-wise dropout with p = 0.25 (AUTOTRAINER's
+repair uses 0.25); feature maps (3 to 5 dimensions) get channel-wise dropout with p = 0.1,
+as ``nn.Dropout1d/2d/3d`` do. The hooks check ``module.training``: in ``eval()`` mode they do
+nothing, so validation sees the whole network, as with ``nn.Dropout``. The masks come from
+the run's own generator, so every seed's dropout is reproducible.
+"""
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from . import Fix, register
+from ..prepare import ACTIVATIONS, WEIGHTED_LAYERS, leaf_calls
+
+P_DENSE = 0.25
+P_CHANNEL = 0.10
+
+
+def sites(model: nn.Module, inputs) -> tuple[str, list[nn.Module]]:
+    """-> ("after" | "before", modules): where dropout goes in this model."""
+    calls = leaf_calls(model, inputs)
+    weighted_at = [i for i, (_, m) in enumerate(calls) if isinstance(m, WEIGHTED_LAYERS)]
+    after: list[nn.Module] = []
+    for i, (_, m) in enumerate(calls):
+        if isinstance(m, ACTIVATIONS) and any(j > i for j in weighted_at) and m not in after:
+            after.append(m)
+    if after:
+        return "after", after
+    before: list[nn.Module] = []
+    for i, (_, m) in enumerate(calls):
+        if isinstance(m, nn.Linear) and any(j < i for j in weighted_at) and m not in before:
+            before.append(m)
+    return "before", before
+
+
+def drop(x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+    """Element-wise dropout for (N, features); channel-wise for (N, C, ...) feature maps."""
+    if not x.is_floating_point() or x.dim() < 2:
+        return x
+    p = P_DENSE if x.dim() == 2 else P_CHANNEL
+    shape = x.shape if x.dim() == 2 else (*x.shape[:2], *([1] * (x.dim() - 2)))
+    keep = torch.empty(shape, device=x.device, dtype=x.dtype).bernoulli_(1.0 - p, generator=generator)
+    return x * keep / (1.0 - p)
+
+
+@register
+class Dropout(Fix):
+    id = "dropout"
+    title = "Dropout injected by hooks (train mode only)"
+    order = 20
+
+    def skip_reason(self, prep):
+        model = prep.build_model(0).to(prep.device)
+        where, modules = sites(model, prep.train.head(2)[0])
+        if not modules:
+            return ("no hidden activation to drop: no activation module (nn.ReLU, ...) before a layer and no "
+                    "nn.Linear after another layer")
+        return None
+
+    def describe(self, prep):
+        model = prep.build_model(0).to(prep.device)
+        where, modules = sites(model, prep.train.head(2)[0])
+        kinds = sorted({type(m).__name__ for m in modules})
+        place = "after" if where == "after" else "before"
+        return f"p={P_DENSE:g} (channels: {P_CHANNEL:g}) {place} {len(modules)} {'/'.join(kinds)} module(s)"
+
+    def install(self, trainer):
+        model = trainer.model
+        where, modules = sites(model, trainer.prep.train.head(2)[0])
+        gen = trainer.generator("dropout")
+        trainer.dropout_handles = []
+        for m in modules:
+            if where == "after":
+                def hook(module, _inputs, output, gen=gen):
+                    return drop(output, gen) if module.training and isinstance(output, torch.Tensor) else None
+                trainer.dropout_handles.append(m.register_forward_hook(hook))
+            else:
+                def pre_hook(module, args, gen=gen):
+                    if not module.training or not args or not isinstance(args[0], torch.Tensor):
+                        return None
+                    return (drop(args[0], gen), *args[1:])
+                trainer.dropout_handles.append(m.register_forward_pre_hook(pre_hook))

@@ -1,0 +1,74 @@
+"""``early-stopping``: stop when the validation loss has not improved for a while, and
+restore the weights of its best epoch.
+
+Keras' ``EarlyStopping`` semantics (``monitor="val_loss"``, ``min_delta=0``, an improvement
+resets the wait, stop when ``wait >= patience``) with ``restore_best_weights=True``, and a
+patience of 10% of the epochs, at least 3: Keras' default of 0 stops on the first noisy
+epoch, and small validation sets are noisy.
+"""
+from __future__ import annotations
+
+import math
+
+from . import Fix, register
+from ..trainer import Callback
+
+MIN_PATIENCE = 3
+PATIENCE_SHARE = 0.10
+
+
+def patience_for(epochs: int) -> int:
+    return max(MIN_PATIENCE, round(PATIENCE_SHARE * epochs))
+
+
+@register
+class EarlyStopping(Fix):
+    id = "early-stopping"
+    title = "Early stopping with best-weight restore"
+    order = 90  # last: it must see the model that is validated (the averaged one under swa)
+
+    def skip_reason(self, prep):
+        p = patience_for(prep.epochs)
+        if prep.epochs < p + 2:
+            return f"{prep.epochs} epochs leave no room for a patience of {p}; use --epochs {p + 5} or more"
+        return None
+
+    def describe(self, prep):
+        return f"stop after {patience_for(prep.epochs)} epochs without a lower val_loss; restore the best weights"
+
+    def install(self, trainer):
+        trainer.callbacks.append(BestWeights(patience_for(trainer.epochs)))
+
+
+class BestWeights(Callback):
+    """Track the best ``val_loss``, stop after ``patience`` epochs without improvement, restore."""
+
+    def __init__(self, patience: int, min_delta: float = 0.0):
+        self.patience = patience
+        self.min_delta = min_delta
+        self.best: float | None = None
+        self.best_epoch: int | None = None
+        self.wait = 0
+        self.stopped_epoch: int | None = None
+        self._snapshot = None  # (module, state_dict) of the best epoch, on the device
+
+    def on_epoch_end(self, trainer, epoch, logs):
+        current = logs["val_loss"]
+        self.wait += 1
+        if math.isfinite(current) and (self.best is None or current - self.min_delta < self.best):
+            self.best, self.best_epoch, self.wait = current, epoch, 0
+            module = trainer.eval_model
+            self._snapshot = (module, {k: v.detach().clone() for k, v in module.state_dict().items()})
+        if self.wait >= self.patience and epoch > 0:
+            self.stopped_epoch = epoch
+            trainer.stop_training = True
+            trainer.note(f"early stopping at epoch {epoch}")
+
+    def on_train_end(self, trainer):
+        if self._snapshot is None:
+            return
+        module, state = self._snapshot
+        module.load_state_dict(state)
+        trainer.final_model = module
+        trainer.kept_epoch = self.best_epoch
+        trainer.note(f"restored the weights of epoch {self.best_epoch} (best val_loss)")

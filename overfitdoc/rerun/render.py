@@ -1,0 +1,145 @@
+"""The terminal rendering of a re-run: it reads the result dict that ``--format json``
+prints, and computes nothing of its own. Imports no torch."""
+from __future__ import annotations
+
+from rich.console import Console, Group
+from rich.table import Table
+from rich.text import Text
+
+from ..render.numbers import num
+from ..render.text import VERDICT_STYLE
+
+JUDGEMENT_STYLE = {"better": "bold green", "worse": "bold red", "within_noise": "dim"}
+
+
+def _pm(stat: dict | None, digits: int = 4) -> str:
+    if not stat or stat.get("mean") is None:
+        return "-"
+    text = num(stat["mean"], digits)
+    if stat.get("sd") is not None:  # one significant digit: the spread is a rough number
+        text += f" ±{stat['sd']:.1g}"
+    return text
+
+
+def _epoch(stat: dict | None) -> str:
+    if not stat or stat.get("mean") is None:
+        return "-"
+    lo, hi = int(stat["min"]), int(stat["max"])
+    return str(lo) if lo == hi else f"{lo}-{hi}"
+
+
+def change_text(change: dict | None) -> str:
+    if change is None:
+        return "-"
+    text = f"{change['mean']:+.2g}"
+    if change.get("noise") is not None:
+        text += f" ±{change['noise']:.2g}"
+    return text
+
+
+def judgement_text(change: dict | None) -> Text:
+    if change is None or change.get("judgement") is None:
+        return Text("-" if change is None else "unknown", style="dim")
+    j = change["judgement"]
+    return Text({"better": "better", "worse": "worse", "within_noise": "within noise"}[j], style=JUDGEMENT_STYLE[j])
+
+
+SHORT_METRICS = {"accuracy": "acc"}
+
+
+def results_table(result: dict) -> Table:
+    metric = result["setup"].get("metric")
+    table = Table(box=None, pad_edge=False, padding=(0, 2, 0, 0), header_style="bold")
+    table.add_column("variant", no_wrap=True)
+    table.add_column("val loss", justify="right", no_wrap=True)
+    if metric:
+        table.add_column(f"val {SHORT_METRICS.get(metric, metric)}", justify="right", no_wrap=True)
+    table.add_column("best (epoch)", justify="right", no_wrap=True)
+    table.add_column("gap", justify="right", no_wrap=True)
+    table.add_column("verdict", min_width=11)
+    table.add_column("change ±noise", justify="right", no_wrap=True)
+    table.add_column("judgement", no_wrap=True)
+    for v in result["variants"]:
+        complete, total = v["seeds_complete"], len(v["runs"])
+        name = Text(v["name"], style="bold" if v["baseline"] else "")
+        if total and complete < total:
+            name.append(f" ({complete}/{total})", style="yellow")
+        verdict = v["verdict"]
+        row = [name, _pm(v["kept_val_loss"])]
+        if metric:
+            m = v["kept_val_metric"]
+            row.append(num(m["mean"], 3) if m and m.get("mean") is not None else "-")
+        best = v["best_val_loss"]
+        row.append(f"{num(best['mean'], 4)} ({_epoch(v['best_epoch'])})" if best.get("mean") is not None else "-")
+        gap = v["final_gap"]
+        row += [num(gap["mean"], 2) if gap.get("mean") is not None else "-",
+                Text(verdict.replace("_", " ") if verdict else "-", style=VERDICT_STYLE.get(verdict or "", "")),
+                change_text(v["change"]), judgement_text(v["change"])]
+        table.add_row(*row)
+    return table
+
+
+def render(result: dict) -> Group:
+    s = result["setup"]
+    parts: list = []
+    head = Text()
+    head.append(f"overfitdoc rerun {result['spec']}", style="bold")
+    parts.append(head)
+    opt = s["optimizer"]
+    metric = f", metric {s['metric']}" if s.get("metric") else ""
+    parts.append(Text(f"Model: {s['parameters']:,} parameters, {opt}, loss {s['loss']} ({s['loss_reason']}){metric}"))
+    seeds = len(s["seeds"])
+    parts.append(Text(f"Data: {s['train_size']:,} training and {s['val_size']:,} validation samples, batch {s['batch_size']}, "
+                      f"{s['epochs']} epochs, {seeds} seed{'s' if seeds != 1 else ''}, {s['device']}"
+                      f"{' (bf16 autocast)' if s['amp'] else ''}, {s['jobs']} concurrent run{'s' if s['jobs'] != 1 else ''}"))
+    fx = result["fixes"]
+    if fx.get("diagnosis"):
+        d = fx["diagnosis"]
+        t = Text(f"Fixes: chosen by {fx['chosen_by']}, from the diagnosis of {d['source']}: ")
+        t.append(d["verdict"].replace("_", " ").upper(), style=VERDICT_STYLE.get(d["verdict"], "bold"))
+        parts.append(t)
+        parts.append(Text(f"  {d['summary']}", style="dim"))
+    for sk in fx.get("skipped", []):
+        parts.append(Text(f"  skipped {sk['fix']}: {sk['reason']}", style="yellow"))
+    parts.append(Text(""))
+    parts.append(results_table(result))
+    parts.append(Text(""))
+    what = [(v["name"], v["what"]) for v in result["variants"] if v["what"]]
+    if what:
+        parts.append(Text("What each variant changed:", style="bold"))
+        for name, items in what:
+            parts.append(Text(f"  {name}: {'; '.join(items)}"))
+    pairs = max((v["change"]["pairs"] for v in result["variants"] if v.get("change")), default=0)
+    basis = next((v["change"]["noise_basis"] for v in result["variants"] if v.get("change")), None)
+    if basis == "seeds":
+        parts.append(Text(f"Val loss: of the weights each run ends with (early stopping: its restored best epoch; swa: the "
+                          f"averaged weights), mean ±sd over {pairs} seeds. Change: its mean paired difference from the "
+                          "baseline (same initial weights and data order), better or worse only beyond the noise: 2 x the "
+                          "seed-to-seed standard deviation / sqrt(seeds). Best: the lowest val loss of the run. Gap: final "
+                          "val minus train loss.", style="dim"))
+    elif basis == "epochs":
+        parts.append(Text("Val loss: of the weights the run ends with (early stopping: its restored best epoch; swa: the "
+                          "averaged weights). Change: its difference from the baseline (same initial weights and data "
+                          "order); one seed, so the noise is 2 x the baseline's epoch-to-epoch noise: use --seeds 3 or "
+                          "more to judge against seed-to-seed noise. Best: the lowest val loss of the run. Gap: final val "
+                          "minus train loss.", style="dim"))
+    notes = [f"{v['name']} (seed {r['seed']}): {n}" for v in result["variants"] for r in v["runs"][:1] for n in r["notes"]]
+    for n in notes:
+        parts.append(Text(f"note: {n}", style="dim"))
+    for v in result["variants"]:
+        for r in v["runs"]:
+            if r["error"]:
+                parts.append(Text(f"{v['name']} (seed {r['seed']}) failed: {r['error']}", style="red"))
+    if result.get("interrupted"):
+        done = sum(r["status"] == "done" for v in result["variants"] for r in v["runs"])
+        partial = sum(r["status"] == "partial" for v in result["variants"] for r in v["runs"])
+        parts.append(Text(f"Interrupted: kept {done} finished and {partial} partial histor{'y' if partial == 1 else 'ies'}"
+                          + (f" in {result['out_dir']}" if result.get("out_dir") else "") + ".", style="bold yellow"))
+    elif result.get("out_dir"):
+        parts.append(Text(f"Histories: {result['out_dir']}/<variant>-seed<N>.csv (Keras CSV: overfitdoc diagnose or "
+                          "plot --compare reads them)", style="dim"))
+    return Group(*parts)
+
+
+def print_result(result: dict, console: Console) -> None:
+    console.print(render(result))

@@ -1,0 +1,230 @@
+"""The whole re-run: load and check the spec, choose the fixes, train the baseline and the
+variants for every seed, write each history, diagnose it, and compare with the baseline."""
+from __future__ import annotations
+
+import copy
+import math
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import torch
+
+from ..analysis import diagnose
+from ..errors import UsageError
+from ..history import from_table
+from ..io import atomic_write
+from .compare import RunRecord, build_report
+from .executor import default_jobs, execute
+from .fixes import BASELINE, Recipe, Variant, choose_auto, make_variant, parse_fixes, skip_reason
+from .prepare import Prepared, prepare
+from .spec import load_spec
+from .trainer import Unit
+
+DEVICES = ("auto", "cuda", "cpu")
+
+
+@dataclass
+class RerunResult:
+    """What a re-run produced: the report dict (:meth:`to_dict`), and the units themselves
+    (with their final models and, when asked, their trainers) for use from Python."""
+
+    report: dict
+    units: list[Unit] = field(default_factory=list)
+    prep: Prepared | None = None
+
+    def to_dict(self) -> dict:
+        return self.report
+
+    @property
+    def interrupted(self) -> bool:
+        return bool(self.report.get("interrupted"))
+
+    def unit(self, variant: str, seed: int = 0) -> Unit:
+        return next(u for u in self.units if u.variant.name == variant and u.seed == seed)
+
+
+def resolve_device(name: str) -> torch.device:
+    if name not in DEVICES:
+        raise UsageError(f"--device must be one of {', '.join(DEVICES)}, not {name!r}")
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name == "cuda" and not torch.cuda.is_available():
+        raise UsageError("--device cuda: no CUDA device is available to this PyTorch")
+    return torch.device(name)
+
+
+def rerun(
+    spec_path: str,
+    *,
+    history: str | None = None,
+    fixes: str = "auto",
+    top: int = 5,
+    epochs: int | None = None,
+    seeds: int = 1,
+    device: str = "auto",
+    jobs: int = 0,
+    out_dir: str | None = None,
+    amp: bool = False,
+    on_epoch: Callable[[Unit, int, dict], None] | None = None,
+    on_unit: Callable[[Unit], None] | None = None,
+    on_plan: Callable[[dict], None] | None = None,
+    keep_trainers: bool = False,
+) -> RerunResult:
+    """Re-train the spec's model as an unchanged baseline and under fixes, for ``seeds`` seeds.
+
+    ``fixes``: ``"auto"`` (the top ``top`` applicable fixes for the diagnosis of ``history``,
+    or of the baseline's first seed when no history is given), ``"none"``, or ids separated
+    by commas, combined with ``+`` (``"weight-decay,dropout+swa"``). ``out_dir``: where each
+    run's Keras-style CSV history goes (written as each run ends). ``on_epoch(unit, epoch,
+    logs)`` is called after every epoch of every run (from worker threads when ``jobs > 1``);
+    a KeyboardInterrupt raised there, or Ctrl-C, stops the re-run and keeps what was done.
+    ``on_plan(plan)`` is called once the fixes are chosen, before the variants train.
+    """
+    t0 = time.perf_counter()
+    if seeds < 1:
+        raise UsageError("--seeds must be at least 1")
+    if epochs is not None and epochs < 1:
+        raise UsageError("--epochs must be at least 1")
+    dev = resolve_device(device)
+    if amp and dev.type == "cuda" and not torch.cuda.is_bf16_supported():
+        raise UsageError("--amp uses bfloat16 autocast, which this GPU does not support")
+    named = None if fixes.strip() == "auto" else parse_fixes(fixes)  # usage errors before any work
+    spec = load_spec(spec_path)
+    prep = prepare(spec, dev, epochs=epochs, amp=amp)
+    out = Path(out_dir) if out_dir else None
+    if out is not None:
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise UsageError(f"--out {out_dir}: {e.strerror or e}") from None
+
+    stop = threading.Event()
+    diagnoses: dict[int, object] = {}
+
+    def on_done(unit: Unit) -> None:
+        if out is not None and unit.rows:
+            path = out / f"{unit.file_stem}.csv"
+            atomic_write(path, history_csv(unit.rows))
+            unit.history_path = str(path)
+        if on_unit is not None:
+            on_unit(unit)
+
+    fixes_info: dict = {"requested": fixes, "chosen_by": "named", "diagnosis": None, "skipped": []}
+    units: list[Unit] = []
+    first_base: Unit | None = None
+    interrupted = False
+    models: dict[int, torch.nn.Module] = {}
+
+    def make_unit(variant: Variant, seed: int) -> Unit:
+        recipe = Recipe(batch_size=prep.batch_size)
+        for fix in variant.fixes:
+            fix.configure(recipe, prep)
+        if recipe.model_kwargs:
+            model = prep.build_model(seed, **recipe.model_kwargs)
+        else:
+            if seed not in models:
+                models[seed] = prep.build_model(seed)  # one draw per seed: every variant starts here
+            model = copy.deepcopy(models[seed])
+        return Unit(variant=variant, seed=seed, recipe=recipe, epochs=prep.epochs, model=model)
+
+    if named is None:
+        if history is not None:
+            from ..api import diagnose as diagnose_file
+            d = diagnose_file(history)
+            source = history
+        else:
+            first_base = make_unit(BASELINE, 0)
+            units.append(first_base)
+            interrupted = execute([first_base], prep, jobs=1, stop=stop, on_epoch=on_epoch, on_done=on_done,
+                                  keep_trainers=keep_trainers)
+            d = _diagnose_unit(first_base, diagnoses, 0)
+            source = "baseline (seed 0)"
+        groups, skipped, chosen_by = ([], [], "") if interrupted else choose_auto(d, prep, top)
+        fixes_info.update(chosen_by=chosen_by or "interrupted before choosing",
+                          diagnosis={"source": source, "verdict": d.verdict, "summary": d.summary},
+                          skipped=[{"fix": i, "reason": r} for i, r in skipped])
+        groups = [[i] for i in groups]
+    else:
+        groups = []
+        for ids in named:
+            reason = skip_reason(ids, prep)
+            if reason:
+                fixes_info["skipped"].append({"fix": "+".join(ids), "reason": reason})
+            else:
+                groups.append(ids)
+
+    variants = [BASELINE] + [make_variant(g) for g in groups]
+    what = {v.name: [f.describe(prep) for f in v.fixes] for v in variants}
+    plan = {"variants": [v.name for v in variants], "seeds": seeds, "fixes": fixes_info, "what": what}
+    if on_plan is not None and not interrupted:
+        on_plan(plan)
+    if not interrupted:
+        for seed in range(seeds):
+            for v in variants:
+                if v.is_baseline and seed == 0 and first_base is not None:
+                    continue
+                units.append(make_unit(v, seed))
+        units.sort(key=lambda u: (u.seed, variants.index(u.variant) if u.variant in variants else 0))
+        n_jobs = jobs if jobs > 0 else default_jobs(dev, sum(u.status == "pending" for u in units))
+        interrupted = execute(units, prep, jobs=n_jobs, stop=stop, on_epoch=on_epoch, on_done=on_done,
+                              keep_trainers=keep_trainers)
+    else:
+        n_jobs = 1
+
+    records = []
+    for i, u in enumerate(units):
+        d = _diagnose_unit(u, diagnoses, i)
+        records.append(RunRecord(variant=u.variant.name, fixes=u.variant.ids, seed=u.seed, status=u.status,
+                                 rows=u.rows, diagnosis=d, history_path=u.history_path, seconds=u.seconds, kept_epoch=u.kept_epoch,
+                                 notes=list(u.notes), error=u.error))
+    setup = _setup(prep, dev, n_jobs, seeds, amp)
+    report = build_report(setup, fixes_info, [{"name": v.name, "fixes": v.ids, "what": what[v.name]} for v in variants],
+                          records, spec=spec_path, interrupted=interrupted, out_dir=str(out) if out else None,
+                          wall_seconds=time.perf_counter() - t0)
+    return RerunResult(report=report, units=units, prep=prep)
+
+
+def history_csv(rows: list[dict[str, float]]) -> str:
+    """Keras CSVLogger's layout: ``epoch`` (from 0), then the keys sorted; non-finite as nan/inf."""
+    keys = sorted({k for r in rows for k in r if k != "epoch"})
+    lines = [",".join(["epoch", *keys])]
+    for r in rows:
+        cells = [str(int(r["epoch"]))] + [_cell(r.get(k)) for k in keys]
+        lines.append(",".join(cells))
+    return "\n".join(lines) + "\n"
+
+
+def _cell(v) -> str:
+    if v is None:
+        return ""
+    v = float(v)
+    return repr(v) if math.isfinite(v) else ("nan" if math.isnan(v) else ("inf" if v > 0 else "-inf"))
+
+
+def _diagnose_unit(unit: Unit, cache: dict, key: int):
+    if id(unit) in cache:
+        return cache[id(unit)]
+    if not unit.rows:
+        return None
+    keys = sorted({k for r in unit.rows for k in r})
+    table = {k: np.array([r.get(k, np.nan) for r in unit.rows], dtype=float) for k in keys}
+    h = from_table(unit.history_path or f"{unit.file_stem}.csv", "keras-csv", table, index_column="epoch")
+    d = diagnose(h)
+    cache[id(unit)] = d
+    return d
+
+
+def _setup(prep: Prepared, dev: torch.device, jobs: int, seeds: int, amp: bool) -> dict:
+    opt = prep.optimizer
+    return {
+        "device": str(dev), "amp": amp, "jobs": jobs, "seeds": list(range(seeds)), "epochs": prep.epochs,
+        "batch_size": prep.batch_size, "train_size": len(prep.train), "val_size": len(prep.val),
+        "parameters": prep.param_count, "loss": prep.loss_name, "loss_reason": prep.loss_reason,
+        "task": prep.task, "metric": prep.metric_name,
+        "optimizer": f"{opt.name}(lr={opt.lr:g})" + ("" if prep.spec.optimizer_fn else " (default)"),
+        "data_on_device": getattr(prep.train, "on_device", False),
+    }

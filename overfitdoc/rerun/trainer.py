@@ -1,0 +1,262 @@
+"""One training run: a variant (the baseline, or fixes) with one seed.
+
+The loop is deliberately plain, so that a fix reads as what it changes: the fixes install
+themselves on the :class:`Trainer` through its extension points (``model`` hooks,
+``optimizer``, ``train_criterion``, ``batch_transforms``, ``step_schedulers``,
+``callbacks``, ``eval_model``) before the first epoch.
+
+What is logged, per epoch, in Keras' names (``epoch`` from 0):
+
+* ``loss``: the spec's loss on the training batches as trained (augmented, mixed, with
+  dropout), averaged over the epoch's samples. Label smoothing changes the gradient only,
+  never this number, so every variant reports the same quantity;
+* ``val_loss``: the spec's loss on the whole validation set in evaluation mode, the same
+  function for every variant (for weight averaging, the averaged model's);
+* ``<metric>`` / ``val_<metric>``: likewise; ``learning_rate``: of the first parameter group.
+
+Nothing here synchronises with the GPU within an epoch: the sums stay on the device until
+the epoch ends.
+"""
+from __future__ import annotations
+
+import contextlib
+import math
+import threading
+import time
+import zlib
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Callable
+
+import numpy as np
+import torch
+from torch import nn
+
+from .prepare import Prepared
+
+if TYPE_CHECKING:  # the fixes import this module for TrainBatch and Callback
+    from .fixes import Recipe, Variant
+
+
+class Interrupted(Exception):
+    """Raised inside a run when the re-run was asked to stop (Ctrl-C, or another run's)."""
+
+
+@dataclass
+class TrainBatch:
+    """A training batch on its way to the model. ``mix`` is set by mixup: (other targets,
+    weight of ``y``); the loss is then ``lam * L(y) + (1 - lam) * L(other)``."""
+
+    inputs: tuple[torch.Tensor, ...]
+    y: torch.Tensor
+    mix: tuple[torch.Tensor, float] | None = None
+
+
+@dataclass
+class Unit:
+    """One run of the re-run: a variant and a seed, and what came of it."""
+
+    variant: Variant
+    seed: int
+    recipe: Recipe
+    epochs: int = 0                         # planned (a fix may stop earlier)
+    model: nn.Module | None = None          # built before training; afterwards the final model
+    rows: list[dict[str, float]] = field(default_factory=list)
+    status: str = "pending"                 # pending | running | done | partial | failed
+    error: str | None = None
+    notes: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    kept_epoch: int | None = None           # the epoch whose weights the run ends with
+    history_path: str | None = None
+    trainer: "Trainer | None" = None        # kept only when the caller asks (tests, notebooks)
+
+    @property
+    def label(self) -> str:
+        return f"{self.variant.name} (seed {self.seed})"
+
+    @property
+    def file_stem(self) -> str:
+        return f"{self.variant.name}-seed{self.seed}"
+
+
+class Callback:
+    """Epoch hooks a fix can add (early stopping, weight averaging)."""
+
+    def on_train_epoch_end(self, trainer: "Trainer", epoch: int) -> None:
+        """After the epoch's last step, before validation."""
+
+    def on_epoch_end(self, trainer: "Trainer", epoch: int, logs: dict[str, float]) -> None:
+        """After validation; ``logs`` holds the epoch's row."""
+
+    def on_train_end(self, trainer: "Trainer") -> None:
+        """After the last epoch (not after an interruption)."""
+
+
+def stream_seed(seed: int, purpose: str) -> int:
+    """A seed for one purpose (data order, dropout masks, mixup, ...) of one run: the same
+    for every variant of a seed, independent between purposes."""
+    return (seed * 1_000_003 + zlib.crc32(purpose.encode())) % (2**63 - 1)
+
+
+class Trainer:
+    """Trains ``unit.model`` under the unit's fixes; :meth:`run` fills ``unit.rows``."""
+
+    def __init__(self, unit: Unit, prep: Prepared):
+        self.unit = unit
+        self.prep = prep
+        self.device = prep.device
+        self.epochs = prep.epochs
+        self.batch_size = unit.recipe.batch_size
+        self.eval_batch_size = max(4 * self.batch_size, 256)
+        self.model: nn.Module = unit.model.to(self.device)  # type: ignore[union-attr]
+        self.optimizer: torch.optim.Optimizer = prep.make_optimizer(self.model.parameters())
+        self.criterion = prep.criterion          # logged and validated with, for every variant
+        self.train_criterion = prep.criterion    # what the gradient comes from
+        self.metrics = prep.metrics
+        self.batch_transforms: list[Callable[[TrainBatch], TrainBatch]] = []
+        self.step_schedulers: list = []
+        self.callbacks: list[Callback] = []
+        self.eval_model: nn.Module = self.model
+        self.final_model: nn.Module | None = None
+        self.kept_epoch: int | None = None            # set by early stopping when it restores
+        self.swa_model: nn.Module | None = None       # set by the swa fix
+        self.dropout_handles: list = []               # set by the dropout fix
+        self.stop_training = False
+        self.epoch = 0
+        self.steps = 0
+        self.order_generator = torch.Generator().manual_seed(stream_seed(unit.seed, "data-order"))
+        for fix in unit.variant.fixes:
+            fix.install(self)
+
+    # ------------------------------------------------------------ helpers for the fixes
+
+    def generator(self, purpose: str) -> torch.Generator:
+        """A generator on the training device for one purpose of this run."""
+        return torch.Generator(device=self.device).manual_seed(stream_seed(self.unit.seed, purpose))
+
+    def numpy_rng(self, purpose: str) -> np.random.Generator:
+        """Host-side random numbers (e.g. mixup weights) that need no GPU round trip."""
+        return np.random.default_rng(stream_seed(self.unit.seed, purpose))
+
+    def autocast(self):
+        if not self.prep.amp:
+            return contextlib.nullcontext()
+        return torch.autocast(self.device.type, dtype=torch.bfloat16)
+
+    def note(self, text: str) -> None:
+        if text not in self.unit.notes:
+            self.unit.notes.append(text)
+
+    @property
+    def lr(self) -> float:
+        lr = self.optimizer.param_groups[0]["lr"]
+        return float(lr)
+
+    # ------------------------------------------------------------ the loop
+
+    def run(self, stop: threading.Event, on_epoch: Callable[[Unit, int, dict], None] | None = None) -> Unit:
+        """Train every epoch (or until a fix stops training), filling ``unit.rows``.
+
+        A stop request (``stop`` set, or KeyboardInterrupt, also from ``on_epoch``) keeps the
+        epochs done so far: the unit ends ``partial`` and ``stop`` is set for the others."""
+        unit = self.unit
+        unit.status = "running"
+        t0 = time.perf_counter()
+        try:
+            for epoch in range(self.epochs):
+                self.epoch = epoch
+                train_logs = self.train_epoch(stop)
+                for cb in self.callbacks:
+                    cb.on_train_epoch_end(self, epoch)
+                logs = {**train_logs, **self.evaluate(), "learning_rate": self.lr}
+                unit.rows.append({"epoch": epoch, **logs})
+                for cb in self.callbacks:
+                    cb.on_epoch_end(self, epoch, logs)
+                if on_epoch is not None:
+                    on_epoch(unit, epoch, logs)
+                if not math.isfinite(logs["loss"]):
+                    self.note(f"training loss became non-finite at epoch {epoch}; training stopped there")
+                    break
+                if self.stop_training:
+                    break
+            for cb in self.callbacks:
+                cb.on_train_end(self)
+            unit.status = "done"
+        except (Interrupted, KeyboardInterrupt):
+            unit.status = "partial"
+            stop.set()
+        finally:
+            unit.seconds = time.perf_counter() - t0
+        unit.kept_epoch = self.kept_epoch if self.kept_epoch is not None else (unit.rows[-1]["epoch"] if unit.rows else None)
+        model = self.final_model if self.final_model is not None else self.eval_model
+        unit.model = getattr(model, "module", model) if isinstance(model, torch.optim.swa_utils.AveragedModel) else model
+        return unit
+
+    def objective(self, criterion, out: torch.Tensor, batch: TrainBatch) -> torch.Tensor:
+        loss = criterion(out, batch.y)
+        if batch.mix is not None:
+            other, lam = batch.mix
+            loss = lam * loss + (1.0 - lam) * criterion(out, other)
+        return loss
+
+    def train_epoch(self, stop: threading.Event) -> dict[str, float]:
+        model = self.model
+        model.train()
+        loss_sum = torch.zeros((), device=self.device)
+        metric_sums = {k: torch.zeros((), device=self.device) for k in self.metrics}
+        seen = 0
+        for inputs, y in self.prep.train.batches(self.batch_size, self.order_generator, drop_single=True):
+            if stop.is_set():
+                raise Interrupted
+            batch = TrainBatch(inputs, y)
+            for transform in self.batch_transforms:
+                batch = transform(batch)
+            with self.autocast():
+                out = model(*batch.inputs)
+            out = out.float()
+            loss = self.objective(self.train_criterion, out, batch)
+            self.optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            self.optimizer.step()
+            for scheduler in self.step_schedulers:
+                scheduler.step()
+            self.steps += 1
+            with torch.no_grad():
+                n = int(batch.y.shape[0])
+                logged = loss if self.train_criterion is self.criterion else self.objective(self.criterion, out, batch)
+                loss_sum += logged.detach() * n
+                for k, fn in self.metrics.items():
+                    metric_sums[k] += _as_tensor(fn(out.detach(), batch.y), self.device) * n
+                seen += n
+        logs = {"loss": float(loss_sum) / max(seen, 1)}
+        logs.update({k: float(v) / max(seen, 1) for k, v in metric_sums.items()})
+        return logs
+
+    @torch.no_grad()
+    def evaluate(self, model: nn.Module | None = None) -> dict[str, float]:
+        """The validation loss and metrics of ``model`` (default: ``eval_model``) on the whole set."""
+        model = model if model is not None else self.eval_model
+        was_training = model.training
+        model.eval()
+        outs, ys = [], []
+        for inputs, y in self.prep.val.batches(self.eval_batch_size):
+            with self.autocast():
+                out = model(*inputs)
+            outs.append(out.float())
+            ys.append(y)
+        model.train(was_training)
+        out = torch.cat(outs) if len(outs) > 1 else outs[0]
+        y = torch.cat(ys) if len(ys) > 1 else ys[0]
+        logs = {"val_loss": float(self.criterion(out, y))}
+        for k, fn in self.metrics.items():
+            logs[f"val_{k}"] = float(fn(out, y))
+        return logs
+
+    def train_batches(self, batch_size: int | None = None):
+        """The training set in order (no augmentation), e.g. to recompute BatchNorm statistics."""
+        return self.prep.train.batches(batch_size or self.eval_batch_size)
+
+
+def _as_tensor(v, device: torch.device) -> torch.Tensor:
+    if isinstance(v, torch.Tensor):
+        return v.detach().float().reshape(())
+    return torch.tensor(float(v), device=device)
