@@ -93,7 +93,8 @@ def _parse_large_bytes(inp: Input) -> dict[str, np.ndarray] | None:
     # the C parser's fast path: no padding to skip, and pandas' own NA words unless the file
     # writes `nan` (an explicit bad value, which must stay distinguishable from an empty cell)
     padded = (sep + " ") in first or (sep + " ") in raw[:4096].decode("utf-8", "replace")
-    explicit_nan = b"nan" in raw or b"NaN" in raw or b"NAN" in raw
+    # (numbers and separators deleted first: searching what is left is several times faster)
+    explicit_nan = b"nan" in raw.translate(None, b"0123456789.,;|\t\r\n -+eE").lower()
     options = dict(na_filter=False, low_memory=False) if explicit_nan else {}  # cells stay text: _numeric decides
     try:
         frame = pd.read_csv(io.BytesIO(raw), sep=sep, skipinitialspace=padded, engine="c", skip_blank_lines=True,
