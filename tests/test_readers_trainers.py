@@ -238,6 +238,14 @@ def test_tensorboard_summary_writer_run():
     assert np.isfinite(t).all()
 
 
+def test_tensorboard_add_scalars_sub_runs():
+    pytest.importorskip("tensorboard")
+    h = load_history(TR / "tensorboard" / "torch_add_scalars")
+    assert pairs(h) == [("Loss/train", "Loss/val")] and h.unit == "step"
+    idx, t, v = h.aligned(h.monitor())
+    assert list(idx) == list(range(8)) and t[1] == 0.5 and v[1] == pytest.approx(0.62)
+
+
 def test_tensorboard_event_file():
     pytest.importorskip("tensorboard")
     from overfitdoc.readers.tbevents import read_tensorboard_file
