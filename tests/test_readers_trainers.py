@@ -105,6 +105,16 @@ def test_hf_several_eval_sets_monitor_the_first_and_skip_the_step0_evaluation():
     assert np.isfinite(t).all() and list(idx) == [1.0, 2.0, 3.0]
 
 
+def test_hf_logged_nan_is_marked_as_a_bad_value(tmp_path):
+    state = json.loads((TR / "hf_epoch" / "trainer_state.json").read_text())
+    state["log_history"][-3]["loss"] = float("nan")  # json writes NaN, as the Trainer does
+    p = tmp_path / "trainer_state.json"
+    p.write_text(json.dumps(state))
+    h = load_history(p)
+    assert list(np.flatnonzero(h.nan_cells["loss"])) == [len(h) - 1]  # step 40: train and eval merged
+    assert "eval_loss" not in h.nan_cells
+
+
 def test_hf_dumped_log_history_list(tmp_path):
     p = tmp_path / "log_history.json"
     p.write_text(json.dumps(_hf_entries("hf_steps")))

@@ -248,8 +248,12 @@ def read_hf_trainer_state(inp: Input) -> History:
             notes.append(f"evaluation before training (step {int(early[0])}) left out: no training loss to compare")
     keys = list(order)
     table: dict[str, object] = {"step": steps}
+    nan_cells: dict[str, np.ndarray] = {}
     for k in keys:
         table[k] = np.array([rows[s].get(k, math.nan) for s in steps], dtype=float)
+        bad = np.isnan(table[k]) & np.array([k in rows[s] for s in steps], dtype=bool)
+        if bad.any():  # a logged NaN (the loss went bad), not a key left out
+            nan_cells[k] = bad
     epochs = np.array([epoch_of.get(s, math.nan) for s in steps], dtype=float)
     ev = np.array([s in eval_steps for s in steps], dtype=bool)
     by_epoch = (
@@ -265,8 +269,9 @@ def read_hf_trainer_state(inp: Input) -> History:
         index_column, unit = "step", "step"
     pairs = find_pairs([k for k in table if k not in ("step", "epoch")])
     pairs = _hf_eval_sets(pairs, keys, notes)
-    return from_table(inp.source, "hf-trainer-state", table, index_column=index_column, unit=unit,
-                      epoch_base=1, notes=tuple(notes), dedupe=False, pairs=pairs)
+    h = from_table(inp.source, "hf-trainer-state", table, index_column=index_column, unit=unit,
+                   epoch_base=1, notes=tuple(notes), dedupe=False, pairs=pairs)
+    return with_nan_cells(h, nan_cells)
 
 
 _EVAL_SET = re.compile(r"^eval_(.+)_loss$")
