@@ -172,6 +172,17 @@ def test_lightning_validation_several_times_per_epoch_is_read_by_step(tmp_path):
     assert t[0] == pytest.approx(np.mean([float(f"{1 / (s + 1):.6f}") for s in range(10)]))
 
 
+def test_lightning_one_validate_before_fit_keeps_epochs(tmp_path):
+    p = tmp_path / "metrics.csv"
+    lines = ["epoch,step,train_loss,val_loss", "0,0,,2.0"]  # trainer.validate() before fit
+    for e in range(4):
+        lines += [f"{e},{e * 10 + 9},{1 / (e + 1)},", f"{e},{e * 10 + 9},,{1.2 / (e + 1)}"]
+    p.write_text("\n".join(lines) + "\n")
+    h = load_history(p)
+    assert h.unit == "epoch" and list(h.index) == [0, 1, 2, 3]
+    assert h.columns["val_loss"][0] == 1.2  # the epoch's own validation, logged last
+
+
 # --------------------------------------------------------------------------- Ultralytics
 def test_ultralytics_monitors_box_loss_or_loss_and_keeps_every_pair():
     det = load_history(TR / "ultralytics_det_v5.csv")

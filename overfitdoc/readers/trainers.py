@@ -349,13 +349,16 @@ def read_lightning_csv(inp: Input) -> History:
     epoch, step = epoch[keep], step[keep]
     pairs = find_pairs(list(series))
     held = [p.val for p in pairs] or [k for k in series if side_of(k)[0] == "val"]
+    # validation several times per epoch (val_check_interval) in most epochs: index by step;
+    # one extra validate() call (before fit, or after it at the same step) does not count
     several = False
     for k in held:
         present = series[k][1]
-        e, s = epoch[present], step[present]
-        if len(e):
-            combos = np.unique(np.stack([e, s]), axis=1)
-            several |= len(np.unique(combos[0])) < combos.shape[1]
+        if present.any():
+            combos = np.unique(np.stack([epoch[present], step[present]]), axis=1)
+            epochs, per_epoch = np.unique(combos[0], return_counts=True)
+            repeated = int((per_epoch > 1).sum())
+            several |= repeated > 0 and repeated > 0.5 * len(epochs)
     mean_cols = {k for k in series if side_of(k)[0] not in ("val", "test") and side_of(k)[2] != "epoch"}
     if several:
         series["epoch"] = (epoch, ~np.isnan(epoch))
