@@ -21,6 +21,9 @@ import numpy as np
 from ..analysis import DEFAULT_SETTINGS, Diagnosis, Settings, noise, trend, window_for
 from ..naming import MetricPair, normalise
 
+#: a gap of this share of the training value counts as open (the analysis' own high-variance
+#: threshold may differ; the advice keeps its own, so its wording does not move with it)
+OPEN_GAP = 0.25
 #: patience values tried when choosing one for this run (Keras counts validation points)
 PATIENCE_LADDER = (1, 2, 3, 4, 5, 6, 8, 10, 12, 15, 20, 25, 30, 40, 50)
 
@@ -214,9 +217,11 @@ class Facts:
         self.t = np.asarray(d.train, dtype=float)
         self.v = np.asarray(d.val, dtype=float)
         self.T, self.V = self.sign * self.t, self.sign * self.v
-        self.ST = self.sign * np.asarray(d.train_trend, dtype=float)
-        self.SV = self.sign * np.asarray(d.val_trend, dtype=float)
         self.w = int(d.window or window_for(self.n, settings))
+        # the trends are recomputed here with the analysis' own building blocks and window, so
+        # the rules read one definition (a local linear fit of the 3-point running median)
+        self.ST = trend(self.T, self.w)
+        self.SV = trend(self.V, self.w)
         self.rec_i = self.index_at(d.recommended_epoch)
         self.best_i = self.index_at(d.best_epoch)
 
@@ -243,11 +248,12 @@ class Facts:
     def badness(self, i: int) -> float:
         """The scale a gap is judged against at point ``i``: the training loss itself, or the
         training error (1 - score) for a score bounded by 1 (as the analysis does at the end)."""
+        t = self.sign * float(self.ST[i])
         if self.mode == "min":
-            return max(abs(float(self.d.train_trend[i])), 1e-12)
+            return max(abs(t), 1e-12)
         if float(np.nanmax(self.t)) <= 1.0 + 1e-9:
-            return max(1.0 - float(self.d.train_trend[i]), 1e-3)
-        return max(abs(float(self.d.train_trend[i])), 1e-12)
+            return max(1.0 - t, 1e-3)
+        return max(abs(t), 1e-12)
 
     # ------------------------------------------------------------------ the gap
     @cached_property
@@ -266,9 +272,9 @@ class Facts:
 
     @cached_property
     def gap_onset(self) -> int | None:
-        """First point from which the relative gap stays above the analysis' high-variance
-        threshold to the end; None when it does not end above it."""
-        thr = self.settings.high_variance_gap
+        """First point from which the relative gap stays above :data:`OPEN_GAP` to the end;
+        None when it does not end above it."""
+        thr = OPEN_GAP
         rel = self.relative_gap
         if rel[self.last] <= thr:
             return None

@@ -24,6 +24,13 @@ def keras_monitor(f: Facts) -> str:
     return f"val_{m}"
 
 
+def keras_monitor_of(f: Facts, pair) -> str:
+    """Another pair's validation series under its Keras (or Lightning) log name."""
+    if f.d.format.startswith(("keras", "lightning")):
+        return pair.val
+    return "val_accuracy" if pair.metric in ("acc", "accuracy") else f"val_{pair.metric}"
+
+
 def final_values(f: Facts) -> str:
     """``validation loss 0.7121 vs training 0.01727 at epoch 79``"""
     return (f"{f.val_name} {fmt(float(f.v[-1]))} vs {f.train_name} {fmt(float(f.t[-1]))} at {f.unit} "

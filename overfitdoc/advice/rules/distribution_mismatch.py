@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from ..base import Fix, Rule
-from ..facts import fmt, pct
+from ..facts import OPEN_GAP, fmt, pct
 from ..phrases import OVERFIT, cap
 
 
@@ -25,8 +25,8 @@ and data collected in batches from different sources."""
 A differing validation set can be the right choice: if it represents deployment, the model must
 adapt (more data like it, domain adaptation), not the split."""
     suggested_when = """\
-A gap beyond the analysis' high-variance threshold at the end that is stable or narrowing
-without a rise of the validation curve, or that was already beyond it at the first epoch;
+A gap above a quarter of the training value at the end that is stable or narrowing
+without a rise of the validation curve, or that was already above it at the first epoch;
 higher with `--task timeseries`."""
     references = (
         "Quinonero-Candela, J., Sugiyama, M., Schwaighofer, A. & Lawrence, N. D. (2009). Dataset Shift in Machine Learning. MIT Press.",
@@ -61,7 +61,7 @@ print(f"train-vs-validation AUC {auc:.3f} (0.5: same distribution)")
         d = f.d
         if d.verdict not in OVERFIT + ("good_fit", "underfitting"):
             return None
-        thr = f.settings.high_variance_gap
+        thr = OPEN_GAP
         rel0 = float(f.relative_gap[0])
         if float(f.relative_gap[f.last]) <= thr:
             return None  # no large gap at the end: nothing to explain

@@ -1,8 +1,8 @@
 from __future__ import annotations
 
 from ..base import Fix, Rule
-from ..facts import fmt
-from ..phrases import OVERFIT, keras_monitor
+from ..facts import fmt, simulate_early_stopping
+from ..phrases import OVERFIT, keras_monitor, keras_monitor_of
 
 
 class EarlyStopping(Rule):
@@ -99,9 +99,21 @@ lit_model = LitModel.load_from_checkpoint(best.best_model_path, model=model)  # 
             noise_note = (f"; a patience of {shorter.patience} would have stopped at {f.unit} {shorter.stop_epoch} "
                           f"on a noise dip and kept only {fmt(shorter.restored_value)}")
         u = f.unit
+        if d.verdict in OVERFIT and d.divergence_epoch is not None and f.accuracy_holds:
+            s = f.score
+            alt = simulate_early_stopping(s.val, s.points, "max", sim.patience)
+            params.update(monitor=keras_monitor_of(f, s.pair), mode="max", stop_epoch=alt.stop_epoch,
+                          restored_epoch=alt.restored_epoch)
+            ev = (f"{f.val_name} rose after {u} {d.recommended_epoch} but {s.pair.val} did not fall (see "
+                  f"regularization-in-val-loss), so stopping on {f.val_name} may stop a model that is still improving: "
+                  f"stop on {s.pair.val} instead. EarlyStopping(monitor='{params['monitor']}', mode='max', "
+                  f"patience={sim.patience}, restore_best_weights=True) would have stopped at {u} {alt.stop_epoch} and "
+                  f"restored {u} {alt.restored_epoch} ({s.pair.val} {fmt(alt.restored_value)}).")
+            return self.hit(0.6, ev, params)
         if d.verdict in OVERFIT and d.divergence_epoch is not None:
-            good = 1.0 - f.earliness
-            score = 0.45 + 0.2 * f.past_fraction + 0.3 * good
+            # the good phase: how long validation improved before its best (15% of the run is long)
+            good = min(1.0, f.rec_i / max(f.last, 1) / 0.15)
+            score = 0.45 + 0.15 * f.past_fraction + 0.35 * good
             ev = (f"On this run's {f.val_name}, {call} would have stopped at {u} {sim.stop_epoch} "
                   f"(after {sim.points_run} of {len(f.raw_val[0])} {u}s) and {kept} instead of ending at "
                   f"{fmt(float(f.v[-1]))}; {d.epochs_past_best} {u}s came after the recommended {u} "

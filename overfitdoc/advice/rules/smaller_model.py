@@ -59,7 +59,7 @@ print(sum(p.numel() for p in model.parameters()), "parameters")
         d = f.d
         if d.verdict not in OVERFIT:
             return None
-        score = 0.45 + 0.45 * f.earliness + ratio_boost(ctx)
+        score = 0.45 + 0.5 * f.earliness + ratio_boost(ctx)
         ev = cap(gap_phrase(f)) + "."
         if (rp := ratio_phrase(ctx)):
             ev += f" The model has {rp}."
