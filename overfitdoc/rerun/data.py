@@ -140,6 +140,8 @@ def _tensor(v, what: str) -> torch.Tensor:
 def to_split(obj, role: str, device: torch.device) -> Split:
     """A split from what data() returned for ``role`` ("training" or "validation")."""
     what = f"the {role} set"
+    if isinstance(obj, torch.Tensor):
+        raise DataError(f"{what} is a single tensor; give a tuple (x, y) or a Dataset")
     if isinstance(obj, TensorDataset):
         obj = tuple(obj.tensors)
     if isinstance(obj, (tuple, list)):

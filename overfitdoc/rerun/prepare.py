@@ -141,6 +141,9 @@ def prepare(spec: Spec, device: torch.device, *, epochs: int | None = None, amp:
     if not isinstance(out, (tuple, list)) or len(out) != 2:
         raise spec.fail("data() must return (train, val): two torch Datasets or tuples of tensors (x, y), "
                         f"not {_describe(out)}")
+    if all(isinstance(part, torch.Tensor) for part in out):
+        raise spec.fail("data() must return (train, val), each a tuple (x, y) or a Dataset: "
+                        "return (x_train, y_train), (x_val, y_val), not two tensors")
     try:
         train = to_split(out[0], "training", device)
         val = to_split(out[1], "validation", device)

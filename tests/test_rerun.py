@@ -1,0 +1,443 @@
+"""`overfitdoc rerun` on the CPU with tiny specs and few epochs: each fix changes what it
+should, histories are valid, paired seeds reproduce the baseline, an interruption keeps what
+was done, bad specs give one line and exit 2, and torch stays out of `import overfitdoc.cli`."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from typer.testing import CliRunner  # noqa: E402
+
+from overfitdoc import load_history  # noqa: E402
+from overfitdoc.cli import app  # noqa: E402
+from overfitdoc.rerun import TORCH_MISSING, rerun  # noqa: E402
+
+from .conftest import ROOT  # noqa: E402
+
+runner = CliRunner()
+
+# 3 classes from 8 features; a `width` keyword; small enough for 64 samples to overfit
+TINY = """
+import torch
+from torch import nn
+
+epochs = 4
+batch_size = 16
+
+def model(width=1.0):
+    h = max(2, round(32 * width))
+    return nn.Sequential(nn.Linear(8, h), nn.ReLU(), nn.Linear(h, h), nn.ReLU(), nn.Linear(h, 3))
+
+def data():
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(112, 8, generator=g)
+    y = (x[:, 0] > 0).long() + (x[:, 1] > 0.5).long()
+    return (x[:64], y[:64]), (x[64:], y[64:])
+"""
+
+# random labels, a large learning rate: the validation loss climbs after a few epochs
+OVERFITS = """
+import torch
+from torch import nn
+
+epochs = 30
+batch_size = 8
+
+def model():
+    return nn.Sequential(nn.Linear(4, 64), nn.ReLU(), nn.Linear(64, 2))
+
+def data():
+    g = torch.Generator().manual_seed(3)
+    x = torch.randn(48, 4, generator=g)
+    y = torch.randint(0, 2, (48,), generator=g)
+    return (x[:16], y[:16]), (x[16:], y[16:])
+
+def optimizer(params):
+    return torch.optim.Adam(params, lr=0.02)
+"""
+
+
+def spec(tmp_path, body: str = TINY, name: str = "spec.py") -> str:
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(body))
+    return str(path)
+
+
+def run(tmp_path, fixes: str, body: str = TINY, **kw):
+    kw.setdefault("out_dir", str(tmp_path / "out"))
+    kw.setdefault("device", "cpu")
+    return rerun(spec(tmp_path, body), fixes=fixes, keep_trainers=True, **kw)
+
+
+def cli(*args):
+    return runner.invoke(app, ["rerun", *args], catch_exceptions=False)
+
+
+# ---------------------------------------------------------------- torch stays optional
+
+def test_cli_and_diagnose_do_not_import_torch():
+    code = ("import sys\n"
+            "from typer.testing import CliRunner\n"
+            "import overfitdoc.cli\n"
+            "assert 'torch' not in sys.modules, 'import overfitdoc.cli imported torch'\n"
+            "r = CliRunner().invoke(overfitdoc.cli.app, ['diagnose', 'sample_runs/overfit.csv', '--no-chart'])\n"
+            "assert r.exit_code == 0, r.output\n"
+            "assert 'torch' not in sys.modules, 'overfitdoc diagnose imported torch'\n")
+    subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)
+
+
+def test_without_torch_rerun_says_how_to_install(tmp_path):
+    code = ("import sys\n"
+            "sys.modules['torch'] = None  # as if PyTorch were not installed\n"
+            f"sys.argv = ['overfitdoc', 'rerun', {spec(tmp_path)!r}]\n"
+            "from overfitdoc.cli import main\n"
+            "main()\n")
+    p = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    assert p.returncode == 2
+    assert p.stderr == f"Error: {TORCH_MISSING}\n"
+
+
+# ---------------------------------------------------------------- each fix does what it says
+
+def test_weight_decay_switches_adam_to_adamw(tmp_path):
+    res = run(tmp_path, "weight-decay", epochs=1)
+    base = res.unit("baseline").trainer.optimizer
+    opt = res.unit("weight-decay").trainer.optimizer
+    assert type(base) is torch.optim.Adam and all(g["weight_decay"] == 0 for g in base.param_groups)
+    assert type(opt) is torch.optim.AdamW
+    decays = {p.dim() >= 2: g["weight_decay"] for g in opt.param_groups for p in g["params"]}
+    assert decays == {True: 0.1, False: 0.0}  # weights decayed, biases not
+    assert all(g["lr"] == 1e-3 for g in opt.param_groups)
+
+
+def test_weight_decay_on_other_optimizers_sets_param_groups(tmp_path):
+    body = TINY + "\ndef optimizer(params):\n    return torch.optim.SGD(params, lr=0.05, momentum=0.9)\n"
+    res = run(tmp_path, "weight-decay", body, epochs=1)
+    opt = res.unit("weight-decay").trainer.optimizer
+    assert type(opt) is torch.optim.SGD and all(g["weight_decay"] == 5e-4 for g in opt.param_groups)
+
+
+def test_dropout_hooks_act_in_train_mode_only(tmp_path):
+    res = run(tmp_path, "dropout", epochs=1)
+    trainer = res.unit("dropout").trainer
+    model = trainer.model
+    assert len(trainer.dropout_handles) == 2  # after both hidden ReLUs, not on the output
+    x = torch.randn(32, 8)
+    model.eval()
+    with torch.no_grad():
+        hooked = model(x)
+        for h in trainer.dropout_handles:
+            h.remove()
+        plain = model(x)
+    assert torch.equal(hooked, plain)  # inactive in eval mode
+    trainer2 = run(tmp_path, "dropout", epochs=1).unit("dropout").trainer
+    m2 = trainer2.model.train()
+    with torch.no_grad():
+        a, b = m2(x), m2(x)
+        m2.eval()
+        c = m2(x)
+    assert not torch.equal(a, b) and not torch.equal(a, c)  # active (and random) in train mode
+    # the user's class is untouched: a fresh model has no hooks
+    assert all(not m._forward_hooks for m in trainer.prep.build_model(0).modules())
+
+
+def test_dropout_without_activation_modules_hooks_before_linear_layers(tmp_path):
+    body = TINY.replace("def model(width=1.0):", "class Net(nn.Module):\n"
+                        "    def __init__(self):\n"
+                        "        super().__init__()\n"
+                        "        self.a, self.b = nn.Linear(8, 16), nn.Linear(16, 3)\n"
+                        "    def forward(self, x):\n"
+                        "        return self.b(torch.relu(self.a(x)))\n\n"
+                        "def unused(width=1.0):")
+    body += "\ndef model():\n    return Net()\n"
+    trainer = run(tmp_path, "dropout", body, epochs=1).unit("dropout").trainer
+    assert len(trainer.dropout_handles) == 1
+    assert trainer.model.b._forward_pre_hooks and not trainer.model.a._forward_pre_hooks
+
+
+def test_label_smoothing_in_the_training_loss_only(tmp_path):
+    trainer = run(tmp_path, "label-smoothing", epochs=1).unit("label-smoothing").trainer
+    assert isinstance(trainer.train_criterion, torch.nn.CrossEntropyLoss)
+    assert trainer.train_criterion.label_smoothing == 0.1
+    assert trainer.criterion.label_smoothing == 0.0  # logged and validated without smoothing
+
+
+def test_label_smoothing_for_binary_targets(tmp_path):
+    body = TINY.replace("nn.Linear(h, 3)", "nn.Linear(h, 1)").replace(
+        "(x[:, 0] > 0).long() + (x[:, 1] > 0.5).long()", "(x[:, 0] > 0).float()")
+    res = run(tmp_path, "label-smoothing", body, epochs=1)
+    assert res.to_dict()["setup"]["loss"] == "BCE-with-logits"
+    crit = res.unit("label-smoothing").trainer.train_criterion
+    assert crit.label_smoothing == 0.1
+    out, y = torch.zeros(4, 1), torch.tensor([0.0, 1.0, 1.0, 0.0])
+    assert float(crit(out, y)) == pytest.approx(float(res.prep.criterion(out, y)))  # logit 0: smoothing is neutral
+    assert float(crit(torch.full((4, 1), 5.0), torch.ones(4))) > float(res.prep.criterion(torch.full((4, 1), 5.0), torch.ones(4)))
+
+
+def test_early_stopping_restores_the_best_weights(tmp_path):
+    res = run(tmp_path, "early-stopping", OVERFITS)
+    unit = res.unit("early-stopping")
+    rows = unit.rows
+    best = min(rows, key=lambda r: r["val_loss"])
+    assert len(rows) < 30, "the validation loss should have turned and stopped training"
+    assert unit.kept_epoch == best["epoch"]
+    assert unit.trainer.evaluate(unit.model)["val_loss"] == pytest.approx(best["val_loss"], rel=1e-6)
+    v = res.to_dict()["variants"][1]
+    assert v["kept_val_loss"]["mean"] == pytest.approx(best["val_loss"])
+    assert v["change"]["mean"] < 0  # better than the overtrained baseline's last epoch
+
+
+def test_mixup_and_noise_change_the_batch(tmp_path):
+    trainer = run(tmp_path, "data-augmentation", epochs=1).unit("data-augmentation").trainer
+    from overfitdoc.rerun.trainer import TrainBatch
+    x, y = torch.randn(16, 8), torch.randint(0, 3, (16,))
+    (transform,) = trainer.batch_transforms
+    out = transform(TrainBatch((x,), y))
+    assert out.inputs[0].shape == x.shape and not torch.allclose(out.inputs[0], x)
+    other, lam = out.mix
+    assert 0.0 <= lam <= 1.0 and other.shape == y.shape and sorted(other.tolist()) == sorted(y.tolist())
+    assert torch.equal(out.y, y)
+
+
+def test_image_batches_are_flipped_and_cropped(tmp_path):
+    body = """
+    import torch
+    from torch import nn
+    epochs = 1
+    def model():
+        return nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.ReLU(), nn.Flatten(), nn.Linear(4 * 8 * 8, 2))
+    def data():
+        g = torch.Generator().manual_seed(0)
+        x = torch.rand(40, 1, 8, 8, generator=g)
+        y = torch.randint(0, 2, (40,), generator=g)
+        return (x[:24], y[:24]), (x[24:], y[24:])
+    """
+    res = run(tmp_path, "data-augmentation,dropout", body)
+    what = res.to_dict()["variants"][1]["what"][0]
+    assert "flip" in what and "crop" in what
+    trainer = res.unit("data-augmentation").trainer
+    from overfitdoc.rerun.trainer import TrainBatch
+    x = torch.arange(2 * 64, dtype=torch.float32).reshape(2, 1, 8, 8)
+    out = trainer.batch_transforms[0](TrainBatch((x,), torch.zeros(2))).inputs[0]
+    assert out.shape == x.shape and not torch.equal(out, x)
+    assert set(out.flatten().tolist()) <= set(x.flatten().tolist())  # moved pixels, not new values
+    # channel-wise dropout on the feature maps, hooked after the ReLU before the Linear layer
+    assert len(res.unit("dropout").trainer.dropout_handles) == 1
+
+
+def test_one_cycle_scheduler_steps_every_batch(tmp_path):
+    res = run(tmp_path, "lr-schedule")
+    trainer = res.unit("lr-schedule").trainer
+    (sched,) = trainer.step_schedulers
+    assert isinstance(sched, torch.optim.lr_scheduler.OneCycleLR)
+    assert sched.last_epoch == trainer.steps == 4 * 4  # 4 epochs of 64 samples in batches of 16
+    lrs = [r["learning_rate"] for r in res.unit("lr-schedule").rows]
+    assert max(lrs) > 1e-3 and lrs[-1] < 1e-4  # up to 4 x the spec's rate, then down
+    assert {r["learning_rate"] for r in res.unit("baseline").rows} == {1e-3}
+
+
+def test_swa_validates_and_keeps_the_averaged_model(tmp_path):
+    res = run(tmp_path, "swa", epochs=8)
+    unit = res.unit("swa")
+    swa = unit.trainer.swa_model
+    assert isinstance(swa, torch.optim.swa_utils.AveragedModel)
+    assert unit.model is swa.module
+    assert int(swa.n_averaged) == 8 - 6  # epochs 6 and 7
+    assert unit.trainer.evaluate(swa)["val_loss"] == pytest.approx(unit.rows[-1]["val_loss"], rel=1e-6)
+    live = unit.trainer.evaluate(unit.trainer.model)["val_loss"]
+    assert live != pytest.approx(unit.rows[-1]["val_loss"], rel=1e-9)
+
+
+def test_smaller_batch_and_smaller_model(tmp_path):
+    res = run(tmp_path, "smaller-batch,smaller-model", epochs=1)
+    assert res.unit("smaller-batch").trainer.steps == 8  # 64 samples in batches of 8
+    small = res.unit("smaller-model").model
+    assert small[0].out_features == 16
+    d = res.to_dict()["variants"]
+    assert "batch size 16 -> 8" in d[1]["what"][0] and "model(width=0.5)" in d[2]["what"][0]
+
+
+def test_combined_fixes_install_together(tmp_path):
+    res = run(tmp_path, "weight-decay+dropout+lr-schedule", epochs=3)
+    t = res.unit("weight-decay+dropout+lr-schedule").trainer
+    assert type(t.optimizer) is torch.optim.AdamW and t.dropout_handles
+    assert t.step_schedulers[0].optimizer is t.optimizer  # the schedule drives the new optimizer
+
+
+def test_fixes_that_cannot_apply_are_skipped_with_a_reason(tmp_path):
+    body = TINY.replace("def model(width=1.0):", "def model():").replace("round(32 * width)", "32")
+    res = run(tmp_path, "smaller-model,swa,dropout", body, epochs=2)
+    d = res.to_dict()
+    assert [v["name"] for v in d["variants"]] == ["baseline", "dropout"]
+    reasons = {s["fix"]: s["reason"] for s in d["fixes"]["skipped"]}
+    assert "width" in reasons["smaller-model"] and "too few" in reasons["swa"]
+    reg = TINY.replace("nn.Linear(h, 3)", "nn.Linear(h, 1)").replace(
+        "(x[:, 0] > 0).long() + (x[:, 1] > 0.5).long()", "x[:, 0] * 2.0")
+    d = run(tmp_path, "label-smoothing", reg, epochs=1).to_dict()
+    assert d["setup"]["loss"] == "MSE" and d["setup"]["metric"] is None
+    assert "regression" in d["fixes"]["skipped"][0]["reason"]
+
+
+# ---------------------------------------------------------------- histories, seeds, interruption
+
+def test_histories_are_keras_csv_that_overfitdoc_reads(tmp_path):
+    res = run(tmp_path, "weight-decay", seeds=2)
+    for v in ("baseline", "weight-decay"):
+        for s in (0, 1):
+            h = load_history(str(tmp_path / "out" / f"{v}-seed{s}.csv"))
+            assert h.format == "keras-csv" and h.epoch_base == 0 and len(h) == 4
+            assert {p.metric for p in h.pairs} == {"loss", "accuracy"}
+    d = res.to_dict()
+    assert d["variants"][0]["runs"][0]["verdict"] is not None
+    assert d["variants"][1]["change"]["noise_basis"] == "seeds"
+
+
+def test_paired_seeds_reproduce_the_baseline_and_share_the_start(tmp_path):
+    a = run(tmp_path, "swa", epochs=8, seeds=2, jobs=2)
+    b = run(tmp_path, "swa", epochs=8, seeds=2, jobs=1)
+    for seed in (0, 1):
+        assert a.unit("baseline", seed).rows == b.unit("baseline", seed).rows  # threads or not, same numbers
+        # swa changes nothing before epoch 6: same weights, same batches, same numbers
+        assert a.unit("swa", seed).rows[:6] == a.unit("baseline", seed).rows[:6]
+    assert a.unit("baseline", 0).rows != a.unit("baseline", 1).rows
+
+
+def test_dataset_too_big_to_hold_goes_through_a_dataloader(tmp_path, monkeypatch):
+    from overfitdoc.rerun import data as data_mod
+    monkeypatch.setattr(data_mod, "MATERIALIZE_MAX_ITEMS", 10)
+    body = TINY + textwrap.dedent("""
+        class Pairs(torch.utils.data.Dataset):
+            def __init__(self, x, y):
+                self.x, self.y = x, y
+            def __len__(self):
+                return len(self.y)
+            def __getitem__(self, i):
+                return self.x[i], self.y[i]
+
+        _plain = data
+        def data():
+            (x, y), (vx, vy) = _plain()
+            return Pairs(x, y), Pairs(vx, vy)
+        """)
+    res = run(tmp_path, "early-stopping", body, epochs=5)
+    assert type(res.prep.train).__name__ == "LoaderSplit"
+    assert res.unit("early-stopping").rows == res.unit("baseline").rows  # same batches, same order
+
+
+def test_interrupt_keeps_finished_and_partial_histories(tmp_path):
+    def interrupt(unit, epoch, logs):
+        if unit.variant.name == "dropout" and epoch == 1:
+            raise KeyboardInterrupt
+
+    res = run(tmp_path, "weight-decay,dropout,swa", epochs=4, jobs=1, on_epoch=interrupt)
+    d = res.to_dict()
+    assert d["interrupted"] is True
+    status = {v["name"]: v["runs"][0]["status"] for v in d["variants"]}
+    assert status == {"baseline": "done", "weight-decay": "done", "dropout": "partial", "swa": "pending"}
+    out = tmp_path / "out"
+    assert sorted(p.name for p in out.iterdir()) == ["baseline-seed0.csv", "dropout-seed0.csv", "weight-decay-seed0.csv"]
+    assert len(load_history(str(out / "dropout-seed0.csv"))) == 2  # the epochs it finished
+    from overfitdoc.rerun.render import render
+    from rich.console import Console
+    con = Console(width=120, record=True, color_system=None)
+    con.print(render(d))
+    assert "Interrupted: kept 2 finished and 1 partial history" in con.export_text()
+
+
+def test_interrupt_with_concurrent_runs(tmp_path):
+    def interrupt(unit, epoch, logs):
+        if unit.variant.name == "weight-decay" and epoch == 0:
+            raise KeyboardInterrupt
+
+    res = run(tmp_path, "weight-decay,dropout", epochs=50, jobs=2, on_epoch=interrupt)
+    assert res.interrupted
+    statuses = {u.variant.name: u.status for u in res.units}
+    assert statuses["weight-decay"] == "partial"
+    assert all(s in ("done", "partial", "pending") for s in statuses.values())
+    for u in res.units:
+        if u.rows:
+            assert (tmp_path / "out" / f"{u.file_stem}.csv").exists()
+
+
+# ---------------------------------------------------------------- choosing fixes
+
+def test_auto_without_advice_uses_the_default_order_for_the_verdict(tmp_path, monkeypatch):
+    import overfitdoc.advice as advice
+    monkeypatch.setattr(advice, "advise", lambda *a, **k: [])
+    d = run(tmp_path, "auto", OVERFITS, top=2, epochs=12).to_dict()
+    assert d["fixes"]["diagnosis"]["source"] == "baseline (seed 0)"
+    verdict = d["fixes"]["diagnosis"]["verdict"]
+    from overfitdoc.rerun.fixes import DEFAULT_ORDER
+    assert d["fixes"]["chosen_by"] == f"the default order for {verdict.replace('_', ' ')}"
+    assert [v["name"] for v in d["variants"][1:]] == list(DEFAULT_ORDER[verdict][:2])
+
+
+def test_auto_follows_the_advice_of_a_given_history(tmp_path, monkeypatch):
+    import overfitdoc.advice as advice
+
+    class Entry:
+        def __init__(self, i):
+            self.id = i
+
+    monkeypatch.setattr(advice, "advise", lambda *a, **k: [Entry("batch-norm"), Entry("swa"), Entry("dropout")])
+    d = run(tmp_path, "auto", history="sample_runs/overfit.csv", epochs=5).to_dict()
+    assert d["fixes"]["diagnosis"]["source"] == "sample_runs/overfit.csv"
+    assert [v["name"] for v in d["variants"]] == ["baseline", "swa", "dropout"]
+    assert d["fixes"]["skipped"][0]["fix"] == "batch-norm" and "not automatic" in d["fixes"]["skipped"][0]["reason"]
+
+
+# ---------------------------------------------------------------- the command line
+
+def test_cli_json_and_text(tmp_path):
+    path = spec(tmp_path)
+    r = cli(path, "--fixes", "weight-decay", "--seeds", "2", "--epochs", "3", "--out", str(tmp_path / "o"),
+            "--device", "cpu", "--format", "json")
+    assert r.exit_code == 0, r.output
+    d = json.loads(r.stdout)
+    assert d["command"] == "rerun" and d["setup"]["seeds"] == [0, 1] and d["setup"]["epochs"] == 3
+    v = d["variants"][1]
+    assert v["name"] == "weight-decay" and set(v["change"]) >= {"mean", "sd", "noise", "judgement"}
+    assert v["runs"][1]["history"].endswith("weight-decay-seed1.csv")
+    r = cli(path, "--fixes", "weight-decay", "--epochs", "2", "--out", str(tmp_path / "o"), "--amp")
+    assert r.exit_code == 0, r.output
+    assert "bf16 autocast" in r.stdout and "weight-decay" in r.stdout and "loss cross-entropy (default: integer targets)" in r.stdout
+
+
+BAD_SPECS = [
+    ("import torch\ndef data():\n    return None\n", "defines no model()"),
+    (TINY.replace("return (x[:64], y[:64]), (x[64:], y[64:])", "return x, y"), "data() must return (train, val)"),
+    (TINY.replace("nn.Linear(8, h)", "nn.Linear(7, h)"), "the model fails on the first training batch"),
+    (TINY + "\nloss = nn.CrossEntropyLoss()\n".replace("CrossEntropy", "BCEWithLogits"), "the loss (BCEWithLogitsLoss) fails on the first batch"),
+    (TINY.replace("def model(width=1.0):", "def model(width=1.0):\n    return 3\ndef unused(width=1.0):"), "model() must return a torch.nn.Module"),
+    (TINY + "\nepochs = 0\n", "`epochs` must be a positive integer"),
+    ("def model(:\n", "syntax error at line 1"),
+    ("raise RuntimeError('no GPU here')\n", "raised RuntimeError while loading: no GPU here"),
+]
+
+
+@pytest.mark.parametrize("body,message", BAD_SPECS)
+def test_bad_specs_give_one_line_and_exit_2(tmp_path, body, message):
+    path = spec(tmp_path, body)
+    r = cli(path, "--fixes", "none", "--out", str(tmp_path / "o"), "--device", "cpu")
+    assert r.exit_code == 2
+    assert r.stderr.startswith(f"Error: {path}: ") and message in r.stderr
+    assert r.stderr.count("\n") == 1, r.stderr
+
+
+def test_bad_options_exit_2(tmp_path):
+    path = spec(tmp_path)
+    r = cli(path, "--fixes", "weight-decay,batch-norm", "--out", str(tmp_path / "o"))
+    assert r.exit_code == 2 and "'batch-norm' is not a fix rerun can apply (adds layers" in r.stderr
+    r = cli(path, "--fixes", "wd", "--out", str(tmp_path / "o"))
+    assert r.exit_code == 2 and "the fixes are: " in r.stderr
+    r = cli(str(tmp_path / "missing.py"), "--out", str(tmp_path / "o"))
+    assert r.exit_code == 2 and r.stderr == f"Error: {tmp_path / 'missing.py'}: no such file (the spec is a Python file defining model() and data())\n"
+    if not torch.cuda.is_available():
+        r = cli(path, "--device", "cuda", "--out", str(tmp_path / "o"))
+        assert r.exit_code == 2 and "no CUDA device" in r.stderr
