@@ -34,16 +34,17 @@ class Reader:
     read: Callable[["Input"], History]
     priority: int = 50
     directories: bool = False
+    binary: bool = False
 
 
 READERS: dict[str, Reader] = {}
 
 
-def reader(name: str, description: str, *, priority: int = 50, directories: bool = False):
+def reader(name: str, description: str, *, priority: int = 50, directories: bool = False, binary: bool = False):
     """Register a reader function under a format name (lower priority is tried first)."""
 
     def register(fn: Callable[["Input"], History]):
-        READERS[name] = Reader(name, description, fn, priority, directories)
+        READERS[name] = Reader(name, description, fn, priority, directories, binary)
         return fn
 
     return register
@@ -147,23 +148,33 @@ def read_input(inp: Input, input_format: str | None = None) -> History:
         candidates = [READERS[input_format]]
     else:
         candidates = formats()
+    reasons = []
     if inp.is_dir:
         candidates = [r for r in candidates if r.directories]
         if not candidates:
-            raise InputError(inp.source, "is a directory, not a training log")
+            raise InputError(inp.source, "is a directory, not a training log" if not input_format
+                             else f"is a directory; the {input_format} reader reads files")
     else:
+        if input_format and not [r for r in candidates if not r.directories]:
+            raise InputError(inp.source, f"the {input_format} reader reads directories, and this is a file")
         candidates = [r for r in candidates if not r.directories]
         if not inp.data.strip():
             raise InputError(inp.source, "empty file")
-        _ = inp.text  # binary and encoding errors first, whatever the reader
-    reasons = []
+        for r in [r for r in candidates if r.binary]:  # binary formats first (TensorBoard events)
+            try:
+                return r.read(inp)
+            except NotThisFormat as e:
+                reasons.append(f"{r.name}: {e}")
+        candidates = [r for r in candidates if not r.binary]
+        _ = inp.text  # binary and encoding errors first, whatever the text reader
     for r in candidates:
         try:
             return r.read(inp)
         except NotThisFormat as e:
             reasons.append(f"{r.name}: {e}")
     if input_format:
-        raise InputError(inp.source, f"not a {input_format} file ({reasons[0].split(': ', 1)[1]})")
+        why = reasons[0].split(": ", 1)[1] if reasons else "it did not recognise the content"
+        raise InputError(inp.source, f"not a {input_format} file ({why})")
     # the most telling reason: a JSON-looking file that fails to parse says so
     json_reason = next((r for r in reasons if "malformed JSON" in r), None)
     supported = ", ".join(r.name for r in formats())
@@ -179,3 +190,6 @@ def load_history(path: str | os.PathLike, input_format: str | None = None) -> Hi
     ('keras-csv', ['accuracy', 'loss'])
     """
     return read_input(open_input(os.fspath(path)), input_format)
+
+
+from .directories import expand_inputs  # noqa: E402,F401  (the CLI expands directories)

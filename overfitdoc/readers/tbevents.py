@@ -14,7 +14,6 @@ tags in the steps the writer was given.
 """
 from __future__ import annotations
 
-import inspect
 from dataclasses import replace
 from pathlib import Path
 
@@ -155,12 +154,9 @@ def read_tensorboard_dir(inp: Input) -> History:
     return history_from_runs(inp.source, runs)
 
 
-# Event files are binary: the registry must offer them to this reader before its text check
-# (a ``binary`` reader flag, where the registry has one).
-_BINARY = {"binary": True} if "binary" in inspect.signature(reader).parameters else {}
 
 
-@reader("tensorboard-file", "one TensorBoard event file (events.out.tfevents.*)", priority=5, **_BINARY)
+@reader("tensorboard-file", "one TensorBoard event file (events.out.tfevents.*)", priority=5, binary=True)
 def read_tensorboard_file(inp: Input) -> History:
     head = inp.data[:128]
     named = inp.path is not None and ".tfevents." in inp.path.name
