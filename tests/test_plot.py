@@ -338,6 +338,29 @@ def test_show_without_display(tmp_path, monkeypatch):
     assert r.exit_code == 0 and (tmp_path / "h.png").exists() and "no display" in r.stderr
 
 
+def test_show_opens_pyplot_windows_when_there_is_a_display(tmp_path, monkeypatch):
+    import matplotlib
+    import matplotlib.pyplot as plt
+
+    import overfitdoc.render.plot as plot_module
+
+    backend = matplotlib.get_backend()
+    matplotlib.use("Agg")  # a stand-in for a window: nothing is really opened
+    shown = []
+    monkeypatch.setattr(plot_module, "has_display", lambda: True)
+    monkeypatch.setattr(plt, "show", lambda *a, **k: shown.append(len(plt.get_fignums())))
+    srcs = [tmp_path / "h.csv", tmp_path / "i.csv"]
+    for src in srcs:
+        src.write_text("epoch,loss,val_loss\n0,1,1.1\n1,0.8,0.9\n2,0.6,0.8\n3,0.5,0.8\n")
+    try:
+        r = cli("plot", *srcs, "--show")
+        assert r.exit_code == 0, r.stderr
+        assert shown == [2] and r.stdout == ""  # two figures, nothing written
+    finally:
+        plt.close("all")
+        matplotlib.use(backend)
+
+
 def test_unreadable_input_is_reported_and_the_rest_drawn(tmp_path):
     good = tmp_path / "h.csv"
     good.write_text("epoch,loss,val_loss\n0,1,1.1\n1,0.8,0.9\n2,0.6,0.8\n3,0.5,0.8\n")
