@@ -159,49 +159,7 @@ def test_a_broken_rule_is_reported_skipped_not_raised(monkeypatch):
         evaluate(d, strict=True)
 
 
-# ---------------------------------------------------------------- the Keras EarlyStopping replay
-
-def _keras_replay(values, patience, mode, min_delta=0.0):
-    """Drive the real keras.callbacks.EarlyStopping through the same series."""
-    keras = pytest.importorskip("keras")
-
-    class Model:
-        stop_training = False
-
-        def get_weights(self):
-            return []
-
-        def set_weights(self, w):
-            pass
-
-    cb = keras.callbacks.EarlyStopping(monitor="val_loss", patience=patience, mode=mode, min_delta=min_delta,
-                                       restore_best_weights=True)
-    model = Model()
-    cb.set_model(model)
-    cb.on_train_begin()
-    for epoch, v in enumerate(values):
-        cb.on_epoch_end(epoch, {"val_loss": v})
-        if model.stop_training:
-            return epoch, cb.best_epoch
-    return len(values) - 1, cb.best_epoch
-
-
-@pytest.mark.parametrize("patience", [0, 1, 3, 6, 12])
-@pytest.mark.parametrize("name,mode,column", [("overfit.csv", "min", "val_loss"), ("unstable.csv", "min", "val_loss"),
-                                               ("good_fit.csv", "max", "val_accuracy")])
-def test_early_stopping_replay_matches_keras(monkeypatch, name, mode, column, patience):
-    monkeypatch.setenv("KERAS_BACKEND", "torch")
-    h = case_diagnosis(("sample", name)).history
-    values = [float(x) for x in h.columns[column]]
-    epochs = list(range(len(values)))
-    stop, best = _keras_replay(values, patience, mode)
-    sim = simulate_early_stopping(values, epochs, mode, patience)
-    assert (sim.stop_epoch, sim.restored_epoch) == (stop, best)
-    for md in (0.001, 0.01):
-        stop, best = _keras_replay(values, patience, mode, md)
-        sim = simulate_early_stopping(values, epochs, mode, patience, md)
-        assert (sim.stop_epoch, sim.restored_epoch) == (stop, best)
-
+# ---------------------------------------------------------------- the replay (against Keras itself: test_advice_snippets.py)
 
 def test_simulation_on_the_overfit_run_by_hand():
     h = case_diagnosis(("sample", "overfit.csv")).history

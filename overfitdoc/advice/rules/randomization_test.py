@@ -53,6 +53,8 @@ print("best val accuracy with shuffled labels:", max(history.history["val_accura
       "chance:", 1 / num_classes)
 ''',
         pytorch='''\
+import math
+
 import torch
 from torch.utils.data import DataLoader, TensorDataset
 
@@ -67,7 +69,7 @@ for epoch in range(${epochs}):
         control_optimizer.zero_grad()
         loss_fn(control(inputs), targets).backward()
         control_optimizer.step()
-print("validation loss with shuffled labels:", evaluate(control), "chance:", torch.log(torch.tensor(num_classes)).item())
+print("validation loss with shuffled labels:", evaluate(control), "chance:", math.log(num_classes))
 ''',
     )
 
