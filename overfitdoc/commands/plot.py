@@ -14,7 +14,7 @@ MAX_INCHES = 60.0
 
 def plot_command(
     files: Files,
-    output: Annotated[Optional[str], typer.Option("--output", "-o", help="Image to write: .png, .svg or .pdf (from the extension). Several runs without --compare: one file each, named <stem>-<run>.<ext>.", show_default=False)] = None,
+    output: Annotated[Optional[str], typer.Option("--output", "-o", help="Image to write, .png, .svg or .pdf. Several runs: out-<run>.png each (or one with --compare).", show_default=False)] = None,
     compare: Annotated[bool, typer.Option("--compare", help="Overlay the validation curves and gaps of all runs in one figure.")] = False,
     metric: Annotated[Optional[str], typer.Option("--metric", "--monitor", help="Pair to draw as the main one (default: the loss), e.g. accuracy.", show_default=False)] = None,
     mode: ModeOpt = None,
