@@ -72,6 +72,7 @@ def spec(tmp_path, body: str = TINY, name: str = "spec.py") -> str:
 def run(tmp_path, fixes: str, body: str = TINY, **kw):
     kw.setdefault("out_dir", str(tmp_path / "out"))
     kw.setdefault("device", "cpu")
+    kw.setdefault("seeds", 1)
     return rerun(spec(tmp_path, body), fixes=fixes, keep_trainers=True, **kw)
 
 
@@ -404,7 +405,7 @@ def test_cli_json_and_text(tmp_path):
     v = d["variants"][1]
     assert v["name"] == "weight-decay" and set(v["change"]) >= {"mean", "sd", "noise", "judgement"}
     assert v["runs"][1]["history"].endswith("weight-decay-seed1.csv")
-    r = cli(path, "--fixes", "weight-decay", "--epochs", "2", "--out", str(tmp_path / "o"), "--amp")
+    r = cli(path, "--fixes", "weight-decay", "--epochs", "2", "--seeds", "1", "--out", str(tmp_path / "o"), "--amp")
     assert r.exit_code == 0, r.output
     assert "bf16 autocast" in r.stdout and "weight-decay" in r.stdout and "loss cross-entropy (default: integer targets)" in r.stdout
 

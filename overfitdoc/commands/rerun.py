@@ -31,7 +31,7 @@ def rerun_command(
     fixes: Annotated[str, typer.Option("--fixes", help="auto, none, or fix ids separated by commas, combined with +: weight-decay,dropout+swa.")] = "auto",
     top: Annotated[int, typer.Option("--top", help="How many fixes --fixes auto takes.", min=1)] = 5,
     epochs: Annotated[Optional[int], typer.Option("--epochs", help="Epochs per run (default: the spec's `epochs`, else 20).", min=1)] = None,
-    seeds: Annotated[int, typer.Option("--seeds", help="Repeat with this many seeds: mean, spread, and a noise judgement.", min=1)] = 1,
+    seeds: Annotated[int, typer.Option("--seeds", help="Repeat with this many seeds: mean, spread, and whether each change beats the seed-to-seed noise.", min=1)] = 3,
     device: Annotated[Device, typer.Option("--device", help="auto uses CUDA when available.")] = Device.auto,
     jobs: Annotated[int, typer.Option("--jobs", help="Runs trained concurrently (0: all on a GPU, up to 8; one per 2 cores on CPU).", min=0)] = 0,
     out: Annotated[str, typer.Option("--out", help="Folder for each run's Keras-style CSV history.")] = "overfitdoc-rerun",
@@ -58,7 +58,7 @@ def rerun_command(
     try:
         with progress or _null():
             result = rerun(spec, history=history, fixes=fixes, top=top, epochs=epochs, seeds=seeds,
-                           device=device.value, jobs=jobs, out_dir=out, amp=amp,
+                           device=device.value, jobs=jobs, out_dir=out, amp=amp, keep_models=False,
                            on_epoch=progress.epoch if progress else None,
                            on_unit=progress.done if progress else None,
                            on_plan=progress.plan if progress else None)

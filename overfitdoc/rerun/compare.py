@@ -132,18 +132,20 @@ def build_report(setup: dict, fixes: dict, variants: list[dict], records: list[R
         runs = sorted(by_variant.get(v["name"], []), key=lambda r: r.seed)
         run_dicts = [run_dict(r, metric) for r in runs]
         complete = [d for d, r in zip(run_dicts, runs) if r.status == "done" and d["kept_val_loss"] is not None]
+        shown = complete or [d for d in run_dicts if d["status"] == "partial" and d["kept_val_loss"] is not None]
         entry = {
             "name": v["name"], "fixes": list(v["fixes"]), "baseline": not v["fixes"], "what": list(v.get("what", [])),
             "seeds_complete": len(complete),
-            "kept_val_loss": _stat([d["kept_val_loss"] for d in complete]),
-            "kept_val_metric": ({"name": metric, **_stat([d["kept_val_metric"] for d in complete])}
+            "partial": bool(shown) and not complete,  # the numbers below are of interrupted runs
+            "kept_val_loss": _stat([d["kept_val_loss"] for d in shown]),
+            "kept_val_metric": ({"name": metric, **_stat([d["kept_val_metric"] for d in shown])}
                                 if metric else None),
-            "best_val_loss": _stat([d["best_val_loss"] for d in complete]),
-            "val_metric_at_best": ({"name": metric, **_stat([d["val_metric_at_best"] for d in complete])}
+            "best_val_loss": _stat([d["best_val_loss"] for d in shown]),
+            "val_metric_at_best": ({"name": metric, **_stat([d["val_metric_at_best"] for d in shown])}
                                    if metric else None),
-            "best_epoch": _stat([d["best_epoch"] for d in complete]),
-            "final_gap": _stat([d["final_gap"] for d in complete]),
-            "verdict": _mode([d["verdict"] for d in complete]),
+            "best_epoch": _stat([d["best_epoch"] for d in shown]),
+            "final_gap": _stat([d["final_gap"] for d in shown]),
+            "verdict": _mode([d["verdict"] for d in shown]),
             "change": None,
             "change_best": None,
             "runs": run_dicts,

@@ -6,7 +6,8 @@ threads overlap their Python and launch overhead (torch releases the GIL inside 
 operations). Threads rather than processes: the data lives once on the device and is
 shared; every unit has its own model, optimizer and random generators, so nothing is
 shared that a run writes to. With ``jobs == 1`` the units run one after another in the
-calling thread, through the same :func:`run_unit`.
+calling thread, through the same :func:`run_unit`. On a CPU each concurrent run gets its
+share of the cores for torch's intra-op threads (:func:`threads_per_job`).
 
 Stopping: Ctrl-C in the main thread (or a KeyboardInterrupt from a progress callback in any
 thread) sets ``stop``; every running unit ends at its next batch and keeps the epochs it
@@ -73,8 +74,9 @@ def cpu_threads(prep: Prepared, jobs: int):
 
 def run_unit(unit: Unit, prep: Prepared, stop: threading.Event, *, stream=None,
              on_epoch: Callable | None = None, on_done: Callable[[Unit], None] | None = None,
-             keep_trainer: bool = False) -> Unit:
-    """Train one unit (on ``stream`` when given); a failure is recorded, never raised."""
+             keep_trainer: bool = False, keep_model: bool = True) -> Unit:
+    """Train one unit (on ``stream`` when given); a failure is recorded, never raised.
+    ``keep_model=False`` drops the trained model once its history is out (frees the GPU)."""
     ctx = torch.cuda.stream(stream) if stream is not None else contextlib.nullcontext()
     trainer = None
     with ctx:
@@ -90,17 +92,20 @@ def run_unit(unit: Unit, prep: Prepared, stop: threading.Event, *, stream=None,
         unit.trainer = trainer
     if on_done is not None:
         on_done(unit)
+    if not keep_model and not keep_trainer:
+        unit.model = None
     return unit
 
 
 def execute(units: list[Unit], prep: Prepared, *, jobs: int, stop: threading.Event,
             on_epoch: Callable | None = None, on_done: Callable[[Unit], None] | None = None,
-            keep_trainers: bool = False) -> bool:
+            keep_trainers: bool = False, keep_models: bool = True) -> bool:
     """Train every pending unit; -> True when the re-run was interrupted."""
     pending = [u for u in units if u.status == "pending"]
     with cpu_threads(prep, jobs):
         return _execute(pending, prep, jobs=jobs, stop=stop,
-                        kw=dict(on_epoch=on_epoch, on_done=on_done, keep_trainer=keep_trainers))
+                        kw=dict(on_epoch=on_epoch, on_done=on_done, keep_trainer=keep_trainers,
+                                keep_model=keep_models))
 
 
 def _execute(pending: list[Unit], prep: Prepared, *, jobs: int, stop: threading.Event, kw: dict) -> bool:

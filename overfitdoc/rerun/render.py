@@ -62,7 +62,9 @@ def results_table(result: dict) -> Table:
     for v in result["variants"]:
         complete, total = v["seeds_complete"], len(v["runs"])
         name = Text(v["name"], style="bold" if v["baseline"] else "")
-        if total and complete < total:
+        if v.get("partial"):
+            name.append(" (partial)", style="yellow")
+        elif total and complete < total:
             name.append(f" ({complete}/{total})", style="yellow")
         verdict = v["verdict"]
         row = [name, _pm(v["kept_val_loss"])]

@@ -64,7 +64,7 @@ def rerun(
     fixes: str = "auto",
     top: int = 5,
     epochs: int | None = None,
-    seeds: int = 1,
+    seeds: int = 3,
     device: str = "auto",
     jobs: int = 0,
     out_dir: str | None = None,
@@ -73,6 +73,7 @@ def rerun(
     on_unit: Callable[[Unit], None] | None = None,
     on_plan: Callable[[dict], None] | None = None,
     keep_trainers: bool = False,
+    keep_models: bool = True,
 ) -> RerunResult:
     """Re-train the spec's model as an unchanged baseline and under fixes, for ``seeds`` seeds.
 
@@ -83,6 +84,8 @@ def rerun(
     logs)`` is called after every epoch of every run (from worker threads when ``jobs > 1``);
     a KeyboardInterrupt raised there, or Ctrl-C, stops the re-run and keeps what was done.
     ``on_plan(plan)`` is called once the fixes are chosen, before the variants train.
+    ``keep_models`` keeps each run's final model in ``result.units`` (the CLI drops them, to
+    free the GPU as runs end); ``keep_trainers`` keeps the trainers too (tests, notebooks).
     """
     t0 = time.perf_counter()
     if seeds < 1:
@@ -140,7 +143,7 @@ def rerun(
             first_base = make_unit(BASELINE, 0)
             units.append(first_base)
             interrupted = execute([first_base], prep, jobs=1, stop=stop, on_epoch=on_epoch, on_done=on_done,
-                                  keep_trainers=keep_trainers)
+                                  keep_trainers=keep_trainers, keep_models=keep_models)
             d = _diagnose_unit(first_base, diagnoses, 0)
             source = "baseline (seed 0)"
         groups, skipped, chosen_by = ([], [], "") if interrupted else choose_auto(d, prep, top)
@@ -171,7 +174,7 @@ def rerun(
         units.sort(key=lambda u: (u.seed, variants.index(u.variant) if u.variant in variants else 0))
         n_jobs = jobs if jobs > 0 else default_jobs(dev, sum(u.status == "pending" for u in units))
         interrupted = execute(units, prep, jobs=n_jobs, stop=stop, on_epoch=on_epoch, on_done=on_done,
-                              keep_trainers=keep_trainers)
+                              keep_trainers=keep_trainers, keep_models=keep_models)
     else:
         n_jobs = 1
 
