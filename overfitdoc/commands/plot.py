@@ -30,8 +30,9 @@ def plot_command(
 ) -> None:
     """Draw training and validation curves with the recommended epoch, the divergence and the gap marked.
 
-    One figure per run (one file each for several runs), or one figure of all runs with
-    --compare. Renders without a display unless --show is given.
+    One figure per run (one file each for several runs), or all runs in one with --compare.
+
+    Renders without a display unless --show is given.
 
     Example: overfitdoc plot history.csv -o curves.png
     """
