@@ -32,7 +32,7 @@ def keras_monitor_of(f: Facts, pair) -> str:
 
 
 def final_values(f: Facts) -> str:
-    """``validation loss 0.7121 vs training 0.01727 at epoch 79``"""
+    """``val_loss 0.7121 vs loss 0.01727 at epoch 79``"""
     return (f"{f.val_name} {fmt(float(f.v[-1]))} vs {f.train_name} {fmt(float(f.t[-1]))} at {f.unit} "
             f"{f.epoch(f.last)}")
 
@@ -43,10 +43,11 @@ def gap_phrase(f: Facts) -> str:
     rel = ""
     if g.relative_final is not None:
         r = g.relative_final
-        rel = f" ({pct(r)} of the training value)" if abs(r) < 2 else f" ({r:.0f}x the training value)"
+        rel = f", {pct(r)} of the training value" if abs(r) < 2 else f", {r:.0f}x the training value"
     onset = f.gap_onset
-    opened = f"it opened at {f.unit} {f.epoch(onset)} of {f.total_epochs}" if onset is not None else f"it is {g.trend}"
-    return f"validation ends {fmt(g.final)} worse than training ({final_values(f)}){rel}; {opened}"
+    opened = (f"the gap opened at {f.unit} {f.epoch(onset)} of {f.total_epochs} and is {g.trend}" if onset is not None
+              else f"the gap is {g.trend}")
+    return f"validation ends {fmt(g.final)} worse than training ({final_values(f)}{rel}); {opened}"
 
 
 def divergence_phrase(f: Facts) -> str:

@@ -3,7 +3,7 @@ CASES = [
     dict(name="late overfit: first, with the stop and restore epochs", history=("sample", "overfit.csv"),
          expect="fire", score_min=0.8,
          evidence=["patience=6", "stopped at epoch 19", "after 20 of 80 epochs", "restored epoch 13",
-                   "val_loss 0.4019, the best of the run", "ending at 0.7121"],
+                   "val_loss 0.4019, the best of the run", "the run ended at 0.7121"],
          params={"patience": 6, "stop_epoch": 19, "restored_epoch": 13, "monitor": "val_loss", "mode": "min"}),
     dict(name="same run as PyTorch JSON, 1-based epochs", history=("sample", "overfit.json"),
          expect="fire", params={"patience": 6, "stop_epoch": 20, "restored_epoch": 14, "monitor": "val_loss"}),

@@ -115,9 +115,8 @@ lit_model = LitModel.load_from_checkpoint(best.best_model_path, model=model)  # 
             good = min(1.0, f.rec_i / max(f.last, 1) / 0.15)
             score = 0.45 + 0.15 * f.past_fraction + 0.35 * good
             ev = (f"On this run's {f.val_name}, {call} would have stopped at {u} {sim.stop_epoch} "
-                  f"(after {sim.points_run} of {len(f.raw_val[0])} {u}s) and {kept} instead of ending at "
-                  f"{fmt(float(f.v[-1]))}; {d.epochs_past_best} {u}s came after the recommended {u} "
-                  f"{d.recommended_epoch}{noise_note}.")
+                  f"(after {sim.points_run} of {len(f.raw_val[0])} {u}s) and {kept}, where the run ended at "
+                  f"{fmt(float(f.v[-1]))}{noise_note}.")
             return self.hit(score, ev, params)
         if d.verdict in OVERFIT:
             ev = (f"{f.val_name} has not turned worse yet (best {fmt(d.best_val)} at {u} {d.best_epoch}), so "

@@ -63,7 +63,8 @@ for group in optimizer.param_groups:
             facts = []
             if f.spikes:
                 e, a, b = max(f.spikes, key=lambda s: abs(s[2] - s[1]) / max(abs(s[1]), 1e-12))
-                facts.append(f"{f.train_name} rose by more than half {len(f.spikes)} time(s), the largest from "
+                times = "once" if len(f.spikes) == 1 else f"{len(f.spikes)} times"
+                facts.append(f"{f.train_name} rose by more than 50% in one {u} {times}, the largest from "
                              f"{fmt(a)} to {fmt(b)} at {u} {e}")
             if f.first_nonfinite is not None:
                 facts.append(f"it became non-finite at {u} {f.first_nonfinite}")
