@@ -27,6 +27,7 @@ def atomic_write(path: str | os.PathLike, data: bytes | str) -> None:
             fh.write(payload)
             fh.flush()
             os.fsync(fh.fileno())
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the usual mode of a new file
         os.replace(tmp, target)
     except OSError as e:
         try:
@@ -34,3 +35,9 @@ def atomic_write(path: str | os.PathLike, data: bytes | str) -> None:
         except OSError:
             pass
         raise UsageError(f"cannot write {path}: {e.strerror or e}") from None
+
+
+def _umask() -> int:
+    old = os.umask(0)
+    os.umask(old)
+    return old

@@ -47,7 +47,7 @@ def diagnose_command(
     images = {}
     try:
         if plot:
-            images = _plot(loaded, plot)
+            images = _plot(loaded, plot, output)
         text = _render(rep, loaded, format, images, chart, output)
         if output:
             from ..io import atomic_write
@@ -60,11 +60,18 @@ def diagnose_command(
         raise typer.Exit(loaded.exit_code)
 
 
-def _plot(loaded, path: str) -> dict[str, str]:
-    from ..render.plot import plot_diagnoses
-    diagnoses = [loaded.diagnoses[i] for i in sorted(loaded.diagnoses)]
-    written = plot_diagnoses(diagnoses, path)
-    return {d.source: p for d, p in zip(diagnoses, written)}
+def _plot(loaded, path: str, report_path: str | None) -> dict[str, str]:
+    """Draw each readable run; names are chosen among all inputs, so a bad one renames none.
+    Returns each run's image path as the report should link it (relative to the report)."""
+    import os
+
+    from ..render.plot import output_paths, plot_diagnoses
+    ok = sorted(loaded.diagnoses)
+    names = output_paths(path, loaded.sources)
+    ds = [loaded.diagnoses[i] for i in ok]
+    written = plot_diagnoses(ds, path, targets=[names[i] for i in ok] if len(loaded.sources) > 1 else None)
+    base = os.path.dirname(os.path.abspath(report_path)) if report_path else os.getcwd()
+    return {d.source: os.path.relpath(os.path.abspath(p), base) for d, p in zip(ds, written)}
 
 
 def _render(rep, loaded, format, images, chart, output) -> str | None:
