@@ -2,7 +2,8 @@
 epochs (read back from the figure and from the SVG by gid); compare mode has one curve per
 run; output is byte-identical across renders; bad paths and formats give one line and exit 2;
 ``diagnose`` never imports matplotlib unless asked to plot."""
-from __future__ import annotations
+from __future__ import os
+import annotations
 
 import re
 import subprocess
@@ -391,7 +392,14 @@ def test_diagnose_plot_writes_the_image_and_markdown_embeds_it(tmp_path):
     r = cli("diagnose", "sample_runs/overfit.csv", "--plot", out, "--format", "markdown")
     assert r.exit_code == 0, r.stderr
     assert out.read_bytes().startswith(b"\x89PNG")
-    assert f"]({out})" in r.stdout
+    # printed to stdout: the link is relative to the working folder
+    assert f"]({os.path.relpath(out)})" in r.stdout
+    # written with -o: relative to the report's folder, so the report and image move together
+    report = tmp_path / "reports" / "r.md"
+    report.parent.mkdir()
+    r = cli("diagnose", "sample_runs/overfit.csv", "--plot", out, "--format", "markdown", "-o", report)
+    assert r.exit_code == 0, r.stderr
+    assert "](../curves.png)" in report.read_text()
 
 
 def test_diagnose_plot_bad_extension_is_one_line(tmp_path):
