@@ -2,8 +2,9 @@
 epochs (read back from the figure and from the SVG by gid); compare mode has one curve per
 run; output is byte-identical across renders; bad paths and formats give one line and exit 2;
 ``diagnose`` never imports matplotlib unless asked to plot."""
-from __future__ import os
-import annotations
+from __future__ import annotations
+
+import os
 
 import re
 import subprocess
