@@ -32,8 +32,13 @@ def diagnose_command(
     Example: overfitdoc diagnose history.csv --format json
     """
     from ..advice import advise
+    from ..advice.base import Context
     from ..report import error_report, report, run_report
 
+    try:  # bad --task or --framework: one line and exit 2, before reading anything
+        Context.parse({"task": task, "train_size": train_size, "params": params, "framework": framework}, strict=True)
+    except OverfitdocError as e:
+        fail(e, debug)
     loaded = load_all(files, monitor=monitor, mode=mode, target=target, input_format=input_format, debug=debug)
     context = {"task": task, "train_size": train_size, "params": params, "framework": framework}
     runs = []

@@ -1,7 +1,7 @@
 """Markdown renderer: a report to paste into a pull request."""
 from __future__ import annotations
 
-from .numbers import epoch_range, num, pct
+from .numbers import epoch_range, num, relative
 
 VERDICT_BADGE = {
     "good_fit": "✅ good fit", "overfitting": "⚠️ overfitting", "underfitting": "⚠️ underfitting",
@@ -22,7 +22,7 @@ def figures(run: dict) -> list[tuple[str, str]]:
         (f"divergence {unit}", f"{num(run['divergence_epoch'])}" + (
             f"  (range {epoch_range(run['divergence_range'])})" if run["divergence_range"] else "")),
         (f"{unit}s past best", num(run["epochs_past_best"])),
-        ("final gap", f"{num(gap['final'])}  ({pct(gap['relative_final'])} of training, {gap['trend']})"),
+        ("final gap", f"{num(gap['final'])}  ({relative(gap['relative_final'])}; {gap['trend']})"),
         (f"gap at recommended {unit}", num(gap["at_best"])),
         ("validation noise", num(run.get("noise"))),
         ("bias / variance", f"{run['bias']} / {run['variance']}"),
@@ -51,6 +51,13 @@ def render_markdown(report: dict, images: dict[str, str] | None = None) -> str:
             out.append("**What to try, best first**\n")
             for a in run["advice"]:
                 out.append(f"{a['rank']}. **{a['title']}** (`{a['id']}`): {a['evidence']}")
+                for framework, code in (a.get("fix") or {}).items():
+                    out.append(f"   <details><summary>{framework} fix</summary>\n\n   ```python")
+                    out.extend(f"   {ln}" for ln in code.rstrip().splitlines())
+                    out.append("   ```\n   </details>")
+            out.append("")
+            for hint in dict.fromkeys(a["context_hint"] for a in run["advice"] if a.get("context_hint")):
+                out.append(f"_{hint}_  ")
             out.append("")
         for note in run.get("notes") or []:
             out.append(f"> {note}")

@@ -20,8 +20,11 @@ def num(x, digits: int = 4) -> str:
     return f"{x:.{digits}g}"
 
 
-def pct(x) -> str:
-    return "-" if x is None else f"{x:+.0%}" if abs(x) < 100 else f"{x:+.3g}x"
+def relative(x) -> str:
+    """A relative gap in words: ``5% of the training value`` or ``40.2x the training value``."""
+    if x is None:
+        return "training value 0"
+    return f"{x:.0%} of the training value" if abs(x) < 10 else f"{x:.3g}x the training value"
 
 
 def epoch_range(rng) -> str:

@@ -57,6 +57,14 @@ def render_run(run: dict, diagnosis=None, *, chart: bool = True, unicode: bool =
             t.append(f" [{a['id']}]", style="dim")
             t.append(f"\n    {a['evidence']}")
             parts.append(t)
+        top = run["advice"][0]
+        for framework, code in (top.get("fix") or {}).items():
+            parts.append(Text(f"Fix for #1 in {framework.capitalize() if framework != 'pytorch' else 'PyTorch'}:", style="bold"))
+            parts.append(Text("\n".join("    " + ln for ln in code.rstrip().splitlines())))
+        hints = dict.fromkeys(a["context_hint"] for a in run["advice"] if a.get("context_hint"))
+        for hint in hints:
+            parts.append(Text(f"hint: {hint}", style="dim"))
+        parts.append(Text("overfitdoc explain ID shows a remedy's full page.", style="dim"))
     for note in run.get("notes") or []:
         parts.append(Text(f"note: {note}", style="dim"))
     return Group(*parts)

@@ -322,15 +322,17 @@ def _smaller(prep: Prepared) -> None:
     prep.smaller, prep.smaller_param_count = {kw: value}, n
 
 
-def leaf_calls(model: nn.Module, inputs: tuple[torch.Tensor, ...]) -> list[tuple[str, nn.Module]]:
-    """The model's leaf modules in the order one forward pass calls them (in eval mode, on a
-    couple of samples): where dropout can go is read from this, not from the class."""
-    calls: list[tuple[str, nn.Module]] = []
+def leaf_calls(model: nn.Module, inputs: tuple[torch.Tensor, ...]) -> list[tuple[str, nn.Module, int]]:
+    """The model's leaf modules in the order one forward pass calls them, with the number of
+    dimensions of each output (in eval mode, on a couple of samples): where dropout can go
+    is read from this, not from the class."""
+    calls: list[tuple[str, nn.Module, int]] = []
     names = {m: n for n, m in model.named_modules()}
-    handles = []
-    for m in model.modules():
-        if not any(True for _ in m.children()):
-            handles.append(m.register_forward_hook(lambda mod, _i, _o: calls.append((names[mod], mod))))
+
+    def record(mod, _inputs, output):
+        calls.append((names[mod], mod, output.dim() if isinstance(output, torch.Tensor) else 0))
+
+    handles = [m.register_forward_hook(record) for m in model.modules() if not any(True for _ in m.children())]
     was_training = model.training
     try:
         model.eval()

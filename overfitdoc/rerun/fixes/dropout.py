@@ -26,21 +26,24 @@ P_DENSE = 0.25
 P_CHANNEL = 0.10
 
 
-def sites(model: nn.Module, inputs) -> tuple[str, list[nn.Module]]:
-    """-> ("after" | "before", modules): where dropout goes in this model."""
+def sites(model: nn.Module, inputs) -> tuple[str, list[nn.Module], set[int]]:
+    """-> ("after" | "before", modules, dimensions of the tensors dropped): where dropout goes."""
     calls = leaf_calls(model, inputs)
-    weighted_at = [i for i, (_, m) in enumerate(calls) if isinstance(m, WEIGHTED_LAYERS)]
+    weighted_at = [i for i, (_, m, _) in enumerate(calls) if isinstance(m, WEIGHTED_LAYERS)]
     after: list[nn.Module] = []
-    for i, (_, m) in enumerate(calls):
+    dims: set[int] = set()
+    for i, (_, m, d) in enumerate(calls):
         if isinstance(m, ACTIVATIONS) and any(j > i for j in weighted_at) and m not in after:
             after.append(m)
+            dims.add(d)
     if after:
-        return "after", after
+        return "after", after, dims
     before: list[nn.Module] = []
-    for i, (_, m) in enumerate(calls):
+    for i, (_, m, _) in enumerate(calls):
         if isinstance(m, nn.Linear) and any(j < i for j in weighted_at) and m not in before:
             before.append(m)
-    return "before", before
+            dims.add(2)
+    return "before", before, dims
 
 
 def drop(x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
@@ -61,7 +64,7 @@ class Dropout(Fix):
 
     def skip_reason(self, prep):
         model = prep.build_model(0).to(prep.device)
-        where, modules = sites(model, prep.train.head(2)[0])
+        where, modules, _ = sites(model, prep.train.head(2)[0])
         if not modules:
             return ("no hidden activation to drop: no activation module (nn.ReLU, ...) before a layer and no "
                     "nn.Linear after another layer")
@@ -69,14 +72,15 @@ class Dropout(Fix):
 
     def describe(self, prep):
         model = prep.build_model(0).to(prep.device)
-        where, modules = sites(model, prep.train.head(2)[0])
-        kinds = sorted({type(m).__name__ for m in modules})
-        place = "after" if where == "after" else "before"
-        return f"p={P_DENSE:g} (channels: {P_CHANNEL:g}) {place} {len(modules)} {'/'.join(kinds)} module(s)"
+        where, modules, dims = sites(model, prep.train.head(2)[0])
+        kinds = "/".join(sorted({type(m).__name__ for m in modules}))
+        rates = [f"p={P_DENSE:g}"] if any(d <= 2 for d in dims) else []
+        rates += [f"channel p={P_CHANNEL:g}"] if any(d > 2 for d in dims) else []
+        return f"{' and '.join(rates)} {where} {len(modules)} {kinds} module{'s' if len(modules) != 1 else ''}"
 
     def install(self, trainer):
         model = trainer.model
-        where, modules = sites(model, trainer.prep.train.head(2)[0])
+        where, modules, _ = sites(model, trainer.prep.train.head(2)[0])
         gen = trainer.generator("dropout")
         trainer.dropout_handles = []
         for m in modules:
