@@ -442,3 +442,23 @@ def test_bad_options_exit_2(tmp_path):
     if not torch.cuda.is_available():
         r = cli(path, "--device", "cuda", "--out", str(tmp_path / "o"))
         assert r.exit_code == 2 and "no CUDA device" in r.stderr
+
+
+def test_a_model_that_fails_in_training_is_reported(tmp_path):
+    body = TINY.replace("def model(width=1.0):", "class Flaky(nn.Sequential):\n"
+                        "    calls = 0\n"
+                        "    def forward(self, x):\n"
+                        "        Flaky.calls += 1\n"
+                        "        if self.training and Flaky.calls > 12:\n"
+                        "            raise RuntimeError('boom')\n"
+                        "        return super().forward(x)\n\n"
+                        "def model(width=1.0):\n"
+                        "    return Flaky(*unused(width))\n\n"
+                        "def unused(width=1.0):")
+    path = spec(tmp_path, body)
+    r = cli(path, "--out", str(tmp_path / "o"), "--seeds", "1", "--device", "cpu")
+    assert r.exit_code == 2 and r.stderr == f"Error: {path}: the baseline failed in training: RuntimeError: boom\n"
+    r = cli(path, "--fixes", "weight-decay", "--out", str(tmp_path / "o"), "--seeds", "1", "--device", "cpu")
+    assert r.exit_code == 2
+    assert "Error: baseline (seed 0): RuntimeError: boom" in r.stderr
+    assert "baseline (seed 0) failed: RuntimeError: boom" in r.stdout

@@ -54,6 +54,9 @@ def rerun_command(
         from ..rerun import rerun
     except OverfitdocError as e:
         fail(e, debug)
+    if history is not None and fixes.strip() != "auto":
+        err_console.print("Warning: --history is read only with --fixes auto; the named fixes run as given",
+                          markup=False)
     progress = _Progress() if err_console.is_terminal else None
     try:
         with progress or _null():

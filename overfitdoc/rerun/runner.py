@@ -144,12 +144,18 @@ def rerun(
             units.append(first_base)
             interrupted = execute([first_base], prep, jobs=1, stop=stop, on_epoch=on_epoch, on_done=on_done,
                                   keep_trainers=keep_trainers, keep_models=keep_models)
-            d = _diagnose_unit(first_base, diagnoses, 0)
+            if first_base.status == "failed":
+                raise spec.fail(f"the baseline failed in training: {first_base.error}")
+            d = _diagnose_unit(first_base, diagnoses)
             source = "baseline (seed 0)"
-        groups, skipped, chosen_by = ([], [], "") if interrupted else choose_auto(d, prep, top)
-        fixes_info.update(chosen_by=chosen_by or "interrupted before choosing",
-                          diagnosis={"source": source, "verdict": d.verdict, "summary": d.summary},
-                          skipped=[{"fix": i, "reason": r} for i, r in skipped])
+        if interrupted or d is None:
+            groups, skipped = [], []
+            fixes_info["chosen_by"] = "nothing: interrupted before the fixes were chosen"
+        else:
+            groups, skipped, chosen_by = choose_auto(d, prep, top)
+            fixes_info.update(chosen_by=chosen_by,
+                              diagnosis={"source": source, "verdict": d.verdict, "summary": d.summary},
+                              skipped=[{"fix": i, "reason": r} for i, r in skipped])
         groups = [[i] for i in groups]
     else:
         groups = []
@@ -171,7 +177,7 @@ def rerun(
                 if v.is_baseline and seed == 0 and first_base is not None:
                     continue
                 units.append(make_unit(v, seed))
-        units.sort(key=lambda u: (u.seed, variants.index(u.variant) if u.variant in variants else 0))
+        units.sort(key=lambda u: (u.seed, variants.index(u.variant)))
         n_jobs = jobs if jobs > 0 else default_jobs(dev, sum(u.status == "pending" for u in units))
         interrupted = execute(units, prep, jobs=n_jobs, stop=stop, on_epoch=on_epoch, on_done=on_done,
                               keep_trainers=keep_trainers, keep_models=keep_models)
@@ -179,11 +185,11 @@ def rerun(
         n_jobs = 1
 
     records = []
-    for i, u in enumerate(units):
-        d = _diagnose_unit(u, diagnoses, i)
+    for u in units:
+        d = _diagnose_unit(u, diagnoses)
         records.append(RunRecord(variant=u.variant.name, fixes=u.variant.ids, seed=u.seed, status=u.status,
-                                 rows=u.rows, diagnosis=d, history_path=u.history_path, seconds=u.seconds, kept_epoch=u.kept_epoch,
-                                 notes=list(u.notes), error=u.error))
+                                 rows=u.rows, diagnosis=d, history_path=u.history_path, seconds=u.seconds,
+                                 kept_epoch=u.kept_epoch, notes=list(u.notes), error=u.error))
     setup = _setup(prep, dev, n_jobs, seeds, amp)
     report = build_report(setup, fixes_info, [{"name": v.name, "fixes": v.ids, "what": what[v.name]} for v in variants],
                           records, spec=spec_path, interrupted=interrupted, out_dir=str(out) if out else None,
@@ -208,7 +214,8 @@ def _cell(v) -> str:
     return repr(v) if math.isfinite(v) else ("nan" if math.isnan(v) else ("inf" if v > 0 else "-inf"))
 
 
-def _diagnose_unit(unit: Unit, cache: dict, key: int):
+def _diagnose_unit(unit: Unit, cache: dict):
+    """The unit's own diagnosis, from its history as overfitdoc reads a Keras CSV."""
     if id(unit) in cache:
         return cache[id(unit)]
     if not unit.rows:
