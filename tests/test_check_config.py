@@ -100,9 +100,9 @@ def test_no_config_ignores_the_files(project):
 # ---------------------------------------------------------------- --config
 
 def test_config_option_with_a_pyproject(project):
-    write(project / "ci" / "pyproject.toml", "[tool.overfitdoc.check]\nfail_on = ['overfitting']\n")
+    write(project / "ci" / "pyproject.toml", "[tool.overfitdoc.check]\nmax_gap = 0.1\n")
     r = check("run.csv", "--config", "ci/pyproject.toml", "--format", "json")
-    assert r.exit_code == 1 and list(gates(r)) == ["fail-on"]
+    assert r.exit_code == 1 and list(gates(r)) == ["max-gap"]
 
 
 def test_config_option_with_a_standalone_file(project):
