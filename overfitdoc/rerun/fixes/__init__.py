@@ -108,7 +108,8 @@ class Variant:
 
     @property
     def ids(self) -> tuple[str, ...]:
-        return tuple(f.id for f in self.fixes)
+        """The fix ids as the user wrote them (``fixes`` is in install order)."""
+        return tuple(self.name.split("+")) if self.fixes else ()
 
 
 BASELINE = Variant("baseline")
