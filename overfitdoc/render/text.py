@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from rich.console import Console, Group
+from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
@@ -24,9 +25,8 @@ def render_run(run: dict, diagnosis=None, *, chart: bool = True, unicode: bool =
     if not run["ok"]:
         return Group(Text(f"{run['source']}: error: {run['error']}", style="red"))
     mon = run["monitor"]
-    head = Text()
-    head.append(run["source"], style="bold")
-    head.append(f"  ·  {run['format']}  ·  {run['epochs']} {run.get('unit', 'epoch')}s with validation")
+    parts.append(Text(run["source"], style="bold"))
+    head = Text(f"{run['format']}  ·  {run['epochs']} {run.get('unit', 'epoch')}s with validation", style="dim")
     if mon:
         head.append(f"  ·  monitor {mon['train']} / {mon['val']} ({'lower' if mon['mode'] == 'min' else 'higher'} is better)")
     parts.append(head)
@@ -55,8 +55,8 @@ def render_run(run: dict, diagnosis=None, *, chart: bool = True, unicode: bool =
             t = Text(f" {a['rank']}. ")
             t.append(a["title"], style="bold")
             t.append(f" [{a['id']}]", style="dim")
-            t.append(f"\n    {a['evidence']}")
             parts.append(t)
+            parts.append(Padding(Text(a["evidence"]), (0, 0, 0, 4)))
         top = run["advice"][0]
         for framework, code in (top.get("fix") or {}).items():
             parts.append(Text(f"Fix for #1 in {framework.capitalize() if framework != 'pytorch' else 'PyTorch'}:", style="bold"))
