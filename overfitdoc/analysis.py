@@ -25,6 +25,7 @@ import numpy as np
 
 from .history import History
 from .naming import MetricPair
+from .numbers import fmt as _fmt
 
 VERDICTS = (
     "good_fit", "overfitting", "underfitting", "overfitting_and_underfitting",
@@ -421,15 +422,6 @@ def _pair_summary(history: History, p: MetricPair) -> PairSummary:
 
 
 # ---------------------------------------------------------------- the one-sentence summary
-
-def _fmt(x: float | None) -> str:
-    if x is None or not math.isfinite(x):
-        return str(x)
-    a = abs(x)
-    if a != 0 and (a < 1e-3 or a >= 1e5):
-        return f"{x:.3g}"
-    return f"{x:.4g}"
-
 
 def summarise(d: Diagnosis, unstable_reason: str = "") -> str:
     """One plain sentence with the run's own numbers."""

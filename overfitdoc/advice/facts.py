@@ -20,22 +20,13 @@ import numpy as np
 
 from ..analysis import DEFAULT_SETTINGS, Diagnosis, Settings, noise, trend, window_for
 from ..naming import MetricPair, normalise
+from ..numbers import fmt  # noqa: F401  (the evidence sentences' number format)
 
 #: a gap of this share of the training value counts as open (the analysis' own high-variance
 #: threshold may differ; the advice keeps its own, so its wording does not move with it)
 OPEN_GAP = 0.25
 #: patience values tried when choosing one for this run (Keras counts validation points)
 PATIENCE_LADDER = (1, 2, 3, 4, 5, 6, 8, 10, 12, 15, 20, 25, 30, 40, 50)
-
-
-def fmt(x: float | None) -> str:
-    """A number as evidence sentences show it: 4 significant digits, no float noise."""
-    if x is None or not math.isfinite(x):
-        return str(x)
-    a = abs(x)
-    if a != 0 and (a < 1e-3 or a >= 1e5):
-        return f"{x:.3g}"
-    return f"{x:.4g}"
 
 
 def pct(x: float) -> str:

@@ -9,6 +9,7 @@ import numpy as np
 from ..errors import InputError
 from ..history import History, from_table
 from ..naming import normalise
+from ..numbers import is_number as _is_number
 from . import Input, NotThisFormat, reader
 
 SEPARATORS = (",", ";", "\t", "|")
@@ -81,14 +82,6 @@ def _parse_large(inp: Input, text: str, sep: str) -> dict[str, np.ndarray]:
         raise NotThisFormat(f"not a table ({e})") from None
     frame.columns = [str(c).strip() for c in frame.columns]
     return {c: frame[c].to_numpy() for c in frame.columns}
-
-
-def _is_number(s: str) -> bool:
-    try:
-        float(s)
-        return True
-    except ValueError:
-        return False
 
 
 def _mostly_numbers(values: np.ndarray) -> bool:

@@ -10,6 +10,7 @@ from numbers import Number
 from ..errors import InputError
 from ..history import History, from_table
 from ..naming import normalise
+from ..numbers import is_number as _numberish
 from . import Input, NotThisFormat, reader
 
 #: keys under which people keep the per-epoch list
@@ -32,14 +33,6 @@ def flatten(record: dict, prefix: str = "", depth: int = 0) -> dict:
         elif isinstance(v, Number) or (isinstance(v, str) and _numberish(v)):
             out[key] = float(v)
     return out
-
-
-def _numberish(s: str) -> bool:
-    try:
-        float(s)
-        return True
-    except ValueError:
-        return False
 
 
 def _records_to_table(records: list) -> dict[str, list]:
