@@ -11,7 +11,7 @@ from typing import Annotated, Optional
 import typer
 
 from ._version import __version__
-from .errors import EXIT_INTERNAL
+from .errors import EXIT_INTERNAL, EXIT_INTERRUPTED
 
 COMMANDS = ("diagnose", "plot", "check", "explain", "rerun", "formats")
 
@@ -49,10 +49,14 @@ for _name in COMMANDS:
 
 
 def main() -> None:
-    """Entry point: any exception that escapes a command is a bug in overfitdoc: exit 3."""
+    """Entry point: any exception that escapes a command is a bug in overfitdoc: exit 3.
+    Ctrl-C exits 130 (the shell's code for an interrupt), never 1, which means "gate failed"."""
     try:
         app()
-    except SystemExit:
+    except SystemExit as e:
+        # click turns Ctrl-C into Abort, prints "Aborted!" and exits 1 while handling it
+        if e.code == 1 and type(e.__context__).__name__ == "Abort":
+            sys.exit(EXIT_INTERRUPTED)
         raise
     except Exception as e:  # noqa: BLE001
         if "--debug" in sys.argv:

@@ -9,6 +9,7 @@ EXIT_OK = 0
 EXIT_GATE_FAILED = 1   # only `check`: a gate failed
 EXIT_BAD_INPUT = 2     # bad usage, bad configuration, unreadable input
 EXIT_INTERNAL = 3      # a bug in overfitdoc; never 1, so CI can trust 1 to mean "gate failed"
+EXIT_INTERRUPTED = 130  # Ctrl-C: the shell's code for SIGINT (128 + 2), not a result
 
 
 class OverfitdocError(Exception):

@@ -187,3 +187,18 @@ def test_python_dash_m_and_no_heavy_imports():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "ok True"
+
+
+def test_ctrl_c_exits_130_not_1(monkeypatch, capsys):
+    """Exit 1 means a failed gate; an interrupt must never look like one."""
+    import overfitdoc.api as api
+    from overfitdoc.cli import main
+
+    def interrupted(*a, **k):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(api, "_diagnose", interrupted)
+    monkeypatch.setattr(sys, "argv", ["overfitdoc", "diagnose", "sample_runs/overfit.csv"])
+    with pytest.raises(SystemExit) as e:
+        main()
+    assert e.value.code == 130

@@ -11,7 +11,7 @@ import typer
 from ..errors import OverfitdocError
 from .common import DebugOpt, err_console, fail
 
-EXIT_INTERRUPTED = 130  # the shell's code for a run stopped by Ctrl-C (128 + SIGINT)
+from ..errors import EXIT_INTERRUPTED  # noqa: E402
 
 
 class Device(str, enum.Enum):
