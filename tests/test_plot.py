@@ -408,3 +408,14 @@ def test_diagnose_plot_bad_extension_is_one_line(tmp_path):
     src.write_text("epoch,loss,val_loss\n0,1,1.1\n1,0.8,0.9\n2,0.6,0.8\n3,0.5,0.8\n")
     r = cli("diagnose", src, "--plot", tmp_path / "c.jpg")
     assert r.exit_code == 2 and r.stderr.count("\n") == 1 and "unknown image format" in r.stderr
+
+
+def test_several_runs_drawn_in_workers_match_one_by_one(tmp_path, monkeypatch):
+    import overfitdoc.render.plot as plot_mod
+
+    ds = [diagnose_file(f"sample_runs/{n}.csv") for n in ("overfit", "good_fit", "underfit")]
+    parallel = plot_mod.plot_diagnoses(ds, tmp_path / "par.png")
+    monkeypatch.setattr(plot_mod, "PARALLEL_FROM", 99)
+    serial = plot_mod.plot_diagnoses(ds, tmp_path / "ser.png")
+    assert len(parallel) == 3
+    assert [open(p, "rb").read() for p in parallel] == [open(p, "rb").read() for p in serial]
