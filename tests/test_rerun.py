@@ -73,6 +73,7 @@ def run(tmp_path, fixes: str, body: str = TINY, **kw):
     kw.setdefault("out_dir", str(tmp_path / "out"))
     kw.setdefault("device", "cpu")
     kw.setdefault("seeds", 1)
+    kw.setdefault("plot", False)  # the comparison figure is tested in test_rerun_outputs.py
     return rerun(spec(tmp_path, body), fixes=fixes, keep_trainers=True, **kw)
 
 
@@ -342,8 +343,11 @@ def test_interrupt_keeps_finished_and_partial_histories(tmp_path):
     status = {v["name"]: v["runs"][0]["status"] for v in d["variants"]}
     assert status == {"baseline": "done", "weight-decay": "done", "dropout": "partial", "swa": "pending"}
     out = tmp_path / "out"
-    assert sorted(p.name for p in out.iterdir()) == ["baseline-seed0.csv", "dropout-seed0.csv", "weight-decay-seed0.csv"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        "baseline-seed0.csv", "baseline-seed0.json", "dropout-seed0.csv", "dropout-seed0.json",
+        "summary.json", "weight-decay-seed0.csv", "weight-decay-seed0.json"]
     assert len(load_history(str(out / "dropout-seed0.csv"))) == 2  # the epochs it finished
+    assert len(load_history(str(out / "dropout-seed0.json"))) == 2
     from overfitdoc.rerun.render import render
     from rich.console import Console
     con = Console(width=120, record=True, color_system=None)
@@ -404,7 +408,9 @@ def test_cli_json_and_text(tmp_path):
     assert d["command"] == "rerun" and d["setup"]["seeds"] == [0, 1] and d["setup"]["epochs"] == 3
     v = d["variants"][1]
     assert v["name"] == "weight-decay" and set(v["change"]) >= {"mean", "sd", "noise", "judgement"}
-    assert v["runs"][1]["history"].endswith("weight-decay-seed1.csv")
+    assert v["runs"][1]["history"].endswith("weight-decay-seed1.json")
+    assert v["runs"][1]["history_csv"].endswith("weight-decay-seed1.csv")
+    assert json.loads((tmp_path / "o" / "summary.json").read_text()) == d  # what --format json printed
     r = cli(path, "--fixes", "weight-decay", "--epochs", "2", "--seeds", "1", "--out", str(tmp_path / "o"), "--amp")
     assert r.exit_code == 0, r.output
     assert "bf16 autocast" in r.stdout and "weight-decay" in r.stdout and "loss cross-entropy (default: integer targets)" in r.stdout

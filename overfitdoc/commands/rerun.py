@@ -34,7 +34,7 @@ def rerun_command(
     seeds: Annotated[int, typer.Option("--seeds", help="Repeat with this many seeds: mean, spread, and whether each change beats the seed-to-seed noise.", min=1)] = 3,
     device: Annotated[Device, typer.Option("--device", help="auto uses CUDA when available.")] = Device.auto,
     jobs: Annotated[int, typer.Option("--jobs", help="Runs trained concurrently (0: all on a GPU, up to 8; one per 2 cores on CPU).", min=0)] = 0,
-    out: Annotated[str, typer.Option("--out", help="Folder for each run's Keras-style CSV history.")] = "overfitdoc-rerun",
+    out: Annotated[str, typer.Option("--out", help="Folder for each run's history (<variant>-seed<N>.json, written as it trains, and .csv), summary.json and compare.png.")] = "overfitdoc-rerun",
     amp: Annotated[bool, typer.Option("--amp", help="bfloat16 autocast (for GPUs).")] = False,
     format: Annotated[RerunFormat, typer.Option("--format", "-f", help="text (default) or json.")] = RerunFormat.text,
     debug: DebugOpt = False,

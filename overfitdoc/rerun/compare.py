@@ -46,7 +46,8 @@ class RunRecord:
     status: str
     rows: list[dict[str, float]]
     diagnosis: object | None = None       # overfitdoc.analysis.Diagnosis of its history
-    history_path: str | None = None
+    history_path: str | None = None       # PyTorch JSON
+    csv_path: str | None = None           # Keras CSV
     seconds: float = 0.0
     kept_epoch: int | None = None         # the epoch whose weights the run ended with
     notes: list[str] = field(default_factory=list)
@@ -61,7 +62,7 @@ def run_dict(r: RunRecord, metric: str | None) -> dict:
            "best_epoch": None, "best_val_loss": None, "val_metric_at_best": None,
            "final_train_loss": None, "final_val_loss": None, "final_gap": None,
            "verdict": None, "recommended_epoch": None, "summary": None,
-           "history": r.history_path, "seconds": round(r.seconds, 3), "notes": list(r.notes), "error": r.error}
+           "history": r.history_path, "history_csv": r.csv_path, "seconds": round(r.seconds, 3), "notes": list(r.notes), "error": r.error}
     by_epoch = {int(row["epoch"]): row for row in r.rows}
     vals = [(row["val_loss"], row["epoch"]) for row in r.rows if _finite(row.get("val_loss"))]
     if vals:

@@ -138,8 +138,15 @@ def render(result: dict) -> Group:
         parts.append(Text(f"Interrupted: kept {done} finished and {partial} partial histor{'y' if partial == 1 else 'ies'}"
                           + (f" in {result['out_dir']}" if result.get("out_dir") else "") + ".", style="bold yellow"))
     elif result.get("out_dir"):
-        parts.append(Text(f"Histories: {result['out_dir']}/<variant>-seed<N>.csv (Keras CSV: overfitdoc diagnose or "
-                          "plot --compare reads them)", style="dim"))
+        parts.append(Text(f"Histories: {result['out_dir']}/<variant>-seed<N>.json (PyTorch JSON, written as each run "
+                          "trains) and .csv (Keras CSV): overfitdoc diagnose or plot --compare reads them", style="dim"))
+    outputs = result.get("outputs") or {}
+    if outputs.get("summary"):
+        parts.append(Text(f"Summary: {outputs['summary']} (this result, as --format json prints it)", style="dim"))
+    if outputs.get("compare_plot"):
+        parts.append(Text(f"Comparison plot: {outputs['compare_plot']}", style="dim"))
+    elif outputs.get("compare_plot_note") and not result.get("interrupted"):
+        parts.append(Text(f"note: comparison plot {outputs['compare_plot_note']}", style="dim"))
     return Group(*parts)
 
 

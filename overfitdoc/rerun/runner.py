@@ -3,6 +3,8 @@ variants for every seed, write each history, diagnose it, and compare with the b
 from __future__ import annotations
 
 import copy
+import importlib.util
+import json
 import math
 import threading
 import time
@@ -25,6 +27,14 @@ from .spec import load_spec
 from .trainer import Unit
 
 DEVICES = ("auto", "cuda", "cpu")
+
+#: a run's JSON history is rewritten after an epoch when its last write is at least this
+#: old (seconds): every epoch of a run whose epochs take longer, about twice a second for
+#: tiny runs (each write is an fsync'd atomic replace, about 2 ms); always at the run's end
+#: and when it is interrupted
+HISTORY_WRITE_INTERVAL = 0.5
+SUMMARY_NAME = "summary.json"
+COMPARE_PLOT_NAME = "compare.png"
 
 
 @dataclass
@@ -74,13 +84,19 @@ def rerun(
     on_plan: Callable[[dict], None] | None = None,
     keep_trainers: bool = False,
     keep_models: bool = True,
+    plot: bool = True,
 ) -> RerunResult:
     """Re-train the spec's model as an unchanged baseline and under fixes, for ``seeds`` seeds.
 
     ``fixes``: ``"auto"`` (the top ``top`` applicable fixes for the diagnosis of ``history``,
     or of the baseline's first seed when no history is given), ``"none"``, or ids separated
-    by commas, combined with ``+`` (``"weight-decay,dropout+swa"``). ``out_dir``: where each
-    run's Keras-style CSV history goes (written as each run ends). ``on_epoch(unit, epoch,
+    by commas, combined with ``+`` (``"weight-decay,dropout+swa"``). ``out_dir``: where the
+    outputs go: each run's history ``<variant>-seed<N>.json`` (overfitdoc's PyTorch JSON,
+    rewritten atomically as the run trains: see :data:`HISTORY_WRITE_INTERVAL`; an
+    interrupted run keeps its finished epochs) and ``<variant>-seed<N>.csv`` (Keras CSV,
+    written when the run ends), ``summary.json`` (the result dict, also when interrupted)
+    and, when matplotlib is installed and the re-run was not interrupted, ``compare.png``
+    (seed 0's validation curve of every variant). ``plot=False`` skips the figure. ``on_epoch(unit, epoch,
     logs)`` is called after every epoch of every run (from worker threads when ``jobs > 1``);
     a KeyboardInterrupt raised there, or Ctrl-C, stops the re-run and keeps what was done.
     ``on_plan(plan)`` is called once the fixes are chosen, before the variants train.
@@ -108,13 +124,31 @@ def rerun(
     stop = threading.Event()
     diagnoses: dict[int, object] = {}
 
+    last_write: dict[int, float] = {}
+
+    def write_json(unit: Unit) -> None:
+        path = out / f"{unit.file_stem}.json"
+        atomic_write(path, history_json(unit.rows))
+        unit.history_path = str(path)
+        last_write[id(unit)] = time.perf_counter()
+
+    def epoch_hook(unit: Unit, epoch: int, logs: dict) -> None:
+        # before the caller's callback: an interruption raised there keeps this epoch on disk
+        if out is not None and time.perf_counter() - last_write.get(id(unit), -math.inf) >= HISTORY_WRITE_INTERVAL:
+            write_json(unit)
+        if on_epoch is not None:
+            on_epoch(unit, epoch, logs)
+
     def on_done(unit: Unit) -> None:
         if out is not None and unit.rows:
+            write_json(unit)
             path = out / f"{unit.file_stem}.csv"
             atomic_write(path, history_csv(unit.rows))
-            unit.history_path = str(path)
+            unit.csv_path = str(path)
         if on_unit is not None:
             on_unit(unit)
+
+    hook = epoch_hook if (out is not None or on_epoch is not None) else None
 
     fixes_info: dict = {"requested": fixes, "chosen_by": "named", "diagnosis": None, "skipped": []}
     units: list[Unit] = []
@@ -142,7 +176,7 @@ def rerun(
         else:
             first_base = make_unit(BASELINE, 0)
             units.append(first_base)
-            interrupted = execute([first_base], prep, jobs=1, stop=stop, on_epoch=on_epoch, on_done=on_done,
+            interrupted = execute([first_base], prep, jobs=1, stop=stop, on_epoch=hook, on_done=on_done,
                                   keep_trainers=keep_trainers, keep_models=keep_models)
             if first_base.status == "failed":
                 raise spec.fail(f"the baseline failed in training: {first_base.error}")
@@ -179,7 +213,7 @@ def rerun(
                 units.append(make_unit(v, seed))
         units.sort(key=lambda u: (u.seed, variants.index(u.variant)))
         n_jobs = jobs if jobs > 0 else default_jobs(dev, sum(u.status == "pending" for u in units))
-        interrupted = execute(units, prep, jobs=n_jobs, stop=stop, on_epoch=on_epoch, on_done=on_done,
+        interrupted = execute(units, prep, jobs=n_jobs, stop=stop, on_epoch=hook, on_done=on_done,
                               keep_trainers=keep_trainers, keep_models=keep_models)
     else:
         n_jobs = 1
@@ -188,13 +222,74 @@ def rerun(
     for u in units:
         d = _diagnose_unit(u, diagnoses)
         records.append(RunRecord(variant=u.variant.name, fixes=u.variant.ids, seed=u.seed, status=u.status,
-                                 rows=u.rows, diagnosis=d, history_path=u.history_path, seconds=u.seconds,
+                                 rows=u.rows, diagnosis=d, history_path=u.history_path, csv_path=u.csv_path,
+                                 seconds=u.seconds,
                                  kept_epoch=u.kept_epoch, notes=list(u.notes), error=u.error))
     setup = _setup(prep, dev, n_jobs, seeds, amp)
     report = build_report(setup, fixes_info, [{"name": v.name, "fixes": v.ids, "what": what[v.name]} for v in variants],
                           records, spec=spec_path, interrupted=interrupted, out_dir=str(out) if out else None,
                           wall_seconds=time.perf_counter() - t0)
+    if out is not None:
+        write_outputs(report, units, variants, out, plot=plot)
     return RerunResult(report=report, units=units, prep=prep)
+
+
+def write_outputs(report: dict, units: list[Unit], variants: list[Variant], out: Path, *, plot: bool) -> None:
+    """Draw the comparison plot (not after an interruption), then write ``summary.json``: the
+    report as ``--format json`` prints it, with ``outputs`` naming both files."""
+    from ..render.json import render_json
+
+    outputs = {"summary": str(out / SUMMARY_NAME), "compare_plot": None, "compare_plot_note": None}
+    report["outputs"] = outputs
+    try:
+        if not plot:
+            outputs["compare_plot_note"] = "not drawn (plot=False)"
+        elif report.get("interrupted"):
+            outputs["compare_plot_note"] = "not drawn: the re-run was interrupted"
+        elif importlib.util.find_spec("matplotlib") is None:
+            outputs["compare_plot_note"] = "not drawn: matplotlib is not installed (pip install 'overfitdoc[plot]')"
+        else:
+            paths = [u.history_path for v in variants for u in units
+                     if u.variant is v and u.seed == 0 and u.history_path]
+            if paths:
+                try:
+                    outputs["compare_plot"] = compare_plot(paths, out / COMPARE_PLOT_NAME)
+                except Exception as e:  # noqa: BLE001 - the figure is a bonus; the results stand without it
+                    outputs["compare_plot_note"] = f"not drawn: {type(e).__name__}: {e}"
+            else:
+                outputs["compare_plot_note"] = "not drawn: no history to draw"
+    finally:
+        atomic_write(out / SUMMARY_NAME, render_json(report))
+
+
+def compare_plot(history_paths: list[str], path: Path) -> str:
+    """The validation curves of these histories in one figure (``overfitdoc plot --compare``)."""
+    from ..api import diagnose as diagnose_file
+    from ..render.plot import plot_diagnoses
+
+    written = plot_diagnoses([diagnose_file(p) for p in history_paths], path, compare=True)
+    return written[0]
+
+
+def history_json(rows: list[dict[str, float]]) -> str:
+    """overfitdoc's PyTorch JSON: a list of per-epoch objects, ``epoch`` from 1, ``train_loss``
+    / ``val_loss``, ``train_<metric>`` / ``val_<metric>``, ``learning_rate``; non-finite
+    values as NaN / Infinity (which overfitdoc reads)."""
+    out = []
+    for r in rows:
+        rec: dict = {"epoch": int(r["epoch"]) + 1}
+        for k, v in r.items():
+            if k == "epoch":
+                continue
+            if k == "loss":
+                name = "train_loss"
+            elif k.startswith("val_") or k == "learning_rate":
+                name = k
+            else:
+                name = f"train_{k}"
+            rec[name] = None if v is None else float(v)
+        out.append(rec)
+    return "[\n" + ",\n".join(json.dumps(rec, allow_nan=True) for rec in out) + "\n]\n"  # one epoch a line
 
 
 def history_csv(rows: list[dict[str, float]]) -> str:
@@ -222,7 +317,7 @@ def _diagnose_unit(unit: Unit, cache: dict):
         return None
     keys = sorted({k for r in unit.rows for k in r})
     table = {k: np.array([r.get(k, np.nan) for r in unit.rows], dtype=float) for k in keys}
-    h = from_table(unit.history_path or f"{unit.file_stem}.csv", "keras-csv", table, index_column="epoch")
+    h = from_table(unit.csv_path or f"{unit.file_stem}.csv", "keras-csv", table, index_column="epoch")
     d = diagnose(h)
     cache[id(unit)] = d
     return d

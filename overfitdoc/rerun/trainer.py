@@ -66,7 +66,8 @@ class Unit:
     notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
     kept_epoch: int | None = None           # the epoch whose weights the run ends with
-    history_path: str | None = None
+    history_path: str | None = None         # its PyTorch JSON history, once written
+    csv_path: str | None = None             # its Keras CSV history, written when it ends
     trainer: "Trainer | None" = None        # kept only when the caller asks (tests, notebooks)
 
     @property

@@ -1,0 +1,109 @@
+"""What `overfitdoc rerun` leaves in --out: each run's PyTorch JSON history, rewritten as it
+trains (so an interruption keeps the finished epochs), summary.json (the result dict, also
+when interrupted) and compare.png (seed 0's validation curve of every variant)."""
+from __future__ import annotations
+
+import json
+import sys
+
+import pytest
+
+pytest.importorskip("torch")
+
+from overfitdoc import diagnose, load_history  # noqa: E402
+from overfitdoc.rerun import runner as runner_mod  # noqa: E402
+
+from .test_rerun import TINY, cli, run, spec  # noqa: E402
+
+
+def test_json_history_is_written_every_epoch_and_read_by_overfitdoc(tmp_path, monkeypatch):
+    monkeypatch.setattr(runner_mod, "HISTORY_WRITE_INTERVAL", 0.0)  # every epoch, however fast
+    out = tmp_path / "out"
+    seen = []
+
+    def look(unit, epoch, logs):
+        if unit.variant.name == "baseline":  # the epoch is on disk before the callback runs
+            seen.append(len(json.loads((out / "baseline-seed0.json").read_text())))
+
+    res = run(tmp_path, "weight-decay", epochs=4, on_epoch=look)
+    assert seen == [1, 2, 3, 4]
+    records = json.loads((out / "baseline-seed0.json").read_text())
+    assert [r["epoch"] for r in records] == [1, 2, 3, 4]
+    assert set(records[0]) == {"epoch", "train_loss", "val_loss", "train_accuracy", "val_accuracy", "learning_rate"}
+    for v in ("baseline", "weight-decay"):
+        h = load_history(str(out / f"{v}-seed0.json"))
+        assert h.format == "pytorch-json" and h.epoch_base == 1 and len(h) == 4
+        assert {p.metric for p in h.pairs} == {"loss", "accuracy"}
+        assert diagnose(str(out / f"{v}-seed0.json")).verdict == diagnose(str(out / f"{v}-seed0.csv")).verdict
+    run_dict = res.to_dict()["variants"][1]["runs"][0]
+    assert run_dict["history"] == str(out / "weight-decay-seed0.json")
+    assert run_dict["history_csv"] == str(out / "weight-decay-seed0.csv")
+
+
+def test_fast_epochs_write_the_json_at_most_every_interval_and_at_the_end(tmp_path, monkeypatch):
+    monkeypatch.setattr(runner_mod, "HISTORY_WRITE_INTERVAL", 3600.0)
+    out = tmp_path / "out"
+    seen = []
+
+    def look(unit, epoch, logs):
+        seen.append(len(json.loads((out / "baseline-seed0.json").read_text())))
+
+    run(tmp_path, "none", epochs=3, on_epoch=look)
+    assert seen == [1, 1, 1]  # the first epoch at once, then not again within the interval
+    assert len(load_history(str(out / "baseline-seed0.json"))) == 3  # the end always
+
+
+def test_interruption_keeps_the_json_histories_and_the_summary(tmp_path):
+    def interrupt(unit, epoch, logs):
+        if unit.variant.name == "dropout" and epoch == 1:
+            raise KeyboardInterrupt
+
+    res = run(tmp_path, "weight-decay,dropout,swa", epochs=4, jobs=1, on_epoch=interrupt, plot=True)
+    out = tmp_path / "out"
+    assert len(load_history(str(out / "baseline-seed0.json"))) == 4
+    assert len(load_history(str(out / "dropout-seed0.json"))) == 2  # the epochs it finished
+    assert not (out / "swa-seed0.json").exists()
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary == res.to_dict() and summary["interrupted"] is True
+    assert [v["name"] for v in summary["variants"]] == ["baseline", "weight-decay", "dropout", "swa"]
+    assert not (out / "compare.png").exists()  # an interrupted re-run draws nothing
+    assert summary["outputs"]["compare_plot"] is None and "interrupted" in summary["outputs"]["compare_plot_note"]
+
+
+def test_summary_and_comparison_plot(tmp_path):
+    pytest.importorskip("matplotlib")
+    out = tmp_path / "o"
+    r = cli(spec(tmp_path), "--fixes", "weight-decay,dropout", "--seeds", "2", "--epochs", "3", "--out", str(out),
+            "--device", "cpu")
+    assert r.exit_code == 0, r.output
+    assert f"Comparison plot: {out / 'compare.png'}" in r.stdout
+    assert f"Summary: {out / 'summary.json'}" in r.stdout
+    assert (out / "compare.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["command"] == "rerun" and summary["interrupted"] is False
+    assert [v["name"] for v in summary["variants"]] == ["baseline", "weight-decay", "dropout"]
+    assert all(len(v["runs"]) == 2 and v["change"] is not None for v in summary["variants"][1:])
+    assert summary["outputs"] == {"summary": str(out / "summary.json"), "compare_plot": str(out / "compare.png"),
+                                  "compare_plot_note": None}
+
+
+def test_without_matplotlib_the_plot_is_skipped_with_a_note(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # as if it were not installed
+    res = run(tmp_path, "none", TINY, epochs=2, plot=True)
+    out = tmp_path / "out"
+    assert not (out / "compare.png").exists() and (out / "summary.json").exists()
+    outputs = res.to_dict()["outputs"]
+    assert outputs["compare_plot"] is None and "matplotlib is not installed" in outputs["compare_plot_note"]
+    from rich.console import Console
+
+    from overfitdoc.rerun.render import render
+    con = Console(width=120, record=True, color_system=None)
+    con.print(render(res.to_dict()))
+    assert "note: comparison plot not drawn: matplotlib is not installed" in con.export_text()
+
+
+def test_without_out_dir_nothing_is_written(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    res = run(tmp_path, "none", epochs=1, out_dir=None, plot=True)
+    assert "outputs" not in res.to_dict()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["spec.py"]
