@@ -419,3 +419,12 @@ def test_several_runs_drawn_in_workers_match_one_by_one(tmp_path, monkeypatch):
     serial = plot_mod.plot_diagnoses(ds, tmp_path / "ser.png")
     assert len(parallel) == 3
     assert [open(p, "rb").read() for p in parallel] == [open(p, "rb").read() for p in serial]
+
+
+def test_without_matplotlib_the_user_is_told_to_install_it(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # import matplotlib now raises ImportError
+    for args in (("plot", "sample_runs/overfit.csv", "-o", tmp_path / "a.png"),
+                 ("diagnose", "sample_runs/overfit.csv", "--plot", tmp_path / "b.png")):
+        r = cli(*args)
+        assert r.exit_code == 2, r.stderr
+        assert r.stderr.strip() == "Error: plotting needs matplotlib: pip install 'overfitdoc[plot]'"

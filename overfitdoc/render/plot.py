@@ -162,6 +162,10 @@ def plot_diagnoses(diagnoses, path: str | os.PathLike, *, options: PlotOptions |
     >>> plot_diagnoses([overfitdoc.diagnose("run.csv")], "run.png")   # doctest: +SKIP
     ['run.png']
     """
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        raise UsageError("plotting needs matplotlib: pip install 'overfitdoc[plot]'") from None
     options = options or PlotOptions()
     diagnoses = list(diagnoses)
     fmt = image_format(path) if path is not None else None
