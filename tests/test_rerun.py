@@ -221,7 +221,7 @@ def test_image_batches_are_flipped_and_cropped(tmp_path):
         return (x[:24], y[:24]), (x[24:], y[24:])
     """
     res = run(tmp_path, "data-augmentation,dropout", body)
-    what = res.to_dict()["variants"][1]["what"][0]
+    what = next(v for v in res.to_dict()["variants"] if v["name"] == "data-augmentation")["what"][0]
     assert "flip" in what and "crop" in what
     trainer = res.unit("data-augmentation").trainer
     from overfitdoc.rerun.trainer import TrainBatch
@@ -468,3 +468,12 @@ def test_a_model_that_fails_in_training_is_reported(tmp_path):
     assert r.exit_code == 2
     assert "Error: baseline (seed 0): RuntimeError: boom" in r.stderr
     assert "baseline (seed 0) failed: RuntimeError: boom" in r.stdout
+
+
+def test_variants_are_ranked_best_first_after_the_baseline(tmp_path):
+    res = run(tmp_path, "weight-decay,early-stopping,dropout")
+    variants = res.to_dict()["variants"]
+    assert variants[0]["baseline"] and "rank" not in variants[0]
+    means = [v["kept_val_loss"]["mean"] for v in variants[1:]]
+    assert len(means) >= 2 and means == sorted(means)
+    assert [v["rank"] for v in variants[1:]] == list(range(1, len(means) + 1))

@@ -119,8 +119,8 @@ def judge(base: list[float], variant: list[float], base_epoch_noise: float | Non
 
 def build_report(setup: dict, fixes: dict, variants: list[dict], records: list[RunRecord], *,
                  spec: str, interrupted: bool, out_dir: str | None, wall_seconds: float) -> dict:
-    """The whole result. ``variants`` lists ``{"name", "fixes", "what"}`` in display order,
-    the baseline first."""
+    """The whole result. ``variants`` lists ``{"name", "fixes", "what"}``, the baseline first;
+    the result ranks the other variants best first (``rank`` 1 is the lowest kept val loss)."""
     metric = setup.get("metric")
     by_variant: dict[str, list[RunRecord]] = {}
     for r in records:
@@ -159,6 +159,13 @@ def build_report(setup: dict, fixes: dict, variants: list[dict], records: list[R
                 if pairs:
                     entry[key] = judge([b for b, _ in pairs], [x for _, x in pairs], base_noise)
         out_variants.append(entry)
+    # ranked: the baseline first, then the variants best first by the validation loss of the
+    # weights they keep (ties and runs without a value keep the order they were asked in)
+    base, rest = out_variants[:1], out_variants[1:]
+    rest.sort(key=lambda e: (e["kept_val_loss"].get("mean") is None, e["kept_val_loss"].get("mean") or 0.0))
+    for rank, e in enumerate(rest, 1):
+        e["rank"] = rank
+    out_variants = base + rest
     return clean({
         "schema_version": SCHEMA_VERSION,
         "tool": {"name": "overfitdoc", "version": __version__},
