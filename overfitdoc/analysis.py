@@ -214,7 +214,7 @@ def diagnose(
                    f" (3 are needed)")
         return Diagnosis(epochs=int(len(idx)), verdict="insufficient_data", bias="unknown", variance="low",
                          confidence=1.0, summary=f"Cannot diagnose: {missing}.", missing=missing, **base)
-    # non-finite values: analyse the finite prefix, report the rest
+    # non-finite points are left out of the analysis and reported (nonfinite)
     points, t, v = idx[finite], t_raw[finite], v_raw[finite]
     sign = 1.0 if pair.mode == "min" else -1.0
     T, V = sign * t, sign * v
@@ -222,7 +222,9 @@ def diagnose(
     ST, SV = trend(T, w), trend(V, w)
     sigma_t, sigma_v = noise(T, ST), noise(V, SV)
     scale_v = max(abs(float(np.median(V))), float(SV.max() - SV.min()), 1e-12)
-    se_v = max(sigma_v / math.sqrt(w), 1e-12 * scale_v)
+    se_v = max(sigma_v / math.sqrt(w), 1e-12 * scale_v)  # uncertainty of a trend value
+    se_dv = se_v * math.sqrt(2)                              # ... of a difference of two
+    se_t = sigma_t / math.sqrt(w)
     G = V - T
     SG = trend(G, w)
     sigma_g = noise(G, SG)
@@ -242,11 +244,11 @@ def diagnose(
 
     # divergence: a sustained rise of the validation trend after its minimum, training not rising
     rise = float(SV[last] - min(LV[rec_i], K[rec_i]))
-    rise_needed = max(settings.z_rise * se_v * math.sqrt(2), settings.min_rise * scale_v)
+    rise_needed = max(settings.z_rise * se_dv, settings.min_rise * scale_v)
     after = last - rec_i
     tail = SV[rec_i + 1:]
     sustained = after >= settings.min_sustain and bool(np.all(tail[-settings.min_sustain:] > K[rec_i] + rise_needed / 2))
-    train_ok = float(ST[last]) <= float(ST[rec_i]) + settings.z_rise * sigma_t / math.sqrt(w)
+    train_ok = float(ST[last]) <= float(ST[rec_i]) + settings.z_rise * se_t
     diverged = rise > rise_needed and sustained and train_ok
     div_epoch = div_range = None
     if diverged:
@@ -283,18 +285,17 @@ def diagnose(
     # bias: training performance against the target, else against start and floor
     bias, bias_margin = _bias(pair, t, ST, sign, target, settings)
 
-    # the order of the verdicts matters: the first that holds is the verdict
     # oscillation that dominates the trend: noise against the trend's range (or its level)
     t_rel_noise = sigma_t / max(float(ST.max() - ST.min()), 0.05 * abs(float(np.median(T))), 1e-12)
     v_rel_noise = sigma_v / max(float(SV.max() - SV.min()), abs(float(np.median(V))), 1e-12)
-    train_rising = float(ST[last]) - float(ST[0]) > max(3 * sigma_t / math.sqrt(w), 0.1 * abs(float(ST[0])))
+    train_rising = float(ST[last]) - float(ST[0]) > max(3 * se_t, 0.1 * abs(float(ST[0])))
     drop = float(ST[0] - ST.min())
-    flat = drop < max(settings.not_learning_drop * abs(float(ST[0])), 2 * sigma_t / math.sqrt(w))
+    flat = drop < max(settings.not_learning_drop * abs(float(ST[0])), 2 * se_t)
     q = max(2, n // 4)
     late_gain = float(SV[max(0, last - q)] - SV[last])
     total_gain = float(SV[0] - SV.min())
     still = (rec_i >= last - max(1, w // 2)) and not diverged and late_gain > max(
-        2 * se_v * math.sqrt(2), 0.01 * scale_v, settings.still_improving_share * total_gain)
+        2 * se_dv, 0.01 * scale_v, settings.still_improving_share * total_gain)
 
     # violent oscillation: the typical epoch-to-epoch change of validation against its level
     val_jump = float(np.median(np.abs(np.diff(V)))) / max(abs(float(np.median(V))), 1e-12) if n > 3 else 0.0
@@ -323,12 +324,13 @@ def diagnose(
     elif train_rising and not flat:
         unstable_reason = f"training {pair.metric} got worse over the run"
 
+    # the order of the verdicts matters: the first that holds is the verdict
     if unstable_reason:
         verdict, margin = "unstable", 2.0
     elif flat:
         verdict, margin = "not_learning", max(1.0, settings.not_learning_drop * abs(float(ST[0])) / max(drop, 1e-12))
     elif still and bias != "high":
-        verdict, margin = "still_improving", late_gain / max(2 * se_v * math.sqrt(2), 1e-12)
+        verdict, margin = "still_improving", late_gain / max(2 * se_dv, 1e-12)
     elif variance == "high" and bias == "high":
         verdict, margin = "overfitting_and_underfitting", min(_var_margin(diverged, rise, rise_needed, rel_gap_smooth, settings), bias_margin)
     elif variance == "high":

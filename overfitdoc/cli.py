@@ -39,13 +39,7 @@ def _root(
 
 
 for _name in COMMANDS:
-    try:
-        _module = importlib.import_module(f".commands.{_name}", __package__)
-    except ModuleNotFoundError as _e:  # a command whose module is not written yet
-        if _e.name != f"{__package__}.commands.{_name}":
-            raise
-        continue
-    _module.register(app)
+    importlib.import_module(f".commands.{_name}", __package__).register(app)
 
 
 def main() -> None:

@@ -46,7 +46,7 @@ def run_report(d: Diagnosis, advice: list | None = None) -> dict:
         "verdict": d.verdict,
         "confidence": d.confidence,
         "summary": d.summary,
-        "advice": [a.to_dict() if hasattr(a, "to_dict") else a for a in (advice or [])],
+        "advice": [a.to_dict() for a in (advice or [])],
         # additive fields (docs/json.md)
         "unit": d.unit,
         "final": {"train": float(d.train[-1]) if len(d.train) else None,

@@ -7,8 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from overfitdoc.analysis import (Settings, diagnose, local_linear, noise, running_median3, trend,
-                                 window_for)
+from overfitdoc.analysis import (Settings, diagnose, local_linear, noise, running_median3, window_for)
 from overfitdoc.history import from_table
 
 from .conftest import SAMPLES

@@ -11,7 +11,6 @@ import sys
 from dataclasses import fields
 from pathlib import Path
 
-import numpy as np
 
 import score as score_mod
 import truth as truth_mod

@@ -53,10 +53,7 @@ class Loaded:
 
 def expand(files: list[str]) -> list[str]:
     """Directories become the logs inside them (see readers.expand_inputs)."""
-    try:
-        from ..readers import expand_inputs
-    except ImportError:
-        return list(files)
+    from ..readers import expand_inputs
     return expand_inputs(files)
 
 

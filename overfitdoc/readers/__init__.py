@@ -125,12 +125,7 @@ def open_input(source: str) -> Input:
 
 def _ensure_registered() -> None:
     # importing the modules runs their @reader decorators
-    from . import delimited, jsonlike, textlog  # noqa: F401
-    try:
-        from . import trainers  # noqa: F401  (Hugging Face, Lightning, TensorBoard, MLflow, ...)
-    except ImportError as e:  # pragma: no cover - only while that module is being written
-        if "trainers" not in str(e):
-            raise
+    from . import delimited, jsonlike, textlog, trainers  # noqa: F401
 
 
 def formats() -> list[Reader]:

@@ -13,7 +13,6 @@ from ..numbers import is_number as _is_number
 from . import Input, NotThisFormat, reader
 
 SEPARATORS = (",", ";", "\t", "|")
-NA_VALUES = ["NA", "N/A", "nan", "NaN", "None", "null", ""]
 
 
 def sniff_separator(header: str) -> str:
@@ -28,20 +27,44 @@ SMALL = 4 << 20  # below 4 MB the csv module is quicker than importing pandas
 
 
 def parse_delimited(inp: Input) -> dict[str, np.ndarray]:
-    """The file as named columns (numeric where the column is numeric, else text).
+    """The file as named columns (numeric where the column is numeric, else text), parsed
+    once per input whichever reader asks (the trainer readers and this one share it).
 
     Raises NotThisFormat when the content is not a table with a text header. Small files are
     parsed with the csv module, large ones with pandas' C parser; both give the same columns.
     """
+    if "delimited" not in inp._cache:
+        try:
+            inp._cache["delimited"] = _parse(inp)
+        except (NotThisFormat, InputError) as e:
+            inp._cache["delimited"] = e
+    got = inp._cache["delimited"]
+    if isinstance(got, Exception):
+        raise got
+    return got
+
+
+def first_line(text: str) -> str:
+    """The first non-empty line, without splitting the rest (a step log has millions)."""
+    start = 0
+    while True:
+        end = text.find("\n", start)
+        line = text[start:] if end < 0 else text[start:end]
+        if line.strip() or end < 0:
+            return line.strip()
+        start = end + 1
+
+
+def _parse(inp: Input) -> dict[str, np.ndarray]:
     text = inp.text
-    first = next((ln for ln in text.splitlines() if ln.strip()), "")
+    first = first_line(text)
     sep = sniff_separator(first)
     header = [h.strip() for h in first.split(sep)]
     if sum(1 for h in header if h) < 2:
         raise NotThisFormat("fewer than two named columns")
     if any(_is_number(h) for h in header if h):
         raise NotThisFormat("the first line is data, not a header")
-    cols = _parse_small(inp, text, sep) if len(text) < SMALL else _parse_large(inp, text, sep)
+    cols = _parse_small(inp, text, sep) if len(text) < SMALL else _parse_large(inp, first, sep)
     if not cols or not len(next(iter(cols.values()))):
         raise InputError(inp.source, "a header but no rows")
     numeric = [c for c, v in cols.items() if v.dtype.kind in "fiu" or _mostly_numbers(v)]
@@ -68,17 +91,26 @@ def _parse_small(inp: Input, text: str, sep: str) -> dict[str, np.ndarray]:
     return cols
 
 
-def _parse_large(inp: Input, text: str, sep: str) -> dict[str, np.ndarray]:
+def _parse_large(inp: Input, first: str, sep: str) -> dict[str, np.ndarray]:
+    """pandas' C parser, on the raw bytes when they are UTF-8 (no decoded copy), else on the
+    text. An explicit ``nan`` must stay apart from an empty cell (a bad value, not a missing
+    one), so a file that writes ``nan`` is read as text cells and :func:`_numeric` decides."""
     import pandas as pd
 
+    raw = inp.data
+    utf8 = not raw.startswith((b"\xff\xfe", b"\xfe\xff"))
+    padded = (sep + " ") in first or (sep + " ") in inp.text[:4096]
+    # (numbers and separators deleted first: searching what is left is several times faster)
+    explicit_nan = b"nan" in raw.translate(None, b"0123456789.,;|\t\r\n -+eE").lower() if utf8 \
+        else "nan" in inp.text.lower()
+    options = dict(na_filter=False) if explicit_nan else {}
+    source = io.BytesIO(raw) if utf8 else io.StringIO(inp.text)
     try:
-        frame = pd.read_csv(
-            io.StringIO(text), sep=sep, skipinitialspace=True, na_values=NA_VALUES,
-            keep_default_na=False, engine="c", skip_blank_lines=True, low_memory=False,
-        )
+        frame = pd.read_csv(source, sep=sep, skipinitialspace=padded, engine="c", skip_blank_lines=True,
+                            low_memory=False, **(dict(encoding="utf-8-sig") if utf8 else {}), **options)
     except pd.errors.ParserError as e:
         raise InputError(inp.source, f"malformed CSV ({str(e).strip().splitlines()[-1]})") from None
-    except (ValueError, pd.errors.EmptyDataError) as e:
+    except (ValueError, UnicodeDecodeError, pd.errors.EmptyDataError) as e:
         raise NotThisFormat(f"not a table ({e})") from None
     frame.columns = [str(c).strip() for c in frame.columns]
     return {c: frame[c].to_numpy() for c in frame.columns}

@@ -20,7 +20,7 @@ import numpy as np
 from ..history import History, _numeric, from_table
 from ..naming import MetricPair, _split, find_pairs, is_meta, normalise
 from . import Input, NotThisFormat, reader
-from .delimited import parse_delimited, sniff_separator
+from .delimited import first_line, parse_delimited, sniff_separator
 
 
 # --------------------------------------------------------------------------- helpers
@@ -41,15 +41,7 @@ def floats(values) -> tuple[np.ndarray, np.ndarray] | None:
 
 def header_line(inp: Input) -> str:
     """The first non-empty line (cheap: nothing else is split)."""
-    text = inp.text
-    start = 0
-    while True:
-        end = text.find("\n", start)
-        line = text[start:] if end < 0 else text[start:end]
-        if line.strip() or end < 0:
-            break
-        start = end + 1
-    return line.strip()
+    return first_line(inp.text)
 
 
 def header_names(inp: Input) -> list[str]:
@@ -58,53 +50,6 @@ def header_names(inp: Input) -> list[str]:
     if not line or line[0] in "{[":
         raise NotThisFormat("not a delimited table")
     return [h.strip().strip('"') for h in line.split(sniff_separator(line))]
-
-
-LARGE = 4 << 20  # from here on pandas parses the bytes directly (step logs with millions of rows)
-
-
-def delimited(inp: Input) -> dict[str, np.ndarray]:
-    """:func:`parse_delimited`, parsed once per input whichever of these readers asks. Large
-    UTF-8 files are handed to pandas' C parser as bytes, skipping the decoded-text copy."""
-    if "delimited" not in inp._cache:
-        try:
-            got = _parse_large_bytes(inp) if len(inp.data) >= LARGE else None
-            inp._cache["delimited"] = got if got is not None else parse_delimited(inp)
-        except NotThisFormat as e:
-            inp._cache["delimited"] = e
-    got = inp._cache["delimited"]
-    if isinstance(got, Exception):
-        raise got
-    return got
-
-
-def _parse_large_bytes(inp: Input) -> dict[str, np.ndarray] | None:
-    """The table of a large UTF-8 file, parsed from its bytes as :func:`parse_delimited` does
-    from its text; None when the bytes are not plain UTF-8 (UTF-16 logs go the slow way)."""
-    import io
-
-    import pandas as pd
-
-    raw = inp.data
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return None
-    first = header_line(inp)
-    sep = sniff_separator(first)
-    # the C parser's fast path: no padding to skip, and pandas' own NA words unless the file
-    # writes `nan` (an explicit bad value, which must stay distinguishable from an empty cell)
-    padded = (sep + " ") in first or (sep + " ") in raw[:4096].decode("utf-8", "replace")
-    # (numbers and separators deleted first: searching what is left is several times faster)
-    explicit_nan = b"nan" in raw.translate(None, b"0123456789.,;|\t\r\n -+eE").lower()
-    options = dict(na_filter=False, low_memory=False) if explicit_nan else {}  # cells stay text: _numeric decides
-    try:
-        frame = pd.read_csv(io.BytesIO(raw), sep=sep, skipinitialspace=padded, engine="c", skip_blank_lines=True,
-                            encoding="utf-8-sig", **options)
-    except (ValueError, pd.errors.ParserError, UnicodeDecodeError):
-        return None  # parse_delimited reports it
-    frame.columns = [str(c).strip() for c in frame.columns]
-    if len(frame) == 0:
-        return None
-    return {c: frame[c].to_numpy() for c in frame.columns}
 
 
 def side_of(name: str) -> tuple[str | None, str, str]:
@@ -313,7 +258,7 @@ def read_lightning_csv(inp: Input) -> History:
     names = header_names(inp)
     if "epoch" not in names or "step" not in names:
         raise NotThisFormat("no epoch and step columns")
-    cols = delimited(inp)
+    cols = parse_delimited(inp)
     if "epoch" not in cols or "step" not in cols:
         raise NotThisFormat("no epoch and step columns")
     parsed = {k: floats(v) for k, v in cols.items()}
@@ -397,7 +342,7 @@ def read_ultralytics(inp: Input) -> History:
         raise NotThisFormat("no train/*_loss columns")
     if not any(n.startswith(("metrics/", "lr/pg", "x/lr")) for n in names):
         raise NotThisFormat("no metrics/ or lr/ columns")
-    cols = delimited(inp)
+    cols = parse_delimited(inp)
     pairs = find_pairs([c for c in cols if c != "epoch"])
     first = [p for m in YOLO_MONITOR for p in pairs if p.metric == m][:1]
     pairs = first + [p for p in pairs if p not in first]
@@ -416,7 +361,7 @@ def read_wandb_csv(inp: Input) -> History:
     names = header_names(inp)
     if "_step" not in names or not ({"_runtime", "_timestamp"} & set(names)):
         raise NotThisFormat("no _step and _runtime/_timestamp columns")
-    cols = delimited(inp)
+    cols = parse_delimited(inp)
     parsed = {k: floats(v) for k, v in cols.items() if isinstance(k, str)}
     step = parsed.pop("_step")
     if step is None:
@@ -477,7 +422,7 @@ def read_step_csv(inp: Input) -> History:
         raise NotThisFormat("no step column, or an epoch column too")
     if not any(side_of(n)[0] in ("val", "test") for n in names):
         raise NotThisFormat("no validation column")
-    cols = delimited(inp)
+    cols = parse_delimited(inp)
     return from_table(inp.source, "step-csv", cols, index_column=steps[0], unit="step")
 
 

@@ -35,7 +35,7 @@ def render_run(run: dict, diagnosis=None, *, chart: bool = True, unicode: bool =
     line.append(f"  (confidence {run['confidence']:.2f}; bias {run['bias']}, variance {run['variance']})")
     parts.append(line)
     parts.append(Text(run["summary"]))
-    if mon and run["verdict"] != "insufficient_data" or (mon and run["best_epoch"] is not None):
+    if run["best_epoch"] is not None:  # the figures exist once there were points to analyse
         table = Table(show_header=False, box=None, pad_edge=False, padding=(0, 2, 0, 0))
         table.add_column(style="dim")
         table.add_column()
