@@ -209,6 +209,19 @@ def diagnose(
     finite = np.isfinite(t_raw) & np.isfinite(v_raw)
     base.update(monitor=pair, others=others, nonfinite=tuple(int(e) for e in idx[~finite]))
     n = int(finite.sum())
+    if n < 3 and len(base["nonfinite"]):
+        # a run that blew up before it had three usable epochs: that is the diagnosis
+        bad = base["nonfinite"]
+        pts = idx[finite]
+        reason = (f"{pair.metric} became non-finite (NaN or infinity) at {history.unit} {bad[0]}"
+                  f" ({len(bad)} non-finite {history.unit}{'s' if len(bad) > 1 else ''}, {n} finite)")
+        fin = dict(best_epoch=int(round(pts[int(np.argmin(v_raw[finite]))])) if n else None,
+                   best_val=float(np.min(v_raw[finite])) if n else None) if pair.mode == "min" else \
+            dict(best_epoch=int(round(pts[int(np.argmax(v_raw[finite]))])) if n else None,
+                 best_val=float(np.max(v_raw[finite])) if n else None)
+        return Diagnosis(epochs=int(len(idx)), verdict="unstable", bias="unknown", variance="low",
+                         confidence=1.0, summary=f"Training is unstable: {reason}; too few finite "
+                         f"{history.unit}s are left to analyse the curves.", **fin, **base)
     if n < 3:
         missing = (f"only {n} {history.unit}{'s' if n != 1 else ''} with both {pair.train} and {pair.val}"
                    f" (3 are needed)")

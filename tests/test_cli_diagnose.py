@@ -202,3 +202,21 @@ def test_ctrl_c_exits_130_not_1(monkeypatch, capsys):
     with pytest.raises(SystemExit) as e:
         main()
     assert e.value.code == 130
+
+
+@pytest.mark.parametrize("rows, first_bad, finite", [
+    ("0,nan,nan\n", 0, 0),                      # TerminateOnNaN after the first epoch
+    ("0,0.91,0.95\n1,inf,nan\n2,nan,nan\n", 1, 1),
+])
+def test_run_that_diverged_before_three_epochs_is_unstable_not_unreadable(tmp_path, rows, first_bad, finite):
+    f = tmp_path / "diverged.csv"
+    f.write_text("epoch,loss,val_loss\n" + rows)
+    r = run("diagnose", str(f), "--format", "json")
+    assert r.exit_code == 0, r.stderr
+    rep = json.loads(r.stdout)["runs"][0]
+    assert rep["verdict"] == "unstable" and rep["missing"] is None
+    assert rep["nonfinite_epochs"][0] == first_bad
+    assert f"at epoch {first_bad}" in rep["summary"] and f"{finite} finite" in rep["summary"]
+    assert [a["id"] for a in rep["advice"]][:2] == ["lower-lr", "gradient-clipping"]
+    text = run("diagnose", str(f)).stdout
+    assert "UNSTABLE" in text and "Lower the learning rate" in text

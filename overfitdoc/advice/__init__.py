@@ -51,7 +51,7 @@ def evaluate(diagnosis, context: "Context | Mapping[str, Any] | None" = None, *,
     facts = Facts(diagnosis)
     out = []
     for rule in load_rules():
-        if rule.needs_monitor and not facts.usable:
+        if rule.needs_monitor and not facts.usable and not (facts.early_divergence and rule.on_early_divergence):
             why = diagnosis.missing or f"verdict {diagnosis.verdict}"
             out.append(Result(rule, "skipped", reason=f"no diagnosed pair to judge ({why})"))
             continue

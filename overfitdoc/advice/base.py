@@ -234,6 +234,9 @@ class Rule:
     defaults: ClassVar[dict[str, Any]] = {}
     #: "monitor": the rule needs a diagnosed pair (every rule but the logging one)
     needs_monitor: ClassVar[bool] = True
+    #: the rule also judges a run that became non-finite before it had three finite points
+    #: (``Facts.usable`` is false there; ``Facts.early_divergence`` is true)
+    on_early_divergence: ClassVar[bool] = False
 
     def check(self, f: "Facts", ctx: Context) -> "Hit | Skip | None":  # pragma: no cover
         raise NotImplementedError

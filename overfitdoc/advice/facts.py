@@ -197,6 +197,8 @@ class Facts:
         self.pair = d.monitor
         self.usable = d.monitor is not None and d.verdict != "insufficient_data" and len(d.points) >= 3
         self.unit = d.unit
+        self.early_divergence = (d.monitor is not None and d.verdict == "unstable" and not self.usable
+                                 and bool(d.nonfinite))
         if not self.usable:
             return
         self.mode = d.monitor.mode

@@ -58,9 +58,15 @@ trainer.fit(lit_model, train_loader, val_loader)
 ''',
     )
 
+    on_early_divergence = True
+
     def check(self, f, ctx):
         d = f.d
         u = f.unit
+        if f.early_divergence:
+            ev = (f"{f.pair.train} overflowed to NaN or infinity at {u} {f.first_nonfinite}, before three {u}s had "
+                  f"finite values; clipping the gradient norm caps the step that causes it.")
+            return self.hit(0.85, cap(ev), {"max_norm": 1.0})
         if d.verdict != "unstable" or not (f.spikes or f.first_nonfinite is not None):
             return None
         parts = []

@@ -32,6 +32,7 @@ comes from the learning-rate column when the log has one."""
         "Goodfellow, I., Bengio, Y. & Courville, A. (2016). Deep Learning, section 8.5. MIT Press.",
     )
     defaults = {"lr": 1e-4, "epochs": 100}
+    on_early_divergence = True
     fix = Fix(
         keras='''\
 import keras
@@ -57,6 +58,10 @@ for group in optimizer.param_groups:
         else:
             rate = ("divide the learning rate by 3 to 10 (the log has no learning-rate column; log it as `lr` "
                     "and this advice will name the value)")
+        if f.early_divergence:
+            ev = (f"{f.pair.train} became non-finite at {u} {f.first_nonfinite}, before three {u}s had finite "
+                  f"values: the very first steps overshoot. {cap(rate)}.")
+            return self.hit(0.95, ev, params)
         if d.verdict == "unstable":
             if not f.training_unstable:
                 return None
