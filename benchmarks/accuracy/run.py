@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import math
 import subprocess
 import sys
 import time
@@ -116,7 +117,7 @@ def table(header: list[str], rows: list[list[str]]) -> list[str]:
 
 
 def render_split(split: str, truths: dict, predictor: str, tool_scores: dict, peer_scores: dict,
-                 reference: dict, seconds_per_file: float) -> list[str]:
+                 reference: dict, seconds_per_file: float, ceiling: dict | None = None) -> list[str]:
     counts = {label: 0 for label in score_mod.LABELS + (score_mod.AMBIGUOUS,)}
     for t in truths.values():
         counts[t.label] += 1
@@ -136,10 +137,20 @@ def render_split(split: str, truths: dict, predictor: str, tool_scores: dict, pe
             "Confusion matrix (rows: truth's first label; columns: mapped verdict):", ""]
     out += table(["truth \\ predicted"] + v["columns"],
                  [[label] + [str(v["confusion"][label][c]) for c in v["columns"]] for label in score_mod.LABELS])
+    if ceiling:
+        c = ceiling["verdict"]
+        out += ["", f"Reference, not a tool: {CEILING_NAME} reach {pct(c['accuracy'])} "
+                f"({c['n_correct']}/{c['n_labeled']}), with {pct(ceiling['binary']['false_alarm_good_fit'])} false "
+                "alarms on good fits (`truth.validation_reference`). Confusion matrix:", ""]
+        out += table(["truth \\ reference"] + c["columns"],
+                     [[label] + [str(c["confusion"][label][k]) for k in c["columns"]] for label in score_mod.LABELS])
 
     out += ["", "### Overfitting detection (binary, non-ambiguous runs)", ""]
     rows = []
-    for name, s in [(predictor, tool_scores)] + list(peer_scores.items()):
+    listed = [(predictor, tool_scores)] + list(peer_scores.items())
+    if ceiling:
+        listed.append(("validation reference (not a tool)", ceiling))
+    for name, s in listed:
         b = s["binary"]
         rows.append([name, pct(b["precision"]), pct(b["recall"]), pct(b["accuracy"]),
                      pct(b["false_alarm_good_fit"]), pct(b["false_alarm_good_fit_small_gap"]),
@@ -203,7 +214,11 @@ What was tried (tuned on the development half only, with `benchmarks/accuracy/tu
 """
 
 
-def render_targets(results: list[tuple[str, dict, dict]]) -> list[str]:
+CEILING_NAME = ("the truth's own rules applied to the validation loss and the epoch-averaged training loss, "
+                "knowing each dataset's hidden chance and attainable levels and with no ambiguous margin,")
+
+
+def render_targets(results: list[tuple[str, dict, dict]], ceilings: dict | None = None) -> list[str]:
     """The issue's targets against what was measured, per half."""
     lines = ["## Targets", "",
              "| half | verdict accuracy (>= 90%) | false alarms on good fits (<= 5%) | median onset error / run length (<= 5%) | regret of recommended_epoch below every peer's (median, all runs) |",
@@ -219,11 +234,17 @@ def render_targets(results: list[tuple[str, dict, dict]]) -> list[str]:
         lines.append(f"| {split} | {acc:.1%} {mark(acc >= 0.9)} | {fa:.1%} {mark(fa <= 0.05)} | "
                      f"{'-' if onset is None else f'{onset:.1%}'} {mark(onset is not None and onset <= 0.05)} | "
                      f"{mine:.4f} against {best_name} {best:.4f} {mark(mine < best)} |")
+    if ceilings:
+        lines += ["", f"How far can a history alone go? {CEILING_NAME[0].upper() + CEILING_NAME[1:]} reach "
+                  + " and ".join(f"{pct(c['verdict']['accuracy'])} verdict accuracy on the {split} half "
+                                 f"({pct(c['binary']['false_alarm_good_fit'])} false alarms on good fits)"
+                                 for split, c in ceilings.items())
+                  + ": the validation splits (30 to 200 samples) disagree with the test set that often."]
     return lines + ["", TRIED]
 
 
 def render(sections: list[list[str]], predictor: str, tool: dict, argv: list[str],
-           targets: list[tuple[str, dict, dict]] = ()) -> str:
+           targets: list[tuple[str, dict, dict]] = (), ceilings: dict | None = None) -> str:
     command = " ".join(["python benchmarks/accuracy/run.py"] + argv)
     head = ["# Accuracy benchmark: overfitting diagnosis against a hidden test set", "",
             f"Produced by `{command}`.", "",
@@ -233,7 +254,7 @@ def render(sections: list[list[str]], predictor: str, tool: dict, argv: list[str
             "from their documented behaviour (peers.py); arithmetic and verdict mapping in score.py.",
             ""]
     peer_lines = ["Peers:", ""] + [f"- `{n}`: {d}" for n, d in peers_mod.PEER_DESCRIPTIONS.items()] + [""]
-    target_lines = render_targets(list(targets)) if targets else []
+    target_lines = render_targets(list(targets), ceilings) if targets else []
     return "\n".join(head + target_lines + peer_lines + [line for s in sections for line in s])
 
 
@@ -257,7 +278,11 @@ def main(argv: list[str] | None = None) -> int:
         predictor = "overfitdoc" if overfitdoc_available() else "standin"
         print(f"predictor: {predictor}", file=sys.stderr)
 
-    truths = truth_mod.label_all(truth_mod.load_records())  # attainable levels use every run
+    records = truth_mod.load_records()
+    truths = truth_mod.label_all(records)  # attainable levels use every run
+    levels = truth_mod.attainable_levels(records)
+    by_id = {rec["run_id"]: rec for rec in records}
+    ceilings = {}
     command = predictor_command(predictor)
     sections, tool, targets = [], {}, []
     for split in (("dev", "test") if args.split == "both" else (args.split,)):
@@ -267,17 +292,24 @@ def main(argv: list[str] | None = None) -> int:
         preds = {rid: score_mod.prediction_from_contract(raw.get(path, {"ok": False, "error": "no output"}))
                  for rid, path in paths.items()}
         peer_results: dict[str, dict] = {name: {} for name in peers_mod.PEERS}
+        ceiling_preds = {}
         for rid in chosen:
-            for name, result in peers_mod.run_peers(*read_history(RUNS_DIR / f"{rid}.csv")).items():
+            train, val = read_history(RUNS_DIR / f"{rid}.csv")
+            for name, result in peers_mod.run_peers(train, val).items():
                 peer_results[name][rid] = result
+            rec = by_id[rid]
+            ceiling_preds[rid] = score_mod.Prediction(
+                truth_mod.validation_reference(rec, val, train, levels.get(rec["dataset"], math.nan)))
+        ceilings[split] = score_mod.score_predictor(chosen, ceiling_preds)
         tool_scores = score_mod.score_predictor(chosen, preds)
         peer_scores = {name: score_mod.score_peer(chosen, res) for name, res in peer_results.items()}
         targets.append((split, tool_scores, peer_scores))
         sections.append(render_split(split, chosen, predictor, tool_scores, peer_scores,
-                                     score_mod.reference_regret(chosen), seconds / max(len(paths), 1)))
+                                     score_mod.reference_regret(chosen), seconds / max(len(paths), 1),
+                                     ceilings[split]))
         print(f"{split}: {len(chosen)} runs, verdict accuracy {pct(tool_scores['verdict']['accuracy'])}",
               file=sys.stderr)
-    args.output.write_text(render(sections, predictor, tool, argv, targets))
+    args.output.write_text(render(sections, predictor, tool, argv, targets, ceilings))
     print(f"wrote {args.output}", file=sys.stderr)
     return 0
 

@@ -85,20 +85,31 @@ TRUTH_PATH = HERE / "runs" / "truth.jsonl"
 LABELS = ("overfitting", "good_fit", "underfitting", "still_improving", "unstable")
 AMBIGUOUS = "ambiguous"
 
-# The margins, in one place.
-OVERFIT_RISE = 0.10
-FLAT_RISE = 0.04
-NOISE_SIGMAS = 3.0
-TRAIN_WORSE_OK = 0.10
-TRAIN_COLLAPSE = 0.5
-SPIKE_FACTOR = 3.0
-ROUGHNESS_MAX = 0.15
-STILL_FALL = 0.03
-FLAT_FALL = 0.015
-SLOW_FALL = 0.005
-GOOD_Q = 0.7
-UNDER_Q = 0.5
-UNDER_Q_TRAIN = 0.75
+@dataclass(frozen=True)
+class Margins:
+    """The margins of the rules, in one place (see the module docstring)."""
+
+    overfit_rise: float = 0.10
+    flat_rise: float = 0.04
+    noise_sigmas: float = 3.0
+    train_worse_ok: float = 0.10
+    train_collapse: float = 0.5
+    spike_factor: float = 3.0
+    roughness_max: float = 0.15
+    still_fall: float = 0.03
+    flat_fall: float = 0.015
+    slow_fall: float = 0.005
+    good_q: float = 0.7
+    under_q: float = 0.5
+    under_q_train: float = 0.75
+
+
+MARGINS = Margins()
+#: The same rules with every pair of margins closed at its midpoint and no training-level
+#: condition on underfitting: they always answer (never ``ambiguous``). Used by
+#: :func:`validation_reference`.
+DECISIVE = Margins(overfit_rise=0.07, flat_rise=0.07, still_fall=0.0225, flat_fall=0.0225,
+                   good_q=0.6, under_q=0.6, under_q_train=math.inf)
 
 
 @dataclass(frozen=True)
@@ -153,7 +164,7 @@ def _window(n_epochs: int) -> int:
     return 5 if n_epochs >= 20 else 3
 
 
-def label_run(rec: dict, attainable: float) -> Truth:
+def label_run(rec: dict, attainable: float, m: Margins = MARGINS) -> Truth:
     """Apply the rules of the module docstring to one truth record."""
     test = as_array(rec["test_loss"])
     train = as_array(rec["train_eval_loss"])
@@ -184,28 +195,28 @@ def label_run(rec: dict, attainable: float) -> Truth:
     facts = (f"best={best} rise={rise:.3f} fall={fall:.3f} q_test={q_test:.2f} "
              f"q_train={q_train:.2f} train_change={train_change:+.2f} roughness={roughness:.3f}")
 
-    spike_level = SPIKE_FACTOR * max(chance, float(init) if init is not None else chance)
+    spike_level = m.spike_factor * max(chance, float(init) if init is not None else chance)
     if float(np.nanmax(train)) > spike_level or not np.all(np.isfinite(train)):
         return result("unstable", f"training loss spiked above {spike_level:.3g}; " + facts, best)
-    if roughness > ROUGHNESS_MAX:
+    if roughness > m.roughness_max:
         return result("unstable", "violent oscillation; " + facts, best)
-    if rise > OVERFIT_RISE and train_change > TRAIN_COLLAPSE:
+    if rise > m.overfit_rise and train_change > m.train_collapse:
         return result("unstable", "training loss fell apart; " + facts, best)
     gap = float(S_train[-1]) < 0.5 * s_end
-    if rise > OVERFIT_RISE and s_end - s_min > NOISE_SIGMAS * noise and train_change <= TRAIN_WORSE_OK:
+    if rise > m.overfit_rise and s_end - s_min > m.noise_sigmas * noise and train_change <= m.train_worse_ok:
         return result("overfitting", facts, best, large_gap=gap)
-    if rise > FLAT_RISE:
+    if rise > m.flat_rise:
         return result(AMBIGUOUS, "rise between margins; " + facts, best, large_gap=gap)
-    falling = float(S[n - 1 - k]) - s_end > NOISE_SIGMAS * noise and best >= n - 1 - k
-    high_bias = q_test < UNDER_Q and q_train < UNDER_Q_TRAIN
-    if fall > STILL_FALL and falling:
+    falling = float(S[n - 1 - k]) - s_end > m.noise_sigmas * noise and best >= n - 1 - k
+    high_bias = q_test < m.under_q and q_train < m.under_q_train
+    if fall > m.still_fall and falling:
         return result("still_improving", facts, best, ("underfitting",) if high_bias else (), gap)
-    if fall > FLAT_FALL:
+    if fall > m.flat_fall:
         return result(AMBIGUOUS, "fall between margins; " + facts, best, large_gap=gap)
-    if q_test >= GOOD_Q:
+    if q_test >= m.good_q:
         return result("good_fit", facts, best, large_gap=gap)
     if high_bias:
-        also = ("still_improving",) if falling and fall > SLOW_FALL else ()
+        also = ("still_improving",) if falling and fall > m.slow_fall else ()
         return result("underfitting", facts, best, also, gap)
     return result(AMBIGUOUS, "level between margins or high variance; " + facts, best, large_gap=gap)
 
@@ -214,6 +225,18 @@ def label_all(records: list[dict]) -> dict[str, Truth]:
     """Labels for every record; the attainable level uses all records given."""
     levels = attainable_levels(records)
     return {rec["run_id"]: label_run(rec, levels.get(rec["dataset"], math.nan)) for rec in records}
+
+
+def validation_reference(rec: dict, val, train, attainable: float) -> str:
+    """The label the truth's own rules (with :data:`DECISIVE` margins) give when they read the
+    VALIDATION loss instead of the test loss, and the epoch-averaged training loss instead of
+    the evaluation-mode one. Chance and attainable levels stay the hidden ones: this is not a
+    tool, it is an estimate of how far a validation split of this size can be trusted, the
+    ceiling for any predictor that reads the history alone."""
+    def listed(values):
+        return [None if v is None or not math.isfinite(v) else float(v) for v in values]
+
+    return label_run(dict(rec, test_loss=listed(val), train_eval_loss=listed(train)), attainable, DECISIVE).label
 
 
 def main() -> int:
