@@ -51,7 +51,8 @@ class Settings:
     bias_progress: float = 0.35       # training must cover this share of the way to its floor ...
     target_tolerance: float = 0.10    # ... or come within this fraction of --target
     not_learning_drop: float = 0.02   # training trend improving by less than this fraction: flat
-    still_improving_share: float = 0.10  # the last quarter brought this share of the whole validation gain
+    still_fall: float = 0.03          # still improving: the last tenth of the run fell by this share of the final level
+    gap_verdict: int = 0              # 1: a large, widening gap alone makes the verdict overfitting
     unstable_train_noise: float = 0.15  # relative epoch-to-epoch noise of training that means unstable
     unstable_val_noise: float = 0.40    # ... and of validation
     unstable_val_jump: float = 0.15     # typical epoch-to-epoch validation change, relative to its level
@@ -294,6 +295,9 @@ def diagnose(
     # validation holds its level is not yet hurting (the benchmark's good fits have many)
     gap_large = rel_gap_smooth > settings.high_variance_gap and float(SG[last]) > 2 * se_g and gap_trend == "widening"
     variance = "high" if (diverged or gap_large) else "low"
+    # the verdict needs validation to have got worse: a gap that opens while validation holds
+    # its level is reported (variance high, and in the summary) but is not yet overfitting
+    overfit = diverged or (gap_large and bool(settings.gap_verdict))
 
     # bias: training performance against the target, else against start and floor
     bias, bias_margin = _bias(pair, t, ST, sign, target, settings)
@@ -304,11 +308,13 @@ def diagnose(
     train_rising = float(ST[last]) - float(ST[0]) > max(3 * se_t, 0.1 * abs(float(ST[0])))
     drop = float(ST[0] - ST.min())
     flat = drop < max(settings.not_learning_drop * abs(float(ST[0])), 2 * se_t)
-    q = max(2, n // 4)
-    late_gain = float(SV[max(0, last - q)] - SV[last])
-    total_gain = float(SV[0] - SV.min())
-    still = (rec_i >= last - max(1, w // 2)) and not diverged and late_gain > max(
-        2 * se_dv, 0.01 * scale_v, settings.still_improving_share * total_gain)
+    # still improving: over the last tenth of the run (at least 3 points) the validation trend
+    # gained more than 3 uncertainties and `still_fall` of the level it ended at, and the kept
+    # epoch lies in that tenth
+    k = max(3, n // 10)
+    late_gain = float(SV[max(0, last - k)] - SV[last]) if n > k else 0.0
+    level_end = _level(pair.mode, v, float(sign * SV[last]))
+    still = (rec_i >= last - k) and not diverged and late_gain > max(3 * se_dv, settings.still_fall * level_end)
 
     # violent oscillation: the typical epoch-to-epoch change of validation against its level
     val_jump = float(np.median(np.abs(np.diff(V)))) / max(abs(float(np.median(V))), 1e-12) if n > 3 else 0.0
@@ -342,11 +348,11 @@ def diagnose(
         verdict, margin = "unstable", 2.0
     elif flat:
         verdict, margin = "not_learning", max(1.0, settings.not_learning_drop * abs(float(ST[0])) / max(drop, 1e-12))
-    elif still and bias != "high":
-        verdict, margin = "still_improving", late_gain / max(2 * se_dv, 1e-12)
-    elif variance == "high" and bias == "high":
+    elif still:
+        verdict, margin = "still_improving", late_gain / max(3 * se_dv, settings.still_fall * level_end, 1e-12)
+    elif overfit and bias == "high":
         verdict, margin = "overfitting_and_underfitting", min(_var_margin(diverged, rise, rise_needed, rel_gap_smooth, settings), bias_margin)
-    elif variance == "high":
+    elif overfit:
         verdict, margin = "overfitting", _var_margin(diverged, rise, rise_needed, rel_gap_smooth, settings)
     elif bias == "high":
         verdict, margin = "underfitting", bias_margin
@@ -376,6 +382,14 @@ def _badness(mode: str, t: np.ndarray) -> float:
     if np.nanmax(t) <= 1.0 + 1e-9:
         return max(1.0 - last, 1e-3)
     return abs(last)
+
+
+def _level(mode: str, v: np.ndarray, at: float) -> float:
+    """How far a validation value ``at`` is from perfect: the value itself for a loss, the
+    error ``1 - at`` for a score bounded by 1 (else the value's magnitude)."""
+    if mode == "max" and float(np.nanmax(v)) <= 1.0 + 1e-9 and float(np.nanmin(v)) >= 0:
+        return max(1.0 - at, 1e-3)
+    return max(abs(at), 1e-12)
 
 
 def _bias(pair: MetricPair, t, ST, sign, target, settings):
@@ -474,6 +488,12 @@ def summarise(d: Diagnosis, unstable_reason: str = "") -> str:
         return (f"Training {p.metric} only reached {_fmt(float(np.min(d.train) if p.mode == 'min' else np.max(d.train)))}"
                 f" (from {_fmt(float(d.train[0]))}), and validation follows it closely "
                 f"(final gap {_fmt(gap.final)}): the model underfits.")
+    if d.variance == "high":
+        rel = f", {gap.relative_final:.0%} of the training value" if gap.relative_final is not None else ""
+        return (f"{val_name.capitalize()} has held its level (best trend at {u} {d.recommended_epoch}, "
+                f"{_fmt(rec_val)}; final {_fmt(last_val)}) while training {p.metric} kept improving to "
+                f"{_fmt(float(d.train[-1]))}: the gap is large ({_fmt(gap.final)}{rel}) and widening, but "
+                f"{val_name} has not turned clearly worse. Watch it.")
     return (f"Training and validation {p.metric} converged (final {_fmt(float(d.train[-1]))} and "
             f"{_fmt(last_val)}, gap {_fmt(gap.final)}, {gap.trend}); the best {val_name} trend is at "
             f"{u} {d.recommended_epoch}.")
