@@ -56,7 +56,7 @@ class Settings:
     unstable_train_noise: float = 0.15  # relative epoch-to-epoch noise of training that means unstable
     unstable_val_noise: float = 0.40    # ... and of validation
     unstable_val_jump: float = 0.15     # typical epoch-to-epoch validation change, relative to its level
-    unstable_spike: float = 2.0         # a training loss above this multiple of its first value: a spike
+    unstable_spike: float = 1.5         # a training loss above this multiple of its first value: a spike
 
 
 DEFAULT_SETTINGS = Settings()
