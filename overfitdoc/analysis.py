@@ -8,8 +8,8 @@ validation value), oriented so that lower is better:
   3-point running median that removes single-epoch spikes); ``w`` grows with the run length;
 * the *noise* ``sigma`` of a series is the robust spread (1.4826 x MAD) of its residuals
   around the trend; the trend's own uncertainty is ``sigma / sqrt(w)``;
-* ``recommended_epoch`` is the minimum of the kept score, half the raw validation value and
-  half its 3-point local trend; ``best_epoch`` the raw minimum;
+* ``recommended_epoch`` is the minimum of the kept score, mostly (``kept_raw``) the raw
+  validation value and partly its 3-point local trend; ``best_epoch`` the raw minimum;
 * ``divergence_epoch`` is the recommended epoch when, after it, the validation trend rises
   by more than both ``z_rise`` trend uncertainties and ``min_rise`` of the validation scale,
   for at least ``min_sustain`` points, while the training trend does not rise.
@@ -40,6 +40,7 @@ class Settings:
     window_fraction: float = 0.12     # trend window as a fraction of the run length ...
     min_window: int = 3               # ... at least this many points ...
     max_window: int = 21              # ... and at most this many
+    kept_raw: float = 0.7             # the kept score: this share of the raw value, the rest its 3-point trend
     light_window: int = 5             # the light trend that places the epochs (at most the window)
     z_rise: float = 3.0               # a rise counts when above this many trend uncertainties ...
     min_rise: float = 0.03            # ... and above this fraction of the validation scale
@@ -244,12 +245,12 @@ def diagnose(
     sigma_g = noise(G, SG)
     se_g = max(sigma_g / math.sqrt(w), 1e-12)
 
-    # The epoch to keep: the minimum of the "kept score" K, half the raw value and half its
+    # The epoch to keep: the minimum of the "kept score" K, mostly the raw value, partly its
     # 3-point local trend. On the benchmark's runs any wider smoothing moved the pick off sharp
     # minima (validation noise there is mostly a fixed-sample bias shared by all epochs), while
     # K still rejects a lone dip much deeper than its neighbours. The wide trend judges
     # whether validation rose since (noise averages out over more points).
-    K = 0.5 * V + 0.5 * local_linear(V, 3)
+    K = settings.kept_raw * V + (1 - settings.kept_raw) * local_linear(V, 3)
     wl = max(3, min(settings.light_window, w))
     LV = trend(V, wl)
     best_i = int(np.argmin(V))
