@@ -265,3 +265,19 @@ def test_truth_best_epoch_is_argmin_of_smoothed_test_loss():
     smoothed = truth.smooth(np.array(test), 5)
     assert t.best_epoch == int(np.argmin(smoothed))
     assert truth.smooth(np.array([1.0, 2.0, 3.0, 4.0]), 3).tolist() == [1.5, 2.0, 3.0, 3.5]
+
+
+def test_validation_reference_reads_validation_with_decisive_margins():
+    """The reference applies the truth's rules to the validation loss with every margin
+    closed at its midpoint: an 8% rise (ambiguous for the truth) is overfitting for it, a 6%
+    rise is not, and the test loss in the record is ignored."""
+    rec = record([0.5] * 40, [0.1] * 40)
+    val = [0.2] * 30 + [0.216] * 10          # 8% rise, well beyond the (zero) noise
+    train = [0.1] * 30 + [0.05] * 10
+    assert truth.label_run(record(val, train), attainable=0.1).label == "ambiguous"
+    assert truth.validation_reference(rec, val, train, attainable=0.1) == "overfitting"
+    assert truth.validation_reference(rec, [0.2] * 30 + [0.212] * 10, train, attainable=0.1) == "good_fit"
+    # levels: 0.6 of the chance-to-attainable way is the line between good fit and underfitting
+    assert truth.validation_reference(rec, [0.45] * 40, [0.45] * 40, attainable=0.1) == "good_fit"
+    assert truth.validation_reference(rec, [0.47] * 40, [0.47] * 40, attainable=0.1) == "underfitting"
+    assert truth.validation_reference(rec, [0.5, float("nan"), 0.4], [0.5, 0.4, 0.4], attainable=0.1) == "unstable"

@@ -33,7 +33,7 @@ bit. ``torch.set_num_threads(1)`` per worker; ``--jobs`` workers in parallel (de
 
 Usage::
 
-    python benchmarks/accuracy/generate.py            # all runs, about 5 minutes on 2 cores
+    python benchmarks/accuracy/generate.py            # all 512 runs, about 6 minutes on 2 cores
     python benchmarks/accuracy/generate.py --limit 6 --out /tmp/smoke  # first 6 runs only
 """
 

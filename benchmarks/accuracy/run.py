@@ -197,20 +197,33 @@ def render_split(split: str, truths: dict, predictor: str, tool_scores: dict, pe
 
 
 TRIED = """\
-What was tried (tuned on the development half only, with `benchmarks/accuracy/tune.py`):
-- Placing `recommended_epoch` on trends of 3 to 21 epochs, with and without a running median,
-  a noise band around the minimum, a spike guard, and the earliest epoch within noise of the
-  minimum. On these runs the raw argmin of the validation loss had the lowest regret of all:
-  their validation noise is mostly a fixed-sample bias shared by every epoch, so smoothing
-  across epochs moves the pick off sharp minima more than it removes noise. The tool keeps a
-  light score (half the raw value, half its 3-point trend) that ties the argmin on the
-  development half and still rejects a lone dip much deeper than its neighbours.
-- Judging variance by a large gap alone: a steady gap no longer counts (it must be widening), which cut
-  false alarms on good fits from 44% to 25% on the development half. The rest are runs whose
-  training loss ends far below a flat test loss: the benchmark labels them good fits (the test
-  loss did not rise); overfitdoc calls them overfitting while the gap keeps opening.
-- Thresholds for the rise (3% to 10% of the validation scale, 2 to 4 noise units): every
-  setting traded false alarms for missed overfits on the development half.
+What was tried (tuned on the development half only, with `benchmarks/accuracy/tune.py`; the test
+half was scored once per benchmark version, at the end):
+- The benchmark itself: 256 runs (data seeds 0-3) first, 512 (seeds 0-7) since; the first 256
+  reproduce bit for bit. On 256 runs the test half scored 71.7% accuracy, 30% false alarms.
+- Verdicts: `overfitting` now needs validation to get worse (a divergence). A large, widening gap
+  while validation holds its level stays `variance: high` and is said in the summary, but it is
+  a `good_fit`: calling it overfitting tripled the false alarms on good fits on the development
+  half (21% against 9%) for the same accuracy; the test set shows those runs as flat.
+- `still_improving` is judged on the last tenth of the run against the level it ended at (the
+  truth's own definition), before bias: dev accuracy 80.7% -> 82.8%.
+- A training spike is 1.5x the first value (was 2x): 82.8% -> 83.9%.
+- Judging the rise against the validation level reached instead of the curve's range (so a
+  steep first drop cannot hide a late 20% rise), at 3% to 15%: it found more of the overfits
+  and as many false alarms (validation rises that the test set does not share): never better
+  than the range scale.
+- Bias thresholds 0.2 to 0.5 of the way to the floor, training-noise and validation-jump
+  thresholds: differences of one to three runs out of 192, within noise; left as they were.
+- `recommended_epoch`: the kept score's raw share from 0.3 to 1 (1 = raw argmin). 0.7 has the
+  lowest mean regret on the development half (0.0080 against 0.0083 for the argmin); the raw
+  argmin keeps a slightly lower median (1.15e-4 against 1.29e-4). Wider smoothing, noise bands
+  and "earliest within noise of the minimum" all cost regret: on these runs the validation noise
+  is mostly a fixed-sample bias shared by every epoch, so smoothing moves the pick off real
+  sharp minima.
+- The validation reference above shows the ceiling: with no ambiguity margin and knowing the
+  hidden levels, the truth's own rules read on the validation loss miss 13.5% (dev) and 11.3%
+  (test) of the runs. A 90% verdict accuracy is at or beyond what these histories allow; more
+  signal needs larger validation splits, which is the user's remedy too (`small-validation-set`).
 """
 
 
@@ -221,19 +234,22 @@ CEILING_NAME = ("the truth's own rules applied to the validation loss and the ep
 def render_targets(results: list[tuple[str, dict, dict]], ceilings: dict | None = None) -> list[str]:
     """The issue's targets against what was measured, per half."""
     lines = ["## Targets", "",
-             "| half | verdict accuracy (>= 90%) | false alarms on good fits (<= 5%) | median onset error / run length (<= 5%) | regret of recommended_epoch below every peer's (median, all runs) |",
-             "|---|---|---|---|---|"]
+             "| half | verdict accuracy (>= 90%) | false alarms on good fits (<= 5%) | median onset error / run length (<= 5%) | median regret of recommended_epoch below every peer's (all runs) | mean regret below every peer's (all runs) |",
+             "|---|---|---|---|---|---|"]
     for split, tool, peers in results:
         acc = tool["verdict"]["accuracy"] or 0
         fa = tool["binary"]["false_alarm_good_fit"] or 0
         onset = (tool["divergence"]["error_fraction"] or {}).get("median")
-        mine = tool["regret"]["all"]["absolute"]["median"]
-        best_name, best = min(((n, p["regret"]["all"]["absolute"]["median"]) for n, p in peers.items()
-                               if p.get("regret")), key=lambda kv: kv[1])
         mark = lambda ok: "met" if ok else "**not met**"  # noqa: E731
+        regret_cells = []
+        for stat in ("median", "mean"):
+            mine = tool["regret"]["all"]["absolute"][stat]
+            best_name, best = min(((n, p["regret"]["all"]["absolute"][stat]) for n, p in peers.items()
+                                   if p.get("regret")), key=lambda kv: kv[1])
+            regret_cells.append(f"{mine:.3g} against {best_name} {best:.3g} {mark(mine < best)}")
         lines.append(f"| {split} | {acc:.1%} {mark(acc >= 0.9)} | {fa:.1%} {mark(fa <= 0.05)} | "
                      f"{'-' if onset is None else f'{onset:.1%}'} {mark(onset is not None and onset <= 0.05)} | "
-                     f"{mine:.4f} against {best_name} {best:.4f} {mark(mine < best)} |")
+                     + " | ".join(regret_cells) + " |")
     if ceilings:
         lines += ["", f"How far can a history alone go? {CEILING_NAME[0].upper() + CEILING_NAME[1:]} reach "
                   + " and ".join(f"{pct(c['verdict']['accuracy'])} verdict accuracy on the {split} half "

@@ -65,6 +65,15 @@ loss. Overfitting here means the test loss ROSE (training past the best epoch hu
 have done better. The scorer reports false alarms on good fits with and without a large gap,
 so a predictor that calls a large gap "overfitting" can be read either way.
 
+The validation reference
+------------------------
+``validation_reference`` applies the same rules to what a predictor does see: the validation
+loss in place of the test loss and the epoch-averaged training loss in place of the
+evaluation-mode one, with every pair of margins closed at its midpoint (``DECISIVE``: it always
+answers) and with the hidden chance and attainable levels. It is not a tool; its accuracy
+against the truth estimates how often a validation split of the benchmark's size tells the
+same story as the test set, the ceiling for any predictor that reads the history alone.
+
 ``python benchmarks/accuracy/truth.py`` prints the label of every run and the counts.
 """
 
