@@ -172,3 +172,27 @@ def test_sample_overfit_epochs_agree_between_forms():
     assert a.epoch_base == 0 and b.epoch_base == 1
     assert b.recommended_epoch == a.recommended_epoch + 1 and b.divergence_epoch == a.divergence_epoch + 1
     assert math.isclose(a.gap.final, b.gap.final, rel_tol=1e-6)
+
+
+def test_a_widening_gap_while_validation_holds_is_variance_not_an_overfitting_verdict():
+    n = 80
+    train = [0.7 * math.exp(-t / 10) + 0.002 for t in range(n)]        # keeps falling towards 0
+    val = [0.25 + 0.45 * math.exp(-t / 4) for t in range(n)]           # flat from about epoch 20
+    d = diagnose(hist(train, val))
+    assert (d.verdict, d.variance, d.divergence_epoch) == ("good_fit", "high", None)
+    assert d.gap.trend == "widening"
+    assert d.summary.startswith("Validation loss has held its level") and d.summary.endswith("Watch it.")
+    assert diagnose(hist(train, val), settings=Settings(gap_verdict=1)).verdict == "overfitting"
+    # the same gap without a rise of validation but with a steady gap is a plain good fit
+    steady = [v - 0.2 for v in val]
+    assert diagnose(hist(steady, val)).variance == "low"
+
+
+def test_still_improving_is_judged_on_the_last_tenth_against_the_final_level():
+    n = 60
+    train = [0.7 * math.exp(-t / 30) for t in range(n)]
+    falling = [0.8 * math.exp(-t / 30) for t in range(n)]   # last tenth falls by ~22% of its level
+    d = diagnose(hist(train, falling))
+    assert d.verdict == "still_improving" and d.recommended_epoch == n - 1
+    flat = [0.3 + 0.5 * math.exp(-t / 5) for t in range(n)]  # the last tenth falls by 0.01% of its level
+    assert diagnose(hist(train, flat)).verdict != "still_improving"
