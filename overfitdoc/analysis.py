@@ -53,7 +53,7 @@ class Settings:
     target_tolerance: float = 0.10    # ... or come within this fraction of --target
     not_learning_drop: float = 0.02   # training trend improving by less than this fraction: flat
     still_fall: float = 0.03          # still improving: the last tenth of the run fell by this share of the final level
-    gap_verdict: int = 0              # 1: a large, widening gap alone makes the verdict overfitting
+    gap_verdict: bool = False         # True: a large, widening gap alone makes the verdict overfitting
     unstable_train_noise: float = 0.15  # relative epoch-to-epoch noise of training that means unstable
     unstable_val_noise: float = 0.40    # ... and of validation
     unstable_val_jump: float = 0.15     # typical epoch-to-epoch validation change, relative to its level
@@ -213,17 +213,15 @@ def diagnose(
     n = int(finite.sum())
     if n < 3 and len(base["nonfinite"]):
         # a run that blew up before it had three usable epochs: that is the diagnosis
-        bad = base["nonfinite"]
-        pts = idx[finite]
-        reason = (f"{pair.metric} became non-finite (NaN or infinity) at {history.unit} {bad[0]}"
-                  f" ({len(bad)} non-finite {history.unit}{'s' if len(bad) > 1 else ''}, {n} finite)")
-        fin = dict(best_epoch=int(round(pts[int(np.argmin(v_raw[finite]))])) if n else None,
-                   best_val=float(np.min(v_raw[finite])) if n else None) if pair.mode == "min" else \
-            dict(best_epoch=int(round(pts[int(np.argmax(v_raw[finite]))])) if n else None,
-                 best_val=float(np.max(v_raw[finite])) if n else None)
+        reason = _nonfinite_reason(pair.metric, base["nonfinite"], history.unit, finite=n)
+        best = {}
+        if n:
+            sign = 1.0 if pair.mode == "min" else -1.0
+            i = int(np.argmin(sign * v_raw[finite]))
+            best = dict(best_epoch=int(round(idx[finite][i])), best_val=float(v_raw[finite][i]))
         return Diagnosis(epochs=int(len(idx)), verdict="unstable", bias="unknown", variance="low",
                          confidence=1.0, summary=f"Training is unstable: {reason}; too few finite "
-                         f"{history.unit}s are left to analyse the curves.", **fin, **base)
+                         f"{history.unit}s are left to analyse the curves.", **best, **base)
     if n < 3:
         missing = (f"only {n} {history.unit}{'s' if n != 1 else ''} with both {pair.train} and {pair.val}"
                    f" (3 are needed)")
@@ -290,7 +288,7 @@ def diagnose(
     gap_trend = "widening" if d_gap > gap_change_needed else "narrowing" if d_gap < -gap_change_needed else "stable"
 
     # variance: sustained divergence, or a large gap relative to how bad training is
-    badness_t = _badness(pair.mode, t)
+    badness_t = _badness(pair.mode, t, float(t[-1]))
     rel_gap_smooth = float(SG[last]) / badness_t if badness_t > 1e-12 else math.inf
     # a gap alone counts when it is large and still opening: a large but steady gap while
     # validation holds its level is not yet hurting (the benchmark's good fits have many)
@@ -298,7 +296,7 @@ def diagnose(
     variance = "high" if (diverged or gap_large) else "low"
     # the verdict needs validation to have got worse: a gap that opens while validation holds
     # its level is reported (variance high, and in the summary) but is not yet overfitting
-    overfit = diverged or (gap_large and bool(settings.gap_verdict))
+    overfit = diverged or (gap_large and settings.gap_verdict)
 
     # bias: training performance against the target, else against start and floor
     bias, bias_margin = _bias(pair, t, ST, sign, target, settings)
@@ -314,7 +312,7 @@ def diagnose(
     # epoch lies in that tenth
     k = max(3, n // 10)
     late_gain = float(SV[max(0, last - k)] - SV[last]) if n > k else 0.0
-    level_end = _level(pair.mode, v, float(sign * SV[last]))
+    level_end = max(_badness(pair.mode, v, float(sign * SV[last])), 1e-12)
     still = (rec_i >= last - k) and not diverged and late_gain > max(3 * se_dv, settings.still_fall * level_end)
 
     # violent oscillation: the typical epoch-to-epoch change of validation against its level
@@ -326,9 +324,7 @@ def diagnose(
 
     unstable_reason = ""
     if len(base["nonfinite"]):
-        bad = base["nonfinite"]
-        unstable_reason = (f"{pair.metric} became non-finite (NaN or infinity) at {history.unit} {bad[0]}"
-                           f" ({len(bad)} non-finite {history.unit}{'s' if len(bad) > 1 else ''})")
+        unstable_reason = _nonfinite_reason(pair.metric, base["nonfinite"], history.unit)
     elif t_rel_noise > settings.unstable_train_noise and not flat:
         unstable_reason = (f"training {pair.metric} jumps by {sigma_t:.3g} from {history.unit} to {history.unit},"
                            f" {t_rel_noise:.0%} of its whole range")
@@ -374,23 +370,21 @@ def diagnose(
     return replace(d, summary=summarise(d, unstable_reason=unstable_reason))
 
 
-def _badness(mode: str, t: np.ndarray) -> float:
-    """How bad training is at the end, the scale a gap is judged against: the loss itself,
-    or the error (1 - score) for a score bounded by 1."""
-    last = float(t[-1])
-    if mode == "min":
-        return abs(last)
-    if np.nanmax(t) <= 1.0 + 1e-9:
-        return max(1.0 - last, 1e-3)
-    return abs(last)
-
-
-def _level(mode: str, v: np.ndarray, at: float) -> float:
-    """How far a validation value ``at`` is from perfect: the value itself for a loss, the
-    error ``1 - at`` for a score bounded by 1 (else the value's magnitude)."""
-    if mode == "max" and float(np.nanmax(v)) <= 1.0 + 1e-9 and float(np.nanmin(v)) >= 0:
+def _badness(mode: str, series: np.ndarray, at: float) -> float:
+    """How far the value ``at`` of ``series`` is from perfect, the scale a gap, a late gain or a
+    rise is judged against: the value itself for a loss, the error ``1 - at`` for a score
+    bounded by 1."""
+    if mode == "max" and np.nanmax(series) <= 1.0 + 1e-9:
         return max(1.0 - at, 1e-3)
-    return max(abs(at), 1e-12)
+    return abs(at)
+
+
+def _nonfinite_reason(metric: str, bad: tuple[int, ...], unit: str, finite: int | None = None) -> str:
+    """Where a monitored pair became non-finite, in the words of the summary."""
+    counts = f"{len(bad)} non-finite {unit}{'s' if len(bad) > 1 else ''}"
+    if finite is not None:
+        counts += f", {finite} finite"
+    return f"{metric} became non-finite (NaN or infinity) at {unit} {bad[0]} ({counts})"
 
 
 def _bias(pair: MetricPair, t, ST, sign, target, settings):

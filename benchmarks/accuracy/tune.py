@@ -44,7 +44,7 @@ def main() -> None:
     overrides = {}
     for arg in sys.argv[1:]:
         k, v = arg.split("=")
-        overrides[k] = {"int": int, "float": float}.get(names[k], str)(v)
+        overrides[k] = {"int": int, "float": float, "bool": lambda x: x.lower() in ("1", "true")}.get(names[k], str)(v)
     s = evaluate(Settings(**overrides))
     print(headline(s))
     conf = s["verdict"]["confusion"]
