@@ -196,3 +196,56 @@ def test_still_improving_is_judged_on_the_last_tenth_against_the_final_level():
     assert d.verdict == "still_improving" and d.recommended_epoch == n - 1
     flat = [0.3 + 0.5 * math.exp(-t / 5) for t in range(n)]  # the last tenth falls by 0.01% of its level
     assert diagnose(hist(train, flat)).verdict != "still_improving"
+
+
+def test_bias_reads_the_better_of_training_and_validation():
+    e = np.arange(60, dtype=float)
+    train = 0.75 + 0.25 * np.exp(-e / 4)   # training-mode loss, inflated by dropout: 25% of the way
+    val = 0.40 + 0.50 * np.exp(-e / 4)     # the model itself does far better
+    d = diagnose(hist(train, val))
+    assert (d.bias, d.verdict) == ("low", "good_fit")
+    # validation no better than training: the same training curve is underfitting
+    d = diagnose(hist(train, train + 0.02))
+    assert (d.bias, d.verdict) == ("high", "underfitting")
+
+
+def test_bias_starts_from_the_first_value_when_the_first_drop_is_steep():
+    e = np.arange(40, dtype=float)
+    train = 0.8 + 0.6 * np.exp(-e / 0.5)   # 1.4 -> 0.8 within three epochs: 43% of the way
+    d = diagnose(hist(train, train + 0.02))
+    # from the trend's first point (about 1.19) it would be 33% of the way, below bias_progress
+    assert (d.train_trend[0] - 0.8) / d.train_trend[0] < Settings().bias_progress
+    assert d.bias == "low"
+
+
+def test_minibatch_noise_after_a_quick_convergence_is_not_instability():
+    rng = np.random.default_rng(0)
+    e = np.arange(80, dtype=float)
+    # converged in a few epochs (range 0.06), then 3% mini-batch jitter: 17% of the range
+    train = 0.30 + 0.06 * np.exp(-e / 3) + rng.normal(0, 0.01, 80)
+    val = 0.32 + 0.06 * np.exp(-e / 3) + rng.normal(0, 0.002, 80)
+    d = diagnose(hist(train, val))
+    assert d.verdict != "unstable" and "jumps" not in d.summary
+    # jitter that is large against the level too is instability
+    wild = 0.30 + 0.06 * np.exp(-e / 3) + rng.normal(0, 0.12, 80).clip(-0.25)
+    assert diagnose(hist(wild, val)).verdict == "unstable"
+
+
+def test_a_rise_only_in_the_last_points_is_not_a_divergence():
+    n = 72                                  # window 9: a rise must hold over 4 points
+    e = np.arange(n, dtype=float)
+    train = 0.2 + 0.6 * np.exp(-e / 8)
+    val = 0.3 + 0.6 * np.exp(-e / 8)
+    late = val.copy()
+    late[-2:] += [0.05, 0.10]               # two epochs of rise at the very end
+    assert diagnose(hist(train, late)).divergence_epoch is None
+    longer = val.copy()
+    longer[-12:] += 0.01 * np.arange(1, 13)  # twelve epochs of rise
+    assert diagnose(hist(train, longer)).divergence_epoch is not None
+
+
+def test_a_loss_that_explodes_in_its_first_epochs_does_not_keep_epoch_0():
+    val = [6.1, 21.7, 698.0, 4.5] + [2.7 + 0.05 * math.exp(-i / 5) for i in range(40)]
+    train = [5.2e4, 799.0, 1958.0, 238.0] + [1.0 + 0.02 * math.exp(-i / 5) for i in range(40)]
+    d = diagnose(hist(train, val))
+    assert d.recommended_epoch > 3 and d.divergence_epoch != 0

@@ -35,7 +35,7 @@ def headline(s: dict) -> str:
     med = lambda x: x["median"] if x and x.get("median") is not None else float("nan")  # noqa: E731
     return (f"acc {v['accuracy']:.3f} (strict {v['accuracy_strict']:.3f})  prec {b['precision']:.2f} rec {b['recall']:.2f}  "
             f"falarm good {b['false_alarm_good_fit']:.2f}  div err med {med(dv['error_abs'])} frac {med(dv['error_fraction']):.3f}  "
-            f"range hit {dv['range_hit_rate_all'] or 0:.2f}  regret med all {med(r['all']['absolute']):.4f} "
+            f"range hit {dv['range_hit_rate_all'] or 0:.2f}  regret all med {med(r['all']['absolute']):.3g} mean {r['all']['absolute']['mean']:.4g} "
             f"overfit {med(r['overfitting']['absolute']):.4f}")
 
 
