@@ -208,22 +208,41 @@ half was scored once per benchmark version, at the end):
 - `still_improving` is judged on the last tenth of the run against the level it ended at (the
   truth's own definition), before bias: dev accuracy 80.7% -> 82.8%.
 - A training spike is 1.5x the first value (was 2x): 82.8% -> 83.9%.
+- Bias reads the model's fit as the better of the training and validation trends (a training
+  loss taken with dropout on overstates it) and starts from the worse of the first value and
+  the first trend value (a steep first drop pulls the trend below the untrained level):
+  83.9% -> 85.4% (four good fits of noisy datasets were called underfitting).
+- Training noise is instability only when it is large against the training level as well as
+  against its range (`unstable_train_level` 0.5, was 0.05): five runs whose mini-batch noise
+  was large against a curve that converged in a few epochs were called unstable, and none of
+  them was: 85.4% -> 86.5%.
+- A divergence must hold over half a trend window (4 points on a 72-epoch run), not 2 points:
+  the trend's last points are a one-sided extrapolation. One false alarm fewer: 86.5% -> 87.0%.
+  The kept score no longer extrapolates below the first three values (a run whose loss exploded
+  in epoch 2 kept epoch 0).
+  Test half for this version: 82.6% (was 81.5%), false alarms 12.8% (was 14.9%).
 - Judging the rise against the validation level reached instead of the curve's range (so a
-  steep first drop cannot hide a late 20% rise), at 3% to 15%: it found more of the overfits
-  and as many false alarms (validation rises that the test set does not share): never better
-  than the range scale.
-- Bias thresholds 0.2 to 0.5 of the way to the floor, training-noise and validation-jump
-  thresholds: differences of one to three runs out of 192, within noise; left as they were.
+  steep first drop cannot hide a late 20% rise), at 3% to 15%, with a noise bar of 2 or 3 raw
+  noise units: it found one or two more of the overfits and as many more false alarms
+  (validation rises that the test set does not share): never better than the range scale.
+- Bias thresholds 0.2 to 0.5 of the way to the floor (0.38 gains two borderline runs of one
+  seed pair and none of the other), training-noise and validation-jump thresholds, a training
+  tolerance in the divergence test relative to its level, and "training ended a share of the
+  way back to its start" as instability: differences of one run or none out of 192, within
+  noise; left as they were.
 - `recommended_epoch`: the kept score's raw share from 0.3 to 1 (1 = raw argmin). 0.7 has the
   lowest mean regret on the development half (0.0080 against 0.0083 for the argmin); the raw
   argmin keeps a slightly lower median (1.15e-4 against 1.29e-4). Wider smoothing, noise bands
   and "earliest within noise of the minimum" all cost regret: on these runs the validation noise
   is mostly a fixed-sample bias shared by every epoch, so smoothing moves the pick off real
   sharp minima.
-- The validation reference above shows the ceiling: with no ambiguity margin and knowing the
-  hidden levels, the truth's own rules read on the validation loss miss 13.5% (dev) and 11.3%
-  (test) of the runs. A 90% verdict accuracy is at or beyond what these histories allow; more
-  signal needs larger validation splits, which is the user's remedy too (`small-validation-set`).
+- The validation reference above estimates the limit: with no ambiguity margin and knowing
+  the hidden levels, the truth's own rules read on the validation loss miss 13.5% (dev) and
+  11.3% (test) of the runs. It is not a strict ceiling (overfitdoc now beats it on the dev half,
+  87.0% against 86.5%, by reading validation as a bound on the fit), but it shows how often a
+  validation split of this size tells another story than the test set. A 90% verdict accuracy
+  is at or near what these histories allow; more signal needs larger validation splits, which
+  is the user's remedy too (`small-validation-set`).
 """
 
 
