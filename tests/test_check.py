@@ -297,9 +297,9 @@ def test_text_table():
     assert "\x1b[" not in r.stdout  # NO_COLOR and not a terminal
     assert r.stdout == (
         "run                             gate                   value            limit         result\n"
-        "tests/fixtures/check/exact.csv  max-gap                0.125            <= 0.1        FAIL  \n"
-        "                                fail-on                still_improving  not unstable  pass  \n"
-        "                                min-val[val_accuracy]  0.8438           >= 0.8        pass  \n"
+        "tests/fixtures/check/exact.csv  max-gap                0.125            <= 0.1        FAIL\n"
+        "                                fail-on                still_improving  not unstable  pass\n"
+        "                                min-val[val_accuracy]  0.8438           >= 0.8        pass\n"
         "\n"
         "tests/fixtures/check/exact.csv: max-gap: final gap 0.125 is above the limit 0.1 (validation loss 0.375 vs"
         " training 0.25 at epoch 8)\n"

@@ -2,6 +2,7 @@
 one-line errors."""
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import sys
@@ -220,3 +221,18 @@ def test_run_that_diverged_before_three_epochs_is_unstable_not_unreadable(tmp_pa
     assert [a["id"] for a in rep["advice"]][:2] == ["lower-lr", "gradient-clipping"]
     text = run("diagnose", str(f)).stdout
     assert "UNSTABLE" in text and "Lower the learning rate" in text
+
+
+def test_text_reports_carry_no_trailing_spaces():
+    from overfitdoc.commands.common import TrimmedLines
+
+    buf = io.StringIO()
+    out = TrimmedLines(buf)
+    out.write("a table row   \x1b[0m\nwrapped   \nhalf a li")
+    assert buf.getvalue() == "a table row\x1b[0m\nwrapped\n"  # the partial line waits
+    out.write("ne  \n")
+    out.flush()
+    assert buf.getvalue().endswith("wrapped\nhalf a line\n")
+    r = runner.invoke(app, ["diagnose", str(SAMPLES / "overfit.csv"), str(SAMPLES / "good_fit.csv")])
+    assert r.exit_code == 0 and r.stdout.count("\n") > 40
+    assert not [line for line in r.stdout.splitlines() if line != line.rstrip()]

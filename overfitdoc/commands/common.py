@@ -3,6 +3,8 @@ turns files into diagnoses with one-line errors."""
 from __future__ import annotations
 
 import enum
+import io
+import re
 import sys
 from dataclasses import dataclass, field
 from typing import Annotated, Optional
@@ -92,5 +94,46 @@ def fail(e: OverfitdocError, debug: bool = False):
     raise typer.Exit(e.exit_code)
 
 
-def stdout_console() -> Console:
-    return Console(highlight=False, soft_wrap=False, width=None if sys.stdout.isatty() else 100)
+class TrimmedLines(io.TextIOBase):
+    """A text stream that drops the spaces rich pads table rows and wrapped lines with, before
+    each newline (before any style codes that end the line): copied or diffed reports carry
+    no trailing whitespace. Partial lines wait for their newline or a flush."""
+
+    _PAD = re.compile(r"[ \t]+((?:\x1b\[[0-9;]*m)*)\n")
+
+    def __init__(self, target):
+        self.target = target
+        self.pending = ""
+
+    def write(self, s: str) -> int:
+        text = self.pending + s
+        head, newline, self.pending = text.rpartition("\n")
+        if newline:
+            self.target.write(self._PAD.sub(r"\1\n", head + newline))
+        return len(s)
+
+    def flush(self) -> None:
+        if self.pending:
+            self.target.write(self.pending)
+            self.pending = ""
+        self.target.flush()
+
+    def isatty(self) -> bool:
+        return self.target.isatty()
+
+    def fileno(self) -> int:
+        return self.target.fileno()
+
+    @property
+    def encoding(self):
+        return getattr(self.target, "encoding", "utf-8")
+
+
+def stdout_console(file=None, width: int = 100) -> Console:
+    """The console reports are printed on: the terminal's width on a terminal, else ``width``
+    columns; trailing spaces removed (:class:`TrimmedLines`). ``file``: another stream than
+    standard output (a buffer for ``-o``), never a terminal."""
+    if file is not None:
+        return Console(file=TrimmedLines(file), highlight=False, soft_wrap=False, width=width, color_system=None)
+    return Console(file=TrimmedLines(sys.stdout), highlight=False, soft_wrap=False,
+                   width=None if sys.stdout.isatty() else width)

@@ -89,12 +89,14 @@ def _render(rep, loaded, format, images, chart, output) -> str | None:
     from ..render.text import print_text
     if output:
         from io import StringIO
-
-        from rich.console import Console
         buf = StringIO()
-        print_text(rep, loaded.diagnoses, Console(file=buf, width=100, color_system=None), chart=chart)
+        console = stdout_console(file=buf)
+        print_text(rep, loaded.diagnoses, console, chart=chart)
+        console.file.flush()
         return buf.getvalue()
-    print_text(rep, loaded.diagnoses, stdout_console(), chart=chart)
+    console = stdout_console()
+    print_text(rep, loaded.diagnoses, console, chart=chart)
+    console.file.flush()
     return None
 
 

@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 import typer
 
 from ..errors import OverfitdocError
-from .common import DebugOpt, err_console, fail
+from .common import DebugOpt, err_console, fail, stdout_console
 
 from ..errors import EXIT_INTERRUPTED  # noqa: E402
 
@@ -72,13 +72,11 @@ def rerun_command(
         from ..render.json import render_json
         typer.echo(render_json(report), nl=False)
     else:
-        import sys
-
-        from rich.console import Console
-
         from ..rerun.render import print_result
         # the table is wide: a fixed 120 columns when not on a terminal (files, CI logs)
-        print_result(report, Console(highlight=False, soft_wrap=False, width=None if sys.stdout.isatty() else 120))
+        console = stdout_console(width=120)
+        print_result(report, console)
+        console.file.flush()
     failed = [f"{v['name']} (seed {r['seed']}): {r['error']}" for v in report["variants"] for r in v["runs"] if r["error"]]
     if report["interrupted"]:
         err_console.print("Interrupted: the histories finished so far and the partial ones are kept"
