@@ -54,6 +54,7 @@ class Settings:
     not_learning_drop: float = 0.02   # training trend improving by less than this fraction: flat
     still_fall: float = 0.03          # still improving: the last tenth of the run fell by this share of the final level
     gap_verdict: bool = False         # True: a large, widening gap alone makes the verdict overfitting
+    gap_rise: float = 0.10            # with a large, widening gap: a rise of this share of the validation level diverges
     unstable_train_noise: float = 0.15  # relative epoch-to-epoch noise of training that means unstable
     unstable_train_level: float = 0.5   # ... judged against the larger of its trend's range and this share of its level
     unstable_val_noise: float = 0.40    # ... and of validation
@@ -269,6 +270,22 @@ def diagnose(
     rec_i = int(np.argmin(K))
     last = n - 1
 
+    # gap (validation minus training, oriented: positive = worse on validation)
+    gap_final = float(G[last])
+    gap_at_rec = float(G[rec_i])
+    t_last = float(t[last])
+    rel_final = gap_final / abs(t_last) if abs(t_last) > 1e-12 else None
+    m = n // 2
+    d_gap = float(SG[last] - SG[m])
+    gap_change_needed = max(2 * se_g * math.sqrt(2), 0.05 * abs(float(SG[m])) + 1e-12)
+    gap_trend = "widening" if d_gap > gap_change_needed else "narrowing" if d_gap < -gap_change_needed else "stable"
+
+    # variance (below): sustained divergence, or a large gap relative to how bad training is
+    badness_t = _badness(pair.mode, t, float(t[-1]))
+    rel_gap_smooth = float(SG[last]) / badness_t if badness_t > 1e-12 else math.inf
+    # a gap alone counts when it is large and still opening: a large but steady gap while
+    # validation holds its level is not yet hurting (the benchmark's good fits have many)
+    gap_large = rel_gap_smooth > settings.high_variance_gap and float(SG[last]) > 2 * se_g and gap_trend == "widening"
     # divergence: a sustained rise of the validation trend after its minimum, training not rising
     rise = float(SV[last] - min(LV[rec_i], K[rec_i]))
     rise_needed = max(settings.z_rise * se_dv, settings.min_rise * scale_v)
@@ -277,6 +294,12 @@ def diagnose(
     # sustained over half a trend window at least: nearer the end the trend is an extrapolation
     hold = max(settings.min_sustain, w // 2)
     sustained = after >= hold and bool(np.all(tail[-hold:] > K[rec_i] + rise_needed / 2))
+    if gap_large:
+        # with a large gap still opening, a rise of `gap_rise` of the validation level (and of
+        # z_rise noise units) is enough: the curve's whole range need not be its scale
+        level_rec = max(_badness(pair.mode, v, float(sign * K[rec_i])), 1e-12)
+        rise_needed = min(rise_needed, max(settings.gap_rise * level_rec, settings.z_rise * sigma_v,
+                                           settings.z_rise * se_dv))
     train_ok = float(ST[last]) <= float(ST[rec_i]) + settings.z_rise * se_t
     diverged = rise > rise_needed and sustained and train_ok
     div_epoch = div_range = None
@@ -293,22 +316,6 @@ def diagnose(
         div_epoch = int(round(points[rec_i]))
         div_range = (int(round(points[a])), int(round(points[b])))
 
-    # gap (validation minus training, oriented: positive = worse on validation)
-    gap_final = float(G[last])
-    gap_at_rec = float(G[rec_i])
-    t_last = float(t[last])
-    rel_final = gap_final / abs(t_last) if abs(t_last) > 1e-12 else None
-    m = n // 2
-    d_gap = float(SG[last] - SG[m])
-    gap_change_needed = max(2 * se_g * math.sqrt(2), 0.05 * abs(float(SG[m])) + 1e-12)
-    gap_trend = "widening" if d_gap > gap_change_needed else "narrowing" if d_gap < -gap_change_needed else "stable"
-
-    # variance: sustained divergence, or a large gap relative to how bad training is
-    badness_t = _badness(pair.mode, t, float(t[-1]))
-    rel_gap_smooth = float(SG[last]) / badness_t if badness_t > 1e-12 else math.inf
-    # a gap alone counts when it is large and still opening: a large but steady gap while
-    # validation holds its level is not yet hurting (the benchmark's good fits have many)
-    gap_large = rel_gap_smooth > settings.high_variance_gap and float(SG[last]) > 2 * se_g and gap_trend == "widening"
     variance = "high" if (diverged or gap_large) else "low"
     # the verdict needs validation to have got worse: a gap that opens while validation holds
     # its level is reported (variance high, and in the summary) but is not yet overfitting

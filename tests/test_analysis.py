@@ -249,3 +249,17 @@ def test_a_loss_that_explodes_in_its_first_epochs_does_not_keep_epoch_0():
     train = [5.2e4, 799.0, 1958.0, 238.0] + [1.0 + 0.02 * math.exp(-i / 5) for i in range(40)]
     d = diagnose(hist(train, val))
     assert d.recommended_epoch > 3 and d.divergence_epoch != 0
+
+
+def test_with_a_large_widening_gap_a_rise_is_judged_against_the_validation_level():
+    n = 200
+    e = np.arange(n, dtype=float)
+    train = 1.1 * np.exp(-e / 15) + 0.001                       # keeps falling towards 0
+    val = 0.05 + 1.05 * np.exp(-e / 6)                           # from 1.1 down to 0.05 ...
+    risen = val + 0.02 * np.clip((e - 40) / 160, 0, 1)           # ... then 0.02 up: 40% of its level,
+    d = diagnose(hist(train, risen))                             # under 2% of its range
+    assert d.gap.trend == "widening" and d.variance == "high"
+    assert d.verdict == "overfitting" and 35 <= d.divergence_epoch <= 50
+    assert diagnose(hist(train, risen), settings=Settings(gap_rise=1.0)).verdict == "good_fit"
+    # the same rise with a steady gap (training level with validation) is judged on the range
+    assert diagnose(hist(risen - 0.01, risen)).divergence_epoch is None
