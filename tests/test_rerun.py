@@ -387,14 +387,36 @@ def test_auto_follows_the_advice_of_a_given_history(tmp_path, monkeypatch):
     import overfitdoc.advice as advice
 
     class Entry:
-        def __init__(self, i):
-            self.id = i
+        def __init__(self, i, params=None):
+            self.id, self.params = i, params or {}
 
-    monkeypatch.setattr(advice, "advise", lambda *a, **k: [Entry("batch-norm"), Entry("swa"), Entry("dropout")])
+    monkeypatch.setattr(advice, "advise", lambda *a, **k: [Entry("batch-norm"), Entry("swa"),
+                                                           Entry("dropout", {"rate": 0.5, "other": 1})])
     d = run(tmp_path, "auto", history="sample_runs/overfit.csv", epochs=5).to_dict()
     assert d["fixes"]["diagnosis"]["source"] == "sample_runs/overfit.csv"
     assert [v["name"] for v in d["variants"]] == ["baseline", "swa", "dropout"]
     assert d["fixes"]["skipped"][0]["fix"] == "batch-norm" and "not automatic" in d["fixes"]["skipped"][0]["reason"]
+    assert d["variants"][2]["what"][0].startswith("p=0.5 ")  # the advice's rate, not the default 0.25
+
+
+def test_auto_fixes_take_the_strengths_the_advice_computed(tmp_path):
+    """The real advice of sample_runs/overfit.csv: patience 6 (from its validation noise),
+    dropout 0.3, AdamW weight decay 0.01; the fixes named by hand keep their defaults."""
+    from overfitdoc import diagnose
+    from overfitdoc.advice import advise
+
+    params = {a.id: a.params for a in advise(diagnose("sample_runs/overfit.csv"))}
+    assert (params["early-stopping"]["patience"], params["dropout"]["rate"], params["weight-decay"]["weight_decay"]) == (6, 0.3, 0.01)
+    d = run(tmp_path, "auto", history="sample_runs/overfit.csv", epochs=10, top=4).to_dict()
+    what = {v["name"]: v["what"][0] for v in d["variants"][1:]}
+    assert what["early-stopping"].startswith("stop after 6 epochs")
+    assert what["weight-decay"].endswith("weight_decay=0.01) on weights")
+    assert what["dropout"].startswith("p=0.3 ")
+    (tmp_path / "named").mkdir()
+    d = run(tmp_path / "named", "early-stopping,dropout,weight-decay", epochs=10).to_dict()
+    what = {v["name"]: v["what"][0] for v in d["variants"][1:]}
+    assert what["early-stopping"].startswith("stop after 3 epochs")  # 10% of 10 epochs, at least 3
+    assert what["dropout"].startswith("p=0.25 ") and what["weight-decay"].endswith("weight_decay=0.1) on weights")
 
 
 # ---------------------------------------------------------------- the command line

@@ -168,6 +168,7 @@ def rerun(
             model = copy.deepcopy(models[seed])
         return Unit(variant=variant, seed=seed, recipe=recipe, epochs=prep.epochs, model=model)
 
+    advised: dict = {}  # the advice's params per fix id, when the advice chose the fixes
     if named is None:
         if history is not None:
             from ..api import diagnose as diagnose_file
@@ -186,7 +187,7 @@ def rerun(
             groups, skipped = [], []
             fixes_info["chosen_by"] = "nothing: interrupted before the fixes were chosen"
         else:
-            groups, skipped, chosen_by = choose_auto(d, prep, top)
+            groups, skipped, chosen_by, advised = choose_auto(d, prep, top)
             fixes_info.update(chosen_by=chosen_by,
                               diagnosis={"source": source, "verdict": d.verdict, "summary": d.summary},
                               skipped=[{"fix": i, "reason": r} for i, r in skipped])
@@ -200,7 +201,7 @@ def rerun(
             else:
                 groups.append(ids)
 
-    variants = [BASELINE] + [make_variant(g) for g in groups]
+    variants = [BASELINE] + [make_variant(g, advised) for g in groups]
     what = {v.name: [f.describe(prep) for f in v.fixes] for v in variants}
     plan = {"variants": [v.name for v in variants], "seeds": seeds, "fixes": fixes_info, "what": what}
     if on_plan is not None and not interrupted:

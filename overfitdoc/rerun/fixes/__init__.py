@@ -9,9 +9,17 @@ cannot apply to the spec says why (:meth:`Fix.skip_reason`) and the variant is s
 
 Fixes combine with ``+`` (``weight-decay+dropout``); they install in the order of their
 ``order`` attribute, whatever order the user wrote.
+
+When the advice chose the fixes (``--fixes auto``), each fix takes the strength its advice
+entry computed for this run (``Fix.accepts`` names the ``params`` it reads: the early-stopping
+patience from the validation noise, the dropout rate from how early the gap opened, the
+decoupled weight decay the advice's snippet sets), so the rerun tests what the report
+advises. Fixes named with ``--fixes`` use their own documented defaults.
 """
 from __future__ import annotations
 
+import copy
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -39,6 +47,19 @@ class Fix:
     #: install order: 10 recipe, 20 model hooks, 30 optimizer, 40 loss, 50 batches,
     #: 60 schedulers, 80 weight averaging, 90 early stopping (it must see the final validation model)
     order: ClassVar[int] = 50
+    #: the advice ``params`` this fix reads when the advice chose it; the rest are ignored
+    accepts: ClassVar[tuple[str, ...]] = ()
+    #: the advice's values for ``accepts`` (empty: the fix's own defaults)
+    params: Mapping[str, Any] = {}
+
+    def with_params(self, params: Mapping[str, Any] | None) -> "Fix":
+        """A copy of this fix that uses the advice's ``params`` it accepts."""
+        taken = {k: params[k] for k in self.accepts if params and params.get(k) is not None}
+        if not taken:
+            return self
+        fix = copy.copy(self)
+        fix.params = taken
+        return fix
 
     def skip_reason(self, prep: "Prepared") -> str | None:
         """Why this fix cannot apply to the spec, or None when it can."""
@@ -134,8 +155,10 @@ def parse_fixes(text: str) -> list[list[str]]:
     return out
 
 
-def make_variant(ids: list[str]) -> Variant:
-    fixes = tuple(sorted((FIXES[i] for i in ids), key=lambda f: f.order))
+def make_variant(ids: list[str], params: Mapping[str, Mapping[str, Any]] | None = None) -> Variant:
+    """The variant of ``ids``; ``params``: the advice's params per fix id, where it chose them."""
+    params = params or {}
+    fixes = tuple(sorted((FIXES[i].with_params(params.get(i)) for i in ids), key=lambda f: f.order))
     return Variant("+".join(ids), fixes)
 
 
@@ -148,36 +171,24 @@ def skip_reason(ids: list[str], prep: "Prepared") -> str | None:
     return None
 
 
-def advice_ids(diagnosis, context: dict | None = None) -> list[str]:
-    """The ids of the advice for a diagnosis, ranked; [] while the advice rules are not there."""
-    try:
-        from ...advice import advise
-    except ImportError:
-        return []
-    try:
-        entries = advise(diagnosis, context) if context else advise(diagnosis)
-    except Exception:  # noqa: BLE001 - advice is a hint here; the default order still works
-        return []
-    ids = []
-    for e in entries or []:
-        i = getattr(e, "id", None)
-        if i is None and hasattr(e, "to_dict"):
-            i = e.to_dict().get("id")
-        if i is None and isinstance(e, dict):
-            i = e.get("id")
-        if isinstance(i, str):
-            ids.append(i)
-    return ids
+def advice_entries(diagnosis, context: dict) -> list[tuple[str, dict]]:
+    """The advice for a diagnosis, ranked: (rule id, its params) pairs."""
+    from ...advice import advise
+
+    return [(e.id, dict(e.params)) for e in advise(diagnosis, context)]
 
 
-def choose_auto(diagnosis, prep: "Prepared", top: int) -> tuple[list[str], list[tuple[str, str]], str]:
+def choose_auto(diagnosis, prep: "Prepared", top: int) -> tuple[list[str], list[tuple[str, str]], str, dict]:
     """``--fixes auto``: the top ``top`` applicable fixes for a diagnosis.
 
-    -> (chosen ids, skipped (id, reason) pairs, where the ranking came from)."""
+    -> (chosen ids, skipped (id, reason) pairs, where the ranking came from, the advice's
+    params per chosen id)."""
     context = {"train_size": prep.n_train, "params": prep.param_count, "framework": "pytorch"}
     if prep.input_kinds == ("image",):
         context["task"] = "image"
-    ranked = advice_ids(diagnosis, context)
+    entries = advice_entries(diagnosis, context)
+    ranked = [i for i, _ in entries]
+    params = {i: p for i, p in reversed(entries)}
     source = "the advice"
     if not ranked:
         ranked = list(DEFAULT_ORDER.get(diagnosis.verdict, OVERFIT_ORDER))
@@ -190,9 +201,9 @@ def choose_auto(diagnosis, prep: "Prepared", top: int) -> tuple[list[str], list[
         if i not in FIXES:
             skipped.append((i, f"not automatic: {NOT_AUTOMATIC.get(i, 'changes the model or the data, not the training recipe')}"))
             continue
-        reason = FIXES[i].skip_reason(prep)
+        reason = FIXES[i].with_params(params.get(i)).skip_reason(prep)
         if reason:
             skipped.append((i, reason))
         else:
             chosen.append(i)
-    return chosen, skipped, source
+    return chosen, skipped, source, {i: params[i] for i in chosen if i in params}

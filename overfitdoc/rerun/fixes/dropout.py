@@ -9,7 +9,7 @@ Injected by module hooks on the variant's model instance, never by editing the u
   input of the first layer is data, not a hidden activation).
 
 Dense activations (2 dimensions) get element-wise dropout with p = 0.25 (AUTOTRAINER's
-repair uses 0.25); feature maps (3 to 5 dimensions) get channel-wise dropout with p = 0.1,
+repair uses 0.25), or the rate of the advice when it chose the fix; feature maps (3 to 5 dimensions) get channel-wise dropout with p = 0.1,
 as ``nn.Dropout1d/2d/3d`` do. The hooks check ``module.training``: in ``eval()`` mode they do
 nothing, so validation sees the whole network, as with ``nn.Dropout``. The masks come from
 the run's own generator, so every seed's dropout is reproducible.
@@ -46,11 +46,11 @@ def sites(model: nn.Module, inputs) -> tuple[str, list[nn.Module], set[int]]:
     return "before", before, dims
 
 
-def drop(x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+def drop(x: torch.Tensor, generator: torch.Generator, p_dense: float = P_DENSE) -> torch.Tensor:
     """Element-wise dropout for (N, features); channel-wise for (N, C, ...) feature maps."""
     if not x.is_floating_point() or x.dim() < 2:
         return x
-    p = P_DENSE if x.dim() == 2 else P_CHANNEL
+    p = p_dense if x.dim() == 2 else P_CHANNEL
     shape = x.shape if x.dim() == 2 else (*x.shape[:2], *([1] * (x.dim() - 2)))
     keep = torch.empty(shape, device=x.device, dtype=x.dtype).bernoulli_(1.0 - p, generator=generator)
     return x * keep / (1.0 - p)
@@ -61,6 +61,11 @@ class Dropout(Fix):
     id = "dropout"
     title = "Dropout injected by hooks (train mode only)"
     order = 20
+    accepts = ("rate",)  # the advice's rate for dense activations (0.3, or 0.5 when the gap opened early)
+
+    @property
+    def p_dense(self) -> float:
+        return float(self.params.get("rate", P_DENSE))
 
     def skip_reason(self, prep):
         model = prep.build_model(0).to(prep.device)
@@ -74,7 +79,7 @@ class Dropout(Fix):
         model = prep.build_model(0).to(prep.device)
         where, modules, dims = sites(model, prep.train.head(2)[0])
         kinds = "/".join(sorted({type(m).__name__ for m in modules}))
-        rates = [f"p={P_DENSE:g}"] if any(d <= 2 for d in dims) else []
+        rates = [f"p={self.p_dense:g}"] if any(d <= 2 for d in dims) else []
         rates += [f"channel p={P_CHANNEL:g}"] if any(d > 2 for d in dims) else []
         return f"{' and '.join(rates)} {where} {len(modules)} {kinds} module{'s' if len(modules) != 1 else ''}"
 
@@ -82,15 +87,16 @@ class Dropout(Fix):
         model = trainer.model
         where, modules, _ = sites(model, trainer.prep.train.head(2)[0])
         gen = trainer.generator("dropout")
+        p_dense = self.p_dense
         trainer.dropout_handles = []
         for m in modules:
             if where == "after":
                 def hook(module, _inputs, output, gen=gen):
-                    return drop(output, gen) if module.training and isinstance(output, torch.Tensor) else None
+                    return drop(output, gen, p_dense) if module.training and isinstance(output, torch.Tensor) else None
                 trainer.dropout_handles.append(m.register_forward_hook(hook))
             else:
                 def pre_hook(module, args, gen=gen):
                     if not module.training or not args or not isinstance(args[0], torch.Tensor):
                         return None
-                    return (drop(args[0], gen), *args[1:])
+                    return (drop(args[0], gen, p_dense), *args[1:])
                 trainer.dropout_handles.append(m.register_forward_pre_hook(pre_hook))

@@ -4,7 +4,8 @@ restore the weights of its best epoch.
 Keras' ``EarlyStopping`` semantics (``monitor="val_loss"``, ``min_delta=0``, an improvement
 resets the wait, stop when ``wait >= patience``) with ``restore_best_weights=True``, and a
 patience of 10% of the epochs, at least 3: Keras' default of 0 stops on the first noisy
-epoch, and small validation sets are noisy.
+epoch, and small validation sets are noisy. When the advice chose the fix, the patience is the
+advice's, chosen from the diagnosed run's validation noise.
 """
 from __future__ import annotations
 
@@ -26,18 +27,22 @@ class EarlyStopping(Fix):
     id = "early-stopping"
     title = "Early stopping with best-weight restore"
     order = 90  # last: it must see the model that is validated (the averaged one under swa)
+    accepts = ("patience",)
+
+    def patience(self, epochs: int) -> int:
+        return int(self.params.get("patience", patience_for(epochs)))
 
     def skip_reason(self, prep):
-        p = patience_for(prep.epochs)
+        p = self.patience(prep.epochs)
         if prep.epochs < p + 2:
             return f"{prep.epochs} epochs leave no room for a patience of {p}; use --epochs {p + 5} or more"
         return None
 
     def describe(self, prep):
-        return f"stop after {patience_for(prep.epochs)} epochs without a lower val_loss; restore the best weights"
+        return f"stop after {self.patience(prep.epochs)} epochs without a lower val_loss; restore the best weights"
 
     def install(self, trainer):
-        trainer.callbacks.append(BestWeights(patience_for(trainer.epochs)))
+        trainer.callbacks.append(BestWeights(self.patience(trainer.epochs)))
 
 
 class BestWeights(Callback):

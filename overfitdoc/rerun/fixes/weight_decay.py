@@ -4,6 +4,8 @@
   and epsilon, ``weight_decay=0.1`` on weight matrices and kernels (tensors of 2 or more
   dimensions); biases and normalization scales are not decayed, as usual.
 * An optimizer with a decoupled switch (NAdam, RAdam, AdamW): ``weight_decay=0.1``, decoupled.
+* When the advice chose the fix, the decoupled strength is the advice's (its AdamW snippet's
+  ``weight_decay``), so the rerun tests what the report advises; the coupled one stays 5e-4.
 * Any other optimizer with a ``weight_decay`` setting (SGD, RMSprop, ...): ``weight_decay=5e-4``
   on every parameter group (the classic L2 strength for SGD).
 
@@ -19,16 +21,16 @@ DECOUPLED = 0.1
 COUPLED = 5e-4
 
 
-def _plan(prep) -> tuple[str, float] | str:
+def _plan(prep, decoupled: float = DECOUPLED) -> tuple[str, float] | str:
     """-> ("adamw" | "decoupled" | "coupled", strength), or the reason it cannot apply."""
     info = prep.optimizer
     have = max((float(g.get("weight_decay", 0.0) or 0.0) for g in info.groups), default=0.0)
     if "weight_decay" not in info.defaults:
         return f"the spec's optimizer {info.name} has no weight_decay setting"
     if info.cls is torch.optim.Adam and not info.defaults.get("decoupled_weight_decay", False):
-        kind, strength = "adamw", DECOUPLED
+        kind, strength = "adamw", decoupled
     elif issubclass(info.cls, torch.optim.AdamW) or "decoupled_weight_decay" in info.defaults:
-        kind, strength = "decoupled", DECOUPLED
+        kind, strength = "decoupled", decoupled
     else:
         kind, strength = "coupled", COUPLED
     if have >= strength:
@@ -41,13 +43,17 @@ class WeightDecay(Fix):
     id = "weight-decay"
     title = "Decoupled weight decay (AdamW-style)"
     order = 30
+    accepts = ("weight_decay",)  # the advice's decoupled strength (its AdamW snippet's)
+
+    def _plan(self, prep):
+        return _plan(prep, float(self.params.get("weight_decay", DECOUPLED)))
 
     def skip_reason(self, prep):
-        plan = _plan(prep)
+        plan = self._plan(prep)
         return plan if isinstance(plan, str) else None
 
     def describe(self, prep):
-        kind, strength = _plan(prep)  # type: ignore[misc]
+        kind, strength = self._plan(prep)  # type: ignore[misc]
         if kind == "adamw":
             return f"Adam -> AdamW(lr={prep.optimizer.lr:g}, weight_decay={strength:g}) on weights"
         if kind == "decoupled":
@@ -55,7 +61,7 @@ class WeightDecay(Fix):
         return f"{prep.optimizer.name}: weight_decay={strength:g} on every parameter group"
 
     def install(self, trainer):
-        kind, strength = _plan(trainer.prep)  # type: ignore[misc]
+        kind, strength = self._plan(trainer.prep)  # type: ignore[misc]
         opt = trainer.optimizer
         if kind == "adamw":
             keep = ("lr", "betas", "eps", "amsgrad", "maximize", "foreach", "capturable", "differentiable", "fused")
