@@ -188,7 +188,7 @@ def choose_auto(diagnosis, prep: "Prepared", top: int) -> tuple[list[str], list[
         context["task"] = "image"
     entries = advice_entries(diagnosis, context)
     ranked = [i for i, _ in entries]
-    params = {i: p for i, p in reversed(entries)}
+    params = dict(entries)  # one entry per rule id
     source = "the advice"
     if not ranked:
         ranked = list(DEFAULT_ORDER.get(diagnosis.verdict, OVERFIT_ORDER))
