@@ -349,11 +349,9 @@ def diagnose(
     if len(base["nonfinite"]):
         unstable_reason = _nonfinite_reason(pair.metric, base["nonfinite"], history.unit)
     elif t_rel_noise > settings.unstable_train_noise and not flat:
-        unstable_reason = (f"training {pair.metric} jumps by {sigma_t:.3g} from {history.unit} to {history.unit},"
-                           f" {t_rel_noise:.0%} of its whole range")
+        unstable_reason = _jumps(f"training {pair.metric}", sigma_t, history.unit, f"{t_rel_noise:.0%} of its whole range")
     elif v_rel_noise > settings.unstable_val_noise:
-        unstable_reason = (f"validation {pair.metric} jumps by {sigma_v:.3g} from {history.unit} to {history.unit},"
-                           f" {v_rel_noise:.0%} of its level")
+        unstable_reason = _jumps(f"validation {pair.metric}", sigma_v, history.unit, f"{v_rel_noise:.0%} of its level")
     elif spike_i is not None:
         unstable_reason = (f"training {pair.metric} spiked to {_fmt(float(t[spike_i]))} at {history.unit} "
                            f"{int(round(points[spike_i]))}, over {settings.unstable_spike:g} times its first value")
@@ -408,6 +406,11 @@ def _nonfinite_reason(metric: str, bad: tuple[int, ...], unit: str, finite: int 
     if finite is not None:
         counts += f", {finite} finite"
     return f"{metric} became non-finite (NaN or infinity) at {unit} {bad[0]} ({counts})"
+
+
+def _jumps(series: str, sigma: float, unit: str, share: str) -> str:
+    """The unstable reason for a series whose epoch-to-epoch noise dominates."""
+    return f"{series} jumps by {sigma:.3g} from {unit} to {unit}, {share}"
 
 
 def _bias(pair: MetricPair, t, T, ST, SV, sign, target, settings):

@@ -90,13 +90,9 @@ def _render(rep, loaded, format, images, chart, output) -> str | None:
     if output:
         from io import StringIO
         buf = StringIO()
-        console = stdout_console(file=buf)
-        print_text(rep, loaded.diagnoses, console, chart=chart)
-        console.file.flush()
+        print_text(rep, loaded.diagnoses, stdout_console(file=buf), chart=chart)  # rich flushes each print
         return buf.getvalue()
-    console = stdout_console()
-    print_text(rep, loaded.diagnoses, console, chart=chart)
-    console.file.flush()
+    print_text(rep, loaded.diagnoses, stdout_console(), chart=chart)
     return None
 
 

@@ -74,9 +74,7 @@ def rerun_command(
     else:
         from ..rerun.render import print_result
         # the table is wide: a fixed 120 columns when not on a terminal (files, CI logs)
-        console = stdout_console(width=120)
-        print_result(report, console)
-        console.file.flush()
+        print_result(report, stdout_console(width=120))
     failed = [f"{v['name']} (seed {r['seed']}): {r['error']}" for v in report["variants"] for r in v["runs"] if r["error"]]
     if report["interrupted"]:
         err_console.print("Interrupted: the histories finished so far and the partial ones are kept"
