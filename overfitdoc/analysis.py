@@ -141,11 +141,17 @@ def window_for(n: int, settings: Settings = DEFAULT_SETTINGS) -> int:
 
 
 def running_median3(x: np.ndarray) -> np.ndarray:
-    """3-point running median (ends kept): removes single-point spikes, keeps steps."""
+    """3-point running median: removes single-point spikes, keeps steps. The ends take Tukey's
+    end-point rule, the median of the end value, its smoothed neighbour and the straight-line
+    extrapolation of the next two smoothed values, so a spike in the first or last epoch goes
+    too while a straight line keeps its ends."""
     if len(x) < 3:
         return x.copy()
     out = x.copy()
     out[1:-1] = np.median(np.stack([x[:-2], x[1:-1], x[2:]]), axis=0)
+    if len(x) >= 4:
+        out[0] = np.median([x[0], out[1], 3 * out[1] - 2 * out[2]])
+        out[-1] = np.median([x[-1], out[-2], 3 * out[-2] - 2 * out[-3]])
     return out
 
 
@@ -492,8 +498,8 @@ def summarise(d: Diagnosis, unstable_reason: str = "") -> str:
     if d.verdict == "unstable":
         return f"Training is unstable: {unstable_reason}; the best {val_name} was {_fmt(d.best_val)} at {u} {d.best_epoch}."
     if d.verdict == "not_learning":
-        return (f"Training {p.metric} barely moved ({_fmt(float(d.train[0]))} at the start, "
-                f"{_fmt(float(d.train[-1]))} at the end): the model is not learning.")
+        return (f"Training {p.metric} barely moved (its trend went from {_fmt(float(d.train_trend[0]))} to "
+                f"{_fmt(float(d.train_trend[-1]))}): the model is not learning.")
     if d.verdict == "still_improving":
         return (f"{val_name.capitalize()} was still improving at the last {u} ({_fmt(last_val)} at {u} "
                 f"{int(d.points[-1])}, best so far {_fmt(d.best_val)}): train longer.")

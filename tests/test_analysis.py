@@ -36,6 +36,8 @@ def test_window_grows_with_length_and_is_odd():
 def test_building_blocks():
     x = np.array([1.0, 1.0, 9.0, 1.0, 1.0])
     assert list(running_median3(x)) == [1, 1, 1, 1, 1]  # one-epoch spike removed
+    assert list(running_median3(np.array([9.0, 1.0, 1.0, 1.0, 5.0]))) == [1, 1, 1, 1, 1]  # at the ends too
+    assert list(running_median3(np.arange(6.0))) == [0, 1, 2, 3, 4, 5]  # a line keeps its ends
     line = np.arange(10, dtype=float) * 2 + 3
     assert np.allclose(local_linear(line, 5), line)      # a line is its own trend, ends included
     alt = np.array([1.0, -1.0] * 10)
@@ -108,6 +110,18 @@ def test_not_learning():
     train = 0.6931 + rng.normal(0, 1e-4, 30)
     val = 0.6932 + rng.normal(0, 1e-4, 30)
     assert diagnose(hist(train, val)).verdict == "not_learning"
+
+
+def test_not_learning_after_a_first_epoch_blow_up():
+    # a learning rate too high: the first epoch's mean loss is huge, then the model sits at
+    # chance (ln 3 for three classes) for the rest of the run. The drop from the first value is
+    # large, but the trend does not move: the end rule keeps the spike out of its start.
+    rng = np.random.default_rng(2)
+    train = np.r_[3.28, 1.1 + rng.normal(0, 0.006, 59)]
+    val = 1.1 + rng.normal(0, 0.01, 60)
+    d = diagnose(hist(train, val))
+    assert d.verdict == "not_learning"
+    assert d.train_trend[0] < 1.2 and "its trend went from 1.1" in d.summary
 
 
 def test_underfitting_against_target():
