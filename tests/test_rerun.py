@@ -401,16 +401,16 @@ def test_auto_follows_the_advice_of_a_given_history(tmp_path, monkeypatch):
 
 def test_auto_fixes_take_the_strengths_the_advice_computed(tmp_path):
     """The real advice of sample_runs/overfit.csv: patience 6 (from its validation noise),
-    dropout 0.3, AdamW weight decay 0.01; the fixes named by hand keep their defaults."""
+    dropout 0.3, AdamW weight decay 0.1; the fixes named by hand keep their defaults."""
     from overfitdoc import diagnose
     from overfitdoc.advice import advise
 
     params = {a.id: a.params for a in advise(diagnose("sample_runs/overfit.csv"))}
-    assert (params["early-stopping"]["patience"], params["dropout"]["rate"], params["weight-decay"]["weight_decay"]) == (6, 0.3, 0.01)
+    assert (params["early-stopping"]["patience"], params["dropout"]["rate"], params["weight-decay"]["weight_decay"]) == (6, 0.3, 0.1)
     d = run(tmp_path, "auto", history="sample_runs/overfit.csv", epochs=10, top=4).to_dict()
     what = {v["name"]: v["what"][0] for v in d["variants"][1:]}
     assert what["early-stopping"].startswith("stop after 6 epochs")
-    assert what["weight-decay"].endswith("weight_decay=0.01) on weights")
+    assert what["weight-decay"].endswith("weight_decay=0.1) on weights")
     assert what["dropout"].startswith("p=0.3 ")
     (tmp_path / "named").mkdir()
     d = run(tmp_path / "named", "early-stopping,dropout,weight-decay", epochs=10).to_dict()

@@ -7,7 +7,7 @@ CASES = [
          context={"params": 270000, "train_size": 200}, expect="fire",
          evidence=["270,000 parameters for 200 training samples (1,350 per sample)"]),
     dict(name="lr column: the fix keeps its rate", history=("sample", "overfit.csv", {"lr": 0.00015}), expect="fire",
-         params={"lr": 0.00015, "weight_decay": 0.01}),
+         params={"lr": 0.00015, "weight_decay": 0.1}),
     dict(name="still improving: silent", history=("sample", "still_improving.csv"), expect="silent"),
     dict(name="good fit: silent", history=("sample", "good_fit.csv"), expect="silent"),
 ]

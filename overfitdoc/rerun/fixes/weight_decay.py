@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import torch
 
+from ...advice.rules.weight_decay import WeightDecay as _Advice
 from . import Fix, register
 
-DECOUPLED = 0.1
+DECOUPLED = float(_Advice.defaults["weight_decay"])  # the advice's AdamW strength
 COUPLED = 5e-4
 
 
