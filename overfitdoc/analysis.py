@@ -336,6 +336,10 @@ def diagnose(
     train_rising = float(ST[last]) - float(ST[0]) > max(3 * se_t, 0.1 * abs(float(ST[0])))
     drop = float(ST[0] - ST.min())
     flat = drop < max(settings.not_learning_drop * abs(float(ST[0])), 2 * se_t)
+    if flat and target is None:
+        # a model that does not learn fits nothing, whatever its first epoch's mean was
+        # (a first epoch that blew up makes the start look far above where training sat)
+        bias, bias_margin = "high", max(bias_margin, 1.0)
     # still improving: over the last tenth of the run (at least 3 points) the validation trend
     # gained more than 3 uncertainties and `still_fall` of the level it ended at, and the kept
     # epoch lies in that tenth

@@ -122,6 +122,7 @@ def test_not_learning_after_a_first_epoch_blow_up():
     d = diagnose(hist(train, val))
     assert d.verdict == "not_learning"
     assert d.train_trend[0] < 1.2 and "its trend went from 1.1" in d.summary
+    assert d.bias == "high"  # a model that does not learn fits nothing (the start is no yardstick)
 
 
 def test_underfitting_against_target():

@@ -440,7 +440,8 @@ class Facts:
     def train_noise_rel(self) -> float:
         """Training noise against the training trend's range (as the analysis defines it)."""
         sigma = noise(self.T, self.ST)
-        return sigma / max(float(self.ST.max() - self.ST.min()), 0.05 * abs(float(np.median(self.T))), 1e-12)
+        level = self.settings.unstable_train_level * abs(float(np.median(self.T)))
+        return sigma / max(float(self.ST.max() - self.ST.min()), level, 1e-12)
 
     @cached_property
     def val_noise_rel(self) -> float:
@@ -458,6 +459,15 @@ class Facts:
             if worse > 0.5 * max(abs(a), 1e-12):
                 out.append((self.epoch(i), a, b))
         return tuple(out)
+
+    @cached_property
+    def first_spike(self) -> float | None:
+        """The first value, when it is worse than the level the training trend starts from by
+        more than half: the loss blew up within the first epoch (its mean holds the blow-up)
+        and came back down. The trend's running median sets the lone first point aside
+        (Tukey's end-point rule), so on a flat run its start is the level training sat at."""
+        a, b = float(self.ST[0]), float(self.T[0])
+        return float(self.t[0]) if b - a > 0.5 * max(abs(a), 1e-12) else None
 
     @property
     def logged_points(self) -> int:

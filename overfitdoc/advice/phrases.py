@@ -95,3 +95,12 @@ def lr_clause(f: Facts) -> str:
 def noise_phrase(f: Facts) -> str:
     """``val_loss scatters by 0.0058 around its 11-epoch trend``"""
     return f"{f.val_name} scatters by {fmt(f.d.noise)} (robust sd) around its {f.w}-{f.unit} trend"
+
+
+def barely_moved(f: Facts) -> str:
+    """``loss barely moved (its trend went from 1.121 to 1.112, after a first epoch at 3.281)``"""
+    t = f.d.train_trend
+    text = f"{f.train_name} barely moved (its trend went from {fmt(float(t[0]))} to {fmt(float(t[-1]))}"
+    if f.first_spike is not None:
+        text += f", after a first {f.unit} at {fmt(f.first_spike)}"
+    return text + ")"

@@ -33,6 +33,7 @@ from overfitdoc.history import History, from_table
 from overfitdoc.readers import load_history
 
 SAMPLES = Path(__file__).resolve().parents[2] / "sample_runs"
+BENCHMARK_RUNS = Path(__file__).resolve().parents[2] / "benchmarks" / "accuracy" / "runs"
 
 
 # ---------------------------------------------------------------- sample runs, transformed
@@ -199,6 +200,8 @@ def load_case_history(spec) -> History:
     kwargs = rest[0] if rest else {}
     if kind == "sample":
         return transform_sample(name, **kwargs) if kwargs else _sample(name)
+    if kind == "benchmark":  # a real run of the accuracy benchmark (benchmarks/accuracy/generate.py)
+        return load_history(str(BENCHMARK_RUNS / name))
     if kind == "build":
         table = BUILDERS[name](**kwargs)
         return from_table(f"{name}", "keras-csv", table, index_column="epoch")

@@ -6,5 +6,6 @@ CASES = [
     dict(name="plateau after the rate was cut to 1e-6", history=("sample", "underfit.csv", {"lr": [[0, 0.01], [10, 0.001], [20, 1e-06]]}),
          expect="fire", evidence=["cut to 1e-06 at epoch 20"]),
     dict(name="plateaued underfit without lr column: silent", history=("sample", "underfit.csv"), expect="silent"),
+    dict(name="not learning after a first epoch that blew up: never", history=("benchmark", "noisy_clf-s2-06-high_lr.csv"), expect="silent"),
     dict(name="unstable: never", history=("sample", "unstable.csv"), expect="silent"),
 ]

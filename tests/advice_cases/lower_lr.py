@@ -4,6 +4,8 @@ CASES = [
          params={"lr": 0.3}),
     dict(name="unstable without lr column", history=("sample", "unstable.csv", {"drop": ["lr"]}), expect="fire",
          evidence=["log it as `lr`"], params={"lr": 0.0001}),
+    dict(name="not learning after a first epoch that blew up (a real run)", history=("benchmark", "noisy_clf-s2-06-high_lr.csv"), expect="fire", rank=1,
+         evidence=["averaged 3.281 over epoch 0", "2.9 times the level it then stayed at (1.121", "rate too high"]),
     dict(name="overfitting: silent", history=("sample", "overfit.csv"), expect="silent"),
     dict(name="still improving: silent", history=("sample", "still_improving.csv"), expect="silent"),
 ]

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from ..base import Fix, Rule
 from ..facts import fmt
-from ..phrases import OVERFIT
+from ..phrases import OVERFIT, barely_moved
 
 
 class BatchNorm(Rule):
@@ -65,8 +65,7 @@ model = nn.Sequential(
         d = f.d
         u = f.unit
         if d.verdict == "not_learning":
-            ev = (f"{f.train_name} barely moved ({fmt(float(f.t[0]))} at {u} {f.epoch(0)}, {fmt(float(f.t[-1]))} at "
-                  f"{u} {f.epoch(f.last)}); normalized activations make a network trainable at all when inputs "
+            ev = (f"{barely_moved(f)}; normalized activations make a network trainable at all when inputs "
                   f"or initialization are badly scaled.")
             return self.hit(0.4, ev)
         if d.verdict == "unstable" and f.training_unstable:

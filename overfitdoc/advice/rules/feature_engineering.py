@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from ..base import Fix, Rule
 from ..facts import fmt
-from ..phrases import OVERFIT, cap, gap_phrase
+from ..phrases import OVERFIT, barely_moved, cap, gap_phrase
 
 
 class FeatureEngineering(Rule):
@@ -81,7 +81,7 @@ x_val_sel = (x_val_sel - mean) / std
         u = f.unit
         if d.verdict == "not_learning":
             score = 0.6
-            ev = (f"{f.train_name} barely moved ({fmt(float(f.t[0]))} to {fmt(float(f.t[-1]))}); badly scaled "
+            ev = (f"{barely_moved(f)}; badly scaled "
                   f"inputs are a common reason a network does not learn.")
         elif d.verdict == "unstable" and f.training_unstable:
             score = 0.35

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from ..base import Fix, Rule
 from ..facts import fmt
+from ..phrases import barely_moved
 
 
 class HigherLr(Rule):
@@ -25,7 +26,8 @@ not move at all with a tiny rate."""
   `more-capacity`."""
     suggested_when = """\
 Still improving, underfitting while the training loss is still falling, or not learning; the
-evidence uses the learning-rate column when the log has one. Never for an unstable run."""
+evidence uses the learning-rate column when the log has one. Never for an unstable run, nor for
+one that went flat after its loss spiked or blew up in the first epoch (the rate is too high)."""
     references = (
         "Smith, L. N. (2017). Cyclical Learning Rates for Training Neural Networks (the LR range test). WACV.",
         "Bengio, Y. (2012). Practical Recommendations for Gradient-Based Training of Deep Architectures. In *Neural Networks: Tricks of the Trade*.",
@@ -71,7 +73,9 @@ for group in optimizer.param_groups:
                   + f"; {why_lr}. Try about 3x the rate.")
             return self.hit(0.6 if steady else 0.45, ev, params)
         if d.verdict == "not_learning":
-            ev = (f"{f.train_name} barely moved ({fmt(float(f.t[0]))} to {fmt(float(f.t[-1]))}); {why_lr}. If the "
+            if f.spikes or f.first_spike is not None:
+                return None  # a spike says the rate is too high, not too low (lower-lr)
+            ev = (f"{barely_moved(f)}; {why_lr}. If the "
                   f"rate is tiny (below 1e-5), raise it; if not, look for a bug first (see randomization-test).")
             return self.hit(0.5 if (lr is None or lr.last > 1e-5) else 0.75, ev, params)
         if d.verdict in ("underfitting", "overfitting_and_underfitting"):

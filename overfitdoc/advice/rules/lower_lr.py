@@ -25,7 +25,8 @@ that spikes and then sits at chance level (the weights were thrown into a dead r
   problem (see `small-validation-set`)."""
     suggested_when = """\
 An unstable run whose training series itself is unstable (non-finite values, spikes of more
-than 50%, epoch-to-epoch noise); a run that does not learn after an early spike. The new rate
+than 50%, epoch-to-epoch noise); a run that does not learn after an early spike, or after a
+first epoch whose mean loss is more than 1.5 times the level it then stays at. The new rate
 comes from the learning-rate column when the log has one."""
     references = (
         "Bengio, Y. (2012). Practical Recommendations for Gradient-Based Training of Deep Architectures. In *Neural Networks: Tricks of the Trade*.",
@@ -81,5 +82,11 @@ for group in optimizer.param_groups:
             e, a, b = f.spikes[0]
             ev = (f"{f.train_name} spiked from {fmt(a)} to {fmt(b)} at {u} {e} and then stayed flat "
                   f"(ending at {fmt(float(f.t[-1]))}): a rate too high throws the weights into a dead region; {rate}.")
+            return self.hit(0.7, ev, params)
+        if d.verdict == "not_learning" and f.first_spike is not None:
+            level = float(d.train_trend[0])
+            ev = (f"{f.train_name} averaged {fmt(f.first_spike)} over {u} {f.epoch(0)}, {f.first_spike / level:.1f} times "
+                  f"the level it then stayed at ({fmt(level)}, ending at {fmt(float(f.t[-1]))}): the loss blew up within "
+                  f"the first {u} and the weights landed in a dead region, the mark of a rate too high; {rate}.")
             return self.hit(0.7, ev, params)
         return None

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from ..base import Fix, Rule
 from ..facts import fmt
-from ..phrases import ratio_phrase
+from ..phrases import barely_moved, ratio_phrase
 
 
 class MoreCapacity(Rule):
@@ -70,7 +70,7 @@ model = nn.Sequential(
                   f"first (a bigger model), then regularize it.")
             score = 0.5
         elif d.verdict == "not_learning":
-            ev = (f"{f.train_name} barely moved ({fmt(float(f.t[0]))} to {fmt(float(f.t[-1]))}); rule out a bug "
+            ev = (f"{barely_moved(f)}; rule out a bug "
                   f"first, then try a bigger model.")
             score = 0.35
         else:

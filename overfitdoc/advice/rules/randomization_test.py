@@ -4,7 +4,7 @@ import math
 
 from ..base import Fix, Rule
 from ..facts import fmt
-from ..phrases import OVERFIT
+from ..phrases import OVERFIT, barely_moved
 
 
 class RandomizationTest(Rule):
@@ -32,7 +32,7 @@ does, and validation numbers too good to be true."""
 It costs a full training run (a short one is enough), and it tests the pipeline, not the
 model: a pass does not mean the model is good."""
     suggested_when = """\
-Not learning (first); validation that never improved while training did; validation better than
+Not learning (first, unless the loss blew up before it went flat: then after `lower-lr`); validation that never improved while training did; validation better than
 training or nearly perfect (as the test for a leak)."""
     references = (
         "Zhang, C., Bengio, S., Hardt, M., Recht, B. & Vinyals, O. (2017). Understanding Deep Learning Requires Rethinking Generalization. ICLR.",
@@ -77,10 +77,15 @@ print("validation loss with shuffled labels:", evaluate(control), "chance:", mat
         d = f.d
         u = f.unit
         if d.verdict == "not_learning":
-            ev = f"{f.train_name} barely moved ({fmt(float(f.t[0]))} at {u} {f.epoch(0)}, {fmt(float(f.t[-1]))} at {u} {f.epoch(f.last)})"
+            ev = barely_moved(f)
             if f.chance_classes:
                 k = f.chance_classes
                 ev += f", and it sits at ln({k}) = {fmt(math.log(k))}: uniform predictions over {k} classes, chance level"
+            if f.spikes or f.first_spike is not None:
+                # the loss blew up before it went flat: the learning rate is the first suspect
+                ev += (": the blow-up points at the learning rate first (lower-lr); if a lower rate stays flat too, "
+                       "a run on shuffled labels tells a pipeline bug from a lack of signal.")
+                return self.hit(0.6, ev)
             ev += (": a bug in the data pipeline or the training loop is likelier than a modelling problem. If a run "
                    "on shuffled labels looks the same, the labels or the gradient never reach the model.")
             return self.hit(0.85, ev)
