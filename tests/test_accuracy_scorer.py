@@ -157,6 +157,18 @@ def test_verdict_accuracy_and_confusion(case):
     assert sum(sum(row.values()) for row in v["confusion"].values()) == 4  # ambiguous E left out
 
 
+def test_accuracy_split_by_the_validation_reference(case):
+    truths, preds = case
+    P = score.Prediction
+    # the reference is right on A and D (D by its accepted second label), wrong on B and C;
+    # E is ambiguous and left out
+    reference = {"A": P("overfitting"), "B": P("good_fit"), "C": P("overfitting"),
+                 "D": P("still_improving"), "E": P("good_fit")}
+    s = score.accuracy_by_reference(truths, preds, reference)
+    assert s["agree"] == {"n_correct": 2, "n_runs": 2, "accuracy": 1.0}       # A and D right
+    assert s["disagree"] == {"n_correct": 1, "n_runs": 2, "accuracy": 0.5}    # B right, C a false alarm
+
+
 def test_binary_detection(case):
     truths, preds = case
     b = score.binary_scores(truths, {rid: p.label == "overfitting" for rid, p in preds.items()})

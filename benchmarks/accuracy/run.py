@@ -117,7 +117,8 @@ def table(header: list[str], rows: list[list[str]]) -> list[str]:
 
 
 def render_split(split: str, truths: dict, predictor: str, tool_scores: dict, peer_scores: dict,
-                 reference: dict, seconds_per_file: float, ceiling: dict | None = None) -> list[str]:
+                 reference: dict, seconds_per_file: float, ceiling: dict | None = None,
+                 by_reference: dict | None = None) -> list[str]:
     counts = {label: 0 for label in score_mod.LABELS + (score_mod.AMBIGUOUS,)}
     for t in truths.values():
         counts[t.label] += 1
@@ -144,6 +145,11 @@ def render_split(split: str, truths: dict, predictor: str, tool_scores: dict, pe
                 "alarms on good fits (`truth.validation_reference`). Confusion matrix:", ""]
         out += table(["truth \\ reference"] + c["columns"],
                      [[label] + [str(c["confusion"][label][k]) for k in c["columns"]] for label in score_mod.LABELS])
+    if by_reference:
+        a, d = by_reference["agree"], by_reference["disagree"]
+        out += ["", f"Where the reference is right (validation told the test set's story: {a['n_runs']} runs), "
+                f"`{predictor}` is right on {pct(a['accuracy'])} ({a['n_correct']}/{a['n_runs']}); where it is "
+                f"wrong ({d['n_runs']} runs), on {pct(d['accuracy'])} ({d['n_correct']}/{d['n_runs']})."]
 
     out += ["", "### Overfitting detection (binary, non-ambiguous runs)", ""]
     rows = []
@@ -357,7 +363,8 @@ def main(argv: list[str] | None = None) -> int:
         targets.append((split, tool_scores, peer_scores))
         sections.append(render_split(split, chosen, predictor, tool_scores, peer_scores,
                                      score_mod.reference_regret(chosen), seconds / max(len(paths), 1),
-                                     ceilings[split]))
+                                     ceilings[split],
+                                     score_mod.accuracy_by_reference(chosen, preds, ceiling_preds)))
         print(f"{split}: {len(chosen)} runs, verdict accuracy {pct(tool_scores['verdict']['accuracy'])}",
               file=sys.stderr)
     args.output.write_text(render(sections, predictor, tool, argv, targets, ceilings))

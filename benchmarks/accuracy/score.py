@@ -142,6 +142,21 @@ def verdict_scores(truths: Mapping[str, object], preds: Mapping[str, Prediction]
             "confusion": confusion, "columns": list(columns)}
 
 
+def accuracy_by_reference(truths: Mapping[str, object], preds: Mapping[str, Prediction],
+                          reference: Mapping[str, Prediction]) -> dict:
+    """Verdict accuracy over the non-ambiguous runs, split by whether the reference (the truth's
+    rules read on the validation loss) is right: where it is, validation told the test set's
+    story; where it is not, no reading of the history alone is sure to be right."""
+    def right(t, pred):
+        return pred.label == t.label or pred.label in getattr(t, "also", ())
+    out = {"agree": [0, 0], "disagree": [0, 0]}  # [correct, runs]
+    for t in _labeled(truths.values()):
+        cell = out["agree" if right(t, reference[t.run_id]) else "disagree"]
+        cell[0] += right(t, preds[t.run_id])
+        cell[1] += 1
+    return {k: {"n_correct": c, "n_runs": n, "accuracy": _ratio(c, n)} for k, (c, n) in out.items()}
+
+
 def binary_scores(truths: Mapping[str, object], fired: Mapping[str, bool]) -> dict:
     """Overfitting detection as a binary over the non-ambiguous runs."""
     tp = fp = fn = tn = 0
