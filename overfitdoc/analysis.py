@@ -49,7 +49,7 @@ class Settings:
     range_floor: float = 0.03         # ... or within this fraction of it, whichever is wider,
     range_halfwidth: int = 2          # ... and at least this many points either side (the pick's resolution)
     high_variance_gap: float = 0.50   # relative gap (to the training badness) that means high variance
-    bias_progress: float = 0.35       # training must cover this share of the way to its floor ...
+    bias_progress: float = 0.38       # training must cover this share of the way to its floor ...
     target_tolerance: float = 0.10    # ... or come within this fraction of --target
     not_learning_drop: float = 0.02   # training trend improving by less than this fraction: flat
     still_fall: float = 0.03          # still improving: the last tenth of the run fell by this share of the final level

@@ -236,6 +236,12 @@ half was scored once per benchmark version, at the end):
   drags the trend's start: a run stuck at chance after it (loss ln 3, accuracy 1/3) is now
   `not_learning`, which scores as underfitting: 88.0% -> 88.5%, no run lost.
   Test half: 83.1%, false alarms 10.6% (one false alarm fewer, one overfit now unstable).
+- Bias progress 0.38 instead of 0.35: the midpoint of the gap the development half shows
+  between its underfits (at most 0.362 of the way to the floor) and its good fits (at least
+  0.397). Dev 88.5% -> 89.6% (two underfits of one seed pair found, nothing lost); the test
+  half went from 83.1% to 82.6% (one good fit now called underfitting): the development half's
+  gap between the classes is not the test half's, and a threshold on progress alone cannot
+  know what loss a dataset allows. Kept, as the protocol chose it before the test was read.
 - A rise measured from the wide trend at the kept epoch instead of the kept score (the kept
   score sits on the luckiest point, about 2 noise units below the trend on a long flat tail):
   5 sharp overfits lost for 2 false alarms (85.9%). A noise bar of 1 to 3 raw noise units on
@@ -247,10 +253,9 @@ half was scored once per benchmark version, at the end):
   steep first drop cannot hide a late 20% rise), at 3% to 15%, with a noise bar of 2 or 3 raw
   noise units, large gap or not: it found one or two more of the overfits and as many more false alarms
   (validation rises that the test set does not share): never better than the range scale.
-- Bias thresholds 0.2 to 0.5 of the way to the floor (0.38 gains two borderline runs of one
-  seed pair and none of the other), training-noise and validation-jump thresholds, a training
-  tolerance in the divergence test relative to its level, and "training ended a share of the
-  way back to its start" as instability: differences of one run or none out of 192, within
+- Training-noise and validation-jump thresholds, a training tolerance in the divergence test
+  relative to its level, and "training ended a share of the way back to its start" as
+  instability: differences of one run or none out of 192, within
   noise; left as they were.
 - `recommended_epoch`: the kept score's raw share from 0.3 to 1 (1 = raw argmin). 0.7 has the
   lowest mean regret on the development half (0.0080 against 0.0083 for the argmin); the raw
@@ -261,7 +266,7 @@ half was scored once per benchmark version, at the end):
 - The validation reference above estimates the limit: with no ambiguity margin and knowing
   the hidden levels, the truth's own rules read on the validation loss miss 13.5% (dev) and
   11.3% (test) of the runs. It is not a strict ceiling (overfitdoc now beats it on the dev half,
-  88.5% against 86.5%, by reading validation as a bound on the fit), but it shows how often a
+  89.6% against 86.5%, by reading validation as a bound on the fit), but it shows how often a
   validation split of this size tells another story than the test set. A 90% verdict accuracy
   is at or near what these histories allow; more signal needs larger validation splits, which
   is the user's remedy too (`small-validation-set`).
