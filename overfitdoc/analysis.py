@@ -53,6 +53,7 @@ class Settings:
     target_tolerance: float = 0.10    # ... or come within this fraction of --target
     not_learning_drop: float = 0.02   # training trend improving by less than this fraction: flat
     still_fall: float = 0.03          # still improving: the last tenth of the run fell by this share of the final level
+    gap_change: float = 0.02          # a gap trend must move by this share of the training badness
     gap_verdict: bool = False         # True: a large, widening gap alone makes the verdict overfitting
     gap_rise: float = 0.10            # with a large, widening gap: a rise of this share of the validation level diverges
     unstable_train_noise: float = 0.15  # relative epoch-to-epoch noise of training that means unstable
@@ -283,11 +284,14 @@ def diagnose(
     rel_final = gap_final / abs(t_last) if abs(t_last) > 1e-12 else None
     m = n // 2
     d_gap = float(SG[last] - SG[m])
-    gap_change_needed = max(2 * se_g * math.sqrt(2), 0.05 * abs(float(SG[m])) + 1e-12)
+    badness_t = _badness(pair.mode, t, float(t[-1]))
+    # a change of the gap counts when beyond its noise, 5% of the gap and `gap_change` of how
+    # bad training is (a gap of 0.007 that grows by 0.0007 on a loss of 0.15 has not widened)
+    gap_change_needed = max(2 * se_g * math.sqrt(2), 0.05 * abs(float(SG[m])),
+                            settings.gap_change * badness_t, 1e-12)
     gap_trend = "widening" if d_gap > gap_change_needed else "narrowing" if d_gap < -gap_change_needed else "stable"
 
     # variance (below): sustained divergence, or a large gap relative to how bad training is
-    badness_t = _badness(pair.mode, t, float(t[-1]))
     rel_gap_smooth = float(SG[last]) / badness_t if badness_t > 1e-12 else math.inf
     # a gap alone counts when it is large and still opening: a large but steady gap while
     # validation holds its level is not yet hurting (the benchmark's good fits have many)

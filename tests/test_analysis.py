@@ -98,6 +98,17 @@ def test_good_fit():
     assert d.gap.trend == "stable" and d.gap.final == pytest.approx(0.03)
 
 
+def test_a_tiny_gap_that_grows_by_a_tenth_of_itself_is_stable():
+    # the gap goes from 0.010 at mid-run to 0.011 at the end on a loss of 0.15: 10% of the gap
+    # (above its 5% bar) but under 1% of the loss, below `gap_change` (2%) of it
+    e = np.arange(60, dtype=float)
+    train = 0.15 + 0.7 * np.exp(-e / 5)
+    val = train + 0.009 + 0.002 * e / 59
+    d = diagnose(hist(train, val))
+    assert d.gap.trend == "stable"
+    assert diagnose(hist(train, val), settings=Settings(gap_change=0.0)).gap.trend == "widening"
+
+
 def test_still_improving():
     e = np.arange(20, dtype=float)
     d = diagnose(hist(1 - e / 25, 1.1 - e / 25))
