@@ -503,7 +503,19 @@ def summarise(d: Diagnosis, unstable_reason: str = "") -> str:
     last_val = float(d.val[-1])
     n_after = d.epochs_past_best
     total = int(d.points[-1] - d.points[0]) + 1 if len(d.points) else 0
+    rec_val = float(d.val[int(np.argmin(np.abs(d.points - d.recommended_epoch)))])
+
+    def diverged() -> str:
+        change = (last_val - rec_val) / abs(rec_val) if rec_val else math.inf
+        worse = "risen" if p.mode == "min" else "fallen"
+        train_dir = "falling" if p.mode == "min" else "rising"
+        s = "bottomed out" if p.mode == "min" else "peaked"
+        return (f"{val_name} {s} at {u} {d.recommended_epoch} ({_fmt(rec_val)}) and has {worse} "
+                f"{abs(change):.0%} since, while training {p.metric} kept {train_dir}")
+
     if d.verdict == "unstable":
+        if d.divergence_epoch is not None:
+            return f"Training is unstable ({unstable_reason}), and it overfits: {diverged()}."
         return f"Training is unstable: {unstable_reason}; the best {val_name} was {_fmt(d.best_val)} at {u} {d.best_epoch}."
     if d.verdict == "not_learning":
         return (f"Training {p.metric} barely moved (its trend went from {_fmt(float(d.train_trend[0]))} to "
@@ -511,15 +523,9 @@ def summarise(d: Diagnosis, unstable_reason: str = "") -> str:
     if d.verdict == "still_improving":
         return (f"{val_name.capitalize()} was still improving at the last {u} ({_fmt(last_val)} at {u} "
                 f"{int(d.points[-1])}, best so far {_fmt(d.best_val)}): train longer.")
-    rec_val = float(d.val[int(np.argmin(np.abs(d.points - d.recommended_epoch)))])
     if d.divergence_epoch is not None:
-        change = (last_val - rec_val) / abs(rec_val) if rec_val else math.inf
-        worse = "risen" if p.mode == "min" else "fallen"
-        train_dir = "falling" if p.mode == "min" else "rising"
-        s = (f"{val_name.capitalize()} bottomed out" if p.mode == "min" else f"{val_name.capitalize()} peaked")
-        return (f"{s} at {u} {d.recommended_epoch} ({_fmt(rec_val)}) and has {worse} "
-                f"{abs(change):.0%} since, while training {p.metric} kept {train_dir}; "
-                f"{n_after} of {total} {u}s came after the best.")
+        text = diverged()
+        return f"{text[:1].upper()}{text[1:]}; {n_after} of {total} {u}s came after the best."
     gap = d.gap
     if d.verdict in ("overfitting", "overfitting_and_underfitting"):
         extra = " Training also stops short of what it should reach." if d.verdict == "overfitting_and_underfitting" else ""

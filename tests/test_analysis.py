@@ -9,8 +9,9 @@ import pytest
 
 from overfitdoc.analysis import (Settings, diagnose, local_linear, noise, running_median3, window_for)
 from overfitdoc.history import from_table
+from overfitdoc.readers import load_history
 
-from .conftest import SAMPLES
+from .conftest import FIXTURES, SAMPLES
 
 
 def hist(train, val, *, names=("loss", "val_loss"), start=0, extra=None):
@@ -289,3 +290,13 @@ def test_with_a_large_widening_gap_a_rise_is_judged_against_the_validation_level
     assert diagnose(hist(train, risen), settings=Settings(gap_rise=1.0)).verdict == "good_fit"
     # the same rise with a steady gap (training level with validation) is judged on the range
     assert diagnose(hist(risen - 0.01, risen)).divergence_epoch is None
+
+
+def test_unstable_and_overfitting_says_both():
+    # a real log (tests/fixtures/realworld/SOURCES.md): validation jumps by a fifth of its level
+    # from epoch to epoch, and its trend has risen since epoch 18 while training kept falling
+    d = diagnose(load_history(str(FIXTURES / "realworld" / "r001_keras_csvlogger.csv")))
+    assert d.verdict == "unstable" and d.divergence_epoch == 18
+    assert d.summary == ("Training is unstable (validation loss typically moves 22% from one epoch to the next), "
+                         "and it overfits: validation loss bottomed out at epoch 18 (0.2906) and has risen 43% since, "
+                         "while training loss kept falling.")
