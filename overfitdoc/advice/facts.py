@@ -405,6 +405,25 @@ class Facts:
                 return n
         return None
 
+    @cached_property
+    def val_sampling(self) -> tuple[float, float] | None:
+        """(noise, standard error) of the validation accuracy when its set's size is known:
+        its robust scatter around its trend, and the binomial standard error of one reading
+        at its final value. Scatter far beyond the standard error is the model's own swing
+        from epoch to epoch, not the sampling noise of a small set."""
+        n = self.val_size
+        if n is None:
+            return None
+        p = float(self.score.val[-1])
+        return float(self.score.val_noise), math.sqrt(max(p * (1 - p), 1e-12) / n)
+
+    @property
+    def val_swings(self) -> bool:
+        """The validation accuracy scatters by more than twice the standard error of its
+        sampling (the bar below which the small-validation-set evidence calls differences noise)."""
+        vs = self.val_sampling
+        return vs is not None and vs[0] > 2 * vs[1]
+
     # ------------------------------------------------------------------ learning rate
     @cached_property
     def lr(self) -> LearningRate | None:
@@ -451,12 +470,16 @@ class Facts:
     @cached_property
     def spikes(self) -> tuple[tuple[int, float, float], ...]:
         """(epoch, before, after) wherever the training series got worse by more than half
-        from one point to the next (oriented: a loss rising, a score falling)."""
+        from one point to the next and stands more than half above its own trend there
+        (oriented: a loss rising, a score falling). The second test keeps out the mini-batch
+        noise of a loss near 0, whose points often move by half from one to the next while
+        the trend through them holds its level."""
         out = []
         for i in range(1, self.n):
             a, b = float(self.t[i - 1]), float(self.t[i])
-            worse = (b - a) * self.sign
-            if worse > 0.5 * max(abs(a), 1e-12):
+            level = float(self.ST[i])
+            if (b - a) * self.sign > 0.5 * max(abs(a), 1e-12) and \
+                    self.sign * b - level > 0.5 * max(abs(level), 1e-12):
                 out.append((self.epoch(i), a, b))
         return tuple(out)
 

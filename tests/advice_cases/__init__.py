@@ -34,6 +34,7 @@ from overfitdoc.readers import load_history
 
 SAMPLES = Path(__file__).resolve().parents[2] / "sample_runs"
 BENCHMARK_RUNS = Path(__file__).resolve().parents[2] / "benchmarks" / "accuracy" / "runs"
+REALWORLD = Path(__file__).resolve().parents[1] / "fixtures" / "realworld"  # sources: SOURCES.md there
 
 
 # ---------------------------------------------------------------- sample runs, transformed
@@ -202,6 +203,8 @@ def load_case_history(spec) -> History:
         return transform_sample(name, **kwargs) if kwargs else _sample(name)
     if kind == "benchmark":  # a real run of the accuracy benchmark (benchmarks/accuracy/generate.py)
         return load_history(str(BENCHMARK_RUNS / name))
+    if kind == "realworld":  # a log from a public repository
+        return load_history(str(REALWORLD / name))
     if kind == "build":
         table = BUILDERS[name](**kwargs)
         return from_table(f"{name}", "keras-csv", table, index_column="epoch")

@@ -6,6 +6,8 @@ CASES = [
          evidence=["log it as `lr`"], params={"lr": 0.0001}),
     dict(name="not learning after a first epoch that blew up (a real run)", history=("benchmark", "noisy_clf-s2-06-high_lr.csv"), expect="fire", rank=1,
          evidence=["averaged 3.281 over epoch 0", "2.9 times the level it then stayed at (1.121", "rate too high"]),
+    dict(name="validation accuracy swings beyond its sampling error (a real log)", history=("realworld", "r001_keras_csvlogger.csv"), expect="fire",
+         evidence=["loss is smooth, yet val_accuracy swings by 0.0168", "2.4 times the sampling error", "about 2000 samples"]),
     dict(name="overfitting: silent", history=("sample", "overfit.csv"), expect="silent"),
     dict(name="still improving: silent", history=("sample", "still_improving.csv"), expect="silent"),
 ]

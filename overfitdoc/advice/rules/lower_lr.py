@@ -24,8 +24,10 @@ that spikes and then sits at chance level (the weights were thrown into a dead r
 - If only the *validation* curve jumps while training is smooth, the learning rate is not the
   problem (see `small-validation-set`)."""
     suggested_when = """\
-An unstable run whose training series itself is unstable (non-finite values, spikes of more
-than 50%, epoch-to-epoch noise); a run that does not learn after an early spike, or after a
+An unstable run whose training series itself is unstable (non-finite values, spikes: a rise of
+more than 50% to a point more than 50% above its trend, epoch-to-epoch noise), or whose
+validation accuracy swings by more than twice the sampling error of its set while training is
+smooth; a run that does not learn after an early spike, or after a
 first epoch whose mean loss is more than 1.5 times the level it then stays at. The new rate
 comes from the learning-rate column when the log has one."""
     references = (
@@ -64,6 +66,13 @@ for group in optimizer.param_groups:
                   f"values: the very first steps overshoot. {cap(rate)}.")
             return self.hit(0.95, ev, params)
         if d.verdict == "unstable":
+            if not f.training_unstable and f.val_swings:
+                noise, se = f.val_sampling
+                ev = (f"{f.train_name} is smooth, yet {f.score.pair.val} swings by {fmt(noise)} (robust sd) from {u} to "
+                      f"{u}, {noise / se:.1f} times the sampling error of a validation set of about {f.val_size} "
+                      f"samples: the model itself moves too far each {u}, not the measurement. {cap(rate)}, or let "
+                      f"a schedule decay it (lr-schedule).")
+                return self.hit(0.8, ev, params)
             if not f.training_unstable:
                 return None
             facts = []

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import math
-
 from ..base import Fix, Rule
 from ..facts import fmt
 from ..phrases import cap, noise_phrase
@@ -28,7 +26,8 @@ below the trend, and comparisons between runs that differ by less than the noise
 - A larger validation split leaves less data for training; cross-validation costs k runs.
 - It does not make the model better, only the measurement trustworthy."""
     suggested_when = """\
-A run flagged unstable because of its validation series alone; validation noise above 10% of
+A run flagged unstable because of its validation series alone, unless its validation accuracy
+swings by more than twice its sampling error (then the model swings: `lower-lr`); validation noise above 10% of
 the trend's range; a raw best epoch far from the trend's best and below it by more than 2
 noise units; an accuracy standard error (from the estimated set size) of 0.02 or more."""
     references = (
@@ -86,6 +85,8 @@ print(f"best val loss {np.mean(scores):.4f} +- {np.std(scores):.4f} over {len(sc
         span = float(f.SV.max() - f.SV.min())
         parts = []
         score = 0.0
+        if d.verdict == "unstable" and not f.training_unstable and f.val_swings:
+            return None  # the set is large enough: the swings are the model's (lower-lr)
         if d.verdict == "unstable" and not f.training_unstable:
             parts.append(f"{noise_phrase(f)}, {f.val_noise_rel:.0%} of its level, while {f.train_name} is smooth: the "
                          f"instability is in the measurement")
@@ -105,7 +106,7 @@ print(f"best val loss {np.mean(scores):.4f} +- {np.std(scores):.4f} over {len(sc
         n = f.val_size
         if n is not None:
             p = float(f.score.val[-1])
-            se = math.sqrt(max(p * (1 - p), 1e-12) / n)
+            se = f.val_sampling[1]
             params["val_size"] = n
             if se >= 0.02 or parts:
                 parts.append(f"{f.score.pair.val} moves in steps of 1/{n}, so the validation set has about {n} samples: "
