@@ -402,7 +402,7 @@ def diagnose(
         noise=float(sigma_v), window=w, points=points, train=t, val=v,
         train_trend=sign * ST, val_trend=sign * SV, **base,
     )
-    return replace(d, summary=summarise(d, unstable_reason=unstable_reason))
+    return replace(d, summary=summarise(d, unstable_reason=unstable_reason, settings=settings))
 
 
 def _badness(mode: str, series: np.ndarray, at: float) -> float:
@@ -493,7 +493,7 @@ def _pair_summary(history: History, p: MetricPair) -> PairSummary:
 
 # ---------------------------------------------------------------- the one-sentence summary
 
-def summarise(d: Diagnosis, unstable_reason: str = "") -> str:
+def summarise(d: Diagnosis, unstable_reason: str = "", settings: Settings = DEFAULT_SETTINGS) -> str:
     """One plain sentence with the run's own numbers."""
     if d.monitor is None or d.verdict == "insufficient_data" and d.missing:
         return f"Cannot diagnose: {d.missing}."
@@ -536,12 +536,17 @@ def summarise(d: Diagnosis, unstable_reason: str = "") -> str:
         return (f"Training {p.metric} only reached {_fmt(float(np.min(d.train) if p.mode == 'min' else np.max(d.train)))}"
                 f" (from {_fmt(float(d.train[0]))}), and validation follows it closely "
                 f"(final gap {_fmt(gap.final)}): the model underfits.")
+    rel = f", {gap.relative_final:.0%} of the training value" if gap.relative_final is not None else ""
+    held = (f"{val_name.capitalize()} has held its level (best trend at {u} {d.recommended_epoch}, "
+            f"{_fmt(rec_val)}; final {_fmt(last_val)})")
+    large = f"the gap is large ({_fmt(gap.final)}{rel})"
     if d.variance == "high":
-        rel = f", {gap.relative_final:.0%} of the training value" if gap.relative_final is not None else ""
-        return (f"{val_name.capitalize()} has held its level (best trend at {u} {d.recommended_epoch}, "
-                f"{_fmt(rec_val)}; final {_fmt(last_val)}) while training {p.metric} kept improving to "
-                f"{_fmt(float(d.train[-1]))}: the gap is large ({_fmt(gap.final)}{rel}) and widening, but "
-                f"{val_name} has not turned clearly worse. Watch it.")
+        return (f"{held} while training {p.metric} kept improving to {_fmt(float(d.train[-1]))}: {large} and "
+                f"widening, but {val_name} has not turned clearly worse. Watch it.")
+    if p.mode == "min" and gap.relative_final is not None and gap.relative_final > settings.high_variance_gap:
+        # a large gap that holds steady: not converged, but not hurting validation either
+        return (f"{held}, training {p.metric} ending at {_fmt(float(d.train[-1]))}: {large} but {gap.trend}, "
+                f"and {val_name} has not turned worse.")
     return (f"Training and validation {p.metric} converged (final {_fmt(float(d.train[-1]))} and "
             f"{_fmt(last_val)}, gap {_fmt(gap.final)}, {gap.trend}); the best {val_name} trend is at "
             f"{u} {d.recommended_epoch}.")

@@ -300,3 +300,12 @@ def test_unstable_and_overfitting_says_both():
     assert d.summary == ("Training is unstable (validation loss typically moves 22% from one epoch to the next), "
                          "and it overfits: validation loss bottomed out at epoch 18 (0.2906) and has risen 43% since, "
                          "while training loss kept falling.")
+
+
+def test_a_large_steady_gap_is_not_called_converged():
+    # a real log (tests/fixtures/realworld/SOURCES.md): validation ends 54% above training and the
+    # gap holds steady: a good fit by the verdict, but the summary must not say "converged"
+    d = diagnose(load_history(str(FIXTURES / "realworld" / "r023_custom_csv.csv")))
+    assert d.verdict == "good_fit" and d.variance == "low" and d.gap.trend == "stable"
+    assert "converged" not in d.summary
+    assert "the gap is large (20.11, 54% of the training value) but stable" in d.summary
