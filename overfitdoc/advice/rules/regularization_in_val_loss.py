@@ -76,7 +76,8 @@ print("validation data loss:", evaluate(model))  # no penalty in it
         s = f.score
         change = "rose" if at_end > at_rec + tol else "held"
         ev = (f"{f.val_name} rose after {f.unit} {d.recommended_epoch} ({fmt(d.best_val)} to {fmt(float(f.v[-1]))}), yet "
-              f"{s.pair.val} {change} ({fmt(at_rec)} to {fmt(at_end)}, trend; noise {fmt(tol)}). With a Keras "
+              f"{s.pair.val} {change} ({fmt(at_rec)} to {fmt(at_end)} on its trend; a fall of less than {fmt(tol)} is "
+              f"within its noise). With a Keras "
               f"kernel_regularizer this can be the L2 penalty growing in val_loss, not overfitting; otherwise the "
               f"model is growing over-confident on the samples it gets wrong. Log the data loss apart to tell.")
         if ctx.framework in ("pytorch", "lightning"):
