@@ -343,7 +343,7 @@ def diagnose(
     if flat and target is None:
         # a model that does not learn fits nothing, whatever its first epoch's mean was
         # (a first epoch that blew up makes the start look far above where training sat)
-        bias, bias_margin = "high", max(bias_margin, 1.0)
+        bias = "high"
     # still improving: over the last tenth of the run (at least 3 points) the validation trend
     # gained more than 3 uncertainties and `still_fall` of the level it ended at, and the kept
     # epoch lies in that tenth
