@@ -493,6 +493,18 @@ def _pair_summary(history: History, p: MetricPair) -> PairSummary:
 
 # ---------------------------------------------------------------- the one-sentence summary
 
+def first_epoch_spike(train: np.ndarray, train_trend: np.ndarray, mode: str) -> float | None:
+    """The first training value, when it is worse than the level the training trend starts
+    from by more than half: the loss blew up within the first epoch (its mean holds the
+    blow-up) and came back down. The trend's running median sets a lone first point aside
+    (Tukey's end-point rule), so on a flat run its start is the level training sat at."""
+    if len(train) == 0:
+        return None
+    sign = 1.0 if mode == "min" else -1.0
+    a, b = sign * float(train_trend[0]), sign * float(train[0])
+    return float(train[0]) if b - a > 0.5 * max(abs(a), 1e-12) else None
+
+
 def summarise(d: Diagnosis, unstable_reason: str = "", settings: Settings = DEFAULT_SETTINGS) -> str:
     """One plain sentence with the run's own numbers."""
     if d.monitor is None or d.verdict == "insufficient_data" and d.missing:
@@ -518,8 +530,10 @@ def summarise(d: Diagnosis, unstable_reason: str = "", settings: Settings = DEFA
             return f"Training is unstable ({unstable_reason}), and it overfits: {diverged()}."
         return f"Training is unstable: {unstable_reason}; the best {val_name} was {_fmt(d.best_val)} at {u} {d.best_epoch}."
     if d.verdict == "not_learning":
+        spike = first_epoch_spike(d.train, d.train_trend, p.mode)
+        after = f", after a first {u} at {_fmt(spike)}" if spike is not None else ""
         return (f"Training {p.metric} barely moved (its trend went from {_fmt(float(d.train_trend[0]))} to "
-                f"{_fmt(float(d.train_trend[-1]))}): the model is not learning.")
+                f"{_fmt(float(d.train_trend[-1]))}{after}): the model is not learning.")
     if d.verdict == "still_improving":
         return (f"{val_name.capitalize()} was still improving at the last {u} ({_fmt(last_val)} at {u} "
                 f"{int(d.points[-1])}, best so far {_fmt(d.best_val)}): train longer.")

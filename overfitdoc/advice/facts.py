@@ -18,7 +18,7 @@ from functools import cached_property
 
 import numpy as np
 
-from ..analysis import DEFAULT_SETTINGS, Diagnosis, Settings, noise, trend, window_for
+from ..analysis import DEFAULT_SETTINGS, Diagnosis, Settings, first_epoch_spike, noise, trend, window_for
 from ..naming import MetricPair, normalise
 from ..numbers import fmt  # noqa: F401  (the evidence sentences' number format)
 
@@ -485,12 +485,9 @@ class Facts:
 
     @cached_property
     def first_spike(self) -> float | None:
-        """The first value, when it is worse than the level the training trend starts from by
-        more than half: the loss blew up within the first epoch (its mean holds the blow-up)
-        and came back down. The trend's running median sets the lone first point aside
-        (Tukey's end-point rule), so on a flat run its start is the level training sat at."""
-        a, b = float(self.ST[0]), float(self.T[0])
-        return float(self.t[0]) if b - a > 0.5 * max(abs(a), 1e-12) else None
+        """The first training value when the loss blew up within the first epoch
+        (:func:`overfitdoc.analysis.first_epoch_spike`)."""
+        return first_epoch_spike(self.t, np.asarray(self.d.train_trend, dtype=float), self.mode)
 
     @property
     def logged_points(self) -> int:
