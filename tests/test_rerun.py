@@ -244,6 +244,42 @@ def test_one_cycle_scheduler_steps_every_batch(tmp_path):
     assert {r["learning_rate"] for r in res.unit("baseline").rows} == {1e-3}
 
 
+def test_lower_and_higher_lr_scale_the_rate(tmp_path):
+    res = run(tmp_path, "lower-lr,higher-lr", epochs=1)
+    assert [r["learning_rate"] for r in res.unit("lower-lr").rows] == [pytest.approx(1e-4)]
+    assert [r["learning_rate"] for r in res.unit("higher-lr").rows] == [pytest.approx(3e-3)]
+    what = {v["name"]: v["what"][0] for v in res.to_dict()["variants"][1:]}
+    assert what == {"lower-lr": "Adam: lr 0.001 -> 0.0001 on every parameter group",
+                    "higher-lr": "Adam: lr 0.001 -> 0.003 on every parameter group"}
+
+
+# targets of 1000s: the MSE gradient is far above a norm of 1 at every step
+STEEP = TINY.replace("nn.Linear(h, 3)", "nn.Linear(h, 1)").replace(
+    "(x[:, 0] > 0).long() + (x[:, 1] > 0.5).long()", "1000.0 * x[:, 0]")
+
+
+def test_gradient_clipping_caps_the_norm_and_counts_the_clipped_steps(tmp_path):
+    res = run(tmp_path, "gradient-clipping", STEEP, epochs=2)
+    unit = res.unit("gradient-clipping")
+    t = unit.trainer
+    norm = torch.nn.utils.get_total_norm([p.grad for p in t.model.parameters() if p.grad is not None])
+    assert float(norm) <= 1.0 + 1e-4          # the last step's gradient, clipped in place
+    assert t.clipped_steps == t.steps == 8   # 2 epochs of 64 samples in batches of 16
+    assert "above 1 (clipped) on 8 of 8 steps" in " ".join(unit.notes)
+    assert res.to_dict()["variants"][1]["what"] == ["clip_grad_norm_(max_norm=1) before every step"]
+
+
+def test_warmup_ramps_the_rate_over_a_tenth_of_the_steps(tmp_path):
+    res = run(tmp_path, "warmup", epochs=20)
+    unit = res.unit("warmup")
+    (sched,) = unit.trainer.step_schedulers
+    assert sched.last_epoch == unit.trainer.steps == 80  # 20 epochs of 4 steps: 8 warm-up steps
+    lrs = [r["learning_rate"] for r in unit.rows]       # the rate the next step will use
+    assert lrs[0] == pytest.approx(1e-3 * 5 / 8) and all(x == pytest.approx(1e-3) for x in lrs[1:])
+    assert [sched.lr_lambdas[0](s) for s in (0, 3, 7, 30)] == [1 / 8, 4 / 8, 1.0, 1.0]
+    assert "over the first 8 steps" in res.to_dict()["variants"][1]["what"][0]
+
+
 def test_swa_validates_and_keeps_the_averaged_model(tmp_path):
     res = run(tmp_path, "swa", epochs=8)
     unit = res.unit("swa")
@@ -417,6 +453,15 @@ def test_auto_fixes_take_the_strengths_the_advice_computed(tmp_path):
     what = {v["name"]: v["what"][0] for v in d["variants"][1:]}
     assert what["early-stopping"].startswith("stop after 3 epochs")  # 10% of 10 epochs, at least 3
     assert what["dropout"].startswith("p=0.25 ") and what["weight-decay"].endswith("weight_decay=0.1) on weights")
+
+
+def test_auto_on_an_unstable_history_tries_the_cures_for_instability(tmp_path):
+    """The real advice of sample_runs/unstable.csv ranks lower-lr, gradient-clipping and
+    warm-up first: rerun applies all three (it skipped them before they were fixes)."""
+    d = run(tmp_path, "auto", history="sample_runs/unstable.csv", epochs=3, top=3).to_dict()
+    assert d["variants"][0]["name"] == "baseline"  # the others are ranked by their result
+    assert {v["name"] for v in d["variants"][1:]} == {"lower-lr", "gradient-clipping", "warmup"}
+    assert d["fixes"]["skipped"] == []
 
 
 # ---------------------------------------------------------------- the command line

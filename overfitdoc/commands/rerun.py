@@ -44,7 +44,8 @@ def rerun_command(
     Every variant starts from the baseline's initial weights and sees the same batches in the
     same order; with --seeds K the gain of each fix is judged against the seed-to-seed noise.
     Fixes: early-stopping, weight-decay, dropout, label-smoothing, data-augmentation,
-    lr-schedule, smaller-batch, smaller-model, swa.
+    lr-schedule, smaller-batch, smaller-model, swa, lower-lr, higher-lr, gradient-clipping,
+    warmup.
 
     Example: overfitdoc rerun examples/binary_mlp.py --fixes auto --seeds 3
     """

@@ -115,6 +115,7 @@ class Trainer:
         self.metrics = prep.metrics
         self.batch_transforms: list[Callable[[TrainBatch], TrainBatch]] = []
         self.step_schedulers: list = []
+        self.grad_hooks: list[Callable[[], None]] = []  # between backward() and step() (clipping)
         self.callbacks: list[Callback] = []
         self.eval_model: nn.Module = self.model
         self.final_model: nn.Module | None = None
@@ -217,6 +218,8 @@ class Trainer:
             loss = self.objective(self.train_criterion, out, batch)
             self.optimizer.zero_grad(set_to_none=True)
             loss.backward()
+            for hook in self.grad_hooks:
+                hook()
             self.optimizer.step()
             for scheduler in self.step_schedulers:
                 scheduler.step()

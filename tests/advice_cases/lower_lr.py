@@ -8,6 +8,9 @@ CASES = [
          evidence=["averaged 3.281 over epoch 0", "2.9 times the level it then stayed at (1.121", "rate too high"]),
     dict(name="validation accuracy swings beyond its sampling error (a real log)", history=("realworld", "r001_keras_csvlogger.csv"), expect="fire",
          evidence=["loss is smooth, yet val_accuracy swings by 0.0168", "2.4 times the sampling error", "about 2000 samples"]),
+    dict(name="validation jumps, training smooth, set size unknown: a candidate after the validation set",
+         history=("build", "noisy_val"), expect="fire", score_max=0.55,
+         evidence=["either the validation set is small (small-validation-set) or each step moves the weights too far"]),
     dict(name="overfitting: silent", history=("sample", "overfit.csv"), expect="silent"),
     dict(name="still improving: silent", history=("sample", "still_improving.csv"), expect="silent"),
 ]

@@ -27,7 +27,7 @@ that spikes and then sits at chance level (the weights were thrown into a dead r
 An unstable run whose training series itself is unstable (non-finite values, spikes: a rise of
 more than 50% to a point more than 50% above its trend, epoch-to-epoch noise), or whose
 validation accuracy swings by more than twice the sampling error of its set while training is
-smooth; a run that does not learn after an early spike, or after a
+smooth (ranked below `small-validation-set` when the set's size is unknown); a run that does not learn after an early spike, or after a
 first epoch whose mean loss is more than 1.5 times the level it then stays at. The new rate
 comes from the learning-rate column when the log has one."""
     references = (
@@ -74,7 +74,13 @@ for group in optimizer.param_groups:
                       f"a schedule decay it (lr-schedule).")
                 return self.hit(0.8, ev, params)
             if not f.training_unstable:
-                return None
+                # validation read at each epoch's end jumps while the epoch-averaged training
+                # loss is smooth: a small set, or weights that move too far with every step
+                ev = (f"{f.val_name} jumps from {u} to {u} while {f.train_name}, "
+                      f"averaged over each {u}, is smooth: either the validation set is small (small-validation-set) "
+                      f"or each step moves the weights too far and validation catches them wherever the {u} ends. "
+                      f"{cap(rate)} and compare.")
+                return self.hit(0.5, ev, params)
             facts = []
             if f.spikes:
                 e, a, b = max(f.spikes, key=lambda s: abs(s[2] - s[1]) / max(abs(s[1]), 1e-12))

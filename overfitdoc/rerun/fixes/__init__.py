@@ -85,8 +85,8 @@ def register(cls: type[Fix]) -> type[Fix]:
 
 
 # the modules register themselves on import, in the order the docs list them
-from . import (data_augmentation, dropout, early_stopping, label_smoothing, lr_schedule,  # noqa: E402,F401
-               smaller_batch, smaller_model, swa, weight_decay)
+from . import (data_augmentation, dropout, early_stopping, gradient_clipping, label_smoothing,  # noqa: E402,F401
+               learning_rate, lr_schedule, smaller_batch, smaller_model, swa, warmup, weight_decay)
 
 #: advice rule ids that need a change to the model or the data, not to the training recipe
 NOT_AUTOMATIC = {
@@ -109,9 +109,9 @@ DEFAULT_ORDER: dict[str, tuple[str, ...]] = {
                                      "label-smoothing", "dropout"),
     "good_fit": ("swa", "lr-schedule", "weight-decay", "early-stopping", "label-smoothing", "data-augmentation"),
     "still_improving": ("lr-schedule", "swa", "weight-decay", "early-stopping"),
-    "underfitting": ("lr-schedule", "smaller-batch"),
-    "not_learning": ("lr-schedule", "smaller-batch"),
-    "unstable": ("lr-schedule", "swa", "weight-decay"),
+    "underfitting": ("lr-schedule", "higher-lr", "smaller-batch"),
+    "not_learning": ("higher-lr", "lr-schedule", "smaller-batch"),
+    "unstable": ("lower-lr", "gradient-clipping", "warmup", "lr-schedule", "swa"),
     "insufficient_data": OVERFIT_ORDER,
 }
 
