@@ -464,6 +464,14 @@ def test_auto_on_an_unstable_history_tries_the_cures_for_instability(tmp_path):
     assert d["fixes"]["skipped"] == []
 
 
+@pytest.mark.parametrize("example", sorted(p.name for p in (ROOT / "examples").glob("*.py")))
+def test_the_example_specs_run(tmp_path, example):
+    """Each spec in examples/ loads, fits its model and data, and trains (one epoch here)."""
+    d = rerun(str(ROOT / "examples" / example), fixes="lower-lr", epochs=1, seeds=1, device="cpu",
+              out_dir=str(tmp_path / "out"), plot=False).to_dict()
+    assert [v["name"] for v in d["variants"]] == ["baseline", "lower-lr"]
+
+
 # ---------------------------------------------------------------- the command line
 
 def test_cli_json_and_text(tmp_path):
