@@ -13,9 +13,10 @@ import pytest
 from .conftest import ROOT
 
 BENCH = ROOT / "benchmarks" / "accuracy"
-# scored 0.887 accuracy (47/53), 0.96 precision, 0.89 recall, 0 false alarms on good fits,
-# regret median 0 / mean 0.0075, onset error 0.7% of the run (512-run benchmark, kept score 0.7)
-FLOORS = {"accuracy": 0.85, "precision": 0.90, "recall": 0.85}
+# scored 0.925 accuracy (49/53), 0.96 precision, 0.89 recall, 0 false alarms on good fits,
+# regret median 0 / mean 0.0075, onset error 0.7% of the run (512-run benchmark, kept score 0.7);
+# the accuracy floor allows two runs of slack (47/53 = 0.887)
+FLOORS = {"accuracy": 0.88, "precision": 0.90, "recall": 0.85}
 CEILINGS = {"false_alarm_good_fit": 0.10, "regret_median": 0.0005, "regret_mean": 0.009, "onset_error_fraction": 0.02}
 
 
