@@ -1,5 +1,5 @@
-"""``warmup``: the learning rate ramps up linearly over the first tenth of the run's steps
-(at least one epoch's), from 1/steps of the spec's rate to all of it, then stays there.
+"""``warmup``: the learning rate ramps up linearly over the first ``n`` steps, a tenth of the
+run's (at least one epoch's): step ``k`` uses ``(k + 1) / n`` of the spec's rate, then all of it.
 
 ``torch.optim.lr_scheduler.LambdaLR`` stepped after every batch. Adam's moment estimates
 are poor over the first steps, and large early steps on a fresh network are what blows a loss
