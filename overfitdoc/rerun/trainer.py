@@ -122,6 +122,7 @@ class Trainer:
         self.kept_epoch: int | None = None            # set by early stopping when it restores
         self.swa_model: nn.Module | None = None       # set by the swa fix
         self.dropout_handles: list = []               # set by the dropout fix
+        self.clipped_steps: int | None = None         # set by the gradient-clipping fix
         self.stop_training = False
         self.epoch = 0
         self.steps = 0
