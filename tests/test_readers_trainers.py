@@ -8,6 +8,8 @@ import csv
 import json
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -51,6 +53,7 @@ FIXTURE_TABLE = [
     ("ultralytics_cls.csv", "ultralytics-csv", "epoch", 1, 20, [("train/loss", "val/loss")]),
     ("wandb_history.csv", "wandb-csv", "step", 0, 5, [("train/loss", "val/loss")]),
     ("wandb_keras.csv", "wandb-csv", "epoch", 0, 5, [("loss", "val_loss")]),
+    ("wandb_panel.csv", "wandb-panel-csv", "step", 0, 5, [("train/loss", "val/loss")]),
     ("steplog.csv", "step-csv", "step", 1, 12, [("train_loss", "val_loss")]),
     ("mlruns", "mlflow", "epoch", 0, 10, [("train_loss", "val_loss")]),
 ]
@@ -208,6 +211,25 @@ def test_wandb_sparse_rows_average_training_between_validations():
     assert keras.aligned(keras.monitor())[1][0] == pytest.approx(t[0])  # the same loop, logged per epoch
 
 
+def test_wandb_panel_export_is_the_same_run_as_its_history_export():
+    # both fixtures record the same seeded loop: the panel's Step is the history's _step
+    panel, history = load_history(TR / "wandb_panel.csv"), load_history(TR / "wandb_history.csv")
+    pi, pt, pv = panel.aligned(panel.monitor())
+    hi, ht, hv = history.aligned(history.monitor())
+    assert list(pi) == list(hi) and np.allclose(pt, ht) and np.allclose(pv, hv)
+    assert not any(k.endswith(("__MIN", "__MAX")) for k in panel.columns)
+    assert any("run fluent-sun-3" in n for n in panel.notes)
+
+
+def test_wandb_panel_export_of_several_runs_names_them_and_exits_2():
+    with pytest.raises(InputError) as e:
+        load_history(TR / "wandb_panel_runs.csv")
+    assert "2 runs (fluent-sun-3, misty-river-4)" in e.value.reason and "one run per file" in e.value.reason
+    r = subprocess.run([sys.executable, "-m", "overfitdoc", "diagnose", str(TR / "wandb_panel_runs.csv")],
+                       capture_output=True, text=True)
+    assert r.returncode == 2 and r.stderr.count("\n") == 1 and "Traceback" not in r.stderr
+
+
 # --------------------------------------------------------------------------- step logs
 def test_step_log_validation_points_are_the_analysis_points():
     h = load_history(TR / "steplog.csv")
@@ -358,7 +380,7 @@ def test_unknown_content_lists_the_formats(tmp_path):
     p.write_text("nothing to see here\njust words\n")
     with pytest.raises(InputError) as e:
         load_history(p)
-    for name in ("hf-trainer-state", "lightning-csv", "ultralytics-csv", "wandb-csv", "step-csv"):
+    for name in ("hf-trainer-state", "lightning-csv", "ultralytics-csv", "wandb-csv", "wandb-panel-csv", "step-csv"):
         assert name in e.value.reason
     assert {"tensorboard", "mlflow"} <= {r.name for r in formats()}
 

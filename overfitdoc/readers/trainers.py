@@ -17,6 +17,7 @@ from dataclasses import replace
 
 import numpy as np
 
+from ..errors import InputError
 from ..history import History, _numeric, from_table
 from ..naming import MetricPair, _split, find_pairs, is_meta, normalise
 from . import Input, NotThisFormat, reader
@@ -401,6 +402,42 @@ def read_wandb_csv(inp: Input) -> History:
     h = from_table(inp.source, "wandb-csv", {"_step": idx, **values}, index_column="_step", unit="step",
                    epoch_base=0, notes=tuple(notes), dedupe=False)
     return with_nan_cells(h, nan_cells)
+
+
+# --------------------------------------------------------------------------- W&B panel CSV
+_PANEL_BAND = ("__MIN", "__MAX")
+
+
+@reader("wandb-panel-csv", "Weights & Biases chart panel exported as CSV (Step, 'run - metric', __MIN/__MAX)",
+        priority=35)
+def read_wandb_panel_csv(inp: Input) -> History:
+    """A line-plot panel's "Export panel data" CSV: the x-axis column first (``Step``, or the
+    panel's own x-axis, such as ``epoch``), then per run and metric ``<run> - <metric>`` with
+    its ``__MIN`` and ``__MAX`` band (a grouped or smoothed line's range; the value itself for
+    one run). Empty cells where a metric was not logged at that x, as in a step-level CSV.
+
+    One run per file: the run's metrics keep their names and the bands are left out. A panel
+    of several runs is refused with their names, since one history is one run."""
+    names = header_names(inp)
+    if len(names) < 2 or any(" - " not in n for n in names[1:]):
+        raise NotThisFormat("not a first x-axis column and then 'run - metric' columns")
+    if not any(n.endswith(_PANEL_BAND) for n in names[1:]):
+        raise NotThisFormat("no __MIN/__MAX band columns")
+    split = [n.rsplit(" - ", 1) for n in names[1:]]
+    runs = list(dict.fromkeys(run for run, _ in split))
+    if len(runs) > 1:
+        shown = ", ".join(runs[:3]) + (", ..." if len(runs) > 3 else "")
+        raise InputError(inp.source, f"a W&B panel export of {len(runs)} runs ({shown}); overfitdoc reads one run "
+                                     f"per file: export the panel with one run shown, or the run's history "
+                                     f"(wandb.Api().run(...).history().to_csv())")
+    cols = parse_delimited(inp)
+    x = names[0]
+    table = {x: cols[x]}
+    table.update({metric: cols[name] for name, (_, metric) in zip(names[1:], split)
+                  if not metric.endswith(_PANEL_BAND)})
+    unit = "epoch" if normalise(x) in ("epoch", "epochs") else "step"
+    return from_table(inp.source, "wandb-panel-csv", table, index_column=x, unit=unit,
+                      notes=(f"W&B panel export: run {runs[0]}; the __MIN/__MAX bands left out",))
 
 
 # --------------------------------------------------------------------------- step logs
