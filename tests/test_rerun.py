@@ -512,6 +512,17 @@ def test_bad_specs_give_one_line_and_exit_2(tmp_path, body, message):
     assert r.stderr.count("\n") == 1, r.stderr
 
 
+def test_fixes_that_set_the_same_thing_cannot_share_a_variant(tmp_path):
+    from overfitdoc.errors import UsageError
+    from overfitdoc.rerun.fixes import parse_fixes
+
+    assert parse_fixes("warmup,lr-schedule,lower-lr+warmup") == [["warmup"], ["lr-schedule"], ["lower-lr", "warmup"]]
+    for text, words in (("warmup+lr-schedule", "combines warmup and lr-schedule"),
+                        ("higher-lr+lower-lr", "combines lower-lr and higher-lr")):
+        with pytest.raises(UsageError, match=words):
+            parse_fixes(text)
+
+
 def test_bad_options_exit_2(tmp_path):
     path = spec(tmp_path)
     r = cli(path, "--fixes", "weight-decay,batch-norm", "--out", str(tmp_path / "o"))

@@ -49,6 +49,8 @@ class Fix:
     order: ClassVar[int] = 50
     #: the advice ``params`` this fix reads when the advice chose it; the rest are ignored
     accepts: ClassVar[tuple[str, ...]] = ()
+    #: fixes that cannot share a variant with this one (each sets what the other sets), and why
+    conflicts: ClassVar[dict[str, str]] = {}
     #: the advice's values for ``accepts`` (empty: the fix's own defaults)
     params: Mapping[str, Any] = {}
 
@@ -151,6 +153,10 @@ def parse_fixes(text: str) -> list[list[str]]:
                 raise UsageError(f"--fixes: {i!r} is not a fix rerun can apply{why}; the fixes are: {', '.join(FIXES)}")
         if len(set(ids)) != len(ids):
             raise UsageError(f"--fixes: {part!r} names a fix twice")
+        for i in ids:
+            for j, why in FIXES[i].conflicts.items():
+                if j in ids:
+                    raise UsageError(f"--fixes: {part!r} combines {i} and {j}: {why}; name one of them")
         out.append(ids)
     return out
 

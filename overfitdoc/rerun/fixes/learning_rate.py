@@ -32,6 +32,7 @@ class LowerLr(_ScaledLr):
     id = "lower-lr"
     title = "Learning rate divided by 10"
     factor = 0.1
+    conflicts = {"higher-lr": "one divides the rate the other multiplies"}
 
 
 @register

@@ -3,8 +3,8 @@ run's (at least one epoch's): step ``k`` uses ``(k + 1) / n`` of the spec's rate
 
 ``torch.optim.lr_scheduler.LambdaLR`` stepped after every batch. Adam's moment estimates
 are poor over the first steps, and large early steps on a fresh network are what blows a loss
-up in its first epoch (Goyal et al. 2017; Liu et al. 2020). Named with ``lr-schedule``, the
-one-cycle schedule's own warm-up already does this: use one or the other.
+up in its first epoch (Goyal et al. 2017; Liu et al. 2020). It cannot share a variant with
+``lr-schedule``, whose one-cycle schedule warms up too and sets the rate at every step.
 """
 from __future__ import annotations
 
@@ -26,6 +26,7 @@ class Warmup(Fix):
     id = "warmup"
     title = "Linear learning-rate warm-up"
     order = 60
+    conflicts = {"lr-schedule": "both set the learning rate at every step (the one-cycle schedule warms up too)"}
 
     def skip_reason(self, prep):
         if prep.epochs * prep.steps_per_epoch(prep.batch_size) < 2:
