@@ -21,15 +21,17 @@ that spikes and then sits at chance level (the weights were thrown into a dead r
     hurts = """\
 - Too low a rate trains slowly and can settle in a worse minimum; after stabilizing, try a
   schedule rather than a permanently tiny rate.
-- If only the *validation* curve jumps while training is smooth, the learning rate is not the
-  problem (see `small-validation-set`)."""
+- If only the *validation* curve jumps while training is smooth, a small validation set is the
+  first suspect (see `small-validation-set`); when its accuracy swings well beyond its sampling
+  error, the weights move too far each epoch and a lower rate does help."""
     suggested_when = """\
 An unstable run whose training series itself is unstable (non-finite values, spikes: a rise of
-more than 50% to a point more than 50% above its trend, epoch-to-epoch noise), or whose
-validation accuracy swings by more than twice the sampling error of its set while training is
-smooth (ranked below `small-validation-set` when the set's size is unknown); a run that does not learn after an early spike, or after a
-first epoch whose mean loss is more than 1.5 times the level it then stays at. The new rate
-comes from the learning-rate column when the log has one."""
+more than 50% to a point more than 50% above its trend, epoch-to-epoch noise). An unstable run
+whose validation jumps while training is smooth: ranked high when its validation accuracy swings
+by more than twice the sampling error of its set (the set is large enough, so the weights move
+too far), else after `small-validation-set` (the set's size is unknown). A run that does not
+learn after an early spike, or after a first epoch whose mean loss is more than 1.5 times the
+level it then stays at. The new rate comes from the learning-rate column when the log has one."""
     references = (
         "Bengio, Y. (2012). Practical Recommendations for Gradient-Based Training of Deep Architectures. In *Neural Networks: Tricks of the Trade*.",
         "Goodfellow, I., Bengio, Y. & Courville, A. (2016). Deep Learning, section 8.5. MIT Press.",

@@ -32,8 +32,9 @@ does, and validation numbers too good to be true."""
 It costs a full training run (a short one is enough), and it tests the pipeline, not the
 model: a pass does not mean the model is good."""
     suggested_when = """\
-Not learning (first, unless the loss blew up before it went flat: then after `lower-lr`); validation that never improved while training did; validation better than
-training or nearly perfect (as the test for a leak)."""
+Not learning (first, unless the loss blew up before it went flat: then after `lower-lr`);
+validation that never improved while training did; validation better than training or nearly
+perfect (as the test for a leak)."""
     references = (
         "Zhang, C., Bengio, S., Hardt, M., Recht, B. & Vinyals, O. (2017). Understanding Deep Learning Requires Rethinking Generalization. ICLR.",
         "Karpathy, A. (2019). A Recipe for Training Neural Networks. https://karpathy.github.io/2019/04/25/recipe/",

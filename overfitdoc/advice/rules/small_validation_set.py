@@ -27,9 +27,10 @@ below the trend, and comparisons between runs that differ by less than the noise
 - It does not make the model better, only the measurement trustworthy."""
     suggested_when = """\
 A run flagged unstable because of its validation series alone, unless its validation accuracy
-swings by more than twice its sampling error (then the model swings: `lower-lr`); validation noise above 10% of
-the trend's range; a raw best epoch far from the trend's best and below it by more than 2
-noise units; an accuracy standard error (from the estimated set size) of 0.02 or more."""
+swings by more than twice its sampling error (then the model swings: `lower-lr`); validation
+noise above 10% of the trend's range; a raw best epoch far from the trend's best and below it by
+more than 2 noise units; an accuracy standard error (from the estimated set size) of 0.02 or
+more."""
     references = (
         "Kohavi, R. (1995). A Study of Cross-Validation and Bootstrap for Accuracy Estimation and Model Selection. IJCAI.",
         "Bouthillier, X. et al. (2021). Accounting for Variance in Machine Learning Benchmarks. MLSys.",
