@@ -468,6 +468,16 @@ class Facts:
         return float(self.d.noise or 0.0) / max(float(self.SV.max() - self.SV.min()), abs(float(np.median(self.V))), 1e-12)
 
     @cached_property
+    def val_jumps(self) -> bool:
+        """Validation is what the analysis found unstable: its noise against its range or
+        level, or its typical epoch-to-epoch move against its level, is above the analysis'
+        own bar (``unstable_val_noise``, ``unstable_val_jump``)."""
+        s = self.settings
+        moves = float(np.median(np.abs(np.diff(self.V)))) / max(abs(float(np.median(self.V))), 1e-12) \
+            if self.n > 3 else 0.0
+        return self.val_noise_rel > s.unstable_val_noise or moves > s.unstable_val_jump
+
+    @cached_property
     def spikes(self) -> tuple[tuple[int, float, float], ...]:
         """(epoch, before, after) wherever the training series got worse by more than half
         from one point to the next and stands more than half above its own trend there

@@ -151,6 +151,15 @@ def noisy_val(n=40, seed=5):
     return _table(loss, val)
 
 
+def drifting_up(n=40, seed=9):
+    """Both curves fall for 10 epochs, then climb smoothly together to well above where they
+    started: training itself got worse (unstable), with no spike and no noisy validation."""
+    e = np.arange(n)
+    loss = 0.5 - 0.02 * np.minimum(e, 10) + 0.025 * np.maximum(e - 10, 0) + _noise(n, 0.002, seed)
+    val = loss + 0.05 + _noise(n, 0.002, seed + 1)
+    return _table(loss, val)
+
+
 def spiky(n=30, nan_at=None, early=True, lr=0.5, seed=6):
     """Training with spikes (at epochs 2 and 9 when ``early``, else 20 and 24), optionally
     non-finite from ``nan_at`` on; a constant ``lr`` column."""
@@ -192,7 +201,7 @@ def no_validation(n=20):
     return {"epoch": e, "loss": 0.7 * np.exp(-e / 5), "accuracy": 1 - 0.5 * np.exp(-e / 5)}
 
 
-BUILDERS = {f.__name__: f for f in (early_gap, offset_gap, flat, val_better, perfect_val, noisy_val, spiky,
+BUILDERS = {f.__name__: f for f in (early_gap, offset_gap, flat, val_better, perfect_val, noisy_val, spiky, drifting_up,
                                     slow_learner, u_with_flat_accuracy, no_validation)}
 
 

@@ -11,6 +11,8 @@ CASES = [
     dict(name="validation jumps, training smooth, set size unknown: a candidate after the validation set",
          history=("build", "noisy_val"), expect="fire", score_max=0.55,
          evidence=["either the validation set is small (small-validation-set) or each step moves the weights too far"]),
+    dict(name="training that climbs back up with no spike and smooth validation", history=("build", "drifting_up"),
+         expect="fire", rank=1, evidence=["trend climbed back from 0.3307 at epoch 11", "with no spike"]),
     dict(name="overfitting: silent", history=("sample", "overfit.csv"), expect="silent"),
     dict(name="still improving: silent", history=("sample", "still_improving.csv"), expect="silent"),
 ]

@@ -6,5 +6,7 @@ CASES = [
     dict(name="300 samples at 0.92: small error, silent", history=("sample", "good_fit.csv"), expect="silent"),
     dict(name="unstable training: the jumps are not the measurement", history=("sample", "unstable.csv"), expect="silent"),
     dict(name="2000 validation samples whose accuracy swings beyond its error: silent", history=("realworld", "r001_keras_csvlogger.csv"), expect="silent"),
+    dict(name="unstable because training got worse, validation smooth: silent", history=("build", "drifting_up"),
+         expect="silent"),
     dict(name="not learning: silent", history=("build", "flat"), expect="silent"),
 ]

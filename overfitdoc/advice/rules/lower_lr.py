@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import numpy as np
+
 from ..base import Fix, Rule
 from ..facts import fmt
 from ..phrases import cap
@@ -26,7 +28,8 @@ that spikes and then sits at chance level (the weights were thrown into a dead r
   error, the weights move too far each epoch and a lower rate does help."""
     suggested_when = """\
 An unstable run whose training series itself is unstable (non-finite values, spikes: a rise of
-more than 50% to a point more than 50% above its trend, epoch-to-epoch noise). An unstable run
+more than 50% to a point more than 50% above its trend, epoch-to-epoch noise) or whose training
+trend climbed back up with no spike and no jumps in validation. An unstable run
 whose validation jumps while training is smooth: ranked high when its validation accuracy swings
 by more than twice the sampling error of its set (the set is large enough, so the weights move
 too far), else after `small-validation-set` (the set's size is unknown). A run that does not
@@ -68,14 +71,14 @@ for group in optimizer.param_groups:
                   f"values: the very first steps overshoot. {cap(rate)}.")
             return self.hit(0.95, ev, params)
         if d.verdict == "unstable":
-            if not f.training_unstable and f.val_swings:
+            if not f.training_unstable and f.val_jumps and f.val_swings:
                 noise, se = f.val_sampling
                 ev = (f"{f.train_name} is smooth, yet {f.score.pair.val} swings by {fmt(noise)} (robust sd) from {u} to "
                       f"{u}, {noise / se:.1f} times the sampling error of a validation set of about {f.val_size} "
                       f"samples: the model itself moves too far each {u}, not the measurement. {cap(rate)}, or let "
                       f"a schedule decay it (lr-schedule).")
                 return self.hit(0.8, ev, params)
-            if not f.training_unstable:
+            if not f.training_unstable and f.val_jumps:
                 # validation read at each epoch's end jumps while the epoch-averaged training
                 # loss is smooth: a small set, or weights that move too far with every step
                 ev = (f"{f.val_name} jumps from {u} to {u} while {f.train_name}, "
@@ -83,6 +86,14 @@ for group in optimizer.param_groups:
                       f"or each step moves the weights too far and validation catches them wherever the {u} ends. "
                       f"{cap(rate)} and compare.")
                 return self.hit(0.5, ev, params)
+            if not f.training_unstable:
+                # no jumps anywhere: the training trend itself climbed back up
+                tt = f.d.train_trend
+                i = int(np.argmin(f.sign * tt))
+                ev = (f"{f.train_name}'s trend climbed back from {fmt(float(tt[i]))} at {u} {f.epoch(i)} to "
+                      f"{fmt(float(tt[-1]))} at {u} {f.epoch(f.last)}, with no spike: the steps no longer descend. "
+                      f"{cap(rate)}.")
+                return self.hit(0.75, ev, params)
             facts = []
             if f.spikes:
                 e, a, b = max(f.spikes, key=lambda s: abs(s[2] - s[1]) / max(abs(s[1]), 1e-12))
