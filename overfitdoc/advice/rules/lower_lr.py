@@ -90,6 +90,8 @@ for group in optimizer.param_groups:
                 # no jumps anywhere: the training trend itself climbed back up
                 tt = f.d.train_trend
                 i = int(np.argmin(f.sign * tt))
+                if i == f.last:
+                    return None
                 ev = (f"{f.train_name}'s trend climbed back from {fmt(float(tt[i]))} at {u} {f.epoch(i)} to "
                       f"{fmt(float(tt[-1]))} at {u} {f.epoch(f.last)}, with no spike: the steps no longer descend. "
                       f"{cap(rate)}.")
