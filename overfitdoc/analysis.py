@@ -60,6 +60,7 @@ class Settings:
     unstable_train_level: float = 0.5   # ... judged against the larger of its trend's range and this share of its level
     unstable_val_noise: float = 0.40    # ... and of validation
     unstable_val_jump: float = 0.15     # typical epoch-to-epoch validation change, relative to its level
+    runaway_factor: float = 100.0       # a loss below zero this many times its first value's size: no lower bound
     unstable_spike: float = 1.5         # a training loss above this multiple of its first value: a spike
 
 
@@ -359,9 +360,20 @@ def diagnose(
         over = np.flatnonzero(t[1:] > settings.unstable_spike * t[0])
         spike_i = int(over[0]) + 1 if len(over) else None
 
+    # a loss with no lower bound: below zero, many times the size of its first value, and
+    # still falling at the end (a custom loss with a sign or scale error runs away like this)
+    runaway = (pair.mode == "min" and float(t[-1]) < 0 and n > k
+               and abs(float(t[-1])) > settings.runaway_factor * abs(float(t[0]))
+               and float(ST[last]) < float(ST[last - k]))
+
     unstable_reason = ""
     if len(base["nonfinite"]):
         unstable_reason = _nonfinite_reason(pair.metric, base["nonfinite"], history.unit)
+    elif runaway:
+        size = f"{abs(float(t[-1])) / abs(float(t[0])):.0f} times the size of its first value" if float(t[0]) else \
+            "from a first value of 0"
+        unstable_reason = (f"training {pair.metric} has no lower bound: it fell below zero to {_fmt(float(t[-1]))}, "
+                           f"{size} ({_fmt(float(t[0]))}), and is still falling; check the loss's sign and scale")
     elif t_rel_noise > settings.unstable_train_noise and not flat:
         unstable_reason = _jumps(f"training {pair.metric}", sigma_t, history.unit, f"{t_rel_noise:.0%} of its whole range")
     elif v_rel_noise > settings.unstable_val_noise:

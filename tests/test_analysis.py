@@ -309,3 +309,16 @@ def test_a_large_steady_gap_is_not_called_converged():
     assert d.verdict == "good_fit" and d.variance == "low" and d.gap.trend == "stable"
     assert "converged" not in d.summary
     assert "the gap is large (20.11, 54% of the training value) but stable" in d.summary
+
+
+def test_a_loss_with_no_lower_bound_is_unstable_not_still_improving():
+    # a real log (tests/fixtures/realworld/SOURCES.md): a custom loss that falls from -3.4e4
+    # to -6.5e7 and keeps falling. "Train longer" would be the wrong advice.
+    d = diagnose(load_history(str(FIXTURES / "realworld" / "r008_keras_csvlogger.log")))
+    assert d.verdict == "unstable"
+    assert "no lower bound: it fell below zero to -6.51e+07, 1923 times the size of its first value" in d.summary
+    # a negative log-likelihood that settles below zero is an ordinary loss
+    e = np.arange(60, dtype=float)
+    nll = -2.5 + 3.5 * np.exp(-e / 8)
+    d = diagnose(hist(nll, nll + 0.05))
+    assert d.verdict != "unstable" and "lower bound" not in d.summary
