@@ -203,6 +203,18 @@ def noise(x: np.ndarray, smooth: np.ndarray) -> float:
     return float(1.4826 * np.median(np.abs(r - np.median(r))))
 
 
+def noise_share(sigma: float, smooth: np.ndarray, level: float) -> float:
+    """Noise against the larger of its trend's range and ``level``: how much of the curve is jitter."""
+    return sigma / max(float(smooth.max() - smooth.min()), level, 1e-12)
+
+
+def typical_move(x: np.ndarray) -> float:
+    """The typical epoch-to-epoch change, ``median(|x[i+1] - x[i]|)``, against the level ``|median(x)|``."""
+    if len(x) <= 3:
+        return 0.0
+    return float(np.median(np.abs(np.diff(x)))) / max(abs(float(np.median(x))), 1e-12)
+
+
 # ---------------------------------------------------------------- the diagnosis
 
 def diagnose(
@@ -336,8 +348,8 @@ def diagnose(
     bias, bias_margin = _bias(pair, t, T, ST, SV, sign, target, settings)
 
     # oscillation that dominates the trend: noise against the trend's range (or its level)
-    t_rel_noise = sigma_t / max(float(ST.max() - ST.min()), settings.unstable_train_level * abs(float(np.median(T))), 1e-12)
-    v_rel_noise = sigma_v / max(float(SV.max() - SV.min()), abs(float(np.median(V))), 1e-12)
+    t_rel_noise = noise_share(sigma_t, ST, settings.unstable_train_level * abs(float(np.median(T))))
+    v_rel_noise = noise_share(sigma_v, SV, abs(float(np.median(V))))
     train_rising = float(ST[last]) - float(ST[0]) > max(3 * se_t, 0.1 * abs(float(ST[0])))
     drop = float(ST[0] - ST.min())
     flat = drop < max(settings.not_learning_drop * abs(float(ST[0])), 2 * se_t)
@@ -354,7 +366,7 @@ def diagnose(
     still = (rec_i >= last - k) and not diverged and late_gain > max(3 * se_dv, settings.still_fall * level_end)
 
     # violent oscillation: the typical epoch-to-epoch change of validation against its level
-    val_jump = float(np.median(np.abs(np.diff(V)))) / max(abs(float(np.median(V))), 1e-12) if n > 3 else 0.0
+    val_jump = typical_move(V)
     spike_i = None
     if pair.mode == "min" and float(np.min(t)) >= 0 and t[0] > 0:
         over = np.flatnonzero(t[1:] > settings.unstable_spike * t[0])

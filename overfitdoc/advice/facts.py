@@ -18,7 +18,8 @@ from functools import cached_property
 
 import numpy as np
 
-from ..analysis import DEFAULT_SETTINGS, Diagnosis, Settings, first_epoch_spike, noise, trend, window_for
+from ..analysis import (DEFAULT_SETTINGS, Diagnosis, Settings, first_epoch_spike, noise, noise_share, trend,
+                        typical_move, window_for)
 from ..naming import MetricPair, normalise
 from ..numbers import fmt  # noqa: F401  (the evidence sentences' number format)
 
@@ -458,14 +459,13 @@ class Facts:
     @cached_property
     def train_noise_rel(self) -> float:
         """Training noise against the training trend's range (as the analysis defines it)."""
-        sigma = noise(self.T, self.ST)
         level = self.settings.unstable_train_level * abs(float(np.median(self.T)))
-        return sigma / max(float(self.ST.max() - self.ST.min()), level, 1e-12)
+        return noise_share(noise(self.T, self.ST), self.ST, level)
 
     @cached_property
     def val_noise_rel(self) -> float:
         """Validation noise against the validation trend's range or level."""
-        return float(self.d.noise or 0.0) / max(float(self.SV.max() - self.SV.min()), abs(float(np.median(self.V))), 1e-12)
+        return noise_share(float(self.d.noise or 0.0), self.SV, abs(float(np.median(self.V))))
 
     @cached_property
     def val_jumps(self) -> bool:
@@ -473,9 +473,7 @@ class Facts:
         level, or its typical epoch-to-epoch move against its level, is above the analysis'
         own bar (``unstable_val_noise``, ``unstable_val_jump``)."""
         s = self.settings
-        moves = float(np.median(np.abs(np.diff(self.V)))) / max(abs(float(np.median(self.V))), 1e-12) \
-            if self.n > 3 else 0.0
-        return self.val_noise_rel > s.unstable_val_noise or moves > s.unstable_val_jump
+        return self.val_noise_rel > s.unstable_val_noise or typical_move(self.V) > s.unstable_val_jump
 
     @cached_property
     def spikes(self) -> tuple[tuple[int, float, float], ...]:

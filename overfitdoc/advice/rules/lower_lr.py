@@ -71,31 +71,8 @@ for group in optimizer.param_groups:
                   f"values: the very first steps overshoot. {cap(rate)}.")
             return self.hit(0.95, ev, params)
         if d.verdict == "unstable":
-            if not f.training_unstable and f.val_jumps and f.val_swings:
-                noise, se = f.val_sampling
-                ev = (f"{f.train_name} is smooth, yet {f.score.pair.val} swings by {fmt(noise)} (robust sd) from {u} to "
-                      f"{u}, {noise / se:.1f} times the sampling error of a validation set of about {f.val_size} "
-                      f"samples: the model itself moves too far each {u}, not the measurement. {cap(rate)}, or let "
-                      f"a schedule decay it (lr-schedule).")
-                return self.hit(0.8, ev, params)
-            if not f.training_unstable and f.val_jumps:
-                # validation read at each epoch's end jumps while the epoch-averaged training
-                # loss is smooth: a small set, or weights that move too far with every step
-                ev = (f"{f.val_name} jumps from {u} to {u} while {f.train_name}, "
-                      f"averaged over each {u}, is smooth: either the validation set is small (small-validation-set) "
-                      f"or each step moves the weights too far and validation catches them wherever the {u} ends. "
-                      f"{cap(rate)} and compare.")
-                return self.hit(0.5, ev, params)
             if not f.training_unstable:
-                # no jumps anywhere: the training trend itself climbed back up
-                tt = f.d.train_trend
-                i = int(np.argmin(f.sign * tt))
-                if i == f.last:
-                    return None
-                ev = (f"{f.train_name}'s trend climbed back from {fmt(float(tt[i]))} at {u} {f.epoch(i)} to "
-                      f"{fmt(float(tt[-1]))} at {u} {f.epoch(f.last)}, with no spike: the steps no longer descend. "
-                      f"{cap(rate)}.")
-                return self.hit(0.75, ev, params)
+                return self._smooth_training(f, rate, params)
             facts = []
             if f.spikes:
                 e, a, b = max(f.spikes, key=lambda s: abs(s[2] - s[1]) / max(abs(s[1]), 1e-12))
@@ -120,3 +97,32 @@ for group in optimizer.param_groups:
                   f"the first {u} and the weights landed in a dead region, the mark of a rate too high; {rate}.")
             return self.hit(0.7, ev, params)
         return None
+
+    def _smooth_training(self, f, rate, params):
+        """An unstable run whose training series is smooth: validation swings beyond its sampling
+        error, validation jumps (set size unknown), or the training trend climbed back up."""
+        u = f.unit
+        if f.val_jumps and f.val_swings:
+            noise, se = f.val_sampling
+            ev = (f"{f.train_name} is smooth, yet {f.score.pair.val} swings by {fmt(noise)} (robust sd) from {u} to "
+                  f"{u}, {noise / se:.1f} times the sampling error of a validation set of about {f.val_size} "
+                  f"samples: the model itself moves too far each {u}, not the measurement. {cap(rate)}, or let "
+                  f"a schedule decay it (lr-schedule).")
+            return self.hit(0.8, ev, params)
+        if f.val_jumps:
+            # validation read at each epoch's end jumps while the epoch-averaged training
+            # loss is smooth: a small set, or weights that move too far with every step
+            ev = (f"{f.val_name} jumps from {u} to {u} while {f.train_name}, "
+                  f"averaged over each {u}, is smooth: either the validation set is small (small-validation-set) "
+                  f"or each step moves the weights too far and validation catches them wherever the {u} ends. "
+                  f"{cap(rate)} and compare.")
+            return self.hit(0.5, ev, params)
+        # no jumps anywhere: the training trend itself climbed back up
+        tt = f.d.train_trend
+        i = int(np.argmin(f.sign * tt))
+        if i == f.last:
+            return None
+        ev = (f"{f.train_name}'s trend climbed back from {fmt(float(tt[i]))} at {u} {f.epoch(i)} to "
+              f"{fmt(float(tt[-1]))} at {u} {f.epoch(f.last)}, with no spike: the steps no longer descend. "
+              f"{cap(rate)}.")
+        return self.hit(0.75, ev, params)
