@@ -196,3 +196,9 @@ def pick_monitor(pairs: list[MetricPair], monitor: str | None = None) -> MetricP
         if p.mode == "min":
             return p
     return pairs[0]
+
+
+def is_held_out(column: str) -> bool:
+    """A validation (or test) series by its name: ``val_f1``, ``f1_valid``, ``test_auc``."""
+    n = normalise(column)
+    return any(n.startswith(w + "_") or n.endswith("_" + w) for w in VAL_WORDS + TEST_WORDS)

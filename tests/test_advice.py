@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from overfitdoc.advice import Context, advise, evaluate, get_rule, rules
 from overfitdoc.advice.docs import diff_docs, generate, render_page
-from overfitdoc.advice.facts import simulate_early_stopping
+from overfitdoc.analysis.early_stopping import simulate_early_stopping
 from overfitdoc.cli import app
 from overfitdoc.errors import UsageError
 from tests.advice_cases import case_diagnosis

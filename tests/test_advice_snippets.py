@@ -21,7 +21,7 @@ os.environ.setdefault("KERAS_BACKEND", "torch")  # before anything imports keras
 
 from overfitdoc.advice import advise, rules  # noqa: E402
 from overfitdoc.advice.base import SNIPPET_NAMES, render_snippet  # noqa: E402
-from overfitdoc.advice.facts import simulate_early_stopping  # noqa: E402
+from overfitdoc.analysis.early_stopping import simulate_early_stopping  # noqa: E402
 from tests.advice_cases import case_diagnosis  # noqa: E402
 
 N_TRAIN, N_VAL, N_FEATURES, N_CLASSES = 64, 32, 8, 3

@@ -7,7 +7,8 @@ import math
 import numpy as np
 import pytest
 
-from overfitdoc.analysis import (Settings, diagnose, local_linear, noise, running_median3, window_for)
+from overfitdoc.analysis import Settings, diagnose
+from overfitdoc.analysis.smoothing import local_linear, noise, running_median3, window_for
 from overfitdoc.history import from_table
 from overfitdoc.readers import load_history
 
@@ -169,7 +170,7 @@ def test_monitor_picks_another_pair():
     acc = {"acc": list(1 - train / 2), "val_acc": list(1 - val / 2)}
     d = diagnose(hist(train, val, extra=acc), monitor="accuracy")
     assert d.monitor.val == "val_acc" and d.monitor.mode == "max"
-    assert [o.metric for o in diagnose(hist(train, val, extra=acc)).others] == ["acc"]
+    assert [o.pair.metric for o in diagnose(hist(train, val, extra=acc)).others] == ["acc"]
 
 
 def test_confidence_is_between_half_and_one():

@@ -5,22 +5,28 @@ a cached property, ``None`` when the run does not have what it needs (no accurac
 learning-rate column). Arrays are indexed by validation point (``d.points``); ``epoch(i)``
 turns an index into the file's own epoch number.
 
-The monitored pair is *oriented* here as in the analysis: ``T`` and ``V`` are the training
-and validation values times ``sign`` (+1 for a loss, -1 for a score), so lower is better.
-Numbers quoted in evidence sentences are always the un-oriented values of the file.
+Facts measure nothing of their own: the series, trends, noises, the gap, the stability
+measurements and the learning rate are the analysis' (read from the Diagnosis). What is here
+are the advice's own judgements on them: when a gap counts as open, how early the trouble
+began, which patience to advise, whether training memorised, whether validation is better
+than training by more than measurement explains.
+
+The monitored pair is *oriented* as in the analysis: ``train_o`` and ``val_o`` (and their
+trends ``train_trend_o``, ``val_trend_o``) are the values times ``sign`` (+1 for a loss, -1
+for a score), so lower is better. ``train`` and ``val`` are the file's values; numbers quoted
+in evidence sentences are always those.
 """
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
 
-from ..analysis import (DEFAULT_SETTINGS, Diagnosis, Settings, first_epoch_spike, noise, noise_share, trend,
-                        typical_move, window_for)
-from ..naming import MetricPair, normalise
+from ..analysis import DEFAULT_SETTINGS, Diagnosis, LearningRate, PairSeries, Settings
+from ..analysis.early_stopping import StopSimulation, simulate_early_stopping
+from ..naming import normalise
 from ..numbers import fmt  # noqa: F401  (the evidence sentences' number format)
 
 #: a gap of this share of the training value counts as open (the analysis' own high-variance
@@ -35,162 +41,8 @@ def pct(x: float) -> str:
     return f"{x:.0%}" if abs(x) < 10 else f"{x:.3g}x"
 
 
-@dataclass(frozen=True)
-class StopSimulation:
-    """What Keras ``EarlyStopping(patience=p, restore_best_weights=True)`` does on a series."""
-
-    patience: int
-    stopped: bool            # True when it stopped before the last point
-    stop_index: int          # index of the point at which training ended
-    restored_index: int      # index of the point whose weights are restored
-    stop_epoch: int
-    restored_epoch: int
-    restored_value: float
-    points_run: int          # validation points trained before the stop (incl. the stop)
-
-
-def simulate_early_stopping(values, epochs, mode: str, patience: int, min_delta: float = 0.0) -> StopSimulation:
-    """Replay Keras ``EarlyStopping`` (keras/src/callbacks/early_stopping.py) on a logged series.
-
-    Each point: ``wait += 1``; an improvement (the first value always is one) is
-    ``current - min_delta`` better than the best and resets ``wait``; training stops when
-    ``wait >= patience`` at a point other than the first. A non-finite value never improves.
-    With ``restore_best_weights=True`` the best point's weights come back, stop or not.
-
-    >>> s = simulate_early_stopping([3, 2, 1, 2, 3, 4, 5], [0, 1, 2, 3, 4, 5, 6], "min", 2)
-    >>> s.stop_epoch, s.restored_epoch
-    (4, 2)
-    """
-    vals = [float(x) for x in values]
-    md = abs(min_delta)
-    best = None
-    best_i = 0
-    wait = 0
-    stop = None
-    for i, cur in enumerate(vals):
-        wait += 1
-        if best is None:
-            improved = True
-        elif mode == "min":
-            improved = cur + md < best
-        else:
-            improved = cur - md > best
-        if improved:
-            best, best_i, wait = cur, i, 0
-            continue
-        if wait >= patience and i > 0:
-            stop = i
-            break
-    end = stop if stop is not None else len(vals) - 1
-    return StopSimulation(
-        patience=patience, stopped=stop is not None and stop < len(vals) - 1, stop_index=end,
-        restored_index=best_i, stop_epoch=int(round(epochs[end])), restored_epoch=int(round(epochs[best_i])),
-        restored_value=vals[best_i], points_run=end + 1,
-    )
-
-
-@dataclass(frozen=True)
-class PairSeries:
-    """Another paired metric of the run, with its own trend (same window rule as the analysis)."""
-
-    pair: MetricPair
-    points: np.ndarray
-    train: np.ndarray
-    val: np.ndarray
-    train_trend: np.ndarray
-    val_trend: np.ndarray
-    val_noise: float
-    window: int
-
-    def index_at(self, epoch: float) -> int:
-        return int(np.argmin(np.abs(self.points - epoch)))
-
-
-@dataclass(frozen=True)
-class LearningRate:
-    """The learning-rate column of the log, read at every row where it was logged."""
-
-    column: str
-    epochs: np.ndarray
-    values: np.ndarray
-    unit: str
-
-    @property
-    def first(self) -> float:
-        return float(self.values[0])
-
-    @property
-    def last(self) -> float:
-        return float(self.values[-1])
-
-    @property
-    def high(self) -> float:
-        return float(self.values.max())
-
-    @property
-    def low(self) -> float:
-        return float(self.values.min())
-
-    @property
-    def constant(self) -> bool:
-        return self.high <= self.low * 1.01
-
-    @cached_property
-    def drops(self) -> tuple[tuple[int, float, float], ...]:
-        """(epoch, before, after) wherever the rate fell by a factor of 1.5 or more in one step."""
-        out = []
-        for i in range(1, len(self.values)):
-            a, b = float(self.values[i - 1]), float(self.values[i])
-            if b > 0 and a / b >= 1.5:
-                out.append((int(round(self.epochs[i])), a, b))
-        return tuple(out)
-
-    @property
-    def warmup(self) -> bool:
-        """The rate rose over the first rows (a warm-up), not from its very first value."""
-        k = max(2, len(self.values) // 5)
-        head = self.values[:k]
-        return bool(head[-1] > head[0] * 1.5)
-
-    @property
-    def shape(self) -> str:
-        if self.constant:
-            return "constant"
-        if self.warmup:
-            return "warm-up"
-        if self.drops and len(self.drops) <= max(3, len(self.values) // 10):
-            return "step decay"
-        rises = int(np.sum(np.diff(self.values) > 0))
-        if rises and rises < len(self.values) - 1 and self.last < self.first:
-            return "cyclical" if rises > 1 else "decay"
-        return "decay" if self.last < self.first else "increasing"
-
-    def describe(self) -> str:
-        """One clause in the run's numbers, e.g. ``constant at 0.001 for all 80 epochs``."""
-        u = self.unit
-        if self.constant:
-            return f"was constant at {fmt(self.first)} for all {len(self.values)} {u}s"
-        if self.shape == "step decay":
-            cuts = ", ".join(f"to {fmt(b)} at {u} {e}" for e, _, b in self.drops[:4])
-            more = f" and {len(self.drops) - 4} more times" if len(self.drops) > 4 else ""
-            return f"started at {fmt(self.first)} and was cut {cuts}{more}"
-        if self.shape == "warm-up":
-            return f"warmed up from {fmt(self.first)} to {fmt(self.high)} and ended at {fmt(self.last)}"
-        return f"went from {fmt(self.first)} to {fmt(self.last)} (between {fmt(self.low)} and {fmt(self.high)})"
-
-
-def _is_lr_column(name: str) -> int:
-    """0 for the plain names, 1 for prefixed or suffixed ones, -1 when not a learning rate."""
-    n = normalise(name)
-    if n in ("lr", "learning_rate"):
-        return 0
-    if n.startswith("lr_") or n.endswith(("_lr", "learning_rate")) or re.fullmatch(r"lr\d+", n):
-        return 1
-    return -1
-
-
 class Facts:
-    """Everything the rules read about one :class:`Diagnosis`, computed once and cached."""
+    """The advice's judgements on one :class:`Diagnosis`, each computed once and cached."""
 
     def __init__(self, d: Diagnosis, settings: Settings = DEFAULT_SETTINGS):
         self.d = d
@@ -202,20 +54,21 @@ class Facts:
                                  and bool(d.nonfinite))
         if not self.usable:
             return
+        assert d.monitor is not None and d.stability is not None and d.gap_series is not None
         self.mode = d.monitor.mode
         self.sign = 1.0 if self.mode == "min" else -1.0
         self.metric = d.monitor.metric
         self.points = np.asarray(d.points, dtype=float)
         self.n = len(self.points)
         self.last = self.n - 1
-        self.t = np.asarray(d.train, dtype=float)
-        self.v = np.asarray(d.val, dtype=float)
-        self.T, self.V = self.sign * self.t, self.sign * self.v
-        self.w = int(d.window or window_for(self.n, settings))
-        # the trends are recomputed here with the analysis' own building blocks and window, so
-        # the rules read one definition (a local linear fit of the 3-point running median)
-        self.ST = trend(self.T, self.w)
-        self.SV = trend(self.V, self.w)
+        self.train = np.asarray(d.train, dtype=float)
+        self.val = np.asarray(d.val, dtype=float)
+        self.train_o, self.val_o = self.sign * self.train, self.sign * self.val
+        self.window = int(d.window or 3)
+        # the analysis' trends, oriented (lower is better)
+        self.train_trend_o = self.sign * np.asarray(d.train_trend, dtype=float)
+        self.val_trend_o = self.sign * np.asarray(d.val_trend, dtype=float)
+        self.stability = d.stability
         self.rec_i = self.index_at(d.recommended_epoch)
         self.best_i = self.index_at(d.best_epoch)
 
@@ -242,23 +95,22 @@ class Facts:
     def badness(self, i: int) -> float:
         """The scale a gap is judged against at point ``i``: the training loss itself, or the
         training error (1 - score) for a score bounded by 1 (as the analysis does at the end)."""
-        t = self.sign * float(self.ST[i])
+        t = self.sign * float(self.train_trend_o[i])
         if self.mode == "min":
             return max(abs(t), 1e-12)
-        if float(np.nanmax(self.t)) <= 1.0 + 1e-9:
+        if float(np.nanmax(self.train)) <= 1.0 + 1e-9:
             return max(1.0 - t, 1e-3)
         return max(abs(t), 1e-12)
 
     # ------------------------------------------------------------------ the gap
-    @cached_property
+    @property
     def gap_trend(self) -> np.ndarray:
-        """Oriented gap (validation worse than training when positive), trended."""
-        return trend(self.V - self.T, self.w)
+        """Oriented gap (validation worse than training when positive), trended (the analysis')."""
+        return self.d.gap_series.trend
 
-    @cached_property
+    @property
     def gap_se(self) -> float:
-        g = self.V - self.T
-        return max(noise(g, self.gap_trend) / math.sqrt(self.w), 1e-12)
+        return self.d.gap_series.se
 
     @cached_property
     def relative_gap(self) -> np.ndarray:
@@ -296,24 +148,20 @@ class Facts:
     @cached_property
     def val_gain(self) -> float:
         """How much the validation trend improved from the first point to its best (oriented)."""
-        return float(self.SV[0] - self.SV[self.rec_i])
+        return float(self.val_trend_o[0] - self.val_trend_o[self.rec_i])
 
     @cached_property
     def train_gain(self) -> float:
-        return float(self.ST[0] - self.ST.min())
+        return float(self.train_trend_o[0] - self.train_trend_o.min())
 
     # ------------------------------------------------------------------ early stopping
     @cached_property
     def raw_val(self) -> tuple[np.ndarray, np.ndarray]:
         """(epochs, values) of the monitored validation series as logged, non-finite included."""
-        h = self.d.history
-        if h is not None and self.pair is not None:
-            try:
-                idx, _, v = h.aligned(self.pair)
-                return np.asarray(idx, dtype=float), np.asarray(v, dtype=float)
-            except KeyError:
-                pass
-        return self.points, self.v
+        m = self.d.monitored
+        if m is not None:
+            return m.epochs, np.asarray(m.val_raw, dtype=float)
+        return self.points, self.val
 
     def simulate(self, patience: int, min_delta: float = 0.0) -> StopSimulation:
         epochs, values = self.raw_val
@@ -322,7 +170,7 @@ class Facts:
     @cached_property
     def patience_floor(self) -> int:
         """Half the trend window, at least 3: a shorter patience stops on this run's noise."""
-        return max(3, math.ceil(self.w / 2))
+        return max(3, math.ceil(self.window / 2))
 
     @cached_property
     def stopping(self) -> tuple[StopSimulation, StopSimulation | None]:
@@ -356,28 +204,16 @@ class Facts:
         return chosen, shorter
 
     # ------------------------------------------------------------------ other pairs
-    def series(self, pair: MetricPair) -> PairSeries | None:
-        h = self.d.history
-        if h is None:
-            return None
-        idx, t, v = h.aligned(pair)
-        ok = np.isfinite(t) & np.isfinite(v)
-        if ok.sum() < 3:
-            return None
-        idx, t, v = np.asarray(idx[ok], dtype=float), t[ok], v[ok]
-        w = window_for(len(idx), self.settings)
-        sign = 1.0 if pair.mode == "min" else -1.0
-        st, sv = sign * trend(sign * t, w), sign * trend(sign * v, w)
-        return PairSeries(pair, idx, t, v, st, sv, noise(v, sv), w)
+    def series(self, pair) -> PairSeries | None:
+        """The analysis' measurements of a paired metric, None when it has under 3 finite points."""
+        s = self.d.series_of(pair)
+        return s if s is not None and s.has_trend else None
 
     @cached_property
     def score(self) -> PairSeries | None:
         """The run's accuracy-like series (higher is better, between 0 and 1), preferring a
         name with ``acc`` in it; the monitored pair itself when that is one."""
-        h = self.d.history
-        if h is None:
-            return None
-        cands = [p for p in h.pairs if p.mode == "max"]
+        cands = [s.pair for s in self.d.pairs if s.pair.mode == "max"]
         cands.sort(key=lambda p: (0 if "acc" in normalise(p.metric) else 1, 0 if p == self.pair else 1))
         for p in cands:
             s = self.series(p)
@@ -426,18 +262,9 @@ class Facts:
         return vs is not None and vs[0] > 2 * vs[1]
 
     # ------------------------------------------------------------------ learning rate
-    @cached_property
+    @property
     def lr(self) -> LearningRate | None:
-        h = self.d.history
-        if h is None:
-            return None
-        names = sorted((r, i, c) for i, c in enumerate(h.columns) if (r := _is_lr_column(c)) >= 0)
-        for _, _, col in names:
-            vals = np.asarray(h.columns[col], dtype=float)
-            ok = np.isfinite(vals) & (vals > 0)
-            if ok.sum() >= 1:
-                return LearningRate(col, np.asarray(h.index, dtype=float)[ok], vals[ok], h.unit)
-        return None
+        return self.d.learning_rate
 
     # ------------------------------------------------------------------ memorisation
     @cached_property
@@ -449,53 +276,40 @@ class Facts:
             i = int(np.argmax(s.train >= 0.99)) if np.any(s.train >= 0.99) else None
             if i is not None:
                 return s.pair.train, float(s.train[-1]), int(round(s.points[i]))
-        if self.mode == "min" and float(self.t[0]) > 0:
-            hit = np.flatnonzero(self.t <= 0.05 * float(self.t[0]))
+        if self.mode == "min" and float(self.train[0]) > 0:
+            hit = np.flatnonzero(self.train <= 0.05 * float(self.train[0]))
             if len(hit):
-                return self.train_name, float(self.t[-1]), self.epoch(int(hit[0]))
+                return self.train_name, float(self.train[-1]), self.epoch(int(hit[0]))
         return None
 
     # ------------------------------------------------------------------ stability
-    @cached_property
+    @property
     def train_noise_rel(self) -> float:
-        """Training noise against the training trend's range (as the analysis defines it)."""
-        level = self.settings.unstable_train_level * abs(float(np.median(self.T)))
-        return noise_share(noise(self.T, self.ST), self.ST, level)
+        """Training noise against the training trend's range (the analysis' measurement)."""
+        return self.stability.train_noise_share
 
-    @cached_property
+    @property
     def val_noise_rel(self) -> float:
-        """Validation noise against the validation trend's range or level."""
-        return noise_share(float(self.d.noise or 0.0), self.SV, abs(float(np.median(self.V))))
+        """Validation noise against the validation trend's range or level (the analysis')."""
+        return self.stability.val_noise_share
 
-    @cached_property
+    @property
     def val_jumps(self) -> bool:
         """Validation is what the analysis found unstable: its noise against its range or
         level, or its typical epoch-to-epoch move against its level, is above the analysis'
         own bar (``unstable_val_noise``, ``unstable_val_jump``)."""
-        s = self.settings
-        return self.val_noise_rel > s.unstable_val_noise or typical_move(self.V) > s.unstable_val_jump
+        return self.stability.val_unstable
 
-    @cached_property
+    @property
     def spikes(self) -> tuple[tuple[int, float, float], ...]:
-        """(epoch, before, after) wherever the training series got worse by more than half
-        from one point to the next and stands more than half above its own trend there
-        (oriented: a loss rising, a score falling). The second test keeps out the mini-batch
-        noise of a loss near 0, whose points often move by half from one to the next while
-        the trend through them holds its level."""
-        out = []
-        for i in range(1, self.n):
-            a, b = float(self.t[i - 1]), float(self.t[i])
-            level = float(self.ST[i])
-            if (b - a) * self.sign > 0.5 * max(abs(a), 1e-12) and \
-                    self.sign * b - level > 0.5 * max(abs(level), 1e-12):
-                out.append((self.epoch(i), a, b))
-        return tuple(out)
+        """The analysis' training jumps: (epoch, before, after) where training got worse by
+        more than half from one point to the next (:func:`overfitdoc.analysis.stability.jumps`)."""
+        return self.stability.jumps
 
-    @cached_property
+    @property
     def first_spike(self) -> float | None:
-        """The first training value when the loss blew up within the first epoch
-        (:func:`overfitdoc.analysis.first_epoch_spike`)."""
-        return first_epoch_spike(self.t, np.asarray(self.d.train_trend, dtype=float), self.mode)
+        """The first training value when the loss blew up within the first epoch."""
+        return self.stability.first_epoch_spike
 
     @property
     def logged_points(self) -> int:
@@ -509,8 +323,7 @@ class Facts:
     @cached_property
     def training_unstable(self) -> bool:
         """The instability is in training itself (non-finite values, spikes, jumpy training)."""
-        return bool(self.d.nonfinite) or bool(self.spikes) or \
-            self.train_noise_rel > self.settings.unstable_train_noise
+        return bool(self.d.nonfinite) or bool(self.spikes) or self.stability.train_noise_high
 
     @cached_property
     def early_trouble(self) -> bool:
@@ -528,7 +341,7 @@ class Facts:
         uniform distribution over k classes, i.e. chance level."""
         if self.mode != "min" or "loss" not in self.metric:
             return None
-        last = float(self.ST[-1])
+        last = float(self.train_trend_o[-1])
         for k in range(2, 1001):
             if abs(last - math.log(k)) <= 0.02 * math.log(k):
                 return k
@@ -540,21 +353,21 @@ class Facts:
         """Oriented validation improvement per point over the last quarter (positive = improving)."""
         q = max(2, self.n // 4)
         a = max(0, self.last - q)
-        return float(self.SV[a] - self.SV[self.last]) / max(self.last - a, 1)
+        return float(self.val_trend_o[a] - self.val_trend_o[self.last]) / max(self.last - a, 1)
 
     @cached_property
     def train_end_slope(self) -> float:
         q = max(2, self.n // 4)
         a = max(0, self.last - q)
-        return float(self.ST[a] - self.ST[self.last]) / max(self.last - a, 1)
+        return float(self.train_trend_o[a] - self.train_trend_o[self.last]) / max(self.last - a, 1)
 
     @cached_property
     def train_still_falling(self) -> bool:
         """The training trend still improves over the last quarter by more than its noise."""
         q = max(2, self.n // 4)
-        se = noise(self.T, self.ST) / math.sqrt(self.w)
+        se = self.d.monitored.train_noise / math.sqrt(self.window)
         gain = self.train_end_slope * q
-        return gain > max(3 * se, 0.01 * abs(float(self.ST[self.last])))
+        return gain > max(3 * se, 0.01 * abs(float(self.train_trend_o[self.last])))
 
     # ------------------------------------------------------------------ loss against score
     @cached_property
@@ -590,10 +403,10 @@ class Facts:
         if self.d.verdict in ("unstable", "not_learning"):
             return None
         g_end = float(self.gap_trend[self.last])
-        lag = 0.5 * max(0.0, float(self.ST[self.last - 1] - self.ST[self.last]))
+        lag = 0.5 * max(0.0, float(self.train_trend_o[self.last - 1] - self.train_trend_o[self.last]))
         corrected = g_end + lag
         rel = corrected / self.badness(self.last)
-        half = (self.V - self.T)[self.n // 2:]
+        half = (self.val_o - self.train_o)[self.n // 2:]
         share_below = float(np.mean(half < 0))
         loss_margin = rel < -0.1 and corrected < -2 * self.gap_se
         s = self.score
@@ -607,9 +420,9 @@ class Facts:
             hits = int(np.sum(s.val >= 0.999))
             if hits >= 2:
                 perfect = (s.pair.val, float(s.val.max()), float(s.train[-1]))
-        if self.mode == "min" and float(self.V[0]) > 0 and float(self.SV[-1]) < 1e-3 * float(self.V[0]) \
-                and float(self.ST[-1]) > 10 * max(float(self.SV[-1]), 1e-12):
-            perfect = perfect or (self.val_name, float(self.v[-1]), float(self.t[-1]))
+        if self.mode == "min" and float(self.val_o[0]) > 0 and float(self.val_trend_o[-1]) < 1e-3 * float(self.val_o[0]) \
+                and float(self.train_trend_o[-1]) > 10 * max(float(self.val_trend_o[-1]), 1e-12):
+            perfect = perfect or (self.val_name, float(self.val[-1]), float(self.train[-1]))
         if not (loss_margin or acc_above or perfect):
             return None
         return ValBetter(corrected=corrected, relative=rel, lag=lag, share_below=share_below,

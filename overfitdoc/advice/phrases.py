@@ -33,7 +33,7 @@ def keras_monitor_of(f: Facts, pair) -> str:
 
 def final_values(f: Facts) -> str:
     """``val_loss 0.7121 vs loss 0.01727 at epoch 79``"""
-    return (f"{f.val_name} {fmt(float(f.v[-1]))} vs {f.train_name} {fmt(float(f.t[-1]))} at {f.unit} "
+    return (f"{f.val_name} {fmt(float(f.val[-1]))} vs {f.train_name} {fmt(float(f.train[-1]))} at {f.unit} "
             f"{f.epoch(f.last)}")
 
 
@@ -53,7 +53,7 @@ def gap_phrase(f: Facts) -> str:
 def divergence_phrase(f: Facts) -> str:
     """``val_loss was lowest at epoch 13 (0.4019) and ended at 0.7121 (+77%)``"""
     d = f.d
-    last = float(f.v[-1])
+    last = float(f.val[-1])
     change = (last - d.best_val) / abs(d.best_val) if d.best_val else 0.0
     return (f"{f.val_name} was best at {f.unit} {d.best_epoch} ({fmt(d.best_val)}) and ended at {fmt(last)} "
             f"({change:+.0%}) at {f.unit} {f.epoch(f.last)}")
@@ -94,7 +94,7 @@ def lr_clause(f: Facts) -> str:
 
 def noise_phrase(f: Facts) -> str:
     """``val_loss scatters by 0.0058 around its 11-epoch trend``"""
-    return f"{f.val_name} scatters by {fmt(f.d.noise)} (robust sd) around its {f.w}-{f.unit} trend"
+    return f"{f.val_name} scatters by {fmt(f.d.noise)} (robust sd) around its {f.window}-{f.unit} trend"
 
 
 def barely_moved(f: Facts) -> str:

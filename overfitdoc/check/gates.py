@@ -21,7 +21,7 @@ import numpy as np
 
 from ..analysis import VERDICTS, Diagnosis
 from ..errors import UsageError
-from ..naming import TEST_WORDS, VAL_WORDS, is_meta, metric_mode, normalise, pick_monitor
+from ..naming import normalise, pick_monitor
 from ..render.numbers import num
 
 AT_MOST = "<="    # passes when value <= limit
@@ -425,35 +425,26 @@ def best_validation(d: Diagnosis, name: str) -> tuple[str, float, int, str] | st
     metric like ``accuracy``, or a column like ``val_accuracy``), or the reason there is none.
 
     The monitored pair keeps the Diagnosis's best (and its ``--mode``); any other series is
-    read from the history, its direction from its name (lower is better when the name says
+    read from the analysis' validation bests, its direction from its name (lower is better when the name says
     neither, as everywhere in overfitdoc)."""
-    history = d.history
-    if history is None:
-        return "the run has no history"
-    pairs = list(history.pairs)
+    pairs = [s.pair for s in d.pairs]
     pair = pick_monitor(pairs, name) if pairs else None
+    bests = {b.column: b for b in d.validation_bests}
     if pair is not None:
         if d.monitor is not None and pair.val == d.monitor.val and d.best_val is not None:
             return pair.val, d.best_val, d.best_epoch, d.monitor.mode
-        column, mode = pair.val, pair.mode
+        column = pair.val
     else:
         want = normalise(name)
-        hits = [c for c in history.columns if not is_meta(c) and normalise(c) == want and _held_out(c)]
+        hits = [b.column for b in d.validation_bests if normalise(b.column) == want]
         if not hits:
             held = [p.val for p in pairs]
             have = f" (validation series: {', '.join(held)})" if held else " (the run has no validation series)"
             return f"the run has no validation series named '{name}'{have}"
-        column, mode = hits[0], metric_mode(hits[0]) or "min"
-    values = np.asarray(history.columns[column], dtype=float)
-    ok = np.isfinite(values)
-    if not ok.any():
+        column = hits[0]
+    found = bests.get(column)
+    if found is None or found.best is None or found.epoch is None:
         return f"{column} has no finite value"
-    masked = np.where(ok, values, -np.inf if mode == "max" else np.inf)
-    i = int(np.argmax(masked) if mode == "max" else np.argmin(masked))
-    return column, float(values[i]), int(round(float(history.index[i]))), mode
+    return column, found.best, found.epoch, found.mode
 
 
-def _held_out(column: str) -> bool:
-    """A validation (or test) series by its name: ``val_f1``, ``f1_valid``, ``test_auc``."""
-    n = normalise(column)
-    return any(n.startswith(w + "_") or n.endswith("_" + w) for w in VAL_WORDS + TEST_WORDS)

@@ -164,10 +164,9 @@ def _series(d, trend: bool):
     v_tr = np.asarray(getattr(d, "val_trend", np.zeros(0)), dtype=float)
     if trend and len(points) >= 2 and len(t_tr) == len(points) == len(v_tr):
         return points, t_tr, v_tr, train_name, val_name, True
-    history = getattr(d, "history", None)
-    if history is not None and pair is not None:
-        x, t, v = history.aligned(pair)
-        x, t, v = (np.asarray(a, dtype=float) for a in (x, t, v))
+    monitored = d.monitored if pair is not None else None
+    if monitored is not None:
+        x, t, v = (np.asarray(a, dtype=float) for a in (monitored.epochs, monitored.train_raw, monitored.val_raw))
     else:
         x = points
         t = np.asarray(getattr(d, "train", np.zeros(0)), dtype=float)

@@ -330,7 +330,7 @@ class _RunData:
     val_trend: np.ndarray
     sign: float
     bad_x: np.ndarray          # epochs where the monitored pair is not finite
-    other: object              # a MetricPair, or None
+    other: object              # the PairSeries of the other panel, or None
 
     @property
     def has_pair(self) -> bool:
@@ -343,14 +343,14 @@ class _RunData:
     @classmethod
     def of(cls, d) -> "_RunData":
         pair = d.monitor
-        history = d.history
+        monitored = d.monitored
         empty = np.zeros(0)
         if pair is None:
             return cls(None, empty, empty, empty, empty, empty, empty, 1.0, empty, None)
-        if history is not None:
-            x, t, v = (np.asarray(a, dtype=float) for a in history.aligned(pair))
-            bad = _bad_rows(history, pair)
-            others = [p for p in history.pairs if p.metric != pair.metric]
+        if monitored is not None:
+            x, t, v = (np.asarray(a, dtype=float) for a in (monitored.epochs, monitored.train_raw, monitored.val_raw))
+            bad = monitored.nonfinite_rows
+            others = list(d.others)
         else:
             x, t, v = (np.asarray(a, dtype=float) for a in (d.points, d.train, d.val))
             bad = np.asarray(d.nonfinite, dtype=float)
@@ -363,21 +363,12 @@ class _RunData:
                    _pick_other(others))
 
 
-def _bad_rows(history, pair) -> np.ndarray:
-    """Epochs where a row was logged but the monitored pair is not finite (the loss went to
-    NaN or inf): both values NaN, or either one infinite."""
-    t = np.asarray(history.columns[pair.train], dtype=float)
-    v = np.asarray(history.columns[pair.val], dtype=float)
-    bad = (np.isnan(t) & np.isnan(v)) | np.isinf(t) | np.isinf(v)
-    return np.asarray(history.index, dtype=float)[bad]
-
-
 def _pick_other(others):
-    """The other pair to show: an accuracy-like score first, else the first pair."""
+    """The other pair to show (a PairSeries): an accuracy-like score first, else the first pair."""
     if not others:
         return None
     for p in others:
-        if p.mode == "max":
+        if p.pair.mode == "max":
             return p
     return others[0]
 
@@ -414,23 +405,19 @@ def _main_panel(ax, d, data: _RunData, options: PlotOptions, key: str) -> None:
 
 
 def _other_panel(ax, d, data: _RunData, options: PlotOptions) -> None:
-    from ..analysis import trend, window_for
-
-    p = data.other
-    x, t, v = (np.asarray(a, dtype=float) for a in d.history.aligned(p))
-    t = np.where(np.isfinite(t), t, np.nan)
-    v = np.where(np.isfinite(v), v, np.nan)
+    series = data.other
+    p = series.pair
+    x = np.asarray(series.epochs, dtype=float)
+    t = np.where(np.isfinite(series.train_raw), series.train_raw, np.nan)
+    v = np.where(np.isfinite(series.val_raw), series.val_raw, np.nan)
     smooth = options.smooth
     _series(ax, x, t, TRAIN, f"{p.train} (training)", f"other-{_safe(p.metric)}-train", smooth, marker="o")
     _series(ax, x, v, VAL, f"{p.val} (validation)", f"other-{_safe(p.metric)}-val", smooth, marker="s")
-    if smooth:
-        for arr, colour, name in ((t, TRAIN, "train"), (v, VAL, "val")):
-            ok = np.isfinite(arr)
-            if ok.sum() >= 3:
-                w = window_for(int(ok.sum()))
-                label = f"{p.train} (training)" if name == "train" else f"{p.val} (validation)"
-                ax.plot(x[ok], trend(arr[ok], w), color=colour, lw=1.8, zorder=3,
-                        gid=f"other-{_safe(p.metric)}-{name}-trend", label=f"{label}, trend")
+    if smooth and series.has_trend:
+        for trend_values, colour, name in ((series.train_trend, TRAIN, "train"), (series.val_trend, VAL, "val")):
+            label = f"{p.train} (training)" if name == "train" else f"{p.val} (validation)"
+            ax.plot(series.points, trend_values, color=colour, lw=1.8, zorder=3,
+                    gid=f"other-{_safe(p.metric)}-{name}-trend", label=f"{label}, trend")
     _epoch_markers(ax, d, legend=False, gid_suffix="-other-panel")
     ax.set_ylabel(p.metric)
     if ax.get_legend_handles_labels()[0]:

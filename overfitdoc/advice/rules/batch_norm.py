@@ -77,7 +77,7 @@ model = nn.Sequential(
                   f"normalization lets the network train faster at a higher learning rate.")
             return self.hit(0.3, ev)
         if d.verdict == "underfitting":
-            ev = (f"{f.train_name} levels off at {fmt(float(f.t[-1]))}; with batch normalization a deeper "
+            ev = (f"{f.train_name} levels off at {fmt(float(f.train[-1]))}; with batch normalization a deeper "
                   f"or wider network stays trainable.")
             return self.hit(0.3, ev)
         if d.verdict in OVERFIT:

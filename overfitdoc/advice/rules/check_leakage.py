@@ -78,8 +78,8 @@ print("train loss (eval mode):", train_loss, "validation loss:", evaluate(model)
             parts.append(f"{name} reached {fmt(val)}, nearly perfect (training ends at {fmt(train)})")
             score = 0.9
         if vb.loss_margin:
-            parts.append(f"{f.val_name} ends {pct(-vb.relative)} better than {f.train_name} ({fmt(float(f.v[-1]))} vs "
-                         f"{fmt(float(f.t[-1]))}, after allowing {fmt(vb.lag)} for the training running mean) and is "
+            parts.append(f"{f.val_name} ends {pct(-vb.relative)} better than {f.train_name} ({fmt(float(f.val[-1]))} vs "
+                         f"{fmt(float(f.train[-1]))}, after allowing {fmt(vb.lag)} for the training running mean) and is "
                          f"better in {vb.share_below:.0%} of the second half of the run")
             score = max(score, 0.85 if vb.relative < -0.25 else 0.7)
         if vb.acc_above is not None:

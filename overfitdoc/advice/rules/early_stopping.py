@@ -1,7 +1,8 @@
 from __future__ import annotations
 
 from ..base import Fix, Rule
-from ..facts import fmt, simulate_early_stopping
+from ...analysis.early_stopping import simulate_early_stopping
+from ..facts import fmt
 from ..phrases import OVERFIT, keras_monitor, keras_monitor_of
 
 
@@ -116,14 +117,14 @@ lit_model = LitModel.load_from_checkpoint(best.best_model_path, model=model)  # 
             score = 0.45 + 0.15 * f.past_fraction + 0.35 * good
             ev = (f"On this run's {f.val_name}, {call} would have stopped at {u} {sim.stop_epoch} "
                   f"(after {sim.points_run} of {len(f.raw_val[0])} {u}s) and {kept}, where the run ended at "
-                  f"{fmt(float(f.v[-1]))}{noise_note}.")
+                  f"{fmt(float(f.val[-1]))}{noise_note}.")
             return self.hit(score, ev, params)
         if d.verdict in OVERFIT:
             ev = (f"{f.val_name} has not turned worse yet (best {fmt(d.best_val)} at {u} {d.best_epoch}), so "
                   f"early stopping would change little now; keep {call} in place so the run ends when it does.")
             return self.hit(0.3, ev, params)
         if d.verdict == "still_improving":
-            ev = (f"{f.val_name} was still improving at the last {u} ({fmt(float(f.v[-1]))} at {u} "
+            ev = (f"{f.val_name} was still improving at the last {u} ({fmt(float(f.val[-1]))} at {u} "
                   f"{f.epoch(f.last)}), so no patience would have stopped this run; when you train longer, "
                   f"let {call} end it.")
             return self.hit(0.4, ev, params)

@@ -64,7 +64,7 @@ print("ensemble validation accuracy:", (probs.argmax(dim=1) == y_val).float().me
         if d.verdict in OVERFIT:
             return self.hit(0.27, cap(gap_phrase(f)) + "; averaging 5 models trained from different seeds cancels much of that variance.", {"members": 5})
         if d.verdict == "good_fit":
-            ev = (f"The curves converged ({f.val_name} {fmt(float(f.v[-1]))}, gap {fmt(d.gap.final)}); to go "
+            ev = (f"The curves converged ({f.val_name} {fmt(float(f.val[-1]))}, gap {fmt(d.gap.final)}); to go "
                   f"further without more data, average 5 models trained from different seeds.")
             return self.hit(0.25, ev, {"members": 5})
         return None

@@ -92,7 +92,7 @@ x_val_sel = (x_val_sel - mean) / std
             ev = cap(gap_phrase(f)) + "; fewer, informative features leave less to memorize."
         elif d.verdict == "underfitting":
             score = 0.4
-            ev = (f"{f.train_name} levels off at {fmt(float(f.t[-1]))} with validation close behind "
+            ev = (f"{f.train_name} levels off at {fmt(float(f.train[-1]))} with validation close behind "
                   f"(gap {fmt(d.gap.final)}): a well-chosen feature (a ratio, a distance, a radius) can make "
                   f"the relationship easy for a small model.")
         else:

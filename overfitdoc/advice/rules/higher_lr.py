@@ -65,7 +65,7 @@ for group in optimizer.param_groups:
             why_lr = "the log has no learning-rate column (log it, e.g. as `lr`, and this advice will use it)"
         if d.verdict == "still_improving":
             q = max(2, f.n // 4)
-            early = float(f.SV[0] - f.SV[min(f.last, q)]) / max(q, 1)
+            early = float(f.val_trend_o[0] - f.val_trend_o[min(f.last, q)]) / max(q, 1)
             late = f.end_slope
             steady = late >= 0.5 * early if early > 0 else True
             ev = (f"{f.val_name} fell by {fmt(abs(early))} per {u} early and still {fmt(abs(late))} per {u} at the end"
@@ -81,7 +81,7 @@ for group in optimizer.param_groups:
         if d.verdict in ("underfitting", "overfitting_and_underfitting"):
             if not f.train_still_falling:
                 if lr is not None and lr.last < 1e-5:
-                    ev = f"{f.train_name} flattened at {fmt(float(f.t[-1]))} with a rate of {fmt(lr.last)}: {why_lr}."
+                    ev = f"{f.train_name} flattened at {fmt(float(f.train[-1]))} with a rate of {fmt(lr.last)}: {why_lr}."
                     return self.hit(0.55, ev, params)
                 return None
             ev = (f"{f.train_name} is still falling at the end ({fmt(abs(f.train_end_slope))} per {u}) while it "

@@ -69,6 +69,6 @@ plain_loss_fn = torch.nn.CrossEntropyLoss()  # for the validation numbers you lo
                   f"{fmt(at_rec)} to {fmt(at_end)} (trend): the model grows confident on the samples it gets wrong, "
                   f"which smoothing prevents.")
             return self.hit(0.62, ev, {"smoothing": 0.1})
-        ev = (f"The classifier's gap ends at {fmt(d.gap.final)} ({f.val_name} {fmt(float(f.v[-1]))}); smoothing the "
+        ev = (f"The classifier's gap ends at {fmt(d.gap.final)} ({f.val_name} {fmt(float(f.val[-1]))}); smoothing the "
               f"targets keeps its logits from growing to fit every training sample with certainty.")
         return self.hit(0.35, ev, {"smoothing": 0.1})

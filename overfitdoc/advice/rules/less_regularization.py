@@ -58,7 +58,7 @@ for group in optimizer.param_groups:
         if rel is None or rel > 0.05:
             return None
         if rel < 0:
-            ev = (f"{f.val_name} ends better than {f.train_name} ({fmt(float(f.v[-1]))} vs {fmt(float(f.t[-1]))}, "
+            ev = (f"{f.val_name} ends better than {f.train_name} ({fmt(float(f.val[-1]))} vs {fmt(float(f.train[-1]))}, "
                   f"{pct(-rel)} better) while both are high: training is measured with regularization on and "
                   f"is held back by it.")
             score = 0.62

@@ -88,12 +88,12 @@ for group in optimizer.param_groups:
         if d.verdict == "not_learning" and f.spikes:
             e, a, b = f.spikes[0]
             ev = (f"{f.train_name} spiked from {fmt(a)} to {fmt(b)} at {u} {e} and then stayed flat "
-                  f"(ending at {fmt(float(f.t[-1]))}): a rate too high throws the weights into a dead region; {rate}.")
+                  f"(ending at {fmt(float(f.train[-1]))}): a rate too high throws the weights into a dead region; {rate}.")
             return self.hit(0.7, ev, params)
         if d.verdict == "not_learning" and f.first_spike is not None:
             level = float(d.train_trend[0])
             ev = (f"{f.train_name} averaged {fmt(f.first_spike)} over {u} {f.epoch(0)}, {f.first_spike / level:.1f} times "
-                  f"the level it then stayed at ({fmt(level)}, ending at {fmt(float(f.t[-1]))}): the loss blew up within "
+                  f"the level it then stayed at ({fmt(level)}, ending at {fmt(float(f.train[-1]))}): the loss blew up within "
                   f"the first {u} and the weights landed in a dead region, the mark of a rate too high; {rate}.")
             return self.hit(0.7, ev, params)
         return None

@@ -97,8 +97,8 @@ trainer.fit(LitModelOneCycle(model), train_loader, val_loader)
             i = f.index_at(epoch)
             if i >= f.last:
                 continue
-            j = min(f.last, i + max(2, f.w))
-            gain = float(f.SV[max(i - 1, 0)] - f.SV[j:].min()) if j > i else 0.0
+            j = min(f.last, i + max(2, f.window))
+            gain = float(f.val_trend_o[max(i - 1, 0)] - f.val_trend_o[j:].min()) if j > i else 0.0
             moved = "improved it" if gain > 2 * (f.d.noise or 0) else "did not move it"
             parts.append(f"the cut at {f.unit} {epoch} {moved}")
         return "; ".join(parts)
@@ -132,9 +132,9 @@ trainer.fit(LitModelOneCycle(model), train_loader, val_loader)
             ev += (f" explores with large steps (which regularizes) and settles by the end; this run's best "
                    f"{f.val_name} came at {u} {d.recommended_epoch} of {f.total_epochs}.")
         elif d.verdict == "underfitting":
-            ev += f" can move {f.train_name} off its plateau at {fmt(float(f.t[-1]))}."
+            ev += f" can move {f.train_name} off its plateau at {fmt(float(f.train[-1]))}."
         else:
-            plateau = int(np.argmax(np.abs(f.SV - f.SV[-1]) <= 2 * (d.noise or 0)))
+            plateau = int(np.argmax(np.abs(f.val_trend_o - f.val_trend_o[-1]) <= 2 * (d.noise or 0)))
             ev += (f" anneals the plateau the curves have been on since about {u} {f.epoch(plateau)} "
                    f"to a slightly lower {f.val_name}.")
         return self.hit(base, ev, params)

@@ -59,10 +59,10 @@ model = nn.Sequential(
     def check(self, f, ctx):
         d = f.d
         u = f.unit
-        best_t = float(f.t.min() if f.mode == "min" else f.t.max())
+        best_t = float(f.train.min() if f.mode == "min" else f.train.max())
         if d.verdict == "underfitting":
             flat = "" if f.train_still_falling else f" and has flattened ({fmt(abs(f.train_end_slope))} per {u} at the end)"
-            ev = (f"{f.train_name} only reached {fmt(best_t)} (from {fmt(float(f.t[0]))}){flat}, with validation "
+            ev = (f"{f.train_name} only reached {fmt(best_t)} (from {fmt(float(f.train[0]))}){flat}, with validation "
                   f"close behind (gap {fmt(d.gap.final)}): the model lacks capacity, and there is no variance to lose.")
             score = 0.9 if not f.train_still_falling else 0.75
         elif d.verdict == "overfitting_and_underfitting":

@@ -68,15 +68,15 @@ x_val_scaled = (x_val - mean) / std
             return None
         parts = []
         score = 0.0
-        if f.mode == "min" and float(f.t[0]) > 0 and float(f.v[0]) > 2 * float(f.t[0]):
-            parts.append(f"at {u} {f.epoch(0)} {f.val_name} was {fmt(float(f.v[0]))}, {float(f.v[0]) / float(f.t[0]):.1f}x "
-                         f"{f.train_name} ({fmt(float(f.t[0]))}), although the training value is normally the worse one "
+        if f.mode == "min" and float(f.train[0]) > 0 and float(f.val[0]) > 2 * float(f.train[0]):
+            parts.append(f"at {u} {f.epoch(0)} {f.val_name} was {fmt(float(f.val[0]))}, {float(f.val[0]) / float(f.train[0]):.1f}x "
+                         f"{f.train_name} ({fmt(float(f.train[0]))}), although the training value is normally the worse one "
                          f"in the first {u}")
             score = 0.72
-        se_v = (d.noise or 0.0) / math.sqrt(f.w)
-        if f.val_gain <= 2 * math.sqrt(2) * se_v and f.train_gain > 0.1 * abs(float(f.ST[0])):
-            parts.append(f"{f.val_name} never improved beyond its noise (from {fmt(float(f.v[0]))}, best {fmt(d.best_val)}) "
-                         f"while {f.train_name} went from {fmt(float(f.t[0]))} to {fmt(float(f.t[-1]))}")
+        se_v = (d.noise or 0.0) / math.sqrt(f.window)
+        if f.val_gain <= 2 * math.sqrt(2) * se_v and f.train_gain > 0.1 * abs(float(f.train_trend_o[0])):
+            parts.append(f"{f.val_name} never improved beyond its noise (from {fmt(float(f.val[0]))}, best {fmt(d.best_val)}) "
+                         f"while {f.train_name} went from {fmt(float(f.train[0]))} to {fmt(float(f.train[-1]))}")
             score = max(score, 0.6)
         if not parts:
             return None

@@ -90,10 +90,10 @@ print("validation loss with shuffled labels:", evaluate(control), "chance:", mat
             ev += (": a bug in the data pipeline or the training loop is likelier than a modelling problem. If a run "
                    "on shuffled labels looks the same, the labels or the gradient never reach the model.")
             return self.hit(0.85, ev)
-        se_v = (d.noise or 0.0) / math.sqrt(f.w)
-        if d.verdict in OVERFIT and f.val_gain <= 2 * math.sqrt(2) * se_v and f.train_gain > 0.1 * abs(float(f.ST[0])):
-            ev = (f"{f.val_name} never improved ({fmt(float(f.v[0]))} at {u} {f.epoch(0)}, best {fmt(d.best_val)}) while "
-                  f"{f.train_name} fell from {fmt(float(f.t[0]))} to {fmt(float(f.t[-1]))}: the model learns nothing that "
+        se_v = (d.noise or 0.0) / math.sqrt(f.window)
+        if d.verdict in OVERFIT and f.val_gain <= 2 * math.sqrt(2) * se_v and f.train_gain > 0.1 * abs(float(f.train_trend_o[0])):
+            ev = (f"{f.val_name} never improved ({fmt(float(f.val[0]))} at {u} {f.epoch(0)}, best {fmt(d.best_val)}) while "
+                  f"{f.train_name} fell from {fmt(float(f.train[0]))} to {fmt(float(f.train[-1]))}: the model learns nothing that "
                   f"transfers. A shuffled-label run tells a pipeline bug (same curves) from a real lack of signal.")
             return self.hit(0.6, ev)
         if f.val_better is not None:

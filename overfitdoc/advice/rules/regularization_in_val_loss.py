@@ -75,7 +75,7 @@ print("validation data loss:", evaluate(model))  # no penalty in it
         at_rec, at_end, tol = f.score_after_best
         s = f.score
         change = "rose" if at_end > at_rec + tol else "held"
-        ev = (f"{f.val_name} rose after {f.unit} {d.recommended_epoch} ({fmt(d.best_val)} to {fmt(float(f.v[-1]))}), yet "
+        ev = (f"{f.val_name} rose after {f.unit} {d.recommended_epoch} ({fmt(d.best_val)} to {fmt(float(f.val[-1]))}), yet "
               f"{s.pair.val} {change} ({fmt(at_rec)} to {fmt(at_end)} on its trend; a fall of less than {fmt(tol)} is "
               f"within its noise). With a Keras "
               f"kernel_regularizer this can be the L2 penalty growing in val_loss, not overfitting; otherwise the "

@@ -83,7 +83,7 @@ print(f"best val loss {np.mean(scores):.4f} +- {np.std(scores):.4f} over {len(sc
         d = f.d
         u = f.unit
         sigma = d.noise or 0.0
-        span = float(f.SV.max() - f.SV.min())
+        span = float(f.val_trend_o.max() - f.val_trend_o.min())
         parts = []
         score = 0.0
         if d.verdict == "unstable":
@@ -98,8 +98,8 @@ print(f"best val loss {np.mean(scores):.4f} +- {np.std(scores):.4f} over {len(sc
             parts.append(f"{noise_phrase(f)}, {sigma / span:.0%} of the trend's whole range ({fmt(span)})")
             score = max(score, 0.45 + min(0.25, sigma / span))
         bi, ri = f.best_i, f.rec_i
-        dip = (float(f.SV[bi]) - float(f.V[bi])) / sigma if sigma > 0 else 0.0
-        if d.verdict != "not_learning" and abs(bi - ri) > f.w / 2 and dip > 2:
+        dip = (float(f.val_trend_o[bi]) - float(f.val_o[bi])) / sigma if sigma > 0 else 0.0
+        if d.verdict != "not_learning" and abs(bi - ri) > f.window / 2 and dip > 2:
             parts.append(f"the raw best {u} {d.best_epoch} ({fmt(d.best_val)}) is a dip {dip:.1f} noise units below "
                          f"the trend, whose best is at {u} {d.recommended_epoch}")
             score = max(score, 0.45)

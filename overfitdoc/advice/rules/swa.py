@@ -82,7 +82,7 @@ trainer.fit(lit_model, train_loader, val_loader)
                   f"plateau typically gains a little for free.")
             return self.hit(0.3, ev, params)
         if d.verdict == "good_fit":
-            ev = (f"The curves converged ({f.val_name} {fmt(float(f.v[-1]))}); averaging the weights over the last "
+            ev = (f"The curves converged ({f.val_name} {fmt(float(f.val[-1]))}); averaging the weights over the last "
                   f"{f.unit}s may still gain a little.")
             return self.hit(0.2, ev, params)
         return None

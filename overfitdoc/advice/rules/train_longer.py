@@ -79,7 +79,7 @@ trainer.fit(lit_model, train_loader, val_loader)
         if d.verdict == "still_improving":
             q = max(2, f.n // 4)
             a = max(0, f.last - q)
-            before, last = float(f.v[a]), float(f.v[-1])
+            before, last = float(f.val[a]), float(f.val[-1])
             change = (last - before) / abs(before) if before else 0.0
             ev = (f"{f.val_name} was still improving at the last {u}: {fmt(before)} at {u} {f.epoch(a)}, "
                   f"{fmt(last)} at {u} {f.epoch(f.last)} ({change:+.1%} over the last {f.last - a} {u}s), "
@@ -90,6 +90,6 @@ trainer.fit(lit_model, train_loader, val_loader)
             if d.verdict == "overfitting_and_underfitting" and d.divergence_epoch is not None:
                 return None
             ev = (f"{f.train_name} is still falling at the end ({fmt(abs(f.train_end_slope))} per {u} over the last "
-                  f"{max(2, f.n // 4)} {u}s, now {fmt(float(f.t[-1]))}): the model has not finished learning.")
+                  f"{max(2, f.n // 4)} {u}s, now {fmt(float(f.train[-1]))}): the model has not finished learning.")
             return self.hit(0.7, ev, params)
         return None

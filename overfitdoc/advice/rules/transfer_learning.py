@@ -112,7 +112,7 @@ optimizer = torch.optim.AdamW(model.parameters(), lr=2e-5)  # fine-tuning: a sma
             ev = cap(gap_phrase(f)) + "."
         elif d.verdict == "underfitting":
             score = 0.3
-            ev = f"{f.train_name} levels off at {fmt(float(f.t[-1]))}: pretrained features start far lower."
+            ev = f"{f.train_name} levels off at {fmt(float(f.train[-1]))}: pretrained features start far lower."
         else:
             return None
         if ctx.task in ("image", "text", "audio"):

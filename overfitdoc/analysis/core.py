@@ -1,0 +1,111 @@
+"""``diagnose``: a :class:`History` in, a frozen :class:`Diagnosis` out. It measures (series,
+curves, the kept epoch, gap, divergence, bias, stability), lets the verdict combine the
+measurements, and writes the summary. It prints nothing and imports nothing heavy."""
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+
+from ..history import History
+from ..naming import is_meta
+from .bias import measure_bias, measure_learning
+from .curves import curves
+from .divergence import kept_epoch, late_gain, measure_divergence
+from .gap import measure_gap
+from .series import learning_rate, measure_pair, sign_of, validation_bests
+from .settings import DEFAULT_SETTINGS, Settings
+from .stability import measure_stability
+from .summary import summarise
+from .types import Diagnosis
+from .verdict import confidence, decide
+
+
+def diagnose(
+    history: History,
+    *,
+    monitor: str | None = None,
+    mode: str | None = None,
+    target: float | None = None,
+    settings: Settings = DEFAULT_SETTINGS,
+) -> Diagnosis:
+    """Diagnose one history. ``monitor`` picks the pair (default: the loss), ``mode``
+    overrides its direction, ``target`` is the training value the user knows is attainable."""
+    base = dict(
+        source=history.source, format=history.format, unit=history.unit, epoch_base=history.epoch_base,
+        series=tuple(p.metric for p in history.pairs), notes=history.notes, history=history, target=target,
+        learning_rate=learning_rate(history),
+    )
+    pair = history.monitor(monitor)
+    if pair is None:
+        missing = _missing(history, monitor)
+        return Diagnosis(monitor=None, epochs=0, verdict="insufficient_data", bias="unknown", variance="low",
+                         confidence=1.0, summary=f"Cannot diagnose: {missing}.", missing=missing,
+                         validation_bests=validation_bests(history, history.pairs), **base)
+    chosen = pair
+    if mode:
+        pair = replace(pair, mode=mode)
+    pairs = tuple(measure_pair(history, pair if p is chosen else p, settings) for p in history.pairs)
+    monitored = next(s for s in pairs if s.pair == pair)
+    nonfinite = tuple(int(e) for e in monitored.epochs[~monitored.finite])
+    base.update(monitor=pair, pairs=pairs, nonfinite=nonfinite, epochs=int(len(monitored.epochs)),
+                validation_bests=validation_bests(history, tuple(s.pair for s in pairs)))
+    n = int(monitored.finite.sum())
+    unit = history.unit
+    if n < 3 and nonfinite:
+        # a run that blew up before it had three usable points: that is the diagnosis
+        best = {}
+        if n:
+            i = int(np.argmin(sign_of(pair.mode) * monitored.val))
+            best = dict(best_epoch=int(round(monitored.points[i])), best_val=float(monitored.val[i]))
+        d = Diagnosis(verdict="unstable", bias="unknown", variance="low", confidence=1.0, summary="", **best,
+                      **base)
+        return replace(d, summary=summarise(d, settings))
+    if n < 3:
+        missing = (f"only {n} {unit}{'s' if n != 1 else ''} with both {pair.train} and {pair.val} (3 are needed)")
+        return Diagnosis(verdict="insufficient_data", bias="unknown", variance="low", confidence=1.0,
+                         summary=f"Cannot diagnose: {missing}.", missing=missing, **base)
+
+    # non-finite points are left out of the analysis and reported (nonfinite)
+    c = curves(monitored.points, monitored.train, monitored.val, pair.mode, settings)
+    kept = kept_epoch(c, settings)
+    gap = measure_gap(c, kept.kept, settings)
+    div = measure_divergence(c, kept, gap.large, settings)
+    learning = measure_learning(c, settings)
+    bias = measure_bias(c, target, settings)
+    bias_level = "high" if learning.flat and target is None else bias.bias
+    # (a model that does not learn fits nothing, whatever its first epoch's mean was: a first
+    # epoch that blew up makes the start look far above where training sat)
+    late = late_gain(c, kept, div.diverged, settings)
+    stability = measure_stability(c, nonfinite, learning.flat, settings)
+    verdict, margin = decide(stability.instability, learning, late, div, gap, bias_level, bias.margin, settings,
+                             float(c.train_trend[0]))
+    points = c.points
+    div_epoch = div_range = None
+    if div.range is not None:
+        div_epoch = int(round(points[kept.kept]))
+        div_range = (int(round(points[div.range[0]])), int(round(points[div.range[1]])))
+    d = Diagnosis(
+        verdict=verdict, bias=bias_level, variance="high" if (div.diverged or gap.large) else "low",
+        confidence=confidence(margin), summary="", best_epoch=int(round(points[kept.best])),
+        best_val=float(c.val_file[kept.best]), recommended_epoch=int(round(points[kept.kept])),
+        divergence_epoch=div_epoch, divergence_range=div_range,
+        epochs_past_best=int(round(points[c.last] - points[kept.kept])), gap=gap.gap, noise=float(c.val_noise),
+        window=c.window, points=points, train=c.train_file, val=c.val_file, train_trend=c.sign * c.train_trend,
+        val_trend=c.sign * c.val_trend, gap_series=gap.series, stability=stability, **base,
+    )
+    return replace(d, summary=summarise(d, settings))
+
+
+def _missing(history: History, monitor: str | None) -> str:
+    names = [c for c in history.columns if not is_meta(c)]
+    if monitor and history.pairs:
+        have = ", ".join(p.metric for p in history.pairs)
+        return f"no paired series named '{monitor}' (paired metrics: {have})"
+    if not names:
+        return "no metric series in the file"
+    shown = ", ".join(names[:6]) + (", ..." if len(names) > 6 else "")
+    return (f"no validation series (found only {shown}; a validation series is named val_*, valid_*,"
+            f" validation_*, eval_* or test_*)")
+
+

@@ -1,0 +1,307 @@
+"""The types the analysis hands on: a :class:`Diagnosis` and the measurements it carries.
+
+Everything a later stage needs (advice, renderers, gates, rerun) is here, measured once:
+every paired series with its aligned values, trend, noise and best; the gap with its
+uncertainty; the stability measurements and the instability finding as data; the
+learning-rate series; the best value of every validation column. Nothing after the
+analysis reads the :class:`~overfitdoc.history.History` again.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+
+from ..history import History
+from ..naming import MetricPair
+from ..numbers import fmt
+
+VERDICTS = (
+    "good_fit", "overfitting", "underfitting", "overfitting_and_underfitting",
+    "still_improving", "not_learning", "unstable", "insufficient_data",
+)
+
+
+def _empty() -> np.ndarray:
+    return np.zeros(0)
+
+
+@dataclass(frozen=True)
+class Gap:
+    """The train/validation gap of the monitored pair at the end and at the kept epoch."""
+
+    final: float | None
+    at_best: float | None
+    relative_final: float | None
+    trend: str  # widening | stable | narrowing
+
+
+@dataclass(frozen=True, eq=False)
+class GapSeries:
+    """The oriented gap (validation minus training, positive when validation is worse) at
+    every analysed point, its trend, its noise and the uncertainty of one trend value
+    (``noise / sqrt(window)``, at least 1e-12)."""
+
+    values: np.ndarray
+    trend: np.ndarray
+    noise: float
+    se: float
+
+
+@dataclass(frozen=True, eq=False)
+class PairSeries:
+    """One paired metric as the analysis measured it.
+
+    ``epochs``, ``train_raw`` and ``val_raw`` hold every point with a validation value (the
+    training value of a point is the mean of the training values logged since the previous
+    one; NaN or infinity kept as logged). ``finite`` marks the points where both are finite:
+    the analysed points. ``train_trend`` and ``val_trend`` are the trends at those points, in
+    the file's orientation, empty when fewer than 3 points are finite. ``nonfinite_rows``:
+    the epochs of logged rows where the pair went bad (both values NaN, or either infinite),
+    which the plot marks.
+    """
+
+    pair: MetricPair
+    epochs: np.ndarray
+    train_raw: np.ndarray
+    val_raw: np.ndarray
+    finite: np.ndarray
+    nonfinite_rows: np.ndarray = field(default_factory=_empty)
+    window: int | None = None
+    train_trend: np.ndarray = field(default_factory=_empty)
+    val_trend: np.ndarray = field(default_factory=_empty)
+    train_noise: float = 0.0
+    val_noise: float = 0.0
+    best_epoch: int | None = None     # where the validation series is best (non-finite skipped)
+    best_val: float | None = None
+    final_train: float | None = None  # the last point's values, when finite
+    final_val: float | None = None
+
+    @cached_property
+    def points(self) -> np.ndarray:
+        return np.asarray(self.epochs[self.finite], dtype=float)
+
+    @cached_property
+    def train(self) -> np.ndarray:
+        return self.train_raw[self.finite]
+
+    @cached_property
+    def val(self) -> np.ndarray:
+        return self.val_raw[self.finite]
+
+    @property
+    def has_trend(self) -> bool:
+        return len(self.val_trend) >= 3
+
+    def index_at(self, epoch: float) -> int:
+        """The analysed point nearest ``epoch``."""
+        return int(np.argmin(np.abs(self.points - epoch)))
+
+
+@dataclass(frozen=True)
+class ColumnBest:
+    """The best value of one validation (or test) column of the log, over every row that
+    logged it, and where it was; ``mode`` is its direction (``min``: lower is better)."""
+
+    column: str
+    mode: str
+    best: float | None
+    epoch: int | None
+
+
+@dataclass(frozen=True)
+class Instability:
+    """Why the run is unstable, as data: ``kind`` names the test that fired, ``value`` is what
+    was measured and ``threshold`` the bar it crossed (see docs/analysis.md, "Unstable").
+
+    Kinds: ``nonfinite`` (value: how many points), ``no_lower_bound`` (value: the last
+    training value; threshold: ``runaway_factor``), ``train_noise`` and ``val_noise`` (value:
+    the noise share; ``sigma`` the noise), ``spike`` (value: the training value at ``epoch``;
+    threshold: ``unstable_spike``), ``val_jumps`` (value: the typical relative move),
+    ``train_rising`` (value: how much the training trend got worse)."""
+
+    kind: str
+    value: float
+    threshold: float
+    epoch: int | None = None
+    sigma: float | None = None
+    first: float | None = None     # the first training value (no_lower_bound)
+
+
+@dataclass(frozen=True)
+class Stability:
+    """The stability measurements of the monitored pair, every one kept whether it fired or not.
+
+    ``train_noise_share`` / ``val_noise_share``: each series' noise against the larger of its
+    trend's range and its level (half the level for training); ``val_move``: the typical
+    epoch-to-epoch change of validation against its level; ``spike_epoch``: the first epoch a
+    loss rose above ``unstable_spike`` times its first value; ``jumps``: (epoch, before, after)
+    wherever training got worse by more than half from one point to the next while standing
+    more than half above its own trend; ``first_epoch_spike``: the first training value when
+    the loss blew up within the first epoch and came back down; ``no_lower_bound``: a loss
+    below zero, ``runaway_factor`` times the size of its first value and still falling;
+    ``train_rising``: the training trend ended worse than it began, beyond its noise;
+    ``flat``: the training trend barely improved (not learning)."""
+
+    train_noise_share: float
+    val_noise_share: float
+    val_move: float
+    spike_epoch: int | None
+    jumps: tuple[tuple[int, float, float], ...]
+    first_epoch_spike: float | None
+    no_lower_bound: bool
+    train_rising: bool
+    flat: bool
+    train_noise_high: bool          # train_noise_share above unstable_train_noise
+    val_noise_high: bool            # val_noise_share above unstable_val_noise
+    val_move_high: bool             # val_move above unstable_val_jump
+    instability: Instability | None = None
+
+    @property
+    def val_unstable(self) -> bool:
+        """Validation is what the analysis' own bars find unstable: its noise or its moves."""
+        return self.val_noise_high or self.val_move_high
+
+
+@dataclass(frozen=True)
+class LearningRate:
+    """The learning-rate column of the log, read at every row where it was logged."""
+
+    column: str
+    epochs: np.ndarray
+    values: np.ndarray
+    unit: str
+
+    @property
+    def first(self) -> float:
+        return float(self.values[0])
+
+    @property
+    def last(self) -> float:
+        return float(self.values[-1])
+
+    @property
+    def high(self) -> float:
+        return float(self.values.max())
+
+    @property
+    def low(self) -> float:
+        return float(self.values.min())
+
+    @property
+    def constant(self) -> bool:
+        return self.high <= self.low * 1.01
+
+    @cached_property
+    def drops(self) -> tuple[tuple[int, float, float], ...]:
+        """(epoch, before, after) wherever the rate fell by a factor of 1.5 or more in one step."""
+        out = []
+        for i in range(1, len(self.values)):
+            a, b = float(self.values[i - 1]), float(self.values[i])
+            if b > 0 and a / b >= 1.5:
+                out.append((int(round(self.epochs[i])), a, b))
+        return tuple(out)
+
+    @property
+    def warmup(self) -> bool:
+        """The rate rose over the first rows (a warm-up), not from its very first value."""
+        k = max(2, len(self.values) // 5)
+        head = self.values[:k]
+        return bool(head[-1] > head[0] * 1.5)
+
+    @property
+    def shape(self) -> str:
+        if self.constant:
+            return "constant"
+        if self.warmup:
+            return "warm-up"
+        if self.drops and len(self.drops) <= max(3, len(self.values) // 10):
+            return "step decay"
+        rises = int(np.sum(np.diff(self.values) > 0))
+        if rises and rises < len(self.values) - 1 and self.last < self.first:
+            return "cyclical" if rises > 1 else "decay"
+        return "decay" if self.last < self.first else "increasing"
+
+    def describe(self) -> str:
+        """One clause in the run's numbers, e.g. ``constant at 0.001 for all 80 epochs``."""
+        u = self.unit
+        if self.constant:
+            return f"was constant at {fmt(self.first)} for all {len(self.values)} {u}s"
+        if self.shape == "step decay":
+            cuts = ", ".join(f"to {fmt(b)} at {u} {e}" for e, _, b in self.drops[:4])
+            more = f" and {len(self.drops) - 4} more times" if len(self.drops) > 4 else ""
+            return f"started at {fmt(self.first)} and was cut {cuts}{more}"
+        if self.shape == "warm-up":
+            return f"warmed up from {fmt(self.first)} to {fmt(self.high)} and ended at {fmt(self.last)}"
+        return f"went from {fmt(self.first)} to {fmt(self.last)} (between {fmt(self.low)} and {fmt(self.high)})"
+
+
+@dataclass(frozen=True, eq=False)
+class Diagnosis:
+    """What overfitdoc concludes about one history, with every measurement behind it.
+
+    Epoch fields are in the file's own numbering (``epoch_base``), or steps when
+    ``unit == "step"``. Array fields are aligned with ``points`` (the analysed validation
+    points). ``pairs`` holds every paired metric of the log in its order (the monitored one
+    with the ``--mode`` asked for); ``monitored`` and ``others`` pick from it.
+    ``history`` is the input, kept for API users; nothing in overfitdoc after the analysis
+    reads it.
+    """
+
+    source: str
+    format: str
+    unit: str
+    epoch_base: int
+    monitor: MetricPair | None
+    series: tuple[str, ...]
+    epochs: int
+    verdict: str
+    bias: str
+    variance: str
+    confidence: float
+    summary: str
+    missing: str = ""
+    best_epoch: int | None = None
+    best_val: float | None = None
+    recommended_epoch: int | None = None
+    divergence_epoch: int | None = None
+    divergence_range: tuple[int, int] | None = None
+    epochs_past_best: int | None = None
+    gap: Gap = field(default_factory=lambda: Gap(None, None, None, "stable"))
+    noise: float | None = None
+    window: int | None = None
+    nonfinite: tuple[int, ...] = ()
+    notes: tuple[str, ...] = ()
+    target: float | None = None
+    points: np.ndarray = field(default_factory=_empty)
+    train: np.ndarray = field(default_factory=_empty)
+    val: np.ndarray = field(default_factory=_empty)
+    train_trend: np.ndarray = field(default_factory=_empty)
+    val_trend: np.ndarray = field(default_factory=_empty)
+    pairs: tuple[PairSeries, ...] = ()
+    gap_series: GapSeries | None = None
+    stability: Stability | None = None
+    learning_rate: LearningRate | None = None
+    validation_bests: tuple[ColumnBest, ...] = ()
+    history: History | None = None
+
+    @property
+    def monitored(self) -> PairSeries | None:
+        """The monitored pair's measurements, or None when the log has none."""
+        if self.monitor is None:
+            return None
+        return next((p for p in self.pairs if p.pair == self.monitor), None)
+
+    @property
+    def others(self) -> tuple[PairSeries, ...]:
+        """Every paired metric but the monitored one, in the log's order."""
+        metric = self.monitor.metric if self.monitor is not None else None
+        return tuple(p for p in self.pairs if p.pair.metric != metric)
+
+    @property
+    def instability(self) -> Instability | None:
+        return self.stability.instability if self.stability is not None else None
+
+    def series_of(self, pair: MetricPair) -> PairSeries | None:
+        return next((p for p in self.pairs if p.pair == pair), None)
