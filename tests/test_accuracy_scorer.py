@@ -58,9 +58,11 @@ class TestKerasEarlyStopping:
         assert peers.keras_early_stopping(arr(1, 2, 3), patience=1, restore_best_weights=False) == R(True, 1, 1)
         assert peers.keras_early_stopping(arr(3, 2, 1), patience=1, restore_best_weights=False) == R(False, None, 2)
 
-    def test_first_value_always_improves_even_nan(self):
-        # best becomes NaN; nothing compares below NaN -> stop at epoch 1 (patience 1), restore 0
-        assert peers.keras_early_stopping(arr(nan, 0.5, 0.4), patience=1) == R(True, 1, 0)
+    def test_a_nan_never_improves(self):
+        # overfitdoc's one rule (analysis.early_stopping): a NaN is never the best, so the first
+        # finite value is (Keras itself would take the NaN as best, stop at 1 and restore 0)
+        assert peers.keras_early_stopping(arr(nan, 0.5, 0.4), patience=1) == R(False, None, 2)
+        assert peers.keras_early_stopping(arr(nan, 0.5, 0.6), patience=1) == R(True, 2, 1)
 
     def test_min_delta_is_absolute(self):
         # 0.995 + 0.01 is not below 1.0: no improvement

@@ -233,3 +233,34 @@ def test_diagnose_json_carries_the_advice():
     advice = json.loads(result.stdout)["runs"][0]["advice"]
     assert [a["id"] for a in advice][0] == "early-stopping"
     assert advice[0]["params"]["patience"] == 6
+
+
+def test_one_early_stopping_rule_for_advice_rerun_and_the_benchmark_peer():
+    """Keras' rule exists once: the advice's simulation, rerun's early-stopping callback and the
+    accuracy benchmark's Keras peer agree, on a series that starts non-finite too (a NaN
+    never counts as the best: nothing stops, the last epoch is restored)."""
+    import importlib.util
+    import math
+    import sys
+    from pathlib import Path
+
+    import numpy as np
+
+    from overfitdoc.analysis.early_stopping import EarlyStoppingRule
+
+    root = Path(__file__).resolve().parents[1]
+    spec = importlib.util.spec_from_file_location("peers", root / "benchmarks" / "accuracy" / "peers.py")
+    peers = importlib.util.module_from_spec(spec)
+    sys.modules["peers"] = peers
+    spec.loader.exec_module(peers)
+    for values, patience in (([math.nan, 1.0, .9, .8, .7, .6], 2), ([3, 2, 1, 2, 3, 4, 5], 2),
+                             ([1.0, 1.0, 1.0, 0.5, 0.6, 0.7, 0.8], 3), ([math.nan] * 4, 2)):
+        sim = simulate_early_stopping(values, list(range(len(values))), "min", patience)
+        peer = peers.keras_early_stopping(np.array(values, dtype=float), patience)
+        rule = EarlyStoppingRule("min", patience)
+        stop = next((i for i, v in enumerate(values) if rule.update(v)), None)
+        assert peer.fired == sim.fired == (stop is not None)
+        assert peer.chosen_epoch == sim.restored_epoch
+        assert rule.best_index in (sim.restored_index, None)
+    sim = simulate_early_stopping([math.nan, 1.0, .9, .8, .7, .6], range(6), "min", 2)
+    assert (sim.fired, sim.restored_epoch) == (False, 5)

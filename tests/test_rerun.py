@@ -563,3 +563,31 @@ def test_variants_are_ranked_best_first_after_the_baseline(tmp_path):
     means = [v["kept_val_loss"]["mean"] for v in variants[1:]]
     assert len(means) >= 2 and means == sorted(means)
     assert [v["rank"] for v in variants[1:]] == list(range(1, len(means) + 1))
+
+
+def test_early_stopping_fix_applies_the_advice_rule_on_a_nan_start():
+    """rerun's early-stopping callback stops where the advice's simulation stops and restores
+    the same epoch, a first NaN included (``analysis.early_stopping``)."""
+    import math
+    from types import SimpleNamespace
+
+    from overfitdoc.analysis.early_stopping import simulate_early_stopping
+    from overfitdoc.rerun.fixes.early_stopping import BestWeights
+
+    for values, patience in (([math.nan, 1.0, .9, .8, .7, .6], 2), ([3.0, 2.0, 1.0, 2.0, 3.0, 4.0, 5.0], 2)):
+        trainer = SimpleNamespace(eval_model=torch.nn.Linear(1, 1), stop_training=False, notes=[])
+        trainer.note = trainer.notes.append
+        cb = BestWeights(patience)
+        ran = 0
+        for epoch, v in enumerate(values):
+            with torch.no_grad():
+                trainer.eval_model.weight.fill_(epoch)
+            cb.on_epoch_end(trainer, epoch, {"val_loss": v})
+            ran += 1
+            if trainer.stop_training:
+                break
+        cb.on_train_end(trainer)
+        sim = simulate_early_stopping(values, range(len(values)), "min", patience)
+        assert ran == sim.points_run
+        assert trainer.kept_epoch == sim.restored_epoch
+        assert trainer.final_model.weight.detach().item() == sim.restored_epoch   # that epoch's weights came back

@@ -68,6 +68,8 @@ from typing import Callable
 
 import numpy as np
 
+from overfitdoc.analysis.early_stopping import simulate_early_stopping
+
 
 @dataclass(frozen=True)
 class PeerResult:
@@ -78,18 +80,12 @@ class PeerResult:
 
 def keras_early_stopping(val: np.ndarray, patience: int, min_delta: float = 0.0,
                          restore_best_weights: bool = True) -> PeerResult:
-    """Keras ``EarlyStopping(monitor="val_loss", mode="min")`` replayed over ``val``."""
-    best, best_epoch, wait = None, 0, 0
-    last = len(val) - 1
-    for epoch, current in enumerate(val):
-        current = float(current)
-        wait += 1
-        if best is None or current + abs(min_delta) < best:
-            best, best_epoch, wait = current, epoch, 0
-            continue
-        if wait >= patience and epoch > 0:
-            return PeerResult(True, epoch, best_epoch if restore_best_weights else epoch)
-    return PeerResult(False, None, best_epoch if restore_best_weights else last)
+    """Keras ``EarlyStopping(monitor="val_loss", mode="min")`` replayed over ``val``, with
+    overfitdoc's one implementation of the rule (``overfitdoc.analysis.early_stopping``)."""
+    sim = simulate_early_stopping(val, range(len(val)), "min", patience, min_delta)
+    if sim.fired:
+        return PeerResult(True, sim.stop_index, sim.restored_index if restore_best_weights else sim.stop_index)
+    return PeerResult(False, None, sim.restored_index if restore_best_weights else len(val) - 1)
 
 
 def _checkpoint_best(val: np.ndarray, upto: int) -> int:

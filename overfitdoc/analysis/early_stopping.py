@@ -71,6 +71,7 @@ class StopSimulation:
     """What the rule does on a logged series."""
 
     patience: int
+    fired: bool              # True when the rule fired, at the last point too
     stopped: bool            # True when it stopped before the last point
     stop_index: int          # index of the point at which training ended
     restored_index: int      # index of the point whose weights are restored
@@ -103,7 +104,7 @@ def simulate_early_stopping(values: Sequence[float], epochs: Sequence[float], mo
     end = stop if stop is not None else len(vals) - 1
     best = rule.best_index if rule.best_index is not None else 0
     return StopSimulation(
-        patience=patience, stopped=stop is not None and stop < len(vals) - 1, stop_index=end, restored_index=best,
+        patience=patience, fired=stop is not None, stopped=stop is not None and stop < len(vals) - 1, stop_index=end, restored_index=best,
         stop_epoch=int(round(epochs[end])), restored_epoch=int(round(epochs[best])), restored_value=vals[best],
         points_run=end + 1,
     )

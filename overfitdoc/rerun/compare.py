@@ -31,6 +31,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from .._version import __version__
+from ..analysis import Diagnosis
 from ..report import clean
 
 SCHEMA_VERSION = 1
@@ -45,7 +46,7 @@ class RunRecord:
     seed: int
     status: str
     rows: list[dict[str, float]]
-    diagnosis: object | None = None       # overfitdoc.analysis.Diagnosis of its history
+    diagnosis: Diagnosis | None = None    # the analysis of its history (as a Keras CSV)
     history_path: str | None = None       # PyTorch JSON
     csv_path: str | None = None           # Keras CSV
     seconds: float = 0.0
@@ -64,12 +65,12 @@ def run_dict(r: RunRecord, metric: str | None) -> dict:
            "verdict": None, "recommended_epoch": None, "summary": None,
            "history": r.history_path, "history_csv": r.csv_path, "seconds": round(r.seconds, 3), "notes": list(r.notes), "error": r.error}
     by_epoch = {int(row["epoch"]): row for row in r.rows}
-    vals = [(row["val_loss"], row["epoch"]) for row in r.rows if _finite(row.get("val_loss"))]
-    if vals:
-        best, epoch = min(vals, key=lambda t: t[0])
-        out["best_val_loss"], out["best_epoch"] = best, int(epoch)
+    loss = r.diagnosis.monitored if r.diagnosis is not None else None
+    if loss is not None and loss.best_epoch is not None:
+        # the analysis' best of the run's val_loss (its monitored pair, non-finite skipped)
+        out["best_val_loss"], out["best_epoch"] = loss.best_val, int(loss.best_epoch)
         if metric:
-            out["val_metric_at_best"] = by_epoch[int(epoch)].get(f"val_{metric}")
+            out["val_metric_at_best"] = by_epoch[int(loss.best_epoch)].get(f"val_{metric}")
     kept = r.kept_epoch if r.kept_epoch is not None else (int(r.rows[-1]["epoch"]) if r.rows else None)
     if kept is not None and kept in by_epoch:
         row = by_epoch[kept]

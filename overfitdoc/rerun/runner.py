@@ -15,7 +15,7 @@ from typing import Callable
 import numpy as np
 import torch
 
-from ..analysis import diagnose
+from ..analysis import Diagnosis, diagnose
 from ..errors import UsageError
 from ..history import from_table
 from ..io import atomic_write
@@ -122,7 +122,7 @@ def rerun(
             raise UsageError(f"--out {out_dir}: {e.strerror or e}") from None
 
     stop = threading.Event()
-    diagnoses: dict[int, object] = {}
+    diagnoses: dict[int, Diagnosis | None] = {}
 
     last_write: dict[int, float] = {}
 
@@ -231,11 +231,12 @@ def rerun(
                           records, spec=spec_path, interrupted=interrupted, out_dir=str(out) if out else None,
                           wall_seconds=time.perf_counter() - t0)
     if out is not None:
-        write_outputs(report, units, variants, out, plot=plot)
+        write_outputs(report, units, variants, out, plot=plot, diagnoses=diagnoses)
     return RerunResult(report=report, units=units, prep=prep)
 
 
-def write_outputs(report: dict, units: list[Unit], variants: list[Variant], out: Path, *, plot: bool) -> None:
+def write_outputs(report: dict, units: list[Unit], variants: list[Variant], out: Path, *, plot: bool,
+                  diagnoses: dict[int, Diagnosis | None]) -> None:
     """Draw the comparison plot (not after an interruption), then write ``summary.json``: the
     report as ``--format json`` prints it, with ``outputs`` naming both files."""
     from ..render.json import render_json
@@ -250,11 +251,11 @@ def write_outputs(report: dict, units: list[Unit], variants: list[Variant], out:
         elif importlib.util.find_spec("matplotlib") is None:
             outputs["compare_plot_note"] = "not drawn: matplotlib is not installed (pip install 'overfitdoc[plot]')"
         else:
-            paths = [u.history_path for v in variants for u in units
-                     if u.variant is v and u.seed == 0 and u.history_path]
-            if paths:
+            shown = [d for v in variants for u in units
+                     if u.variant is v and u.seed == 0 and (d := _diagnose_unit(u, diagnoses)) is not None]
+            if shown:
                 try:
-                    outputs["compare_plot"] = compare_plot(paths, out / COMPARE_PLOT_NAME)
+                    outputs["compare_plot"] = compare_plot(shown, out / COMPARE_PLOT_NAME)
                 except Exception as e:  # noqa: BLE001 - the figure is a bonus; the results stand without it
                     outputs["compare_plot_note"] = f"not drawn: {type(e).__name__}: {e}"
             else:
@@ -263,12 +264,11 @@ def write_outputs(report: dict, units: list[Unit], variants: list[Variant], out:
         atomic_write(out / SUMMARY_NAME, render_json(report))
 
 
-def compare_plot(history_paths: list[str], path: Path) -> str:
-    """The validation curves of these histories in one figure (``overfitdoc plot --compare``)."""
-    from ..api import diagnose as diagnose_file
+def compare_plot(shown: list[Diagnosis], path: Path) -> str:
+    """The validation curves of these runs' diagnoses in one figure (``overfitdoc plot --compare``)."""
     from ..render.plot import plot_diagnoses
 
-    written = plot_diagnoses([diagnose_file(p) for p in history_paths], path, compare=True)
+    written = plot_diagnoses(shown, path, compare=True)
     return written[0]
 
 

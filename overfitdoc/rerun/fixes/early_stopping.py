@@ -9,8 +9,7 @@ advice's, chosen from the diagnosed run's validation noise.
 """
 from __future__ import annotations
 
-import math
-
+from ...analysis.early_stopping import EarlyStoppingRule
 from . import Fix, register
 from ..trainer import Callback
 
@@ -46,25 +45,28 @@ class EarlyStopping(Fix):
 
 
 class BestWeights(Callback):
-    """Track the best ``val_loss``, stop after ``patience`` epochs without improvement, restore."""
+    """Keras' early-stopping rule on ``val_loss`` (:class:`overfitdoc.analysis.early_stopping.EarlyStoppingRule`,
+    the one the advice simulates), with the best epoch's weights kept and restored at the end."""
 
     def __init__(self, patience: int, min_delta: float = 0.0):
         self.patience = patience
         self.min_delta = min_delta
-        self.best: float | None = None
+        self.rule = EarlyStoppingRule("min", patience, min_delta)
         self.best_epoch: int | None = None
-        self.wait = 0
         self.stopped_epoch: int | None = None
         self._snapshot = None  # (module, state_dict) of the best epoch, on the device
 
+    @property
+    def best(self) -> float | None:
+        return self.rule.best
+
     def on_epoch_end(self, trainer, epoch, logs):
-        current = logs["val_loss"]
-        self.wait += 1
-        if math.isfinite(current) and (self.best is None or current - self.min_delta < self.best):
-            self.best, self.best_epoch, self.wait = current, epoch, 0
+        stop = self.rule.update(logs["val_loss"])
+        if self.rule.best_index == self.rule.index:  # this epoch is the new best
+            self.best_epoch = epoch
             module = trainer.eval_model
             self._snapshot = (module, {k: v.detach().clone() for k, v in module.state_dict().items()})
-        if self.wait >= self.patience and epoch > 0:
+        if stop:
             self.stopped_epoch = epoch
             trainer.stop_training = True
             trainer.note(f"early stopping at epoch {epoch}")
