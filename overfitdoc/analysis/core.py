@@ -31,40 +31,38 @@ def diagnose(
 ) -> Diagnosis:
     """Diagnose one history. ``monitor`` picks the pair (default: the loss), ``mode``
     overrides its direction, ``target`` is the training value the user knows is attainable."""
-    base = dict(
+    # what every diagnosis of this history says, whatever the verdict (replaced below)
+    base = Diagnosis(
         source=history.source, format=history.format, unit=history.unit, epoch_base=history.epoch_base,
-        series=tuple(p.metric for p in history.pairs), notes=history.notes, history=history, target=target,
-        learning_rate=learning_rate(history),
+        monitor=None, series=tuple(p.metric for p in history.pairs), epochs=0, verdict="insufficient_data",
+        bias="unknown", variance="low", confidence=1.0, summary="", notes=history.notes, history=history,
+        target=target, learning_rate=learning_rate(history),
     )
     pair = history.monitor(monitor)
     if pair is None:
         missing = _missing(history, monitor)
-        return Diagnosis(monitor=None, epochs=0, verdict="insufficient_data", bias="unknown", variance="low",
-                         confidence=1.0, summary=f"Cannot diagnose: {missing}.", missing=missing,
-                         validation_bests=validation_bests(history, history.pairs), **base)
+        return replace(base, summary=f"Cannot diagnose: {missing}.", missing=missing,
+                       validation_bests=validation_bests(history, history.pairs))
     chosen = pair
     if mode:
         pair = replace(pair, mode=mode)
     pairs = tuple(measure_pair(history, pair if p is chosen else p, settings) for p in history.pairs)
     monitored = next(s for s in pairs if s.pair == pair)
     nonfinite = tuple(int(e) for e in monitored.epochs[~monitored.finite])
-    base.update(monitor=pair, pairs=pairs, nonfinite=nonfinite, epochs=int(len(monitored.epochs)),
-                validation_bests=validation_bests(history, tuple(s.pair for s in pairs)))
+    base = replace(base, monitor=pair, pairs=pairs, nonfinite=nonfinite, epochs=int(len(monitored.epochs)),
+                   validation_bests=validation_bests(history, tuple(s.pair for s in pairs)))
     n = int(monitored.finite.sum())
     unit = history.unit
     if n < 3 and nonfinite:
         # a run that blew up before it had three usable points: that is the diagnosis
-        best = {}
+        d = replace(base, verdict="unstable")
         if n:
             i = int(np.argmin(sign_of(pair.mode) * monitored.val))
-            best = dict(best_epoch=int(round(monitored.points[i])), best_val=float(monitored.val[i]))
-        d = Diagnosis(verdict="unstable", bias="unknown", variance="low", confidence=1.0, summary="", **best,
-                      **base)
+            d = replace(d, best_epoch=int(round(monitored.points[i])), best_val=float(monitored.val[i]))
         return replace(d, summary=summarise(d, settings))
     if n < 3:
-        missing = (f"only {n} {unit}{'s' if n != 1 else ''} with both {pair.train} and {pair.val} (3 are needed)")
-        return Diagnosis(verdict="insufficient_data", bias="unknown", variance="low", confidence=1.0,
-                         summary=f"Cannot diagnose: {missing}.", missing=missing, **base)
+        missing = f"only {n} {unit}{'s' if n != 1 else ''} with both {pair.train} and {pair.val} (3 are needed)"
+        return replace(base, summary=f"Cannot diagnose: {missing}.", missing=missing)
 
     # non-finite points are left out of the analysis and reported (nonfinite)
     c = curves(monitored.points, monitored.train, monitored.val, pair.mode, settings)
@@ -81,18 +79,19 @@ def diagnose(
     verdict, margin = decide(stability.instability, learning, late, div, gap, bias_level, bias.margin, settings,
                              float(c.train_trend[0]))
     points = c.points
-    div_epoch = div_range = None
+    div_epoch: int | None = None
+    div_range: tuple[int, int] | None = None
     if div.range is not None:
         div_epoch = int(round(points[kept.kept]))
         div_range = (int(round(points[div.range[0]])), int(round(points[div.range[1]])))
-    d = Diagnosis(
-        verdict=verdict, bias=bias_level, variance="high" if (div.diverged or gap.large) else "low",
-        confidence=confidence(margin), summary="", best_epoch=int(round(points[kept.best])),
+    d = replace(
+        base, verdict=verdict, bias=bias_level, variance="high" if (div.diverged or gap.large) else "low",
+        confidence=confidence(margin), best_epoch=int(round(points[kept.best])),
         best_val=float(c.val_file[kept.best]), recommended_epoch=int(round(points[kept.kept])),
         divergence_epoch=div_epoch, divergence_range=div_range,
         epochs_past_best=int(round(points[c.last] - points[kept.kept])), gap=gap.gap, noise=float(c.val_noise),
         window=c.window, points=points, train=c.train_file, val=c.val_file, train_trend=c.sign * c.train_trend,
-        val_trend=c.sign * c.val_trend, gap_series=gap.series, stability=stability, **base,
+        val_trend=c.sign * c.val_trend, gap_series=gap.series, stability=stability,
     )
     return replace(d, summary=summarise(d, settings))
 
