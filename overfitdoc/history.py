@@ -54,12 +54,23 @@ class History:
         return pick_monitor(list(self.pairs), name)
 
     def aligned(self, pair: MetricPair) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """``(index, train, val)`` at every row that has a validation value.
+        """``(index, train, val)`` at every row that has a validation value (see :meth:`alignment`)."""
+        index, train, val, _ = self.alignment(pair)
+        return index, train, val
+
+    def alignment(self, pair: MetricPair) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """``(index, train, val, missing)`` at every row that has a validation value.
 
         When training is logged more often than validation (step logs, Lightning, Hugging
-        Face), the training value of a validation point is the mean of the finite training
-        values logged since the previous validation point, up to and including this one.
-        Rows with a validation value but no training value since the last one carry NaN.
+        Face), the training value of a validation point is the mean of the training values
+        logged since the previous validation point, up to and including this one; an infinite
+        one makes it infinite, and a segment whose only training entries are explicit NaNs is
+        NaN (the loss went bad). When training is logged *less* often, a validation point can
+        have no training entry since the previous one: its training value is then interpolated
+        linearly (in epochs or steps) between the finite training entries around it. Missing
+        is not non-finite: ``missing`` marks the points outside the training entries' span,
+        where there is nothing to interpolate; their training value is NaN and the analysis
+        leaves them out without calling them non-finite.
         """
         train = np.asarray(self.columns[pair.train], dtype=float)
         val = np.asarray(self.columns[pair.val], dtype=float)
@@ -68,18 +79,35 @@ class History:
             has_val |= self.nan_cells[pair.val]
         rows = np.flatnonzero(has_val)
         if len(rows) == 0:
-            return self.index[:0], train[:0], val[:0]
+            empty = self.index[:0]
+            return empty, train[:0], val[:0], np.zeros(0, dtype=bool)
+        explicit = self.nan_cells.get(pair.train)
+        numeric = ~np.isnan(train)
+        present = numeric | explicit if explicit is not None else numeric
         if len(rows) == len(train):
-            return self.index[rows], train[rows], val[rows]
-        # segment k is rows[k-1]+1 .. rows[k]; vectorised (step logs have millions of rows)
-        upto = train[: rows[-1] + 1]
-        logged = ~np.isnan(upto)
-        starts = np.concatenate(([0], rows[:-1] + 1))
-        counts = np.add.reduceat(logged.astype(np.int64), starts)
-        sums = np.add.reduceat(np.where(logged, upto, 0.0), starts)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            out = np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
-        return self.index[rows], out, val[rows]
+            out = train[rows].copy()
+            absent = ~present[rows]
+        else:
+            # segment k is rows[k-1]+1 .. rows[k]; vectorised (step logs have millions of rows)
+            end = rows[-1] + 1
+            starts = np.concatenate(([0], rows[:-1] + 1))
+            counts = np.add.reduceat(numeric[:end].astype(np.int64), starts)
+            sums = np.add.reduceat(np.where(numeric[:end], train[:end], 0.0), starts)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                out = np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
+            absent = np.add.reduceat(present[:end].astype(np.int64), starts) == 0
+        missing = absent.copy()
+        if absent.any():
+            logged = np.flatnonzero(np.isfinite(train))
+            if len(logged):
+                at = self.index[rows[absent]]
+                x = self.index[logged]
+                inside = (at >= x[0]) & (at <= x[-1])
+                filled = np.interp(at, x, train[logged])
+                where = np.flatnonzero(absent)
+                out[where[inside]] = filled[inside]
+                missing[where[inside]] = False
+        return self.index[rows], out, val[rows], missing
 
 
 def _numeric(values) -> tuple[np.ndarray, np.ndarray | None] | None:

@@ -3,6 +3,7 @@ gaps can be worked out by hand) and on the sample runs."""
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -323,3 +324,27 @@ def test_a_loss_with_no_lower_bound_is_unstable_not_still_improving():
     nll = -2.5 + 3.5 * np.exp(-e / 8)
     d = diagnose(hist(nll, nll + 0.05))
     assert d.verdict != "unstable" and "lower bound" not in d.summary
+
+
+GENERATED = Path(__file__).resolve().parent / "fixtures" / "generated"
+
+
+def test_a_run_that_blew_up_after_its_first_epochs_keeps_its_best_finite_epoch():
+    """A real run (SGD whose rate jumped after epoch 1; make_generated.py) with two finite
+    epochs: unstable, and the epoch to keep is the best finite one, never null."""
+    from overfitdoc.api import diagnose as diagnose_file
+
+    d = diagnose_file(GENERATED / "blowup_after_first_epoch.json")
+    assert d.verdict == "unstable" and len(d.nonfinite) == 18
+    assert d.recommended_epoch == d.best_epoch == 1
+    assert d.epochs_past_best == 19
+
+
+def test_a_smooth_fall_over_decades_is_not_unstable():
+    """Full-batch gradient descent falling about 15% a step over six decades (no noise at all):
+    its epoch-to-epoch moves are the trend, not instability."""
+    from overfitdoc.api import diagnose as diagnose_file
+
+    d = diagnose_file(GENERATED / "five_decades.json")
+    assert d.val[0] / d.val.min() > 1e5
+    assert d.verdict == "good_fit" and d.instability is None

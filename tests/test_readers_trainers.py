@@ -250,13 +250,46 @@ def test_aligned_matches_the_per_segment_mean():
     h = History(source="-", format="csv", index=np.arange(n, dtype=float), unit="step", epoch_base=0,
                 columns={"t": train, "v": val}, pairs=())
     idx, got, _ = h.aligned(MetricPair("t", "t", "v", "min"))
+    logged = np.flatnonzero(~np.isnan(train))
     start = 0
     for k, r in enumerate(np.flatnonzero(~np.isnan(val))):
         seg = train[start:r + 1]
         seg = seg[~np.isnan(seg)]
-        want = seg.mean() if len(seg) else np.nan
-        assert (np.isnan(want) and np.isnan(got[k])) or got[k] == pytest.approx(want, rel=1e-12)
+        # no training entry since the last validation point: interpolated between its neighbours
+        want = seg.mean() if len(seg) else np.interp(r, logged, train[logged])
+        assert got[k] == pytest.approx(want, rel=1e-12)
         start = r + 1
+
+
+def test_missing_training_is_not_non_finite():
+    """A validation point with no training entry since the last one takes the training value
+    interpolated around it; outside the training entries it is missing (left out, not NaN'd
+    into an instability); an explicit NaN is still non-finite."""
+    nan = np.nan
+    train = np.array([nan, 4.0, nan, nan, 2.0, nan, nan, nan])
+    val = np.array([5.0, nan, 3.0, 2.5, nan, 2.0, 1.5, 1.2])
+    h = History(source="-", format="csv", index=np.arange(8, dtype=float), unit="step", epoch_base=0,
+                columns={"t": train, "v": val}, pairs=(), nan_cells={"t": np.array([0, 0, 0, 0, 0, 0, 1, 0], bool)})
+    idx, t, v, missing = h.alignment(MetricPair("t", "t", "v", "min"))
+    assert idx.tolist() == [0, 2, 3, 5, 6, 7]
+    assert missing.tolist() == [True, False, False, False, False, True]
+    assert t[1] == pytest.approx(4.0) and t[2] == pytest.approx(2.0 + 2.0 / 3)    # step 2 holds step 1's entry
+    assert np.isnan(t[4]) and not missing[4]          # the explicit nan at step 6: the loss went bad
+
+
+@pytest.mark.parametrize("path", ["hf_sparse_train", "lightning_sparse_train.csv"])
+def test_sparse_training_entries_are_not_an_instability(path):
+    """Real logs (Hugging Face Trainer: loss every 10 steps, evaluation every 2; Lightning:
+    train_loss every 20 steps, validation every 5, and a validate() row after fit) where most
+    validation points have no training entry since the last one: nothing was NaN, so nothing
+    is non-finite and the run is not unstable."""
+    from overfitdoc.api import diagnose
+
+    d = diagnose(TR / path)
+    assert d.nonfinite == ()
+    assert d.verdict != "unstable"
+    assert int(d.monitored.missing.sum()) >= 1      # the points before/after every training entry
+    assert len(d.points) + int(d.monitored.missing.sum()) == d.epochs
 
 
 # --------------------------------------------------------------------------- TensorBoard

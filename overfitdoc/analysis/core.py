@@ -48,7 +48,7 @@ def diagnose(
         pair = replace(pair, mode=mode)
     pairs = tuple(measure_pair(history, pair if p is chosen else p, settings) for p in history.pairs)
     monitored = next(s for s in pairs if s.pair == pair)
-    nonfinite = tuple(int(e) for e in monitored.epochs[~monitored.finite])
+    nonfinite = tuple(int(e) for e in monitored.epochs[~monitored.finite & ~monitored.missing])
     base = replace(base, monitor=pair, pairs=pairs, nonfinite=nonfinite, epochs=int(len(monitored.epochs)),
                    validation_bests=validation_bests(history, tuple(s.pair for s in pairs)))
     n = int(monitored.finite.sum())
@@ -58,7 +58,10 @@ def diagnose(
         d = replace(base, verdict="unstable")
         if n:
             i = int(np.argmin(sign_of(pair.mode) * monitored.val))
-            d = replace(d, best_epoch=int(round(monitored.points[i])), best_val=float(monitored.val[i]))
+            # keep the best finite epoch: the weights from before the blow-up
+            best = int(round(monitored.points[i]))
+            d = replace(d, best_epoch=best, best_val=float(monitored.val[i]), recommended_epoch=best,
+                        epochs_past_best=int(round(monitored.epochs[-1] - best)))
         return replace(d, summary=summarise(d, settings))
     if n < 3:
         missing = f"only {n} {unit}{'s' if n != 1 else ''} with both {pair.train} and {pair.val} (3 are needed)"

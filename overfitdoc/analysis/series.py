@@ -25,7 +25,7 @@ def measure_pair(history: History, pair: MetricPair, settings: Settings = DEFAUL
 
     The trends are fitted to the oriented values (lower is better) over the window of the
     number of finite points, and given back in the file's orientation."""
-    epochs, train_raw, val_raw = history.aligned(pair)
+    epochs, train_raw, val_raw, missing = history.alignment(pair)
     finite = np.isfinite(train_raw) & np.isfinite(val_raw)
     ok_val = np.isfinite(val_raw)
     best_epoch = best_val = None
@@ -38,7 +38,7 @@ def measure_pair(history: History, pair: MetricPair, settings: Settings = DEFAUL
         final_train = float(train_raw[-1]) if math.isfinite(train_raw[-1]) else None
         final_val = float(val_raw[-1]) if math.isfinite(val_raw[-1]) else None
     out = dict(pair=pair, epochs=np.asarray(epochs, dtype=float), train_raw=train_raw, val_raw=val_raw,
-               finite=finite, nonfinite_rows=_bad_rows(history, pair), best_epoch=best_epoch, best_val=best_val,
+               finite=finite, missing=missing, nonfinite_rows=_bad_rows(history, pair), best_epoch=best_epoch, best_val=best_val,
                final_train=final_train, final_val=final_val)
     n = int(finite.sum())
     if n >= 3:
@@ -52,11 +52,14 @@ def measure_pair(history: History, pair: MetricPair, settings: Settings = DEFAUL
 
 
 def _bad_rows(history: History, pair: MetricPair) -> np.ndarray:
-    """Epochs where a row was logged but the pair is not finite (the loss went to NaN or
-    inf): both values NaN, or either one infinite."""
+    """Epochs of logged rows where the pair went bad: an explicit NaN (the file's ``nan``, a
+    JSON NaN) or an infinity on either side. An empty cell is nothing logged, not bad."""
     t = np.asarray(history.columns[pair.train], dtype=float)
     v = np.asarray(history.columns[pair.val], dtype=float)
-    bad = (np.isnan(t) & np.isnan(v)) | np.isinf(t) | np.isinf(v)
+    bad = np.isinf(t) | np.isinf(v)
+    for column in (pair.train, pair.val):
+        if column in history.nan_cells:
+            bad |= history.nan_cells[column]
     return np.asarray(history.index, dtype=float)[bad]
 
 

@@ -55,11 +55,13 @@ class PairSeries:
 
     ``epochs``, ``train_raw`` and ``val_raw`` hold every point with a validation value (the
     training value of a point is the mean of the training values logged since the previous
-    one; NaN or infinity kept as logged). ``finite`` marks the points where both are finite:
-    the analysed points. ``train_trend`` and ``val_trend`` are the trends at those points, in
+    one, or interpolated between the training entries around it when there is none since;
+    NaN or infinity kept as logged). ``finite`` marks the points where both are finite: the
+    analysed points. ``missing`` marks the points with no training value to compare with
+    (before the first or after the last training entry): left out, but not non-finite. ``train_trend`` and ``val_trend`` are the trends at those points, in
     the file's orientation, empty when fewer than 3 points are finite. ``nonfinite_rows``:
-    the epochs of logged rows where the pair went bad (both values NaN, or either infinite),
-    which the plot marks.
+    the epochs of logged rows where the pair went bad (an explicit NaN or an infinity on
+    either side), which the plot marks.
     """
 
     pair: MetricPair
@@ -67,6 +69,7 @@ class PairSeries:
     train_raw: np.ndarray
     val_raw: np.ndarray
     finite: np.ndarray
+    missing: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
     nonfinite_rows: np.ndarray = field(default_factory=_empty)
     window: int | None = None
     train_trend: np.ndarray = field(default_factory=_empty)
