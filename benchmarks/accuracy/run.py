@@ -283,6 +283,41 @@ CEILING_NAME = ("the truth's own rules applied to the validation loss and the ep
                 "knowing each dataset's hidden chance and attainable levels and with no ambiguous margin,")
 
 
+def render_families(families: dict, peers: tuple[str, ...] = ("keras_es_p5", "keras_es_p10", "lightning_es",
+                                                      "naive_argmin")) -> list[str]:
+    """Per data family: accuracy, false alarms, mean regret against the peers (and the spread)."""
+    shown = [p for p in peers if all(p in f["regret_mean"] for f in families.values())]
+    out = ["", "### By data family", "",
+           "Each family is one data set (its 64 runs split between the halves). Mean regret over the "
+           "family's runs not labelled unstable; `wins` counts the peers whose mean regret is above "
+           "overfitdoc's.", ""]
+    rows = []
+    for name, f in families.items():
+        ours = f["regret_mean"]["overfitdoc"]
+        wins = sum(1 for p in shown if ours is not None and f["regret_mean"][p] is not None
+                   and ours < f["regret_mean"][p])
+        rows.append([name, str(f["n"]), pct(f["accuracy"]), pct(f["false_alarm_good_fit"]), num(ours, 4)]
+                    + [num(f["regret_mean"][p], 4) for p in shown] + [f"{wins}/{len(shown)}"])
+    out += table(["family", "runs", "verdict accuracy", "false alarms (good fits)", "regret, overfitdoc"]
+                 + [f"regret, {p}" for p in shown] + ["wins"], rows)
+    accs = [f["accuracy"] for f in families.values() if f["accuracy"] is not None]
+    if accs:
+        out += ["", f"Spread of verdict accuracy across families: {pct(min(accs))} to {pct(max(accs))} "
+                f"(median {pct(float(np.median(accs)))})."]
+    return out
+
+
+def render_calibration(cal: dict) -> list[str]:
+    """The reliability table of `confidence` and its expected calibration error."""
+    out = ["", "### Confidence against the share right", "",
+           f"Over the {cal['n']} non-ambiguous runs; a confidence of 0.7 should be right 70% of the time. "
+           f"Expected calibration error: **{num(cal['ece'], 3)}** (target: at most 0.05).", ""]
+    out += table(["confidence", "runs", "mean confidence", "share right"],
+                 [[f"{b['lo']:.1f}-{b['hi']:.1f}", str(b["n"]), num(b["confidence"], 3), pct(b["right"])]
+                  for b in cal["bins"]])
+    return out
+
+
 def render_targets(results: list[tuple[str, dict, dict]], ceilings: dict | None = None) -> list[str]:
     """The issue's targets against what was measured, per half."""
     lines = ["## Targets", "",
@@ -375,7 +410,9 @@ def main(argv: list[str] | None = None) -> int:
         sections.append(render_split(split, chosen, predictor, tool_scores, peer_scores,
                                      score_mod.reference_regret(chosen), seconds / max(len(paths), 1),
                                      ceilings[split],
-                                     score_mod.accuracy_by_reference(chosen, preds, ceiling_preds)))
+                                     score_mod.accuracy_by_reference(chosen, preds, ceiling_preds))
+                        + render_families(score_mod.by_family(chosen, preds, peer_results))
+                        + render_calibration(score_mod.calibration(chosen, preds)))
         print(f"{split}: {len(chosen)} runs, verdict accuracy {pct(tool_scores['verdict']['accuracy'])}",
               file=sys.stderr)
     args.output.write_text(render(sections, predictor, tool, argv, targets, ceilings))

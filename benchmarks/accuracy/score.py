@@ -69,6 +69,7 @@ class Prediction:
     divergence_epoch: int | None = None
     divergence_range: tuple[int, int] | None = None
     error: str | None = None
+    confidence: float | None = None
 
     @property
     def label(self) -> str:
@@ -90,6 +91,7 @@ def prediction_from_contract(run: Mapping) -> Prediction:
         recommended_epoch=index(run.get("recommended_epoch")),
         divergence_epoch=index(run.get("divergence_epoch")),
         divergence_range=None if rng is None else (index(rng[0]), index(rng[1])),
+        confidence=run.get("confidence"),
     )
 
 
@@ -261,3 +263,55 @@ def score_peer(truths: Mapping[str, object], results: Mapping[str, object]) -> d
 def reference_regret(truths: Mapping[str, object]) -> dict:
     """The do-nothing reference: keep the final epoch's weights."""
     return regret_scores(truths, {rid: t.epochs - 1 for rid, t in truths.items()})
+
+
+def family_of(run_id: str) -> str:
+    """A run's data family: the data set its id starts with (``moons-s3-01-overfit`` -> ``moons``)."""
+    return run_id.split("-", 1)[0]
+
+
+def _right(t, pred: Prediction) -> bool:
+    return pred.label == t.label or pred.label in getattr(t, "also", ())
+
+
+def calibration(truths: Mapping[str, object], preds: Mapping[str, Prediction],
+                edges: tuple[float, ...] = (0.5, 0.6, 0.7, 0.8, 0.9, 1.0)) -> dict:
+    """Reliability of ``confidence``: over the non-ambiguous runs with a confidence, bins of
+    confidence (``lo <= c < hi``, the last bin closed) against the share of verdicts right, and
+    the expected calibration error ``ECE = sum_b n_b / N * |share right_b - mean confidence_b|``."""
+    rows = []
+    pairs = [(float(preds[t.run_id].confidence), _right(t, preds[t.run_id])) for t in _labeled(truths.values())
+             if preds[t.run_id].confidence is not None]
+    total = len(pairs)
+    ece = 0.0
+    for k, (lo, hi) in enumerate(zip(edges[:-1], edges[1:])):
+        last = k == len(edges) - 2
+        cell = [(c, r) for c, r in pairs if lo <= c < hi or (last and c == hi)]
+        if not cell:
+            rows.append({"lo": lo, "hi": hi, "n": 0, "confidence": None, "right": None})
+            continue
+        conf = float(np.mean([c for c, _ in cell]))
+        right = float(np.mean([r for _, r in cell]))
+        ece += len(cell) / total * abs(right - conf)
+        rows.append({"lo": lo, "hi": hi, "n": len(cell), "confidence": conf, "right": right})
+    below = sum(1 for c, _ in pairs if c < edges[0])
+    return {"bins": rows, "ece": ece if total else None, "n": total, "n_below": below}
+
+
+def by_family(truths: Mapping[str, object], preds: Mapping[str, Prediction],
+              peers: Mapping[str, Mapping[str, object]]) -> dict:
+    """Per data family: verdict accuracy, false overfitting alarms on good fits, and the mean
+    regret of the kept epoch beside each peer's (non-unstable runs)."""
+    out = {}
+    for family in sorted({family_of(rid) for rid in truths}):
+        sub = {rid: t for rid, t in truths.items() if family_of(rid) == family}
+        sub_preds = {rid: preds[rid] for rid in sub}
+        v = verdict_scores(sub, sub_preds)
+        b = binary_scores(sub, {rid: p.label == "overfitting" for rid, p in sub_preds.items()})
+        regrets = {"overfitdoc": regret_scores(sub, {rid: p.recommended_epoch for rid, p in sub_preds.items()})}
+        for name, results in peers.items():
+            regrets[name] = regret_scores(sub, {rid: results[rid].chosen_epoch for rid in sub})
+        out[family] = {"n": v["n_labeled"], "accuracy": v["accuracy"], "false_alarm_good_fit": b["false_alarm_good_fit"],
+                       "n_good_fit": b["n_good_fit"],
+                       "regret_mean": {k: r["all"]["absolute"]["mean"] for k, r in regrets.items()}}
+    return out
