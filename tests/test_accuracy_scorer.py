@@ -295,3 +295,36 @@ def test_validation_reference_reads_validation_with_decisive_margins():
     assert truth.validation_reference(rec, [0.45] * 40, [0.45] * 40, attainable=0.1) == "good_fit"
     assert truth.validation_reference(rec, [0.47] * 40, [0.47] * 40, attainable=0.1) == "underfitting"
     assert truth.validation_reference(rec, [0.5, float("nan"), 0.4], [0.5, 0.4, 0.4], attainable=0.1) == "unstable"
+
+
+def test_calibration_bins_and_expected_calibration_error(case):
+    truths, preds = case
+    # A right (0.9), B right (0.55: overfitting_and_underfitting counts as overfitting), C wrong
+    # (0.95), D right (0.65: an accepted second label); E is ambiguous and not counted
+    conf = {"A": 0.9, "B": 0.55, "C": 0.95, "D": 0.65, "E": 0.99}
+    preds = {k: score.Prediction(p.verdict, p.recommended_epoch, p.divergence_epoch, p.divergence_range,
+                                 confidence=conf[k]) for k, p in preds.items()}
+    cal = score.calibration(truths, preds)
+    bins = {(b["lo"], b["hi"]): b for b in cal["bins"]}
+    assert cal["n"] == 4
+    assert bins[(0.5, 0.6)]["n"] == 1 and bins[(0.5, 0.6)]["right"] == 1.0
+    assert bins[(0.9, 1.0)]["n"] == 2 and bins[(0.9, 1.0)]["right"] == 0.5
+    assert bins[(0.9, 1.0)]["confidence"] == pytest.approx(0.925)
+    # |1 - 0.55| + |1 - 0.65| + 2 * |0.5 - 0.925|, over 4 runs
+    assert cal["ece"] == pytest.approx((0.45 + 0.35 + 2 * 0.425) / 4)
+
+
+def test_scores_by_family():
+    truths = {"moons-s0-00-a": T("moons-s0-00-a", "overfitting", 2, [3, 2, 1, 2, 3]),
+              "moons-s0-01-b": T("moons-s0-01-b", "good_fit", 4, [5, 4, 3, 2, 1]),
+              "wine-s0-00-a": T("wine-s0-00-a", "good_fit", 4, [5, 4, 3, 2, 1])}
+    P = score.Prediction
+    preds = {"moons-s0-00-a": P("overfitting", recommended_epoch=2), "moons-s0-01-b": P("good_fit", recommended_epoch=3),
+             "wine-s0-00-a": P("overfitting", recommended_epoch=4)}
+    peer = {"p": {rid: R(False, None, 4) for rid in truths}}
+    fam = score.by_family(truths, preds, peer)
+    assert list(fam) == ["moons", "wine"]
+    assert fam["moons"]["accuracy"] == 1.0 and fam["wine"]["accuracy"] == 0.0
+    assert fam["wine"]["false_alarm_good_fit"] == 1.0
+    # moons: regrets 0 and 1 (epoch 3 of a test loss lowest at 4); the peer keeps epoch 4: 2 and 0
+    assert fam["moons"]["regret_mean"] == {"overfitdoc": 0.5, "p": 1.0}
