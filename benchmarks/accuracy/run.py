@@ -269,6 +269,12 @@ half was scored once per benchmark version, at the end):
   and "earliest within noise of the minimum" all cost regret: on these runs the validation noise
   is mostly a fixed-sample bias shared by every epoch, so smoothing moves the pick off real
   sharp minima.
+  Measured again on the analysis package (the earliest point whose kept score is within 0.5,
+  1, 2 or 3 trend uncertainties of its minimum): development mean regret 0.0080 -> 0.0112,
+  0.0113, 0.0113, 0.0118 (test 0.0128 -> 0.0132, 0.0120, 0.0119, 0.0151); left out. The
+  independent set's loss to Keras patience 10 is a property of its small validation splits,
+  which these runs do not have: a wider benchmark (more families, splits of 10 to 2,000) is
+  what can choose a pick there.
 - The validation reference above estimates the limit: with no ambiguity margin and knowing
   the hidden levels, the truth's own rules read on the validation loss miss 13.5% (dev) and
   11.3% (test) of the runs. It is not a strict ceiling (overfitdoc now beats it on the dev half,
