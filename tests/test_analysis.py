@@ -174,10 +174,38 @@ def test_monitor_picks_another_pair():
     assert [o.pair.metric for o in diagnose(hist(train, val, extra=acc)).others] == ["acc"]
 
 
-def test_confidence_is_between_half_and_one():
+def test_confidence_is_the_calibrated_probability_of_the_margin():
+    from overfitdoc.analysis.calibration import calibrated
+
     train, val = u_shaped(noise_sd=0.02)
-    c = diagnose(hist(train, val)).confidence
-    assert 0.5 <= c <= 1.0
+    d = diagnose(hist(train, val))
+    assert d.margin is not None and d.margin >= 1.0
+    assert d.confidence == calibrated(d.verdict, d.margin)
+    assert 0.05 <= d.confidence <= 0.99
+    # more margin, more confidence; overfitting_and_underfitting is judged as overfitting
+    assert calibrated("overfitting", 1.0) < calibrated("overfitting", 3.0) < calibrated("overfitting", 30.0)
+    assert calibrated("overfitting_and_underfitting", 2.0) == calibrated("overfitting", 2.0)
+    assert calibrated("no_such_verdict", 2.0) > 0   # an unseen group takes the pooled intercept
+
+
+def test_the_committed_calibration_is_the_documented_fit():
+    """calibration.py's coefficients are what benchmarks/accuracy/calibrate.py fits on the
+    benchmark's development half today (rerun it with --write when the analysis changes)."""
+    pytest.importorskip("sklearn")
+    import sys
+
+    from overfitdoc.analysis import calibration
+
+    bench = Path(__file__).resolve().parents[1] / "benchmarks" / "accuracy"
+    sys.path.insert(0, str(bench))
+    try:
+        import calibrate
+        rows = calibrate.observations()
+        slope, intercepts = calibrate.fit([r for r in rows if r["split"] == "dev"])
+    finally:
+        sys.path.remove(str(bench))
+    assert slope == pytest.approx(calibration.SLOPE, abs=1e-5)
+    assert intercepts == pytest.approx(calibration.INTERCEPTS, abs=1e-5)
 
 
 @pytest.mark.parametrize("stem,verdict", [

@@ -18,7 +18,8 @@ from .settings import DEFAULT_SETTINGS, Settings
 from .stability import measure_stability
 from .summary import summarise
 from .types import Diagnosis
-from .verdict import confidence, decide
+from .calibration import calibrated
+from .verdict import decide
 
 
 def diagnose(
@@ -89,7 +90,7 @@ def diagnose(
         div_range = (int(round(points[div.range[0]])), int(round(points[div.range[1]])))
     d = replace(
         base, verdict=verdict, bias=bias_level, variance="high" if (div.diverged or gap.large) else "low",
-        confidence=confidence(margin), best_epoch=int(round(points[kept.best])),
+        confidence=calibrated(verdict, margin), margin=margin, best_epoch=int(round(points[kept.best])),
         best_val=float(c.val_file[kept.best]), recommended_epoch=int(round(points[kept.kept])),
         divergence_epoch=div_epoch, divergence_range=div_range,
         epochs_past_best=int(round(points[c.last] - points[kept.kept])), gap=gap.gap, noise=float(c.val_noise),

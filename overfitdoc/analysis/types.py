@@ -265,6 +265,7 @@ class Diagnosis:
     confidence: float
     summary: str
     missing: str = ""
+    margin: float | None = None       # how far past its bar the deciding test passed (1: on it)
     best_epoch: int | None = None
     best_val: float | None = None
     recommended_epoch: int | None = None

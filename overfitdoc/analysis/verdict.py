@@ -1,8 +1,7 @@
 """The verdict: it only combines the measurements, in a fixed order (the first that holds is
-the verdict), and turns the winning test's margin into a confidence."""
+the verdict), with the margin of the test that decided it (:mod:`.calibration` turns that
+into a confidence)."""
 from __future__ import annotations
-
-import math
 
 from .bias import Learning
 from .divergence import Divergence, LateGain
@@ -37,10 +36,3 @@ def decide(instability: Instability | None, learning: Learning, late: LateGain, 
         return "underfitting", bias_margin
     no_rise = div.rise_needed / max(div.rise, 1e-12) if div.rise > 0 else 10.0
     return "good_fit", min(no_rise, settings.high_variance_gap / max(gap.relative_trend, 1e-12), bias_margin)
-
-
-def confidence(margin: float) -> float:
-    """1 - exp(-(margin - 1)) / 2: 0.5 on the bar, towards 1 as the margin grows."""
-    return round(1 - 0.5 * math.exp(-(max(margin, 1.0) - 1)), 3)
-
-

@@ -1,0 +1,122 @@
+"""Fit the confidence calibration (``overfitdoc/analysis/calibration.py``) on the development half.
+
+    python benchmarks/accuracy/calibrate.py [--write]
+
+Diagnoses every benchmark run in process, and fits a logistic regression (Platt scaling) of
+"the verdict was right" (the truth's label or its accepted second label; ambiguous runs left
+out) on ``ln(margin)`` and the verdict group, on the development half only. A group with fewer
+than ``MIN_GROUP`` development runs takes the pooled intercept. It prints the reliability of
+that fit on the test half, and leave-one-family-out: each data family's runs (both halves)
+scored by a fit made on the development runs of the other families. ``--write`` writes the
+development fit into the generated block of ``calibration.py``.
+"""
+from __future__ import annotations
+
+import argparse
+import math
+import re
+import sys
+from pathlib import Path
+
+import numpy as np
+
+import score as score_mod
+import truth as truth_mod
+from overfitdoc import diagnose
+from overfitdoc.analysis import calibration
+from overfitdoc.report import run_report
+
+HERE = Path(__file__).resolve().parent
+TARGET = Path(calibration.__file__)
+MIN_GROUP = 8
+C = 1.0  # L2 strength of the fit (scikit-learn's C): keeps small groups near the pooled fit
+
+
+def observations() -> list[dict]:
+    """Every non-ambiguous run: its family, half, verdict group, ln(margin) and whether it was right."""
+    truths = truth_mod.label_all(truth_mod.load_records())
+    rows = []
+    for rid, t in sorted(truths.items()):
+        if t.label == score_mod.AMBIGUOUS:
+            continue
+        d = diagnose(str(HERE / "runs" / f"{rid}.csv"))
+        if d.margin is None:
+            continue
+        pred = score_mod.prediction_from_contract(run_report(d))
+        rows.append({"run": rid, "family": score_mod.family_of(rid), "split": t.split,
+                     "group": calibration.group_of(d.verdict), "x": math.log(max(d.margin, 1.0)),
+                     "right": score_mod._right(t, pred)})
+    return rows
+
+
+def fit(rows: list[dict]) -> tuple[float, dict[str, float]]:
+    """(slope, intercepts by group, 'pooled' included) of the logistic fit on ``rows``."""
+    from sklearn.linear_model import LogisticRegression
+
+    counts: dict[str, int] = {}
+    for r in rows:
+        counts[r["group"]] = counts.get(r["group"], 0) + 1
+    groups = sorted(g for g, n in counts.items() if n >= MIN_GROUP)
+    X = np.array([[r["x"]] + [1.0 if r["group"] == g else 0.0 for g in groups] for r in rows])
+    y = np.array([int(r["right"]) for r in rows])
+    model = LogisticRegression(C=C, max_iter=1000).fit(X, y)
+    slope = float(model.coef_[0][0])
+    pooled = float(model.intercept_[0])
+    intercepts = {"pooled": pooled}
+    intercepts.update({g: pooled + float(model.coef_[0][1 + i]) for i, g in enumerate(groups)})
+    return slope, intercepts
+
+
+def predict(slope: float, intercepts: dict[str, float], r: dict) -> float:
+    z = intercepts.get(r["group"], intercepts["pooled"]) + slope * r["x"]
+    return min(0.99, max(0.05, 1.0 / (1.0 + math.exp(-z))))
+
+
+def ece(pairs: list[tuple[float, bool]], edges=(0.0, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)) -> tuple[float, list]:
+    total, out, rows = len(pairs), 0.0, []
+    for k, (lo, hi) in enumerate(zip(edges[:-1], edges[1:])):
+        cell = [(c, r) for c, r in pairs if lo <= c < hi or (k == len(edges) - 2 and c == hi)]
+        if cell:
+            conf, right = float(np.mean([c for c, _ in cell])), float(np.mean([r for _, r in cell]))
+            out += len(cell) / total * abs(right - conf)
+            rows.append((lo, hi, len(cell), conf, right))
+    return out, rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--write", action="store_true", help="write the development fit into calibration.py")
+    args = parser.parse_args(argv)
+    rows = observations()
+    dev = [r for r in rows if r["split"] == "dev"]
+    slope, intercepts = fit(dev)
+    print(f"development fit ({len(dev)} runs): slope {slope:.4f}, intercepts "
+          + ", ".join(f"{g} {v:.4f}" for g, v in sorted(intercepts.items())))
+    test = [r for r in rows if r["split"] == "test"]
+    e, bins = ece([(predict(slope, intercepts, r), r["right"]) for r in test])
+    print(f"test half ({len(test)} runs): ECE {e:.3f}")
+    for lo, hi, n, conf, right in bins:
+        print(f"  {lo:.1f}-{hi:.1f}: {n:3d} runs, mean confidence {conf:.3f}, right {right:.1%}")
+    lofo = []
+    for family in sorted({r["family"] for r in rows}):
+        s, i = fit([r for r in dev if r["family"] != family])
+        mine = [(predict(s, i, r), r["right"]) for r in rows if r["family"] == family]
+        fe, _ = ece(mine)
+        lofo += mine
+        print(f"  left out {family}: {len(mine)} runs, ECE {fe:.3f}")
+    e, _ = ece(lofo)
+    print(f"leave-one-family-out, pooled ({len(lofo)} runs): ECE {e:.3f}")
+    if args.write:
+        text = TARGET.read_text(encoding="utf-8")
+        entries = "".join(f'    "{g}": {v:.6f},\n' for g, v in sorted(intercepts.items()))
+        block = (f"SLOPE = {slope:.6f}\nINTERCEPTS = {{\n{entries}}}\n"
+                 f'FITTED_ON = "benchmarks/accuracy development half, {len(dev)} runs"\n')
+        text = re.sub(r"(# --- written by benchmarks/accuracy/calibrate.py; do not edit by hand ---\n).*?(# --- end)",
+                      lambda m: m.group(1) + block + m.group(2), text, flags=re.S)
+        TARGET.write_text(text, encoding="utf-8")
+        print(f"wrote {TARGET}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
