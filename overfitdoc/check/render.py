@@ -6,7 +6,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from ..render.numbers import num
+from ..numbers import num
 from .core import Outcome
 from .gates import AT_LEAST, AT_MOST, GateResult
 

@@ -1,7 +1,8 @@
 from __future__ import annotations
 
+from ...numbers import pct
 from ..base import Fix, Rule
-from ..facts import OPEN_GAP, fmt, pct
+from ..facts import OPEN_GAP, fmt
 from ..phrases import OVERFIT, cap
 
 
