@@ -123,7 +123,7 @@ def test_metric_the_run_lacks_fails_with_a_reason():
     r = check(OVERFIT, "--min-val", "val_f1=0.5", "--format", "json")
     assert r.exit_code == 1
     assert gates_of(r)["min-val[val_f1]"] == {
-        "value": None, "limit": 0.5, "passed": False,
+        "value": None, "limit": 0.5, "comparator": ">=", "passed": False,
         "details": "the run has no validation series named 'val_f1' (validation series: val_accuracy, val_loss)",
     }
 
@@ -193,7 +193,7 @@ def test_baseline_worse_gap_fails_beyond_the_tolerance(tmp_path):
     failed = check(str(worse), "--baseline", EXACT, "--tolerance", "0.05", "--format", "json")
     assert failed.exit_code == 1
     assert gates_of(failed)["baseline-gap"] == {
-        "value": 0.1875, "limit": 0.175, "passed": False,
+        "value": 0.1875, "limit": 0.175, "comparator": "<=", "passed": False,
         "details": f"final gap 0.1875 is above the limit 0.175 (baseline {EXACT}: 0.125, tolerance 0.05)",
     }
     ok = check(str(worse), "--baseline", EXACT, "--tolerance", "0.0625")

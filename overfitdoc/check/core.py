@@ -141,16 +141,23 @@ def evaluate(sources: list[str], diagnoses: dict, errors: dict, gates: list[Gate
 
 
 def report_with_gates(outcome: Outcome) -> dict:
-    """The contract's report plus ``gates`` and ``passed`` per run and ``passed`` at the top."""
-    from ..report import clean, report
+    """The report ``check --format json`` prints, and every other output of a check renders
+    (overfitdoc.render.check_table, check_markdown, junit, github): the contract's report plus,
+    per run, ``gates`` (``{name: {value, limit, comparator, passed, details}}``) and
+    ``passed``; at the top ``passed``, ``config`` and ``gates`` (the gates' names, in order)."""
+    from ..report import clean, error_report, report
 
     runs = []
     for rc in outcome.runs:
-        run = dict(rc.run or {})
-        run["gates"] = {r.gate: clean(r.to_dict()) for r in rc.results}
+        if rc.run is not None:
+            run = dict(rc.run)
+        else:
+            run = error_report(rc.source, rc.error) if rc.error is not None else {"source": rc.source, "ok": True}
+        run["gates"] = {r.gate: clean({**r.to_dict(), "comparator": r.comparator}) for r in rc.results}
         run["passed"] = rc.passed
         runs.append(run)
     rep = report(runs)
     rep["passed"] = outcome.passed
     rep["config"] = display_path(outcome.config) or None
+    rep["gates"] = list(outcome.gates)
     return rep

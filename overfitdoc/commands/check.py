@@ -93,41 +93,41 @@ def check_command(
                       target=analysis["target"], input_format=analysis["input_format"], debug=debug)
     outcome = evaluate(loaded.sources, loaded.diagnoses, loaded.errors, gates,
                        advice=lambda d: advise(d, top=5), config=cfg.path)
+    rep = report_with_gates(outcome)
     try:
         if settings.get("junit"):
-            from ..check.junit import render_junit
             from ..io import atomic_write
-            atomic_write(settings["junit"], render_junit(outcome))
+            from ..render.junit import render_junit
+            atomic_write(settings["junit"], render_junit(rep))
     except OverfitdocError as e:
         fail(e, debug)
-    _render(outcome, format, report_with_gates)
-    _github(outcome, annotations_to_stderr=format is OutputFormat.json)
+    _render(rep, format)
+    _github(rep, annotations_to_stderr=format is OutputFormat.json)
     raise typer.Exit(outcome.exit_code)
 
 
-def _render(outcome, format: OutputFormat, report_with_gates) -> None:
+def _render(rep: dict, format: OutputFormat) -> None:
     if format is OutputFormat.json:
         from ..render.json import render_json
-        typer.echo(render_json(report_with_gates(outcome)), nl=False)
+        typer.echo(render_json(rep), nl=False)
     elif format is OutputFormat.markdown:
-        from ..check.render import render_markdown
-        typer.echo(render_markdown(outcome), nl=False)
+        from ..render.check_markdown import render_markdown
+        typer.echo(render_markdown(rep), nl=False)
     else:
-        from ..check.config import display_path
-        from ..check.render import print_table
-        print_table(outcome, stdout_console(), display_path(outcome.config))
+        from ..render.check_table import print_table
+        print_table(rep, stdout_console())
 
 
-def _github(outcome, *, annotations_to_stderr: bool) -> None:
+def _github(rep: dict, *, annotations_to_stderr: bool) -> None:
     """Annotations and the step summary, under GitHub Actions only."""
-    from ..check.github import annotations, append_step_summary, in_github_actions
+    from ..render.github import annotations, append_step_summary, in_github_actions
 
     if not in_github_actions():
         return
-    for line in annotations(outcome):
+    for line in annotations(rep):
         typer.echo(line, err=annotations_to_stderr)
     try:
-        append_step_summary(outcome)
+        append_step_summary(rep)
     except UsageError as e:  # the gate's result matters more than the summary: warn, go on
         err_console.print(f"Warning: {e}", markup=False)
     sys.stdout.flush()

@@ -1,6 +1,7 @@
-"""GitHub Actions output, only when ``GITHUB_ACTIONS=true``: an ``::error`` workflow command
-per failed gate (and per unreadable input), and the markdown summary appended to the file
-named by ``GITHUB_STEP_SUMMARY``.
+"""GitHub Actions output of a check, only when ``GITHUB_ACTIONS=true``: an ``::error``
+workflow command per failed gate (and per unreadable input), and the markdown summary appended
+to the file named by ``GITHUB_STEP_SUMMARY``. Both read the report that ``check --format
+json`` prints.
 
 GitHub documents workflow commands as read from standard output, which is where they go;
 with ``--format json`` standard output holds only the JSON, so they go to standard error,
@@ -12,8 +13,8 @@ import os
 from typing import Mapping
 
 from ..errors import UsageError
-from .core import Outcome
-from .render import render_markdown
+from .check_markdown import render_markdown
+from .check_table import failed_gates
 
 
 def in_github_actions(env: Mapping[str, str] | None = None) -> bool:
@@ -31,20 +32,23 @@ def escape_property(text: str) -> str:
     return escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def annotations(outcome: Outcome) -> list[str]:
+def annotations(report: dict) -> list[str]:
     """``::error file=<source>,title=overfitdoc <gate>::<details>`` for each failure."""
     lines = []
-    for rc in outcome.runs:
-        if rc.error is not None:
-            lines.append(f"::error file={escape_property(rc.source)},title={escape_property('overfitdoc')}"
-                         f"::{escape_data(f'cannot read {rc.source}: {rc.error}')}")
-        for r in rc.failed:
-            lines.append(f"::error file={escape_property(rc.source)},title={escape_property(f'overfitdoc {r.gate}')}"
-                         f"::{escape_data(r.details)}")
+    for run in report["runs"]:
+        source = run["source"]
+        if not run["ok"]:
+            why = f"cannot read {source}: {run['error']}"
+            lines.append(f"::error file={escape_property(source)},title={escape_property('overfitdoc')}"
+                         f"::{escape_data(why)}")
+            continue
+        for name, g in failed_gates(run):
+            lines.append(f"::error file={escape_property(source)},title={escape_property(f'overfitdoc {name}')}"
+                         f"::{escape_data(g['details'])}")
     return lines
 
 
-def append_step_summary(outcome: Outcome, env: Mapping[str, str] | None = None) -> str | None:
+def append_step_summary(report: dict, env: Mapping[str, str] | None = None) -> str | None:
     """Append the markdown summary to ``$GITHUB_STEP_SUMMARY``; returns the path, or None when
     the variable is unset."""
     env = os.environ if env is None else env
@@ -53,7 +57,7 @@ def append_step_summary(outcome: Outcome, env: Mapping[str, str] | None = None) 
         return None
     try:
         with open(path, "a", encoding="utf-8") as fh:
-            fh.write(render_markdown(outcome) + "\n")
+            fh.write(render_markdown(report) + "\n")
     except OSError as e:
         raise UsageError(f"cannot append the step summary to {path}: {e.strerror or e}") from None
     return path
