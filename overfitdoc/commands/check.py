@@ -66,7 +66,8 @@ def check_command(
     r"""Fail a CI job when training overfits: gates on the gap, the verdict and validation scores.
 
     Exit codes: 0 every run passed every gate; 1 a gate failed; 2 bad usage or configuration,
-    or an input that could not be read (2 wins over 1).
+    or an input that could not be read or judged, or a gate that could not be applied (a metric
+    the run lacks): 2 wins over 1.
 
     Settings also come from \[tool.overfitdoc.check] in the nearest pyproject.toml, or from
     overfitdoc.toml (\[check]); options given here win.
@@ -93,6 +94,10 @@ def check_command(
                       target=analysis["target"], input_format=analysis["input_format"], debug=debug)
     outcome = evaluate(loaded.sources, loaded.diagnoses, loaded.errors, gates,
                        advice=lambda d: advise(d, top=5), config=cfg.path)
+    for i, rc in enumerate(outcome.runs):  # the undiagnosable runs were said by load_all
+        if i not in loaded.undiagnosable:
+            for r in rc.not_applied:
+                err_console.print(f"Error: {rc.source}: {r.gate} not applied: {r.details}", markup=False)
     rep = report_with_gates(outcome)
     try:
         if settings.get("junit"):

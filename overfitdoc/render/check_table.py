@@ -9,6 +9,10 @@ from rich.table import Table
 from rich.text import Text
 
 from ..numbers import num
+from ..report import undiagnosable
+
+#: the result column for each status of a gate, and its style
+RESULTS = {"pass": ("pass", "green"), "fail": ("FAIL", "bold red"), "not applied": ("NOT APPLIED", "bold red")}
 
 def shown_value(value) -> str:
     return "-" if value is None else value if isinstance(value, str) else num(value)
@@ -24,9 +28,25 @@ def shown_limit(gate: dict) -> str:
     return f"{gate['comparator']} {num(limit)}"
 
 
+def gates_with(run: dict, status: str) -> list[tuple[str, dict]]:
+    """A run's gates of one status (``fail``, ``not applied``), as ``(name, gate)``."""
+    return [(name, g) for name, g in (run.get("gates") or {}).items() if g["status"] == status]
+
+
 def failed_gates(run: dict) -> list[tuple[str, dict]]:
-    """The gates that failed on a run, as ``(name, gate)``."""
-    return [(name, g) for name, g in (run.get("gates") or {}).items() if g["passed"] is False]
+    """The gates that were applied and failed on a run."""
+    return gates_with(run, "fail")
+
+
+def not_applied(run: dict) -> list[tuple[str, dict]]:
+    """The gates that could not be applied to a run: it lacks what they measure."""
+    return gates_with(run, "not applied")
+
+
+def unjudged_reason(run: dict) -> str | None:
+    """Why a run that was read was not judged as a whole (it has no monitored pair), when no
+    gate of it already says so by being not applied."""
+    return None if not_applied(run) else undiagnosable(run)
 
 
 def verdict_line(report: dict) -> str:
@@ -38,8 +58,16 @@ def verdict_line(report: dict) -> str:
     gates = sum(len(failed_gates(r)) for r in failed)
     failures = f"{len(failed)} of {runs_text} failed {gates} gate{'s' if gates != 1 else ''}"
     unreadable = [r for r in runs if not r["ok"]]
+    unjudged = [r for r in runs if r["ok"] and (undiagnosable(r) or not_applied(r))]
+    errors = []
     if unreadable:
-        return f"ERROR: {len(unreadable)} of {runs_text} could not be read" + (f"; {failures}" if failed else "")
+        errors.append(f"{len(unreadable)} of {runs_text} could not be read")
+    if unjudged:
+        k = sum(len(not_applied(r)) for r in unjudged)
+        errors.append(f"{len(unjudged)} of {runs_text} could not be judged"
+                      + (f" ({k} gate{'s' if k != 1 else ''} not applied)" if k else ""))
+    if errors:
+        return "ERROR: " + "; ".join(errors) + (f"; {failures}" if failed else "")
     if failed:
         return f"FAILED: {failures}"
     g = len(report["gates"])
@@ -61,19 +89,26 @@ def print_table(report: dict, console: Console) -> None:
             table.add_row(Text(run["source"]), "-", "-", "-", Text("ERROR", style="bold red"), style="red")
             continue
         for k, (name, g) in enumerate(run["gates"].items()):
-            passed = g["passed"]
-            result = Text("pass", style="green") if passed else Text("FAIL", style="bold red")
+            result = RESULTS[g["status"]]
             # Text, not str: a gate named min-val[val_accuracy] is not rich markup
             table.add_row(Text(run["source"] if k == 0 else ""), Text(name), Text(shown_value(g["value"])),
-                          Text(shown_limit(g)), result, style=None if passed else "red")
+                          Text(shown_limit(g)), Text(result[0], style=result[1]),
+                          style=None if g["status"] == "pass" else "red")
     console.print(table)
-    problems = [(r["source"], None, r["error"]) for r in report["runs"] if not r["ok"]]
-    problems += [(r["source"], name, g["details"]) for r in report["runs"] if r["ok"] for name, g in failed_gates(r)]
+    # the inputs that could not be read first, then each run's other problems
+    problems = [(r["source"], "error: ", r["error"]) for r in report["runs"] if not r["ok"]]
+    for r in (r for r in report["runs"] if r["ok"]):
+        if why := unjudged_reason(r):
+            problems.append((r["source"], "cannot be judged: ", why))
+        for name, g in r["gates"].items():
+            if g["status"] != "pass":
+                label = f"{name}: not applied: " if g["status"] == "not applied" else f"{name}: "
+                problems.append((r["source"], label, g["details"]))
     if problems:
         console.print()
-        for source, gate, why in problems:
+        for source, label, why in problems:
             line = Text(f"{source}: ", style="bold")
-            line.append(f"{gate}: " if gate else "error: ", style="bold red")
+            line.append(label, style="bold red")
             line.append(why or "", style="red")
             console.print(line, soft_wrap=True)  # one line per failure: greppable in CI logs
     console.print()

@@ -1,5 +1,6 @@
 """GitHub Actions output of a check, only when ``GITHUB_ACTIONS=true``: an ``::error``
-workflow command per failed gate (and per unreadable input), and the markdown summary appended
+workflow command per failed gate (and per unreadable input, run that cannot be judged and gate
+not applied), and the markdown summary appended
 to the file named by ``GITHUB_STEP_SUMMARY``. Both read the report that ``check --format
 json`` prints.
 
@@ -14,7 +15,7 @@ from typing import Mapping
 
 from ..errors import UsageError
 from .check_markdown import render_markdown
-from .check_table import failed_gates
+from .check_table import failed_gates, not_applied, unjudged_reason
 
 
 def in_github_actions(env: Mapping[str, str] | None = None) -> bool:
@@ -33,7 +34,8 @@ def escape_property(text: str) -> str:
 
 
 def annotations(report: dict) -> list[str]:
-    """``::error file=<source>,title=overfitdoc <gate>::<details>`` for each failure."""
+    """``::error file=<source>,title=overfitdoc <gate>::<details>`` for each failed gate, and an
+    ``::error`` for each input that could not be read or judged and each gate not applied."""
     lines = []
     for run in report["runs"]:
         source = run["source"]
@@ -42,6 +44,12 @@ def annotations(report: dict) -> list[str]:
             lines.append(f"::error file={escape_property(source)},title={escape_property('overfitdoc')}"
                          f"::{escape_data(why)}")
             continue
+        if why := unjudged_reason(run):
+            lines.append(f"::error file={escape_property(source)},title={escape_property('overfitdoc')}"
+                         f"::{escape_data(f'cannot judge {source}: {why}')}")
+        for name, g in not_applied(run):
+            lines.append(f"::error file={escape_property(source)},title={escape_property(f'overfitdoc {name}')}"
+                         f"::{escape_data('not applied: ' + g['details'])}")
         for name, g in failed_gates(run):
             lines.append(f"::error file={escape_property(source)},title={escape_property(f'overfitdoc {name}')}"
                          f"::{escape_data(g['details'])}")

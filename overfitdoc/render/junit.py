@@ -1,8 +1,9 @@
 """JUnit XML of a check, read from the report that ``check --format json`` prints: one
 ``<testsuite>`` per run, one ``<testcase>`` per run and gate (``classname`` = the run's
 source, ``name`` = the gate). A failed gate carries a ``<failure>`` with its details; a passed
-one its details in ``<system-out>``; every gate of a run that could not be read is an
-``<error>``, so the count of testcases stays the same from build to build."""
+one its details in ``<system-out>``; a gate that could not be applied (the run lacks what it
+measures) and every gate of a run that could not be read is an ``<error>``, so the count of
+testcases stays the same from build to build."""
 from __future__ import annotations
 
 import re
@@ -34,8 +35,12 @@ def render_junit(report: dict) -> str:
         for name, g in (run.get("gates") or {}).items():
             case = ET.SubElement(suite, "testcase", classname=source, name=_x(name), file=source, time="0")
             counts["tests"] += 1
-            if g["passed"]:
+            if g["status"] == "pass":
                 ET.SubElement(case, "system-out").text = _x(g["details"])
+            elif g["status"] == "not applied":
+                err = ET.SubElement(case, "error", message=_x(g["details"]), type="not applied")
+                err.text = _x(f"{run['source']}: {name} not applied: {g['details']}")
+                counts["errors"] += 1
             else:
                 fail = ET.SubElement(case, "failure", message=_x(g["details"]), type=_x(name))
                 fail.text = _x(g["details"])
