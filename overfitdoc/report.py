@@ -60,6 +60,14 @@ def run_report(d: Diagnosis, advice: list | None = None) -> dict:
     return clean(run)
 
 
+def undiagnosable(run: dict) -> str | None:
+    """Why a run that was read cannot be judged, or None: it has no monitored pair (no
+    validation series, or none named by ``--monitor``); ``missing`` says what is missing."""
+    if run.get("ok") is not True or "monitor" not in run or run["monitor"] is not None:
+        return None
+    return run.get("missing") or run.get("summary") or "no monitored pair"
+
+
 def error_report(source: str, reason: str) -> dict:
     return {"source": source, "ok": False, "error": reason}
 

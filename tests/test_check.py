@@ -119,20 +119,22 @@ def test_max_val_both_sides_and_repeatable():
     assert bad.exit_code == 1
 
 
-def test_metric_the_run_lacks_fails_with_a_reason():
+def test_metric_the_run_lacks_is_not_applied_and_exits_2():
     r = check(OVERFIT, "--min-val", "val_f1=0.5", "--format", "json")
-    assert r.exit_code == 1
+    assert r.exit_code == 2
     assert gates_of(r)["min-val[val_f1]"] == {
-        "value": None, "limit": 0.5, "passed": False,
+        "value": None, "limit": 0.5, "comparator": ">=", "passed": None, "status": "not applied",
         "details": "the run has no validation series named 'val_f1' (validation series: val_accuracy, val_loss)",
     }
+    assert r.stderr == (f"Error: {OVERFIT}: min-val[val_f1] not applied: the run has no validation series named"
+                        " 'val_f1' (validation series: val_accuracy, val_loss)\n")
 
 
 def test_training_only_metric_is_not_a_validation_value(tmp_path):
     path = tmp_path / "h.csv"
     path.write_text("epoch,loss,val_loss,f1\n1,1.0,1.1,0.5\n2,0.8,0.9,0.6\n3,0.6,0.7,0.7\n4,0.5,0.6,0.8\n")
     r = check(str(path), "--min-val", "f1=0.1", "--format", "json")
-    assert r.exit_code == 1
+    assert r.exit_code == 2
     assert gates_of(r)["min-val[f1]"]["details"] == (
         "the run has no validation series named 'f1' (validation series: val_loss)")
 
@@ -160,13 +162,20 @@ def test_monitor_and_mode_pick_the_pair():
     assert "validation accuracy" in run["gates"]["max-gap"]["details"]
 
 
-def test_run_that_cannot_be_diagnosed_fails_each_gate_with_the_reason(tmp_path):
+NO_VAL = ("no validation series (found only loss; a validation series is named val_*, valid_*, validation_*,"
+          " eval_* or test_*)")
+
+
+def test_run_that_cannot_be_diagnosed_is_not_applied_to_each_gate_with_the_reason(tmp_path):
     path = tmp_path / "train_only.csv"
     path.write_text("epoch,loss\n1,1.0\n2,0.8\n3,0.6\n")
     r = check(str(path), "--max-gap", "0.2", "--format", "json")
-    assert r.exit_code == 1
-    assert gates_of(r)["max-gap"]["details"] == ("no final gap: no validation series (found only loss; a validation"
-                                                 " series is named val_*, valid_*, validation_*, eval_* or test_*)")
+    assert r.exit_code == 2
+    gate = gates_of(r)["max-gap"]
+    assert (gate["status"], gate["passed"]) == ("not applied", None)
+    assert gate["details"] == f"no final gap: {NO_VAL}"
+    assert json.loads(r.stdout)["passed"] is False
+    assert r.stderr == f"Error: {path}: {NO_VAL}\n"  # one line: the run's reason, not once more per gate
 
 
 # ---------------------------------------------------------------- the baseline gate
@@ -193,7 +202,7 @@ def test_baseline_worse_gap_fails_beyond_the_tolerance(tmp_path):
     failed = check(str(worse), "--baseline", EXACT, "--tolerance", "0.05", "--format", "json")
     assert failed.exit_code == 1
     assert gates_of(failed)["baseline-gap"] == {
-        "value": 0.1875, "limit": 0.175, "passed": False,
+        "value": 0.1875, "limit": 0.175, "comparator": "<=", "passed": False, "status": "fail",
         "details": f"final gap 0.1875 is above the limit 0.175 (baseline {EXACT}: 0.125, tolerance 0.05)",
     }
     ok = check(str(worse), "--baseline", EXACT, "--tolerance", "0.0625")
@@ -247,7 +256,8 @@ def test_baseline_with_another_monitored_metric_is_not_comparable(tmp_path):
     other = tmp_path / "acc_only.csv"
     other.write_text("epoch,accuracy,val_accuracy\n1,0.5,0.45\n2,0.6,0.55\n3,0.7,0.62\n4,0.8,0.7\n")
     r = check(OVERFIT, "--baseline", str(other), "--format", "json")
-    assert r.exit_code == 1
+    assert r.exit_code == 2
+    assert gates_of(r)["baseline-gap"]["status"] == "not applied"
     assert gates_of(r)["baseline-gap"]["details"] == (
         f"not comparable: this run monitors loss (min), the baseline {other} accuracy (max)")
 

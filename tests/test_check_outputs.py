@@ -8,11 +8,11 @@ import xml.etree.ElementTree as ET
 import pytest
 from typer.testing import CliRunner
 
-from overfitdoc.check.core import Outcome, RunCheck
+from overfitdoc.check.core import Outcome, RunCheck, report_with_gates
 from overfitdoc.check.gates import AT_MOST, GateResult
-from overfitdoc.check.github import annotations, escape_data, escape_property
-from overfitdoc.check.junit import render_junit
 from overfitdoc.cli import app
+from overfitdoc.render.github import annotations, escape_data, escape_property
+from overfitdoc.render.junit import render_junit
 
 runner = CliRunner()
 EXACT = "tests/fixtures/check/exact.csv"
@@ -61,9 +61,9 @@ def test_junit_all_passing(tmp_path):
 
 
 def test_junit_escapes_what_xml_cannot_hold():
-    result = GateResult('min-val[a<b&"c"]', None, 1.0, AT_MOST, False, "odd \x00 text <with> & \"quotes\"")
+    result = GateResult('min-val[a<b&"c"]', 2.0, 1.0, AT_MOST, False, "odd \x00 text <with> & \"quotes\"")
     outcome = Outcome((RunCheck("weird <name>.csv", (result,)),), (result.gate,))
-    root = ET.fromstring(render_junit(outcome).split("\n", 1)[1])
+    root = ET.fromstring(render_junit(report_with_gates(outcome)).split("\n", 1)[1])
     case = root.find("testsuite/testcase")
     assert case.get("classname") == "weird <name>.csv" and case.get("name") == 'min-val[a<b&"c"]'
     assert case.find("failure").get("message") == "odd \ufffd text <with> & \"quotes\""
@@ -143,4 +143,32 @@ def test_workflow_command_escaping():
     assert escape_property("runs/a:b,c%.csv") == "runs/a%3Ab%2Cc%25.csv"
     result = GateResult("max-gap", 1.0, 0.5, AT_MOST, False, "gap 100%\nworse")
     outcome = Outcome((RunCheck("dir,1/run:2.csv", (result,)),), ("max-gap",))
-    assert annotations(outcome) == ["::error file=dir%2C1/run%3A2.csv,title=overfitdoc max-gap::gap 100%25%0Aworse"]
+    assert annotations(report_with_gates(outcome)) == ["::error file=dir%2C1/run%3A2.csv,title=overfitdoc max-gap::gap 100%25%0Aworse"]
+
+
+# ---------------------------------------------------------------- every output from the JSON report
+
+def test_every_output_renders_from_the_json_report(tmp_path):
+    """The table, the markdown, JUnit and the annotations read only the report `--format json`
+    prints: rendered from that JSON, parsed back, they are what the command writes."""
+    from io import StringIO
+
+    from overfitdoc.commands.common import stdout_console
+    from overfitdoc.render.check_markdown import render_markdown
+    from overfitdoc.render.check_table import print_table
+
+    args = (EXACT, GOOD, "missing.csv", "--max-gap", "0.1", "--fail-on", "unstable")
+    rep = json.loads(check(*args, "--format", "json").stdout)
+    assert rep["gates"] == ["max-gap", "fail-on"]
+    assert rep["runs"][0]["gates"]["max-gap"]["comparator"] == "<="
+    assert render_markdown(rep) == check(*args, "--format", "markdown").stdout
+    table = StringIO()
+    print_table(rep, stdout_console(file=table))
+    assert table.getvalue() == check(*args).stdout
+    path = tmp_path / "junit.xml"
+    check(*args, "--junit", str(path))
+    assert render_junit(rep) == path.read_text(encoding="utf-8")
+    assert annotations(rep) == [
+        f"::error file={EXACT},title=overfitdoc max-gap::{MAX_GAP_DETAILS}",
+        "::error file=missing.csv,title=overfitdoc::cannot read missing.csv: no such file",
+    ]

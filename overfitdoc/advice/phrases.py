@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from .base import Context
-from .facts import Facts, fmt, pct
+from ..numbers import relative_gap
+from .facts import Facts, fmt
 
 #: verdicts with high variance
 OVERFIT = ("overfitting", "overfitting_and_underfitting")
@@ -40,10 +41,7 @@ def final_values(f: Facts) -> str:
 def gap_phrase(f: Facts) -> str:
     """The gap in the run's numbers: where it opened and how wide it ended."""
     g = f.d.gap
-    rel = ""
-    if g.relative_final is not None:
-        r = g.relative_final
-        rel = f", {pct(r)} of the training value" if abs(r) < 2 else f", {r:.0f}x the training value"
+    rel = "" if g.relative_final is None else f", {relative_gap(g.relative_final, times_from=2, whole_times=True)}"
     onset = f.gap_onset
     opened = (f"the gap opened at {f.unit} {f.epoch(onset)} of {f.total_epochs} and is {g.trend}" if onset is not None
               else f"the gap is {g.trend}")

@@ -2,8 +2,12 @@
 
 * :mod:`.gates`: the gates, one class each: measure a quantity of a run, judge it against a limit;
 * :mod:`.config`: ``[tool.overfitdoc.check]`` / ``overfitdoc.toml`` discovery and checking;
-* :mod:`.core`: settings -> gates -> :class:`Outcome`, and the exit code;
-* :mod:`.render`, :mod:`.junit`, :mod:`.github`: the outputs; they only render.
+* :mod:`.core`: settings -> gates -> :class:`Outcome`, its exit code, and the report
+  (:func:`report_with_gates`, what ``--format json`` prints) every output is rendered from.
+
+The outputs live with the other renderers and read only that report:
+:mod:`overfitdoc.render.check_table` (the terminal table), :mod:`overfitdoc.render.check_markdown`,
+:mod:`overfitdoc.render.junit` and :mod:`overfitdoc.render.github`.
 
 >>> from overfitdoc.check import build_gates
 >>> [g.name for g in build_gates({"max_gap": 0.2, "min_val": {"val_accuracy": 0.9}})]

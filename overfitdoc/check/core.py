@@ -1,10 +1,18 @@
 """Settings, the gates they turn on, and the outcome of a check: what the command calls.
 
-The exit code of ``overfitdoc check`` is decided here (:attr:`Outcome.exit_code`):
+A gate on a run is *applied* when the run has what the gate measures; it then passes or
+fails. It is *not applied* when the run lacks it (no validation series, no final gap, no
+series named by ``--min-val``/``--max-val``, a baseline monitoring another metric): the gate
+measured nothing (its value is None, :class:`~overfitdoc.check.gates.Measured`), and its
+details say why. A not-applied gate is neither passed nor failed.
 
-* 2 (``EXIT_BAD_INPUT``) when any input could not be read, even if gates failed on the
-  others: a CI job must not read "the gate failed" when the gate could not be applied;
-* else 1 (``EXIT_GATE_FAILED``) when any gate failed on any run;
+The exit code of ``overfitdoc check`` (:attr:`Outcome.exit_code`) follows the one policy of
+:func:`overfitdoc.errors.exit_code`:
+
+* 2 (``EXIT_BAD_INPUT``) when any input could not be read, could not be judged (no monitored
+  pair) or had a gate not applied, even if gates failed on the others: a CI job must not
+  read "the gate failed" when the gate could not be applied;
+* else 1 (``EXIT_GATE_FAILED``) when any applied gate failed on any run;
 * else 0.
 
 Bad options and configuration exit 2 before anything is read.
@@ -15,7 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..analysis import Diagnosis
-from ..errors import EXIT_BAD_INPUT, EXIT_GATE_FAILED, EXIT_OK, InputError, UsageError
+from ..errors import InputError, UsageError, exit_code
+from ..report import undiagnosable
 from .config import KEYS, display_path, merge
 from .gates import GATES, Gate, GateResult, RunView, Tolerance, parse_fraction, parse_metric_limits, parse_verdicts
 
@@ -77,6 +86,18 @@ def load_baseline(path: str, *, monitor=None, mode=None, target=None, input_form
     return RunView(run, d)
 
 
+#: what each output writes for a gate's result
+PASS, FAIL, NOT_APPLIED = "pass", "fail", "not applied"
+
+
+def status(r: GateResult) -> str:
+    """``pass``, ``fail``, or ``not applied`` when the run lacks what the gate measures (a
+    gate's value is None exactly then)."""
+    if r.value is None:
+        return NOT_APPLIED
+    return PASS if r.passed else FAIL
+
+
 @dataclass(frozen=True)
 class RunCheck:
     """One input and what the gates made of it; ``error`` when it could not be read."""
@@ -87,12 +108,27 @@ class RunCheck:
     run: dict | None = None  # the contract's RUN object
 
     @property
+    def undiagnosable(self) -> str | None:
+        """Why the run, read, cannot be judged (no monitored pair), or None."""
+        return undiagnosable(self.run) if self.error is None and self.run is not None else None
+
+    @property
+    def not_applied(self) -> list[GateResult]:
+        return [r for r in self.results if status(r) == NOT_APPLIED]
+
+    @property
+    def judged(self) -> bool:
+        """Read, diagnosed, and every gate applied."""
+        return self.error is None and self.undiagnosable is None and not self.not_applied
+
+    @property
     def passed(self) -> bool:
-        return self.error is None and all(r.passed for r in self.results)
+        return self.judged and all(r.passed for r in self.results)
 
     @property
     def failed(self) -> list[GateResult]:
-        return [r for r in self.results if not r.passed]
+        """The gates that were applied and failed."""
+        return [r for r in self.results if status(r) == FAIL]
 
 
 @dataclass(frozen=True)
@@ -112,11 +148,14 @@ class Outcome:
         return [r for r in self.runs if r.error is not None]
 
     @property
+    def unjudged(self) -> list[RunCheck]:
+        """Runs that were read but not judged: undiagnosable, or a gate not applied."""
+        return [r for r in self.runs if r.error is None and not r.judged]
+
+    @property
     def exit_code(self) -> int:
-        # 2 wins over 1: an unreadable input means the check could not be done at all
-        if self.unreadable:
-            return EXIT_BAD_INPUT
-        return EXIT_OK if self.passed else EXIT_GATE_FAILED
+        return exit_code(errors=len(self.unreadable), undiagnosable=len(self.unjudged),
+                         gates_failed=sum(len(r.failed) for r in self.runs))
 
 
 def check_run(run: dict, diagnosis: Diagnosis, gates: list[Gate]) -> RunCheck:
@@ -140,17 +179,35 @@ def evaluate(sources: list[str], diagnoses: dict, errors: dict, gates: list[Gate
     return Outcome(tuple(runs), tuple(g.name for g in gates), config)
 
 
+def gate_dict(r: GateResult) -> dict:
+    """A gate's result in the report: ``passed`` is null and ``status`` ``not applied`` when
+    the gate could not be applied."""
+    out = r.to_dict()
+    out["status"] = status(r)
+    if out["status"] == NOT_APPLIED:
+        out["passed"] = None
+    out["comparator"] = r.comparator
+    return out
+
+
 def report_with_gates(outcome: Outcome) -> dict:
-    """The contract's report plus ``gates`` and ``passed`` per run and ``passed`` at the top."""
-    from ..report import clean, report
+    """The report ``check --format json`` prints, and every other output of a check renders
+    (overfitdoc.render.check_table, check_markdown, junit, github): the contract's report plus,
+    per run, ``gates`` (``{name: {value, limit, comparator, passed, status, details}}``) and
+    ``passed``; at the top ``passed``, ``config`` and ``gates`` (the gates' names, in order)."""
+    from ..report import clean, error_report, report
 
     runs = []
     for rc in outcome.runs:
-        run = dict(rc.run or {})
-        run["gates"] = {r.gate: clean(r.to_dict()) for r in rc.results}
+        if rc.run is not None:
+            run = dict(rc.run)
+        else:
+            run = error_report(rc.source, rc.error) if rc.error is not None else {"source": rc.source, "ok": True}
+        run["gates"] = {r.gate: clean(gate_dict(r)) for r in rc.results}
         run["passed"] = rc.passed
         runs.append(run)
     rep = report(runs)
     rep["passed"] = outcome.passed
     rep["config"] = display_path(outcome.config) or None
+    rep["gates"] = list(outcome.gates)
     return rep

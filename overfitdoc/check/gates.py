@@ -22,7 +22,7 @@ import numpy as np
 from ..analysis import VERDICTS, Diagnosis
 from ..errors import UsageError
 from ..naming import normalise, pick_monitor
-from ..render.numbers import num
+from ..numbers import num
 
 AT_MOST = "<="    # passes when value <= limit
 AT_LEAST = ">="   # passes when value >= limit

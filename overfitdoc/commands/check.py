@@ -66,7 +66,8 @@ def check_command(
     r"""Fail a CI job when training overfits: gates on the gap, the verdict and validation scores.
 
     Exit codes: 0 every run passed every gate; 1 a gate failed; 2 bad usage or configuration,
-    or an input that could not be read (2 wins over 1).
+    or an input that could not be read or judged, or a gate that could not be applied (a metric
+    the run lacks): 2 wins over 1.
 
     Settings also come from \[tool.overfitdoc.check] in the nearest pyproject.toml, or from
     overfitdoc.toml (\[check]); options given here win.
@@ -93,41 +94,45 @@ def check_command(
                       target=analysis["target"], input_format=analysis["input_format"], debug=debug)
     outcome = evaluate(loaded.sources, loaded.diagnoses, loaded.errors, gates,
                        advice=lambda d: advise(d, top=5), config=cfg.path)
+    for i, rc in enumerate(outcome.runs):  # the undiagnosable runs were said by load_all
+        if i not in loaded.undiagnosable:
+            for r in rc.not_applied:
+                err_console.print(f"Error: {rc.source}: {r.gate} not applied: {r.details}", markup=False)
+    rep = report_with_gates(outcome)
     try:
         if settings.get("junit"):
-            from ..check.junit import render_junit
             from ..io import atomic_write
-            atomic_write(settings["junit"], render_junit(outcome))
+            from ..render.junit import render_junit
+            atomic_write(settings["junit"], render_junit(rep))
     except OverfitdocError as e:
         fail(e, debug)
-    _render(outcome, format, report_with_gates)
-    _github(outcome, annotations_to_stderr=format is OutputFormat.json)
+    _render(rep, format)
+    _github(rep, annotations_to_stderr=format is OutputFormat.json)
     raise typer.Exit(outcome.exit_code)
 
 
-def _render(outcome, format: OutputFormat, report_with_gates) -> None:
+def _render(rep: dict, format: OutputFormat) -> None:
     if format is OutputFormat.json:
         from ..render.json import render_json
-        typer.echo(render_json(report_with_gates(outcome)), nl=False)
+        typer.echo(render_json(rep), nl=False)
     elif format is OutputFormat.markdown:
-        from ..check.render import render_markdown
-        typer.echo(render_markdown(outcome), nl=False)
+        from ..render.check_markdown import render_markdown
+        typer.echo(render_markdown(rep), nl=False)
     else:
-        from ..check.config import display_path
-        from ..check.render import print_table
-        print_table(outcome, stdout_console(), display_path(outcome.config))
+        from ..render.check_table import print_table
+        print_table(rep, stdout_console())
 
 
-def _github(outcome, *, annotations_to_stderr: bool) -> None:
+def _github(rep: dict, *, annotations_to_stderr: bool) -> None:
     """Annotations and the step summary, under GitHub Actions only."""
-    from ..check.github import annotations, append_step_summary, in_github_actions
+    from ..render.github import annotations, append_step_summary, in_github_actions
 
     if not in_github_actions():
         return
-    for line in annotations(outcome):
+    for line in annotations(rep):
         typer.echo(line, err=annotations_to_stderr)
     try:
-        append_step_summary(outcome)
+        append_step_summary(rep)
     except UsageError as e:  # the gate's result matters more than the summary: warn, go on
         err_console.print(f"Warning: {e}", markup=False)
     sys.stdout.flush()

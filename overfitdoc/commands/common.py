@@ -7,12 +7,15 @@ import io
 import re
 import sys
 from dataclasses import dataclass, field
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, NoReturn, Optional
 
 import typer
 from rich.console import Console
 
 from ..errors import InputError, OverfitdocError
+
+if TYPE_CHECKING:  # the analysis is imported when the first input is diagnosed
+    from ..analysis import Diagnosis
 
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 
@@ -41,16 +44,11 @@ class Loaded:
     """What came of each input, in order: a Diagnosis or an error reason."""
 
     sources: list[str] = field(default_factory=list)
-    diagnoses: dict[int, object] = field(default_factory=dict)
+    diagnoses: dict[int, Diagnosis] = field(default_factory=dict)
     errors: dict[int, str] = field(default_factory=dict)
     #: inputs that were read but cannot be judged (no validation series, no such --monitor):
     #: reported in full, said on stderr, and the command exits 2
     undiagnosable: set[int] = field(default_factory=set)
-
-    @property
-    def exit_code(self) -> int:
-        from ..errors import EXIT_BAD_INPUT, EXIT_OK
-        return EXIT_BAD_INPUT if (self.errors or self.undiagnosable) else EXIT_OK
 
 
 def expand(files: list[str]) -> list[str]:
@@ -59,7 +57,8 @@ def expand(files: list[str]) -> list[str]:
     return expand_inputs(files)
 
 
-def load_all(files: list[str], *, monitor=None, mode=None, target=None, input_format=None, debug=False) -> Loaded:
+def load_all(files: list[str], *, monitor: str | None = None, mode: Mode | None = None, target: float | None = None,
+             input_format: str | None = None, debug: bool = False) -> Loaded:
     """Read and diagnose every input; a bad one is recorded and reported, the others go on."""
     from ..api import diagnose
 
@@ -86,7 +85,7 @@ def load_all(files: list[str], *, monitor=None, mode=None, target=None, input_fo
     return out
 
 
-def fail(e: OverfitdocError, debug: bool = False):
+def fail(e: OverfitdocError, debug: bool = False) -> NoReturn:
     """One line on stderr and the error's exit code."""
     if debug:
         err_console.print_exception()

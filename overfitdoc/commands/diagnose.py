@@ -5,7 +5,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from ..errors import OverfitdocError
+from ..errors import OverfitdocError, exit_code
 from .common import (DebugOpt, Files, InputFormatOpt, ModeOpt, MonitorOpt, OutputFormat, TargetOpt,
                      fail, load_all, stdout_console)
 
@@ -61,8 +61,9 @@ def diagnose_command(
             typer.echo(text, nl=False)
     except OverfitdocError as e:
         fail(e, debug)
-    if loaded.exit_code:
-        raise typer.Exit(loaded.exit_code)
+    code = exit_code(errors=len(loaded.errors), undiagnosable=len(loaded.undiagnosable))
+    if code:
+        raise typer.Exit(code)
 
 
 def _plot(loaded, path: str, report_path: str | None) -> dict[str, str]:

@@ -5,8 +5,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from ..errors import EXIT_BAD_INPUT
-from .common import err_console
+from ..errors import UsageError
+from .common import fail
 
 
 def explain_command(
@@ -34,13 +34,11 @@ def explain_command(
             typer.echo(f"{r.id:<{width}}  {r.title}")
         return
     if not rule_id:
-        err_console.print("Error: give a rule id, or --list to see them", markup=False)
-        raise typer.Exit(EXIT_BAD_INPUT)
+        fail(UsageError("give a rule id, or --list to see them"))
     try:
         rule = get_rule(rule_id)
     except UnknownRule:
-        err_console.print(f"Error: unknown rule '{rule_id}' (see overfitdoc explain --list)", markup=False)
-        raise typer.Exit(EXIT_BAD_INPUT) from None
+        fail(UsageError(f"unknown rule '{rule_id}' (see overfitdoc explain --list)"))
     from ..advice.docs import render_page
 
     typer.echo(render_page(rule), nl=False)

@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from ..errors import EXIT_BAD_INPUT, OverfitdocError, UsageError
+from ..errors import OverfitdocError, UsageError, exit_code
 from .common import DebugOpt, Files, InputFormatOpt, ModeOpt, TargetOpt, err_console, fail, load_all
 
 MAX_INCHES = 60.0
@@ -62,8 +62,10 @@ def plot_command(
             fail(e, debug)
         for path in written:
             typer.echo(f"wrote {path}")
-    if loaded.errors:
-        raise typer.Exit(EXIT_BAD_INPUT)
+    # a run that cannot be judged is still drawn (the figure says why), and exits 2 like diagnose
+    code = exit_code(errors=len(loaded.errors), undiagnosable=len(loaded.undiagnosable))
+    if code:
+        raise typer.Exit(code)
 
 
 def _options(output, show, log_y, smooth, size, dpi, title):

@@ -8,10 +8,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from ..errors import OverfitdocError
+from ..errors import OverfitdocError, exit_code
 from .common import DebugOpt, err_console, fail, stdout_console
-
-from ..errors import EXIT_INTERRUPTED  # noqa: E402
 
 
 class Device(str, enum.Enum):
@@ -58,6 +56,8 @@ def rerun_command(
     if history is not None and fixes.strip() != "auto":
         err_console.print("Warning: --history is read only with --fixes auto; the named fixes run as given",
                           markup=False)
+    elif history is not None:
+        _judgeable_history(history, debug)
     progress = _Progress() if err_console.is_terminal else None
     try:
         with progress or _null():
@@ -80,11 +80,26 @@ def rerun_command(
     if report["interrupted"]:
         err_console.print("Interrupted: the histories finished so far and the partial ones are kept"
                           + (f" in {report['out_dir']}" if report.get("out_dir") else "") + ".", markup=False)
-        raise typer.Exit(EXIT_INTERRUPTED)
-    if failed:
+    else:
         for line in failed:
             err_console.print(f"Error: {line}", markup=False)
-        raise typer.Exit(2)
+    code = exit_code(errors=len(failed), interrupted=bool(report["interrupted"]))
+    if code:
+        raise typer.Exit(code)
+
+
+def _judgeable_history(path: str, debug: bool) -> None:
+    """--fixes auto follows the diagnosis of --history: one that cannot be judged (no
+    validation series) is exit 2 with its reason, before anything is trained."""
+    from ..api import diagnose
+
+    try:
+        d = diagnose(path)
+    except OverfitdocError as e:
+        fail(e, debug)
+    if d.monitor is None:
+        err_console.print(f"Error: {path}: {d.missing}", markup=False)
+        raise typer.Exit(exit_code(undiagnosable=1))
 
 
 class _null:

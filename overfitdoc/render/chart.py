@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .numbers import num
+from ..numbers import num
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """Markdown renderer: a report to paste into a pull request."""
 from __future__ import annotations
 
-from .numbers import epoch_range, num, relative
+from ..numbers import epoch_range, num, relative_gap
 
 VERDICT_BADGE = {
     "good_fit": "✅ good fit", "overfitting": "⚠️ overfitting", "underfitting": "⚠️ underfitting",
@@ -22,7 +22,7 @@ def figures(run: dict) -> list[tuple[str, str]]:
         (f"divergence {unit}", f"{num(run['divergence_epoch'])}" + (
             f"  (range {epoch_range(run['divergence_range'])})" if run["divergence_range"] else "")),
         (f"{unit}s past best", num(run["epochs_past_best"])),
-        ("final gap", f"{num(gap['final'])}  ({relative(gap['relative_final'])}; {gap['trend']})"),
+        ("final gap", f"{num(gap['final'])}  ({relative_gap(gap['relative_final'])}; {gap['trend']})"),
         (f"gap at recommended {unit}", num(gap["at_best"])),
         ("validation noise", num(run.get("noise"))),
         ("bias / variance", f"{run['bias']} / {run['variance']}"),

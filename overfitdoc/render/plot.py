@@ -32,7 +32,7 @@ import numpy as np
 
 from ..errors import UsageError
 from ..io import atomic_write
-from .numbers import epoch_range, num
+from ..numbers import epoch_range, num
 
 FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
 

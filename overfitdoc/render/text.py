@@ -7,7 +7,7 @@ from rich.table import Table
 from rich.text import Text
 
 from .markdown import figures
-from .numbers import num
+from ..numbers import num
 
 VERDICT_STYLE = {
     "good_fit": "bold green", "overfitting": "bold red", "underfitting": "bold yellow",

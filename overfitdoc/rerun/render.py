@@ -6,7 +6,7 @@ from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
-from ..render.numbers import num
+from ..numbers import num
 from ..render.text import VERDICT_STYLE
 
 JUDGEMENT_STYLE = {"better": "bold green", "worse": "bold red", "within_noise": "dim"}

@@ -107,12 +107,12 @@ def early_gap(n=50, seed=0):
     return _table(loss, val)
 
 
-def offset_gap(n=40, seed=1):
-    """Both curves fall together, validation a constant 0.3 above training from epoch 1:
+def offset_gap(n=40, seed=1, floor=0.3, drop=0.5, offset=0.3):
+    """Both curves fall together, validation a constant ``offset`` above training from epoch 1:
     an offset between the data sets, not memorization."""
     e = np.arange(n)
-    loss = 0.3 + 0.5 * np.exp(-e / 6)
-    val = loss + 0.3 + _noise(n, 0.003, seed)
+    loss = floor + drop * np.exp(-e / 6)
+    val = loss + offset + _noise(n, 0.003, seed)
     return _table(loss, val)
 
 

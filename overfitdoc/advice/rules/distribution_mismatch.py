@@ -1,7 +1,8 @@
 from __future__ import annotations
 
+from ...numbers import relative_gap
 from ..base import Fix, Rule
-from ..facts import OPEN_GAP, fmt, pct
+from ..facts import OPEN_GAP, fmt
 from ..phrases import OVERFIT, cap
 
 
@@ -73,7 +74,7 @@ print(f"train-vs-validation AUC {auc:.3f} (0.5: same distribution)")
         parts = []
         if first_gap:
             parts.append(f"validation was already {fmt(float(f.gap_trend[0]))} worse than training at {u} {f.epoch(0)} "
-                         f"({pct(rel0)} of the training value), before the model could have overfit")
+                         f"({relative_gap(rel0)}), before the model could have overfit")
         if offset:
             parts.append(f"the gap is {d.gap.trend} ({fmt(d.gap.final)} at the end) and {f.val_name} has not turned "
                          f"worse: an offset, not memorization")

@@ -1,7 +1,8 @@
 from __future__ import annotations
 
+from ...numbers import pct
 from ..base import Fix, Rule
-from ..facts import fmt, pct
+from ..facts import fmt
 
 
 class LessRegularization(Rule):
