@@ -36,11 +36,6 @@ OPEN_GAP = 0.25
 PATIENCE_LADDER = (1, 2, 3, 4, 5, 6, 8, 10, 12, 15, 20, 25, 30, 40, 50)
 
 
-def pct(x: float) -> str:
-    """A share as a whole percentage (``0.712`` -> ``71%``)."""
-    return f"{x:.0%}" if abs(x) < 10 else f"{x:.3g}x"
-
-
 class Facts:
     """The advice's judgements on one :class:`Diagnosis`, each computed once and cached."""
 

@@ -5,7 +5,7 @@ import math
 
 import numpy as np
 
-from ..numbers import fmt
+from ..numbers import fmt, relative_gap
 from .settings import DEFAULT_SETTINGS, Settings
 from .types import Diagnosis, Instability
 
@@ -93,14 +93,14 @@ def summarise(d: Diagnosis, settings: Settings = DEFAULT_SETTINGS) -> str:
     gap = d.gap
     if d.verdict in ("overfitting", "overfitting_and_underfitting"):
         extra = " Training also stops short of what it should reach." if d.verdict == "overfitting_and_underfitting" else ""
-        rel = f" ({gap.relative_final:.0%} of the training value)" if gap.relative_final is not None else ""
+        rel = f" ({relative_gap(gap.relative_final, times_from=math.inf)})" if gap.relative_final is not None else ""
         return (f"Validation {p.metric} ends {fmt(gap.final)} worse than training{rel} and the gap is "
                 f"{gap.trend}, though {val_name} has not turned worse.{extra}")
     if d.verdict == "underfitting":
         return (f"Training {p.metric} only reached {fmt(float(np.min(d.train) if p.mode == 'min' else np.max(d.train)))}"
                 f" (from {fmt(float(d.train[0]))}), and validation follows it closely "
                 f"(final gap {fmt(gap.final)}): the model underfits.")
-    rel = f", {gap.relative_final:.0%} of the training value" if gap.relative_final is not None else ""
+    rel = f", {relative_gap(gap.relative_final, times_from=math.inf)}" if gap.relative_final is not None else ""
     held = (f"{val_name.capitalize()} has held its level (best trend at {u} {d.recommended_epoch}, "
             f"{fmt(rec_val)}; final {fmt(last_val)})")
     large = f"the gap is large ({fmt(gap.final)}{rel})"
