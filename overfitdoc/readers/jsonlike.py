@@ -11,7 +11,7 @@ from ..errors import InputError
 from ..history import History, from_table
 from ..naming import normalise
 from ..numbers import is_number as _numberish
-from . import Input, NotThisFormat, reader
+from .registry import Input, NotThisFormat, reader
 
 #: keys under which people keep the per-epoch list
 CONTAINER_KEYS = ("history", "epochs", "log", "logs", "log_history", "records", "metrics", "results",
