@@ -14,7 +14,7 @@ The modules, one per format or framework:
   printed text logs.
 * :mod:`.sparse`: helpers shared by the readers of sparse framework logs.
 * :mod:`.huggingface`, :mod:`.lightning`, :mod:`.ultralytics`, :mod:`.wandb`,
-  :mod:`.steplog`: the logs training frameworks write.
+  :mod:`.detectron2`, :mod:`.steplog`: the logs training frameworks write.
 * :mod:`.tbevents`, :mod:`.mlflowstore`: TensorBoard event files, MLflow file stores.
 * :mod:`.directories`: directories as inputs, and :func:`expand_inputs` for the CLI.
 """
@@ -23,6 +23,7 @@ from __future__ import annotations
 # importing a reader module runs its @reader decorators (detection order is the priorities')
 from . import (  # noqa: F401
     delimited,
+    detectron2,
     directories,
     huggingface,
     jsonlike,
