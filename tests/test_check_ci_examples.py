@@ -1,6 +1,7 @@
 """The CI examples in docs/ci/ are run, not just read: the GitHub Actions job's steps and the
 GitLab job's script as shell scripts (with the CI's environment simulated), and the
-pre-commit hook by pre-commit itself.
+pre-commit hook by pre-commit itself (its definition, the repository's root
+``.pre-commit-hooks.yaml``, validated by pre-commit too).
 
 Steps that install overfitdoc or train a model are replaced, and only those: a shim on PATH
 runs this checkout's overfitdoc, and a sample run stands in for the trained history.
@@ -125,10 +126,13 @@ GIT = shutil.which("git")
 
 @needs_pre_commit
 def test_pre_commit_files_are_valid():
-    for command, name in (("validate-manifest", "pre-commit-hooks.yaml"), ("validate-config", "pre-commit-config.yaml")):
-        r = subprocess.run([PRE_COMMIT, command, str(CI / name)], capture_output=True, text=True, timeout=60)
+    # the hook definition is the root .pre-commit-hooks.yaml (where pre-commit looks for it in a
+    # repository used as a hook source); the example config for other repositories is in docs/ci/
+    hooks = ROOT / ".pre-commit-hooks.yaml"
+    for command, path in (("validate-manifest", hooks), ("validate-config", CI / "pre-commit-config.yaml")):
+        r = subprocess.run([PRE_COMMIT, command, str(path)], capture_output=True, text=True, timeout=60)
         assert r.returncode == 0, r.stdout + r.stderr
-    (hook,) = yaml.safe_load((CI / "pre-commit-hooks.yaml").read_text(encoding="utf-8"))
+    (hook,) = yaml.safe_load(hooks.read_text(encoding="utf-8"))
     files = re.compile(hook["files"])
     assert files.search("runs/history.csv") and files.search("train_history.json")
     assert not files.search("data/train.csv")

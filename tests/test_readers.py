@@ -149,6 +149,20 @@ def test_json_lines(tmp_path):
     assert h.format == "jsonl" and h.monitor().val == "test_loss" and "test_coco_eval_bbox" not in h.columns
 
 
+def test_json_lines_key_not_logged_on_a_line_is_not_a_bad_value(tmp_path):
+    # validation on every other line, as a loop that evaluates every 2 epochs writes it
+    lines = [json.dumps({"epoch": e, "train_loss": 1 / e, **({"val_loss": 1 / e + 0.05} if e % 2 == 0 else {})})
+             for e in range(1, 41)]
+    h = read_text(tmp_path, "\n".join(lines) + "\n", name="log.jsonl")
+    assert "val_loss" not in h.nan_cells
+    idx, t, v = h.aligned(h.monitor())
+    assert list(idx) == list(range(2, 41, 2)) and t[0] == pytest.approx((1 + 1 / 2) / 2)
+    # a JSON null is still a value that went bad
+    h = read_text(tmp_path, '{"epoch": 1, "loss": 1.0, "val_loss": 1.1}\n{"epoch": 2, "loss": 0.9, "val_loss": null}\n'
+                            '{"epoch": 3, "loss": 0.8, "val_loss": 1.0}\n', name="log.jsonl")
+    assert list(h.nan_cells["val_loss"]) == [False, True, False]
+
+
 def test_json_nan_and_infinity_are_read(tmp_path):
     h = read_text(tmp_path, '{"loss": [1.0, NaN, Infinity, 0.5], "val_loss": [1.0, 1.0, 1.0, 1.0]}')
     loss = h.columns["loss"]

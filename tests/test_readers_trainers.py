@@ -19,8 +19,7 @@ from overfitdoc import load_history
 from overfitdoc.errors import InputError
 from overfitdoc.history import History
 from overfitdoc.naming import MetricPair, normalise
-from overfitdoc.readers import formats, open_input
-from overfitdoc.readers.trainers import expand_inputs
+from overfitdoc.readers import expand_inputs, formats, open_input
 
 from .conftest import FIXTURES, ROOT
 

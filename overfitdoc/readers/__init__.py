@@ -5,186 +5,60 @@ returns a History, or raises :class:`NotThisFormat` when the content is not its 
 Detection is by content, never by extension: the readers are tried in order of their
 ``priority`` (most specific first) and the first that accepts the file wins. ``--input-format``
 names one reader and skips detection. Adding a format is adding one module here that
-calls :func:`reader`.
+calls :func:`reader`, and its import below.
+
+The modules, one per format or framework:
+
+* :mod:`.registry`: :func:`reader`, :class:`Input`, detection (:func:`read_input`).
+* :mod:`.delimited`, :mod:`.jsonlike`, :mod:`.textlog`: generic CSV, JSON / JSON Lines and
+  printed text logs.
+* :mod:`.sparse`: helpers shared by the readers of sparse framework logs.
+* :mod:`.huggingface`, :mod:`.lightning`, :mod:`.ultralytics`, :mod:`.wandb`,
+  :mod:`.detectron2`, :mod:`.steplog`: the logs training frameworks write.
+* :mod:`.tbevents`, :mod:`.mlflowstore`: TensorBoard event files, MLflow file stores.
+* :mod:`.directories`: directories as inputs, and :func:`expand_inputs` for the CLI.
 """
 from __future__ import annotations
 
-import json
-import os
-import sys
-from dataclasses import dataclass, field
-from functools import cached_property
-from pathlib import Path
-from typing import Callable
+# importing a reader module runs its @reader decorators (detection order is the priorities')
+from . import (  # noqa: F401
+    delimited,
+    detectron2,
+    directories,
+    huggingface,
+    jsonlike,
+    lightning,
+    mlflowstore,
+    steplog,
+    tbevents,
+    textlog,
+    ultralytics,
+    wandb,
+)
+from .directories import expand_inputs
+from .registry import (
+    MAX_BYTES,
+    READERS,
+    Input,
+    NotThisFormat,
+    Reader,
+    formats,
+    load_history,
+    open_input,
+    read_input,
+    reader,
+)
 
-from ..errors import InputError
-from ..history import History
-
-MAX_BYTES = 1 << 30  # 1 GiB: past that a "history" is not one
-
-
-class NotThisFormat(Exception):
-    """Raised by a reader whose format the content is not; detection moves on."""
-
-
-@dataclass(frozen=True)
-class Reader:
-    name: str
-    description: str
-    read: Callable[["Input"], History]
-    priority: int = 50
-    directories: bool = False
-    binary: bool = False
-
-
-READERS: dict[str, Reader] = {}
-
-
-def reader(name: str, description: str, *, priority: int = 50, directories: bool = False, binary: bool = False):
-    """Register a reader function under a format name (lower priority is tried first)."""
-
-    def register(fn: Callable[["Input"], History]):
-        READERS[name] = Reader(name, description, fn, priority, directories, binary)
-        return fn
-
-    return register
-
-
-@dataclass
-class Input:
-    """One input as given by the user: its source name, its path (None for stdin), its bytes."""
-
-    source: str
-    path: Path | None
-    data: bytes = b""
-    is_dir: bool = False
-    _cache: dict = field(default_factory=dict)
-
-    @cached_property
-    def text(self) -> str:
-        raw = self.data
-        if raw.startswith(b"\xef\xbb\xbf"):
-            raw = raw[3:]
-        elif raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-            # UTF-16 with a byte-order mark: what PowerShell's `>` writes
-            try:
-                return raw.decode("utf-16")
-            except UnicodeDecodeError:
-                raise InputError(self.source, "not valid UTF-16 text despite its byte-order mark") from None
-        if b"\x00" in raw[:65536]:
-            raise InputError(self.source, "binary data, not a text training log")
-        try:
-            return raw.decode("utf-8")
-        except UnicodeDecodeError as e:
-            raise InputError(self.source, f"not UTF-8 text (byte 0x{raw[e.start]:02x} at offset {e.start})") from None
-
-    @cached_property
-    def stripped(self) -> str:
-        return self.text.strip()
-
-    def json(self):
-        """The content parsed as one JSON document (cached); NotThisFormat when it is not."""
-        if "json" not in self._cache:
-            s = self.stripped
-            if not s or s[0] not in "[{":
-                self._cache["json"] = NotThisFormat("not a JSON document")
-            else:
-                try:
-                    self._cache["json"] = json.loads(s)
-                except RecursionError:
-                    self._cache["json"] = InputError(self.source, "JSON nested too deeply")
-                except ValueError as e:
-                    self._cache["json"] = NotThisFormat(f"malformed JSON ({e.msg} at line {e.lineno} column {e.colno})")
-        got = self._cache["json"]
-        if isinstance(got, Exception):
-            raise got
-        return got
-
-
-def open_input(source: str) -> Input:
-    """Read the bytes of a path, or of standard input for ``-``, with one-line errors."""
-    if source == "-":
-        return Input(source, None, sys.stdin.buffer.read())
-    path = Path(source)
-    if not path.exists():
-        raise InputError(source, "no such file")
-    if path.is_dir():
-        return Input(source, path, is_dir=True)
-    try:
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            raise InputError(source, f"file too large ({size / 2**30:.1f} GiB; the limit is 1 GiB)")
-        return Input(source, path, path.read_bytes())
-    except PermissionError:
-        raise InputError(source, "permission denied") from None
-    except IsADirectoryError:
-        return Input(source, path, is_dir=True)
-    except OSError as e:
-        raise InputError(source, f"cannot read ({e.strerror or e})") from None
-
-
-def _ensure_registered() -> None:
-    # importing the modules runs their @reader decorators
-    from . import delimited, jsonlike, textlog, trainers  # noqa: F401
-
-
-def formats() -> list[Reader]:
-    """Every registered reader, in detection order."""
-    _ensure_registered()
-    return sorted(READERS.values(), key=lambda r: (r.priority, r.name))
-
-
-def read_input(inp: Input, input_format: str | None = None) -> History:
-    """Detect the format of ``inp`` (or use ``input_format``) and read it."""
-    _ensure_registered()
-    if input_format:
-        if input_format not in READERS:
-            raise InputError(inp.source, f"unknown input format '{input_format}' (known: {', '.join(sorted(READERS))})")
-        candidates = [READERS[input_format]]
-    else:
-        candidates = formats()
-    reasons = []
-    if inp.is_dir:
-        candidates = [r for r in candidates if r.directories]
-        if not candidates:
-            raise InputError(inp.source, "is a directory, not a training log" if not input_format
-                             else f"is a directory; the {input_format} reader reads files")
-    else:
-        if input_format and not [r for r in candidates if not r.directories]:
-            raise InputError(inp.source, f"the {input_format} reader reads directories, and this is a file")
-        candidates = [r for r in candidates if not r.directories]
-        if not inp.data.strip():
-            raise InputError(inp.source, "empty file")
-        for r in [r for r in candidates if r.binary]:  # binary formats first (TensorBoard events)
-            try:
-                return r.read(inp)
-            except NotThisFormat as e:
-                reasons.append(f"{r.name}: {e}")
-        candidates = [r for r in candidates if not r.binary]
-        _ = inp.text  # binary and encoding errors first, whatever the text reader
-    for r in candidates:
-        try:
-            return r.read(inp)
-        except NotThisFormat as e:
-            reasons.append(f"{r.name}: {e}")
-    if input_format:
-        why = reasons[0].split(": ", 1)[1] if reasons else "it did not recognise the content"
-        raise InputError(inp.source, f"not a {input_format} file ({why})")
-    # the most telling reason: a JSON-looking file that fails to parse says so
-    json_reason = next((r for r in reasons if "malformed JSON" in r), None)
-    supported = ", ".join(r.name for r in formats())
-    detail = json_reason.split(": ", 1)[1] if json_reason else "no reader recognised the content"
-    raise InputError(inp.source, f"{detail}; supported formats: {supported}")
-
-
-def load_history(path: str | os.PathLike, input_format: str | None = None) -> History:
-    """Read a training history from a file path (or ``"-"`` for standard input).
-
-    >>> h = load_history("sample_runs/overfit.csv")          # doctest: +SKIP
-    >>> h.format, [p.metric for p in h.pairs]                  # doctest: +SKIP
-    ('keras-csv', ['accuracy', 'loss'])
-    """
-    return read_input(open_input(os.fspath(path)), input_format)
-
-
-from .directories import expand_inputs  # noqa: E402,F401  (the CLI expands directories)
+__all__ = [
+    "MAX_BYTES",
+    "READERS",
+    "Input",
+    "NotThisFormat",
+    "Reader",
+    "expand_inputs",
+    "formats",
+    "load_history",
+    "open_input",
+    "read_input",
+    "reader",
+]

@@ -10,7 +10,7 @@ from ..errors import InputError
 from ..history import History, from_table
 from ..naming import normalise
 from ..numbers import is_number as _is_number
-from . import Input, NotThisFormat, reader
+from .registry import Input, NotThisFormat, reader
 
 SEPARATORS = (",", ";", "\t", "|")
 

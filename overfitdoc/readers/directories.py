@@ -22,8 +22,8 @@ from pathlib import Path
 from ..errors import InputError, OverfitdocError
 from ..history import History
 from ..naming import is_meta, metric_mode
-from . import Input, NotThisFormat, open_input, read_input, reader
 from . import mlflowstore, tbevents
+from .registry import Input, NotThisFormat, open_input, read_input, reader
 
 LOG_SUFFIXES = {".csv", ".tsv", ".json", ".jsonl", ".log", ".txt"}
 KNOWN_NAMES = {"trainer_state.json", "metrics.csv", "results.csv", "log.txt", "training.log", "history.csv",

@@ -11,7 +11,7 @@ from ..errors import InputError
 from ..history import History, from_table
 from ..naming import normalise
 from ..numbers import is_number as _numberish
-from . import Input, NotThisFormat, reader
+from .registry import Input, NotThisFormat, reader
 
 #: keys under which people keep the per-epoch list
 CONTAINER_KEYS = ("history", "epochs", "log", "logs", "log_history", "records", "metrics", "results",
@@ -44,7 +44,9 @@ def _records_to_table(records: list) -> dict[str, list]:
         keys.update(dict.fromkeys(r))
         if len(keys) > MAX_KEYS:
             raise NotThisFormat("too many keys for a training history")
-    return {k: [r.get(k, math.nan) if r.get(k) is not None else math.nan for r in rows] for k in keys}
+    # a key a record does not hold was not logged there (None: an empty cell); a JSON null, a
+    # value that could not be written, counts as a bad value as before
+    return {k: [(math.nan if r[k] is None else r[k]) if k in r else None for r in rows] for k in keys}
 
 
 def _is_series(v) -> bool:

@@ -18,7 +18,7 @@ import numpy as np
 from ..errors import InputError
 from ..history import History, from_table
 from ..naming import find_pairs
-from . import Input, NotThisFormat, reader
+from .registry import Input, NotThisFormat, reader
 
 
 def meta(directory: Path) -> dict[str, str]:

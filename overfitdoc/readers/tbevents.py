@@ -22,7 +22,7 @@ import numpy as np
 from ..errors import InputError
 from ..history import History, from_table
 from ..naming import TEST_WORDS, TRAIN_WORDS, VAL_WORDS, find_pairs, normalise
-from . import Input, NotThisFormat, reader
+from .registry import Input, NotThisFormat, reader
 
 TB_MISSING = "reading TensorBoard event files needs the 'tensorboard' extra: pip install 'overfitdoc[tensorboard]'"
 SPLIT_WORDS = set(TRAIN_WORDS + VAL_WORDS + TEST_WORDS) | {"validate", "evaluation", "testing"}

@@ -8,7 +8,7 @@ import math
 import re
 
 from ..history import History, from_table
-from . import Input, NotThisFormat, reader
+from .registry import Input, NotThisFormat, reader
 
 NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|[-+]?(?:nan|inf(?:inity)?)"
 EPOCH = re.compile(r"\bepoch\b\s*[:=#]?\s*\[?\s*(\d+)(?:\s*/\s*\d+)?\]?", re.IGNORECASE)

@@ -6,6 +6,7 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
+from .chart import terminal_chart
 from .markdown import figures
 from ..numbers import num
 
@@ -43,12 +44,7 @@ def render_run(run: dict, diagnosis=None, *, chart: bool = True, unicode: bool =
             table.add_row(k, v)
         parts.append(table)
         if chart and diagnosis is not None and len(diagnosis.points) >= 2:
-            try:
-                from .chart import terminal_chart
-            except ImportError:  # pragma: no cover
-                terminal_chart = None
-            if terminal_chart is not None:
-                parts.append(Text("\n".join(terminal_chart(diagnosis, width=min(width, 72), unicode=unicode))))
+            parts.append(Text("\n".join(terminal_chart(diagnosis, width=min(width, 72), unicode=unicode))))
     if run["advice"]:
         parts.append(Text("What to try, best first:", style="bold"))
         for a in run["advice"]:
