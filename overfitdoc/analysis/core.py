@@ -8,7 +8,7 @@ from dataclasses import replace
 import numpy as np
 
 from ..history import History
-from ..naming import is_meta
+from ..naming import is_held_out, is_meta
 from .bias import measure_bias, measure_learning
 from .curves import curves
 from .divergence import kept_epoch, late_gain, measure_divergence
@@ -107,6 +107,14 @@ def _missing(history: History, monitor: str | None) -> str:
         return f"no paired series named '{monitor}' (paired metrics: {have})"
     if not names:
         return "no metric series in the file"
+    held = [c for c in names if is_held_out(c)]
+    if held:
+        # validation series without a training series of the same metric to pair with
+        train = [c for c in names if c not in held]
+        listed = ", ".join(held[:4]) + (", ..." if len(held) > 4 else "")
+        others = ", ".join(train[:4]) + (", ..." if len(train) > 4 else "") if train else "none"
+        return (f"no validation series pairs with a training series of the same metric (validation: {listed};"
+                f" training: {others}); log the validation loss too, or name them alike (loss / val_loss)")
     shown = ", ".join(names[:6]) + (", ..." if len(names) > 6 else "")
     return (f"no validation series (found only {shown}; a validation series is named val_*, valid_*,"
             f" validation_*, eval_* or test_*)")
