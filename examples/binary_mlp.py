@@ -9,11 +9,12 @@ Run it:
 
 A spec is a plain Python file. `model()` and `data()` are required; the rest is optional.
 """
+
 import torch
 from torch import nn
 
 N_FEATURES = 20
-N_TRAIN = 200     # small on purpose: 11k parameters for 200 samples overfit quickly
+N_TRAIN = 200  # small on purpose: 11k parameters for 200 samples overfit quickly
 N_VAL = 1000
 
 # optional: the training recipe the fixes are compared against (--epochs overrides `epochs`)
@@ -28,8 +29,10 @@ def model(width: float = 1.0) -> nn.Module:
     # one output, no sigmoid: the default loss for one output and 0/1 targets is
     # BCE-with-logits (the numerically stable form of sigmoid + binary cross-entropy)
     return nn.Sequential(
-        nn.Linear(N_FEATURES, h1), nn.ReLU(),
-        nn.Linear(h1, h2), nn.ReLU(),
+        nn.Linear(N_FEATURES, h1),
+        nn.ReLU(),
+        nn.Linear(h1, h2),
+        nn.ReLU(),
         nn.Linear(h2, 1),
     )
 
@@ -53,6 +56,7 @@ def data():
 # optional; this is also the default (Adam, learning rate 1e-3)
 def optimizer(params):
     return torch.optim.Adam(params, lr=1e-3)
+
 
 # optional: `loss` (default here: BCE-with-logits, chosen because the model has one output
 # and the targets are 0/1) and `metrics` (default for classification: accuracy), e.g.

@@ -10,6 +10,7 @@ The baseline's loss spikes in its first epochs and the diagnosis is UNSTABLE, so
 (and `--fixes auto`) turns to the cures for instability: a lower learning rate, gradient
 clipping, warm-up, early stopping.
 """
+
 import torch
 from torch import nn
 
@@ -24,8 +25,10 @@ batch_size = 32
 def model(width: float = 1.0) -> nn.Module:
     h = max(1, round(64 * width))
     return nn.Sequential(
-        nn.Linear(N_FEATURES, h), nn.ReLU(),
-        nn.Linear(h, h), nn.ReLU(),
+        nn.Linear(N_FEATURES, h),
+        nn.ReLU(),
+        nn.Linear(h, h),
+        nn.ReLU(),
         nn.Linear(h, 1),
     )
 

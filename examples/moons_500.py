@@ -8,6 +8,7 @@ Run it:
 
     overfitdoc rerun examples/moons_500.py --seeds 3
 """
+
 import math
 
 import torch
@@ -16,8 +17,8 @@ from torch import nn
 N_TRAIN, N_VAL = 30, 70
 NOISE = 0.2
 
-epochs = 500       # the tutorial trains 4000; the test loss turns within the first 100
-batch_size = 32    # more than 30 samples: one full batch per epoch, as in the tutorial
+epochs = 500  # the tutorial trains 4000; the test loss turns within the first 100
+batch_size = 32  # more than 30 samples: one full batch per epoch, as in the tutorial
 
 
 def model(width: int = 500) -> nn.Module:
@@ -30,10 +31,12 @@ def make_moons(n: int, noise: float, g: torch.Generator):
     n_in = n - n_out
     t_out = torch.linspace(0, math.pi, n_out)
     t_in = torch.linspace(0, math.pi, n_in)
-    x = torch.cat([
-        torch.stack([torch.cos(t_out), torch.sin(t_out)], 1),
-        torch.stack([1 - torch.cos(t_in), 1 - torch.sin(t_in) - 0.5], 1),
-    ])
+    x = torch.cat(
+        [
+            torch.stack([torch.cos(t_out), torch.sin(t_out)], 1),
+            torch.stack([1 - torch.cos(t_in), 1 - torch.sin(t_in) - 0.5], 1),
+        ]
+    )
     y = torch.cat([torch.zeros(n_out), torch.ones(n_in)])
     x = x + noise * torch.randn(x.shape, generator=g)
     order = torch.randperm(n, generator=g)

@@ -5,6 +5,7 @@
 >>> overfitdoc.diagnose(h).verdict                            # doctest: +SKIP
 'overfitting'
 """
+
 from ._version import __version__
 from .api import Diagnosis, History, Settings, diagnose, load_history
 

@@ -5,6 +5,7 @@
 >>> d.verdict, d.recommended_epoch                         # doctest: +SKIP
 ('overfitting', 14)
 """
+
 from __future__ import annotations
 
 import os

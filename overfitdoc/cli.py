@@ -2,11 +2,12 @@
 
 Each command lives in ``overfitdoc/commands/<name>.py`` and registers itself.
 """
+
 from __future__ import annotations
 
 import importlib
 import sys
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -33,7 +34,9 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(
-    version: Annotated[Optional[bool], typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")] = None,
+    version: Annotated[
+        bool | None, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
+    ] = None,
 ) -> None:
     """Diagnose overfitting and underfitting from a model's training history."""
 
@@ -55,5 +58,7 @@ def main() -> None:
     except Exception as e:  # noqa: BLE001
         if "--debug" in sys.argv:
             raise
-        sys.stderr.write(f"Internal error in overfitdoc: {type(e).__name__}: {e} (run with --debug for the traceback)\n")
+        sys.stderr.write(
+            f"Internal error in overfitdoc: {type(e).__name__}: {e} (run with --debug for the traceback)\n"
+        )
         sys.exit(EXIT_INTERNAL)

@@ -3,17 +3,17 @@
 The library never prints and never exits; the CLI turns these into one line on stderr and
 the exit code below (sqlfluff keeps its exit codes in one place, so do we).
 """
+
 from __future__ import annotations
 
 EXIT_OK = 0
-EXIT_GATE_FAILED = 1   # only `check`: a gate that could be applied failed
-EXIT_BAD_INPUT = 2     # bad usage, bad configuration, an input that could not be read or judged
-EXIT_INTERNAL = 3      # a bug in overfitdoc; never 1, so CI can trust 1 to mean "gate failed"
+EXIT_GATE_FAILED = 1  # only `check`: a gate that could be applied failed
+EXIT_BAD_INPUT = 2  # bad usage, bad configuration, an input that could not be read or judged
+EXIT_INTERNAL = 3  # a bug in overfitdoc; never 1, so CI can trust 1 to mean "gate failed"
 EXIT_INTERRUPTED = 130  # Ctrl-C: the shell's code for SIGINT (128 + 2), not a result
 
 
-def exit_code(errors: int = 0, undiagnosable: int = 0, gates_failed: int = 0, *,
-              interrupted: bool = False) -> int:
+def exit_code(errors: int = 0, undiagnosable: int = 0, gates_failed: int = 0, *, interrupted: bool = False) -> int:
     """The exit code of every command once its inputs are dealt with: the one policy.
 
     * ``errors``: inputs that could not be read (for ``rerun``: runs that failed);

@@ -4,10 +4,11 @@ A history is a table of rows, one per logging point (an epoch, or a step for ste
 with a numeric column per series and NaN where a series was not logged at that point. The
 pairs say which columns are the training and validation series of a metric.
 """
+
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping
 
 import numpy as np
 
@@ -286,4 +287,3 @@ def from_table(
         notes=tuple(dict.fromkeys(notes)),
         nan_cells=nan_cells,
     )
-

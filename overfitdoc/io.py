@@ -1,5 +1,6 @@
 """Writing outputs: always atomically (a temporary file in the same folder, then a rename),
 so a reader never sees half a file and a failure never leaves one behind."""
+
 from __future__ import annotations
 
 import os

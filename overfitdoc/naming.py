@@ -19,6 +19,7 @@ guesses at names. The rules, in order:
   perplexity, wer, cer, nll, ...) mean lower is better; score words (accuracy, auc, f1,
   precision, recall, iou, dice, r2, map, cosine, ...) mean higher is better.
 """
+
 from __future__ import annotations
 
 import re
@@ -29,18 +30,86 @@ VAL_WORDS = ("validation", "valid", "val", "eval", "dev")
 TEST_WORDS = ("test",)
 #: columns that are bookkeeping, never metrics
 META_WORDS = {
-    "epoch", "epochs", "step", "steps", "global_step", "iteration", "iter", "time", "timestamp",
-    "lr", "learning_rate", "learning_rates", "wall_time", "runtime", "epoch_time", "epoch_seconds",
+    "epoch",
+    "epochs",
+    "step",
+    "steps",
+    "global_step",
+    "iteration",
+    "iter",
+    "time",
+    "timestamp",
+    "lr",
+    "learning_rate",
+    "learning_rates",
+    "wall_time",
+    "runtime",
+    "epoch_time",
+    "epoch_seconds",
 }
 LOWER_IS_BETTER = (
-    "loss", "error", "err", "mae", "mse", "rmse", "msle", "mape", "perplexity", "ppl", "wer", "cer",
-    "nll", "ce", "distance", "dist", "hinge", "kld", "kl", "huber", "logcosh", "bpc", "bpd",
+    "loss",
+    "error",
+    "err",
+    "mae",
+    "mse",
+    "rmse",
+    "msle",
+    "mape",
+    "perplexity",
+    "ppl",
+    "wer",
+    "cer",
+    "nll",
+    "ce",
+    "distance",
+    "dist",
+    "hinge",
+    "kld",
+    "kl",
+    "huber",
+    "logcosh",
+    "bpc",
+    "bpd",
 )
 HIGHER_IS_BETTER = (
-    "acc", "accuracy", "auc", "auroc", "f1", "fscore", "precision", "prec", "recall", "iou", "dice",
-    "r2", "map", "map50", "jaccard", "cos", "cosine", "similarity", "spearman", "pearson", "corr",
-    "bleu", "rouge", "rouge1", "rouge2", "rougel", "acc1", "acc5", "top1", "top5", "mcc", "kappa",
-    "sensitivity", "specificity", "psnr", "ssim", "score",
+    "acc",
+    "accuracy",
+    "auc",
+    "auroc",
+    "f1",
+    "fscore",
+    "precision",
+    "prec",
+    "recall",
+    "iou",
+    "dice",
+    "r2",
+    "map",
+    "map50",
+    "jaccard",
+    "cos",
+    "cosine",
+    "similarity",
+    "spearman",
+    "pearson",
+    "corr",
+    "bleu",
+    "rouge",
+    "rouge1",
+    "rouge2",
+    "rougel",
+    "acc1",
+    "acc5",
+    "top1",
+    "top5",
+    "mcc",
+    "kappa",
+    "sensitivity",
+    "specificity",
+    "psnr",
+    "ssim",
+    "score",
 )
 #: names users type for ``--monitor`` that mean the same metric
 ALIASES = {"acc": "accuracy", "error_rate": "error"}
@@ -84,7 +153,7 @@ def _split(norm: str) -> tuple[str | None, str, str]:
     for side, words in (("train", TRAIN_WORDS), ("val", VAL_WORDS), ("test", TEST_WORDS)):
         for w in words:
             if norm.startswith(w + "_") and len(norm) > len(w) + 1:
-                return side, norm[len(w) + 1:], granularity
+                return side, norm[len(w) + 1 :], granularity
             if norm.endswith("_" + w) and len(norm) > len(w) + 1:
                 return side, norm[: -len(w) - 1], granularity
     return None, norm, granularity
@@ -148,7 +217,9 @@ def find_pairs(columns: list[str]) -> list[MetricPair]:
         t = min(train_side)[2]
         v = min(val_side)[2]
         mode = metric_mode(metric) or "min"
-        note = "" if metric_mode(metric) else f"direction of '{metric}' not known from its name; assumed lower is better"
+        note = (
+            "" if metric_mode(metric) else f"direction of '{metric}' not known from its name; assumed lower is better"
+        )
         pairs.append(MetricPair(metric=metric, train=t, val=v, mode=mode, note=note))
     lone = _different_losses(train, held, {p.metric for p in pairs})
     if lone is not None and not any(metric_mode(p.metric) == "min" for p in pairs):
@@ -167,8 +238,10 @@ def _different_losses(train: dict, held: dict, paired: set[str]) -> MetricPair |
         return None
     tm, vm = t_only[0], v_only[0]
     t, v = min(train[tm])[2], min(side[vm])[2]
-    note = (f"{t} and {v} are different quantities ({tm}, {vm}), paired as the only training and "
-            f"validation losses: compare their trends, not their values")
+    note = (
+        f"{t} and {v} are different quantities ({tm}, {vm}), paired as the only training and "
+        f"validation losses: compare their trends, not their values"
+    )
     return MetricPair(metric=f"{tm}_vs_{vm}", train=t, val=v, mode="min", note=note)
 
 

@@ -13,6 +13,7 @@ use both and a report's numbers must not change between releases:
 A relative gap (the final gap over the final training value) is phrased by
 :func:`relative_gap` alone: ``5% of the training value``, ``40.2x the training value``.
 """
+
 from __future__ import annotations
 
 import math

@@ -1,6 +1,7 @@
 """The report: the contract's dict (../CONTRACT.md, docs/json.md), built once from a
 :class:`Diagnosis`. Every renderer (text, markdown, JSON, JUnit, plots) reads this dict or
 the Diagnosis it came from; none computes anything of its own."""
+
 from __future__ import annotations
 
 import math
@@ -31,7 +32,9 @@ def run_report(d: Diagnosis, advice: list | None = None) -> dict:
         "format": d.format,
         "epoch_base": d.epoch_base,
         "epochs": d.epochs,
-        "monitor": None if mon is None else {"metric": mon.metric, "train": mon.train, "val": mon.val, "mode": mon.mode},
+        "monitor": None
+        if mon is None
+        else {"metric": mon.metric, "train": mon.train, "val": mon.val, "mode": mon.mode},
         "series": list(d.series),
         "best_epoch": d.best_epoch,
         "best_val": d.best_val,
@@ -39,8 +42,12 @@ def run_report(d: Diagnosis, advice: list | None = None) -> dict:
         "divergence_epoch": d.divergence_epoch,
         "divergence_range": list(d.divergence_range) if d.divergence_range else None,
         "epochs_past_best": d.epochs_past_best,
-        "gap": {"final": d.gap.final, "at_best": d.gap.at_best, "relative_final": d.gap.relative_final,
-                "trend": d.gap.trend},
+        "gap": {
+            "final": d.gap.final,
+            "at_best": d.gap.at_best,
+            "relative_final": d.gap.relative_final,
+            "trend": d.gap.trend,
+        },
         "bias": d.bias,
         "variance": d.variance,
         "verdict": d.verdict,
@@ -49,8 +56,10 @@ def run_report(d: Diagnosis, advice: list | None = None) -> dict:
         "advice": [a.to_dict() for a in (advice or [])],
         # additive fields (docs/json.md)
         "unit": d.unit,
-        "final": {"train": float(d.train[-1]) if len(d.train) else None,
-                  "val": float(d.val[-1]) if len(d.val) else None},
+        "final": {
+            "train": float(d.train[-1]) if len(d.train) else None,
+            "val": float(d.val[-1]) if len(d.val) else None,
+        },
         "noise": d.noise,
         "trend_window": d.window,
         "nonfinite_epochs": list(d.nonfinite),

@@ -78,6 +78,7 @@ def sig6(x: float) -> float:
 # data
 # --------------------------------------------------------------------------
 
+
 def standardise(x_train: np.ndarray, x_val: np.ndarray):
     mean = x_train.mean(axis=0)
     std = x_train.std(axis=0) + 1e-8
@@ -85,9 +86,7 @@ def standardise(x_train: np.ndarray, x_val: np.ndarray):
 
 
 def split(x, y, n_train, n_val, seed):
-    x_tr, x_va, y_tr, y_va = train_test_split(
-        x, y, train_size=n_train, test_size=n_val, random_state=seed, stratify=y
-    )
+    x_tr, x_va, y_tr, y_va = train_test_split(x, y, train_size=n_train, test_size=n_val, random_state=seed, stratify=y)
     x_tr, x_va = standardise(x_tr, x_va)
     return x_tr, y_tr, x_va, y_va
 
@@ -95,6 +94,7 @@ def split(x, y, n_train, n_val, seed):
 # --------------------------------------------------------------------------
 # training loop
 # --------------------------------------------------------------------------
+
 
 def mlp(n_in: int, hidden: list[int], n_out: int, dropout: float = 0.0) -> nn.Module:
     layers: list[nn.Module] = []
@@ -127,7 +127,7 @@ def train(model, optimizer, data, epochs, seed, record_lr=False):
         perm = torch.randperm(n, generator=gen)
         loss_sum, correct, seen = 0.0, 0, 0
         for start in range(0, n, BATCH_SIZE):
-            idx = perm[start:start + BATCH_SIZE]
+            idx = perm[start : start + BATCH_SIZE]
             xb, yb = x_tr[idx], y_tr[idx]
             logits = model(xb)
             loss = loss_fn(logits, yb)
@@ -157,11 +157,17 @@ def train(model, optimizer, data, epochs, seed, record_lr=False):
 # the five regimes
 # --------------------------------------------------------------------------
 
+
 def run_overfit():
     seed = 0
     x, y = make_classification(
-        n_samples=1000, n_features=20, n_informative=5, n_redundant=2,
-        flip_y=0.15, class_sep=1.0, random_state=seed,
+        n_samples=1000,
+        n_features=20,
+        n_informative=5,
+        n_redundant=2,
+        flip_y=0.15,
+        class_sep=1.0,
+        random_state=seed,
     )
     data = split(x, y, n_train=200, n_val=200, seed=seed)
     torch.manual_seed(seed)
@@ -172,7 +178,7 @@ def run_overfit():
     config = {
         "model": "MLP 20-512-512-2, ReLU, no dropout, no weight decay",
         "data": "make_classification(n_samples=1000, n_features=20, n_informative=5, "
-                "n_redundant=2, flip_y=0.15, random_state=0), standardised",
+        "n_redundant=2, flip_y=0.15, random_state=0), standardised",
         "n_train": 200,
         "n_val": 200,
         "optimizer": "Adam",
@@ -227,6 +233,7 @@ def run_unstable():
 # --------------------------------------------------------------------------
 # writers
 # --------------------------------------------------------------------------
+
 
 def write_csv(path: Path, hist: dict[str, list[float]]) -> None:
     """Keras CSVLogger layout: epoch (0-based) then sorted keys, \\r\\n endings."""

@@ -1,5 +1,6 @@
 """Shared test helpers. Golden files are compared byte for byte; regenerate them with
 ``OVERFITDOC_UPDATE_GOLDEN=1 pytest`` and review the diff before committing."""
+
 from __future__ import annotations
 
 import os

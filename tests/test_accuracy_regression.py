@@ -2,6 +2,7 @@
 benchmark's development runs (64 of 256, evenly spread), against floors set just below what it
 scored when they were set (benchmarks/accuracy/RESULTS.md has the full figures). Raise a floor
 when the analysis improves; never lower one without saying why in the commit."""
+
 from __future__ import annotations
 
 import json
@@ -32,8 +33,12 @@ def scores():
     ids = sorted(r for r, t in truths.items() if t.split == "dev")
     subset = [ids[i * len(ids) // 64] for i in range(64)]
     files = [str(BENCH / "runs" / f"{r}.csv") for r in subset]
-    out = subprocess.run([sys.executable, "-m", "overfitdoc", "diagnose", *files, "--format", "json"],
-                         capture_output=True, text=True, cwd=ROOT)
+    out = subprocess.run(
+        [sys.executable, "-m", "overfitdoc", "diagnose", *files, "--format", "json"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     runs = json.loads(out.stdout)["runs"]
     preds = {r: score.prediction_from_contract(x) for r, x in zip(subset, runs)}
     return score.score_predictor({r: truths[r] for r in subset}, preds)

@@ -164,11 +164,16 @@ def test_accuracy_split_by_the_validation_reference(case):
     P = score.Prediction
     # the reference is right on A and D (D by its accepted second label), wrong on B and C;
     # E is ambiguous and left out
-    reference = {"A": P("overfitting"), "B": P("good_fit"), "C": P("overfitting"),
-                 "D": P("still_improving"), "E": P("good_fit")}
+    reference = {
+        "A": P("overfitting"),
+        "B": P("good_fit"),
+        "C": P("overfitting"),
+        "D": P("still_improving"),
+        "E": P("good_fit"),
+    }
     s = score.accuracy_by_reference(truths, preds, reference)
-    assert s["agree"] == {"n_correct": 2, "n_runs": 2, "accuracy": 1.0}       # A and D right
-    assert s["disagree"] == {"n_correct": 1, "n_runs": 2, "accuracy": 0.5}    # B right, C a false alarm
+    assert s["agree"] == {"n_correct": 2, "n_runs": 2, "accuracy": 1.0}  # A and D right
+    assert s["disagree"] == {"n_correct": 1, "n_runs": 2, "accuracy": 0.5}  # B right, C a false alarm
 
 
 def test_binary_detection(case):
@@ -213,9 +218,16 @@ def test_regret_undefined_on_non_finite_test_loss():
 
 
 def test_prediction_from_contract_converts_epoch_base():
-    p = score.prediction_from_contract({"ok": True, "epoch_base": 1, "verdict": "overfitting",
-                                        "recommended_epoch": 3, "divergence_epoch": 2,
-                                        "divergence_range": [2, 5]})
+    p = score.prediction_from_contract(
+        {
+            "ok": True,
+            "epoch_base": 1,
+            "verdict": "overfitting",
+            "recommended_epoch": 3,
+            "divergence_epoch": 2,
+            "divergence_range": [2, 5],
+        }
+    )
     assert (p.recommended_epoch, p.divergence_epoch, p.divergence_range) == (2, 1, (1, 4))
     bad = score.prediction_from_contract({"source": "x", "ok": False, "error": "unreadable"})
     assert bad.label == score.ABSTAIN and bad.error == "unreadable"
@@ -225,8 +237,16 @@ def test_prediction_from_contract_converts_epoch_base():
 
 
 def test_every_tool_verdict_is_mapped():
-    verdicts = {"good_fit", "overfitting", "underfitting", "overfitting_and_underfitting",
-                "still_improving", "not_learning", "unstable", "insufficient_data"}
+    verdicts = {
+        "good_fit",
+        "overfitting",
+        "underfitting",
+        "overfitting_and_underfitting",
+        "still_improving",
+        "not_learning",
+        "unstable",
+        "insufficient_data",
+    }
     assert set(score.VERDICT_TO_LABEL) == verdicts
     assert set(score.VERDICT_TO_LABEL.values()) <= set(score.LABELS) | {score.ABSTAIN}
 
@@ -236,24 +256,36 @@ def test_every_tool_verdict_is_mapped():
 
 def record(test, train=None, run_id="r", chance=1.0):
     test = list(test)
-    return {"run_id": run_id, "split": "dev", "dataset": "fake", "test_loss": test,
-            "train_eval_loss": list(train if train is not None else test),
-            "baseline_test_loss": chance, "init_test_loss": chance}
+    return {
+        "run_id": run_id,
+        "split": "dev",
+        "dataset": "fake",
+        "test_loss": test,
+        "train_eval_loss": list(train if train is not None else test),
+        "baseline_test_loss": chance,
+        "init_test_loss": chance,
+    }
 
 
-@pytest.mark.parametrize("test, train, label", [
-    # U-shaped test loss while the training loss keeps falling
-    ([0.1 + 0.9 * math.exp(-t / 3) + 0.01 * max(0, t - 15) for t in range(60)],
-     [0.9 * math.exp(-t / 3) for t in range(60)], "overfitting"),
-    ([0.15 + 0.85 * math.exp(-t / 5) for t in range(60)], None, "good_fit"),
-    ([0.95] * 40, None, "underfitting"),
-    ([1 - 0.02 * t for t in range(30)], None, "still_improving"),
-    ([0.5, None, 0.4], None, "unstable"),
-    # the training loss collapses along with the test loss: not overfitting
-    ([0.2] * 20 + [0.9] * 20, [0.1] * 20 + [0.9] * 20, "unstable"),
-    # a 7% rise: between the margins
-    ([0.2] * 30 + [0.214] * 10, [0.1] * 30 + [0.05] * 10, "ambiguous"),
-])
+@pytest.mark.parametrize(
+    "test, train, label",
+    [
+        # U-shaped test loss while the training loss keeps falling
+        (
+            [0.1 + 0.9 * math.exp(-t / 3) + 0.01 * max(0, t - 15) for t in range(60)],
+            [0.9 * math.exp(-t / 3) for t in range(60)],
+            "overfitting",
+        ),
+        ([0.15 + 0.85 * math.exp(-t / 5) for t in range(60)], None, "good_fit"),
+        ([0.95] * 40, None, "underfitting"),
+        ([1 - 0.02 * t for t in range(30)], None, "still_improving"),
+        ([0.5, None, 0.4], None, "unstable"),
+        # the training loss collapses along with the test loss: not overfitting
+        ([0.2] * 20 + [0.9] * 20, [0.1] * 20 + [0.9] * 20, "unstable"),
+        # a 7% rise: between the margins
+        ([0.2] * 30 + [0.214] * 10, [0.1] * 30 + [0.05] * 10, "ambiguous"),
+    ],
+)
 def test_truth_rules(test, train, label):
     t = truth.label_run(record(test, train), attainable=0.1)
     assert t.label == label, t.reason
@@ -286,7 +318,7 @@ def test_validation_reference_reads_validation_with_decisive_margins():
     closed at its midpoint: an 8% rise (ambiguous for the truth) is overfitting for it, a 6%
     rise is not, and the test loss in the record is ignored."""
     rec = record([0.5] * 40, [0.1] * 40)
-    val = [0.2] * 30 + [0.216] * 10          # 8% rise, well beyond the (zero) noise
+    val = [0.2] * 30 + [0.216] * 10  # 8% rise, well beyond the (zero) noise
     train = [0.1] * 30 + [0.05] * 10
     assert truth.label_run(record(val, train), attainable=0.1).label == "ambiguous"
     assert truth.validation_reference(rec, val, train, attainable=0.1) == "overfitting"
@@ -302,8 +334,10 @@ def test_calibration_bins_and_expected_calibration_error(case):
     # A right (0.9), B right (0.55: overfitting_and_underfitting counts as overfitting), C wrong
     # (0.95), D right (0.65: an accepted second label); E is ambiguous and not counted
     conf = {"A": 0.9, "B": 0.55, "C": 0.95, "D": 0.65, "E": 0.99}
-    preds = {k: score.Prediction(p.verdict, p.recommended_epoch, p.divergence_epoch, p.divergence_range,
-                                 confidence=conf[k]) for k, p in preds.items()}
+    preds = {
+        k: score.Prediction(p.verdict, p.recommended_epoch, p.divergence_epoch, p.divergence_range, confidence=conf[k])
+        for k, p in preds.items()
+    }
     cal = score.calibration(truths, preds)
     bins = {(b["lo"], b["hi"]): b for b in cal["bins"]}
     assert cal["n"] == 4
@@ -315,12 +349,17 @@ def test_calibration_bins_and_expected_calibration_error(case):
 
 
 def test_scores_by_family():
-    truths = {"moons-s0-00-a": T("moons-s0-00-a", "overfitting", 2, [3, 2, 1, 2, 3]),
-              "moons-s0-01-b": T("moons-s0-01-b", "good_fit", 4, [5, 4, 3, 2, 1]),
-              "wine-s0-00-a": T("wine-s0-00-a", "good_fit", 4, [5, 4, 3, 2, 1])}
+    truths = {
+        "moons-s0-00-a": T("moons-s0-00-a", "overfitting", 2, [3, 2, 1, 2, 3]),
+        "moons-s0-01-b": T("moons-s0-01-b", "good_fit", 4, [5, 4, 3, 2, 1]),
+        "wine-s0-00-a": T("wine-s0-00-a", "good_fit", 4, [5, 4, 3, 2, 1]),
+    }
     P = score.Prediction
-    preds = {"moons-s0-00-a": P("overfitting", recommended_epoch=2), "moons-s0-01-b": P("good_fit", recommended_epoch=3),
-             "wine-s0-00-a": P("overfitting", recommended_epoch=4)}
+    preds = {
+        "moons-s0-00-a": P("overfitting", recommended_epoch=2),
+        "moons-s0-01-b": P("good_fit", recommended_epoch=3),
+        "wine-s0-00-a": P("overfitting", recommended_epoch=4),
+    }
     peer = {"p": {rid: R(False, None, 4) for rid in truths}}
     fam = score.by_family(truths, preds, peer)
     assert list(fam) == ["moons", "wine"]

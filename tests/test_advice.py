@@ -1,5 +1,6 @@
 """Advice as a whole: ranking on the sample runs, context, JSON entries, determinism, the
 Keras EarlyStopping replay, the generated docs and the `explain` command."""
+
 from __future__ import annotations
 
 import json
@@ -23,6 +24,7 @@ def ids(name, context=None, top=None):
 
 
 # ---------------------------------------------------------------- ranking on the sample runs
+
 
 @pytest.mark.parametrize("name", ["overfit.csv", "overfit.json"])
 def test_clear_late_overfit_ranks_early_stopping_first(name):
@@ -80,8 +82,10 @@ def test_without_context_the_advice_says_what_would_change_it():
     hints = [a.context_hint for a in advise(case_diagnosis(("sample", "overfit.csv")))]
     assert any(h and "--task image" in h for h in hints)
     assert any(h and "--params" in h for h in hints)
-    with_ctx = advise(case_diagnosis(("sample", "overfit.csv")),
-                      {"task": "image", "params": 270000, "train_size": 200, "framework": "keras"})
+    with_ctx = advise(
+        case_diagnosis(("sample", "overfit.csv")),
+        {"task": "image", "params": 270000, "train_size": 200, "framework": "keras"},
+    )
     assert not any(a.context_hint for a in with_ctx)
 
 
@@ -93,6 +97,7 @@ def test_lr_column_grounds_the_learning_rate_advice():
 
 
 # ---------------------------------------------------------------- entries, framework, determinism
+
 
 def test_advice_entries_follow_the_contract_plus_documented_fields():
     d = case_diagnosis(("sample", "overfit.csv"))
@@ -161,17 +166,19 @@ def test_a_broken_rule_is_reported_skipped_not_raised(monkeypatch):
 
 # ---------------------------------------------------------------- the replay (against Keras itself: test_advice_snippets.py)
 
+
 def test_simulation_on_the_overfit_run_by_hand():
     h = case_diagnosis(("sample", "overfit.csv")).history
     v = [float(x) for x in h.columns["val_loss"]]
     best = min(range(len(v)), key=v.__getitem__)
     assert best == 13 and math.isclose(v[best], 0.401884)
-    assert all(x > v[best] for x in v[best + 1:])  # so patience 6 stops 6 epochs later
+    assert all(x > v[best] for x in v[best + 1 :])  # so patience 6 stops 6 epochs later
     sim = simulate_early_stopping(v, list(range(80)), "min", 6)
     assert (sim.stop_epoch, sim.restored_epoch, sim.points_run) == (19, 13, 20)
 
 
 # ---------------------------------------------------------------- docs and explain
+
 
 def test_committed_docs_match_the_registry():
     assert diff_docs("docs/rules") == [], "run: python -m overfitdoc.advice.docs"
@@ -180,8 +187,17 @@ def test_committed_docs_match_the_registry():
 def test_every_rule_is_documented_with_every_section():
     for r in rules():
         page = render_page(r)
-        for heading in ("## What it does", "## When it helps", "## When it hurts", "## When overfitdoc suggests it",
-                        "## Fix", "## References", "Keras", "PyTorch", "Lightning"):
+        for heading in (
+            "## What it does",
+            "## When it helps",
+            "## When it hurts",
+            "## When overfitdoc suggests it",
+            "## Fix",
+            "## References",
+            "Keras",
+            "PyTorch",
+            "Lightning",
+        ):
             assert heading in page, (r.id, heading)
         assert r.id == r.id.lower() and " " not in r.id and r.references
     assert set(generate()) == {f"{r.id}.md" for r in rules()} | {"README.md"}
@@ -253,8 +269,12 @@ def test_one_early_stopping_rule_for_advice_rerun_and_the_benchmark_peer():
     peers = importlib.util.module_from_spec(spec)
     sys.modules["peers"] = peers
     spec.loader.exec_module(peers)
-    for values, patience in (([math.nan, 1.0, .9, .8, .7, .6], 2), ([3, 2, 1, 2, 3, 4, 5], 2),
-                             ([1.0, 1.0, 1.0, 0.5, 0.6, 0.7, 0.8], 3), ([math.nan] * 4, 2)):
+    for values, patience in (
+        ([math.nan, 1.0, 0.9, 0.8, 0.7, 0.6], 2),
+        ([3, 2, 1, 2, 3, 4, 5], 2),
+        ([1.0, 1.0, 1.0, 0.5, 0.6, 0.7, 0.8], 3),
+        ([math.nan] * 4, 2),
+    ):
         sim = simulate_early_stopping(values, list(range(len(values))), "min", patience)
         peer = peers.keras_early_stopping(np.array(values, dtype=float), patience)
         rule = EarlyStoppingRule("min", patience)
@@ -262,5 +282,5 @@ def test_one_early_stopping_rule_for_advice_rerun_and_the_benchmark_peer():
         assert peer.fired == sim.fired == (stop is not None)
         assert peer.chosen_epoch == sim.restored_epoch
         assert rule.best_index in (sim.restored_index, None)
-    sim = simulate_early_stopping([math.nan, 1.0, .9, .8, .7, .6], range(6), "min", 2)
+    sim = simulate_early_stopping([math.nan, 1.0, 0.9, 0.8, 0.7, 0.6], range(6), "min", 2)
     assert (sim.fired, sim.restored_epoch) == (False, 5)

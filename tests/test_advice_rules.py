@@ -1,4 +1,5 @@
 """Per-rule cases (tests/advice_cases/<rule>.py), collected by one test function."""
+
 from __future__ import annotations
 
 import importlib
@@ -34,7 +35,8 @@ def test_rule_case(rule_id, case):
     res = results[rule_id]
     expect = case["expect"]
     assert res.status == {"fire": "fired", "silent": "silent", "skipped": "skipped"}[expect], (
-        f"{rule_id} was {res.status} ({res.reason or (res.hit.evidence if res.hit else '')}); verdict {d.verdict}")
+        f"{rule_id} was {res.status} ({res.reason or (res.hit.evidence if res.hit else '')}); verdict {d.verdict}"
+    )
     if expect == "skipped":
         assert case.get("reason", "") in res.reason
         return

@@ -6,6 +6,7 @@ Keras 3 on its torch backend, PyTorch, Lightning. Also the EarlyStopping replay 
 The harness below provides the names of SNIPPET_NAMES; it caps the epochs of Keras ``fit``
 and of Lightning's ``Trainer`` (the calls are real, only shorter).
 """
+
 from __future__ import annotations
 
 import ast
@@ -39,6 +40,7 @@ SNIPPETS = list(_snippets())
 
 
 # ---------------------------------------------------------------- static checks
+
 
 def _bound_and_loaded(tree):
     bound, loaded = set(), set()
@@ -169,6 +171,7 @@ def test_snippet_attributes_and_keywords_exist(rule, variant, fx, fw, text):
 
 # ---------------------------------------------------------------- the harness
 
+
 def _vector_data(rng):
     x_train = rng.normal(size=(N_TRAIN, N_FEATURES)).astype("float32")
     y_train = rng.integers(0, N_CLASSES, N_TRAIN)
@@ -196,17 +199,28 @@ def _keras_names(data, monkeypatch):
 
     def build_model():
         if data == "images":
-            layers = [keras.Input(shape=IMAGE_SHAPE), keras.layers.Conv2D(4, 3, activation="relu"),
-                      keras.layers.GlobalAveragePooling2D()]
+            layers = [
+                keras.Input(shape=IMAGE_SHAPE),
+                keras.layers.Conv2D(4, 3, activation="relu"),
+                keras.layers.GlobalAveragePooling2D(),
+            ]
         else:
             layers = [keras.Input(shape=(N_FEATURES,)), keras.layers.Dense(16, activation="relu")]
         m = keras.Sequential(layers + [keras.layers.Dense(N_CLASSES, activation="softmax")])
         m.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
         return m
 
-    return {"model": build_model(), "build_model": build_model, "x_train": x_train, "y_train": y_train,
-            "x_val": x_val, "y_val": y_val, "num_features": N_FEATURES, "num_classes": N_CLASSES,
-            "image_shape": IMAGE_SHAPE}
+    return {
+        "model": build_model(),
+        "build_model": build_model,
+        "x_train": x_train,
+        "y_train": y_train,
+        "x_val": x_val,
+        "y_val": y_val,
+        "num_features": N_FEATURES,
+        "num_classes": N_CLASSES,
+        "image_shape": IMAGE_SHAPE,
+    }
 
 
 def _torch_names(data):
@@ -225,7 +239,9 @@ def _torch_names(data):
 
     def build_model():
         if data == "images":
-            return nn.Sequential(nn.Conv2d(3, 4, 3), nn.ReLU(), nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(4, N_CLASSES))
+            return nn.Sequential(
+                nn.Conv2d(3, 4, 3), nn.ReLU(), nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(4, N_CLASSES)
+            )
         return nn.Sequential(nn.Linear(N_FEATURES, 16), nn.ReLU(), nn.Linear(16, N_CLASSES))
 
     model = build_model()
@@ -250,10 +266,23 @@ def _torch_names(data):
         with torch.no_grad():
             return sum(loss_fn(m(i), t).item() * len(t) for i, t in val_loader) / len(x_val)
 
-    return {"model": model, "build_model": build_model, "optimizer": torch.optim.Adam(model.parameters(), lr=1e-3),
-            "loss_fn": loss_fn, "train_loader": train_loader, "val_loader": val_loader, "train_dataset": train_dataset,
-            "x_train": x_train, "y_train": y_train, "x_val": x_val, "y_val": y_val, "num_features": N_FEATURES,
-            "num_classes": N_CLASSES, "train_one_epoch": train_one_epoch, "evaluate": evaluate}
+    return {
+        "model": model,
+        "build_model": build_model,
+        "optimizer": torch.optim.Adam(model.parameters(), lr=1e-3),
+        "loss_fn": loss_fn,
+        "train_loader": train_loader,
+        "val_loader": val_loader,
+        "train_dataset": train_dataset,
+        "x_train": x_train,
+        "y_train": y_train,
+        "x_val": x_val,
+        "y_val": y_val,
+        "num_features": N_FEATURES,
+        "num_classes": N_CLASSES,
+        "train_one_epoch": train_one_epoch,
+        "evaluate": evaluate,
+    }
 
 
 def _lightning_names(monkeypatch):
@@ -296,8 +325,14 @@ def _lightning_names(monkeypatch):
         orig_init(self, *args, **kw)
 
     monkeypatch.setattr(L.Trainer, "__init__", short_init)
-    return {"LitModel": LitModel, "lit_model": LitModel(names["model"]), "model": names["model"],
-            "train_loader": names["train_loader"], "val_loader": names["val_loader"], "num_classes": N_CLASSES}
+    return {
+        "LitModel": LitModel,
+        "lit_model": LitModel(names["model"]),
+        "model": names["model"],
+        "train_loader": names["train_loader"],
+        "val_loader": names["val_loader"],
+        "num_classes": N_CLASSES,
+    }
 
 
 @pytest.mark.parametrize("rule, variant, fx, fw, text", SNIPPETS)
@@ -327,6 +362,7 @@ def test_snippet_runs_on_a_tiny_model(rule, variant, fx, fw, text, tmp_path, mon
 
 # ---------------------------------------------------------------- the replay, against Keras itself
 
+
 def _keras_replay(values, patience, mode, min_delta=0.0):
     """Drive the real keras.callbacks.EarlyStopping through the same series."""
     keras = pytest.importorskip("keras")
@@ -340,8 +376,9 @@ def _keras_replay(values, patience, mode, min_delta=0.0):
         def set_weights(self, w):
             pass
 
-    cb = keras.callbacks.EarlyStopping(monitor="val_loss", patience=patience, mode=mode, min_delta=min_delta,
-                                       restore_best_weights=True)
+    cb = keras.callbacks.EarlyStopping(
+        monitor="val_loss", patience=patience, mode=mode, min_delta=min_delta, restore_best_weights=True
+    )
     model = Model()
     cb.set_model(model)
     cb.on_train_begin()
@@ -353,8 +390,10 @@ def _keras_replay(values, patience, mode, min_delta=0.0):
 
 
 @pytest.mark.parametrize("patience", [0, 1, 3, 6, 12])
-@pytest.mark.parametrize("name,mode,column", [("overfit.csv", "min", "val_loss"), ("unstable.csv", "min", "val_loss"),
-                                               ("good_fit.csv", "max", "val_accuracy")])
+@pytest.mark.parametrize(
+    "name,mode,column",
+    [("overfit.csv", "min", "val_loss"), ("unstable.csv", "min", "val_loss"), ("good_fit.csv", "max", "val_accuracy")],
+)
 def test_early_stopping_replay_matches_keras(name, mode, column, patience):
     h = case_diagnosis(("sample", name)).history
     values = [float(x) for x in h.columns[column]]

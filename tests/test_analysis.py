@@ -1,5 +1,6 @@
 """The analysis quantities on constructed histories (known shapes, so the expected epochs and
 gaps can be worked out by hand) and on the sample runs."""
+
 from __future__ import annotations
 
 import math
@@ -42,7 +43,7 @@ def test_building_blocks():
     assert list(running_median3(np.array([9.0, 1.0, 1.0, 1.0, 5.0]))) == [1, 1, 1, 1, 1]  # at the ends too
     assert list(running_median3(np.arange(6.0))) == [0, 1, 2, 3, 4, 5]  # a line keeps its ends
     line = np.arange(10, dtype=float) * 2 + 3
-    assert np.allclose(local_linear(line, 5), line)      # a line is its own trend, ends included
+    assert np.allclose(local_linear(line, 5), line)  # a line is its own trend, ends included
     alt = np.array([1.0, -1.0] * 10)
     assert noise(alt, np.zeros(20)) == pytest.approx(1.4826 * 1.0)
 
@@ -135,7 +136,9 @@ def test_not_learning_after_a_first_epoch_blow_up():
     val = 1.1 + rng.normal(0, 0.01, 60)
     d = diagnose(hist(train, val))
     assert d.verdict == "not_learning"
-    assert d.train_trend[0] < 1.2 and "its trend went from 1.1" in d.summary and "after a first epoch at 3.28" in d.summary
+    assert (
+        d.train_trend[0] < 1.2 and "its trend went from 1.1" in d.summary and "after a first epoch at 3.28" in d.summary
+    )
     assert d.bias == "high"  # a model that does not learn fits nothing (the start is no yardstick)
 
 
@@ -185,7 +188,7 @@ def test_confidence_is_the_calibrated_probability_of_the_margin():
     # more margin, more confidence; overfitting_and_underfitting is judged as overfitting
     assert calibrated("overfitting", 1.0) < calibrated("overfitting", 3.0) < calibrated("overfitting", 30.0)
     assert calibrated("overfitting_and_underfitting", 2.0) == calibrated("overfitting", 2.0)
-    assert calibrated("no_such_verdict", 2.0) > 0   # an unseen group takes the pooled intercept
+    assert calibrated("no_such_verdict", 2.0) > 0  # an unseen group takes the pooled intercept
 
 
 def test_the_committed_calibration_is_the_documented_fit():
@@ -200,6 +203,7 @@ def test_the_committed_calibration_is_the_documented_fit():
     sys.path.insert(0, str(bench))
     try:
         import calibrate
+
         rows = calibrate.observations()
         slope, intercepts = calibrate.fit([r for r in rows if r["split"] == "dev"])
     finally:
@@ -208,10 +212,16 @@ def test_the_committed_calibration_is_the_documented_fit():
     assert intercepts == pytest.approx(calibration.INTERCEPTS, abs=1e-5)
 
 
-@pytest.mark.parametrize("stem,verdict", [
-    ("overfit", "overfitting"), ("good_fit", "good_fit"), ("underfit", "underfitting"),
-    ("still_improving", "still_improving"), ("unstable", "unstable"),
-])
+@pytest.mark.parametrize(
+    "stem,verdict",
+    [
+        ("overfit", "overfitting"),
+        ("good_fit", "good_fit"),
+        ("underfit", "underfitting"),
+        ("still_improving", "still_improving"),
+        ("unstable", "unstable"),
+    ],
+)
 @pytest.mark.parametrize("ext", ["csv", "json"])
 def test_sample_runs_get_their_verdict(stem, verdict, ext):
     d = diagnose(from_path(SAMPLES / f"{stem}.{ext}"))
@@ -220,6 +230,7 @@ def test_sample_runs_get_their_verdict(stem, verdict, ext):
 
 def from_path(p):
     from overfitdoc import load_history
+
     return load_history(p)
 
 
@@ -233,8 +244,8 @@ def test_sample_overfit_epochs_agree_between_forms():
 
 def test_a_widening_gap_while_validation_holds_is_variance_not_an_overfitting_verdict():
     n = 80
-    train = [0.7 * math.exp(-t / 10) + 0.002 for t in range(n)]        # keeps falling towards 0
-    val = [0.25 + 0.45 * math.exp(-t / 4) for t in range(n)]           # flat from about epoch 20
+    train = [0.7 * math.exp(-t / 10) + 0.002 for t in range(n)]  # keeps falling towards 0
+    val = [0.25 + 0.45 * math.exp(-t / 4) for t in range(n)]  # flat from about epoch 20
     d = diagnose(hist(train, val))
     assert (d.verdict, d.variance, d.divergence_epoch) == ("good_fit", "high", None)
     assert d.gap.trend == "widening"
@@ -248,7 +259,7 @@ def test_a_widening_gap_while_validation_holds_is_variance_not_an_overfitting_ve
 def test_still_improving_is_judged_on_the_last_tenth_against_the_final_level():
     n = 60
     train = [0.7 * math.exp(-t / 30) for t in range(n)]
-    falling = [0.8 * math.exp(-t / 30) for t in range(n)]   # last tenth falls by ~22% of its level
+    falling = [0.8 * math.exp(-t / 30) for t in range(n)]  # last tenth falls by ~22% of its level
     d = diagnose(hist(train, falling))
     assert d.verdict == "still_improving" and d.recommended_epoch == n - 1
     flat = [0.3 + 0.5 * math.exp(-t / 5) for t in range(n)]  # the last tenth falls by 0.01% of its level
@@ -257,8 +268,8 @@ def test_still_improving_is_judged_on_the_last_tenth_against_the_final_level():
 
 def test_bias_reads_the_better_of_training_and_validation():
     e = np.arange(60, dtype=float)
-    train = 0.75 + 0.25 * np.exp(-e / 4)   # training-mode loss, inflated by dropout: 25% of the way
-    val = 0.40 + 0.50 * np.exp(-e / 4)     # the model itself does far better
+    train = 0.75 + 0.25 * np.exp(-e / 4)  # training-mode loss, inflated by dropout: 25% of the way
+    val = 0.40 + 0.50 * np.exp(-e / 4)  # the model itself does far better
     d = diagnose(hist(train, val))
     assert (d.bias, d.verdict) == ("low", "good_fit")
     # validation no better than training: the same training curve is underfitting
@@ -268,7 +279,7 @@ def test_bias_reads_the_better_of_training_and_validation():
 
 def test_bias_starts_from_the_first_value_when_the_first_drop_is_steep():
     e = np.arange(40, dtype=float)
-    train = 0.8 + 0.6 * np.exp(-e / 0.5)   # 1.4 -> 0.8 within three epochs: 43% of the way
+    train = 0.8 + 0.6 * np.exp(-e / 0.5)  # 1.4 -> 0.8 within three epochs: 43% of the way
     d = diagnose(hist(train, train + 0.02))
     # from the trend's first point (about 1.19) it would be 33% of the way, below bias_progress
     assert (d.train_trend[0] - 0.8) / d.train_trend[0] < Settings().bias_progress
@@ -289,12 +300,12 @@ def test_minibatch_noise_after_a_quick_convergence_is_not_instability():
 
 
 def test_a_rise_only_in_the_last_points_is_not_a_divergence():
-    n = 72                                  # window 9: a rise must hold over 4 points
+    n = 72  # window 9: a rise must hold over 4 points
     e = np.arange(n, dtype=float)
     train = 0.2 + 0.6 * np.exp(-e / 8)
     val = 0.3 + 0.6 * np.exp(-e / 8)
     late = val.copy()
-    late[-2:] += [0.05, 0.10]               # two epochs of rise at the very end
+    late[-2:] += [0.05, 0.10]  # two epochs of rise at the very end
     assert diagnose(hist(train, late)).divergence_epoch is None
     longer = val.copy()
     longer[-12:] += 0.01 * np.arange(1, 13)  # twelve epochs of rise
@@ -311,10 +322,10 @@ def test_a_loss_that_explodes_in_its_first_epochs_does_not_keep_epoch_0():
 def test_with_a_large_widening_gap_a_rise_is_judged_against_the_validation_level():
     n = 200
     e = np.arange(n, dtype=float)
-    train = 1.1 * np.exp(-e / 15) + 0.001                       # keeps falling towards 0
-    val = 0.05 + 1.05 * np.exp(-e / 6)                           # from 1.1 down to 0.05 ...
-    risen = val + 0.02 * np.clip((e - 40) / 160, 0, 1)           # ... then 0.02 up: 40% of its level,
-    d = diagnose(hist(train, risen))                             # under 2% of its range
+    train = 1.1 * np.exp(-e / 15) + 0.001  # keeps falling towards 0
+    val = 0.05 + 1.05 * np.exp(-e / 6)  # from 1.1 down to 0.05 ...
+    risen = val + 0.02 * np.clip((e - 40) / 160, 0, 1)  # ... then 0.02 up: 40% of its level,
+    d = diagnose(hist(train, risen))  # under 2% of its range
     assert d.gap.trend == "widening" and d.variance == "high"
     assert d.verdict == "overfitting" and 35 <= d.divergence_epoch <= 50
     assert diagnose(hist(train, risen), settings=Settings(gap_rise=1.0)).verdict == "good_fit"
@@ -327,9 +338,11 @@ def test_unstable_and_overfitting_says_both():
     # from epoch to epoch, and its trend has risen since epoch 18 while training kept falling
     d = diagnose(load_history(str(FIXTURES / "realworld" / "r001_keras_csvlogger.csv")))
     assert d.verdict == "unstable" and d.divergence_epoch == 18
-    assert d.summary == ("Training is unstable (validation loss typically moves 22% from one epoch to the next), "
-                         "and it overfits: validation loss bottomed out at epoch 18 (0.2906) and has risen 43% since, "
-                         "while training loss kept falling.")
+    assert d.summary == (
+        "Training is unstable (validation loss typically moves 22% from one epoch to the next), "
+        "and it overfits: validation loss bottomed out at epoch 18 (0.2906) and has risen 43% since, "
+        "while training loss kept falling."
+    )
 
 
 def test_a_large_steady_gap_is_not_called_converged():

@@ -1,5 +1,6 @@
 """Measure once: only the analysis (and the readers that build a History) align a history or
 fit trends; every later stage reads the Diagnosis. These tests read the package's source."""
+
 from __future__ import annotations
 
 import ast
@@ -7,8 +8,7 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "overfitdoc"
 MAY_ALIGN = ("analysis", "readers", "history.py")
-SMOOTHING = {"trend", "noise", "window_for", "running_median3", "local_linear", "local3", "typical_move",
-             "noise_share"}
+SMOOTHING = {"trend", "noise", "window_for", "running_median3", "local_linear", "local3", "typical_move", "noise_share"}
 
 
 def _modules():
@@ -22,9 +22,13 @@ def _outside(rel: Path, allowed: tuple[str, ...]) -> bool:
 
 
 def test_only_the_analysis_and_readers_align_a_history():
-    calls = [f"{rel}:{node.lineno}" for rel, tree in _modules() if _outside(rel, MAY_ALIGN)
-             for node in ast.walk(tree)
-             if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "aligned"]
+    calls = [
+        f"{rel}:{node.lineno}"
+        for rel, tree in _modules()
+        if _outside(rel, MAY_ALIGN)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "aligned"
+    ]
     assert calls == []
 
 
@@ -34,8 +38,11 @@ def test_no_module_outside_the_analysis_imports_its_smoothing():
         if not _outside(rel, ("analysis",)):
             continue
         for node in ast.walk(tree):
-            if isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[-1] in ("analysis",
-                                                                                                  "smoothing"):
+            if (
+                isinstance(node, ast.ImportFrom)
+                and node.module
+                and node.module.split(".")[-1] in ("analysis", "smoothing")
+            ):
                 bad = [a.name for a in node.names if a.name in SMOOTHING or node.module.endswith("smoothing")]
                 if bad:
                     found.append(f"{rel}:{node.lineno} {bad}")
@@ -45,8 +52,14 @@ def test_no_module_outside_the_analysis_imports_its_smoothing():
 def test_later_stages_do_not_read_the_history_back_from_the_diagnosis():
     """``Diagnosis.history`` is for API users; advice, renderers, gates and rerun read the
     measurements the Diagnosis carries."""
-    reads = [f"{rel}:{node.lineno}" for rel, tree in _modules() if rel.parts[0] in ("advice", "render", "check", "rerun")
-             for node in ast.walk(tree)
-             if isinstance(node, ast.Attribute) and node.attr == "history" and isinstance(node.value, ast.Name)
-             and node.value.id in ("d", "diagnosis", "self")]
+    reads = [
+        f"{rel}:{node.lineno}"
+        for rel, tree in _modules()
+        if rel.parts[0] in ("advice", "render", "check", "rerun")
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Attribute)
+        and node.attr == "history"
+        and isinstance(node.value, ast.Name)
+        and node.value.id in ("d", "diagnosis", "self")
+    ]
     assert reads == []

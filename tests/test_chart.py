@@ -1,5 +1,6 @@
 """The terminal chart: width, markers at the columns of their epochs, ASCII fallback, awkward
 runs, and golden files (fixed width, no colour: the chart has none)."""
+
 from __future__ import annotations
 
 from dataclasses import replace
@@ -72,10 +73,14 @@ def test_markers_sit_at_the_columns_of_their_epochs(overfit):
     rec = column_of(overfit.recommended_epoch, lines)
     assert lines[i][rec] == UNICODE.recommended
     lo, hi = overfit.divergence_range
-    assert set(lines[i][column_of(lo, lines):column_of(hi, lines) + 1]) <= {UNICODE.span, UNICODE.recommended}
+    assert set(lines[i][column_of(lo, lines) : column_of(hi, lines) + 1]) <= {UNICODE.span, UNICODE.recommended}
     # the epoch under the marker, first and last epoch at the ends
     assert lines[i + 1].split() == ["0", str(overfit.recommended_epoch), "59"]
-    assert lines[i + 1].index(str(overfit.recommended_epoch)) <= rec < lines[i + 1].index(str(overfit.recommended_epoch)) + 2
+    assert (
+        lines[i + 1].index(str(overfit.recommended_epoch))
+        <= rec
+        < lines[i + 1].index(str(overfit.recommended_epoch)) + 2
+    )
 
 
 def test_a_divergence_apart_from_the_recommended_epoch_has_its_own_marker(overfit):
@@ -90,16 +95,16 @@ def test_a_divergence_apart_from_the_recommended_epoch_has_its_own_marker(overfi
         # the divergence runs through the empty cells of the plot above its marker
         plot_column = {lines[r][c] for r in range(i)}
         assert g.divergence_line in plot_column and plot_column <= {g.divergence_line, g.train, g.val, g.both}
-        legend = "\n".join(lines[i + 2:])
+        legend = "\n".join(lines[i + 2 :])
         assert "recommended epoch 10" in legend and "divergence epoch 30 (range 28-33)" in legend
 
 
 def test_train_and_validation_differ_by_glyph_not_colour(overfit):
     lines = terminal_chart(overfit)
-    plot = "".join(lines[:axis_row(lines)[0]])
+    plot = "".join(lines[: axis_row(lines)[0]])
     assert UNICODE.train in plot and UNICODE.val in plot
     assert "\x1b" not in "".join(lines)
-    legend = "\n".join(lines[axis_row(lines)[0] + 2:])
+    legend = "\n".join(lines[axis_row(lines)[0] + 2 :])
     assert f"{UNICODE.train} loss" in legend and f"{UNICODE.val} val_loss" in legend
 
 
@@ -129,14 +134,17 @@ def test_raw_values_on_request(overfit):
     assert float(lines[0].split()[0]) == pytest.approx(max(overfit.val.max(), overfit.train.max()), rel=1e-3)
 
 
-@pytest.mark.parametrize("train,val,expect", [
-    ([0.9, 0.5], [1.0, 0.7], "raw values"),                 # two points: no trend, raw values
-    ([0.9, 0.5, 0.4], [1.0, 0.7, 0.8], "trends"),
-    ([0.5] * 10, [0.5] * 10, "trends"),                     # constant, and both on one row
-    ([1.0, 0.8, float("nan"), 0.6, 0.5, 0.45, 0.4], [1.1, 0.9, 0.85, float("inf"), 0.7, 0.7, 0.72], ""),
-    ([1e6, 1e3, 10, 1, 0.1, 1e-2, 1e-3], [2e6, 2e3, 20, 2, 0.3, 0.1, 0.1], "log scale"),  # huge range
-    ([1e300, -1e300, 1e300, -1e300, 0.0], [1e300, 1e300, -1e300, 0.0, 1.0], ""),           # would overflow
-])
+@pytest.mark.parametrize(
+    "train,val,expect",
+    [
+        ([0.9, 0.5], [1.0, 0.7], "raw values"),  # two points: no trend, raw values
+        ([0.9, 0.5, 0.4], [1.0, 0.7, 0.8], "trends"),
+        ([0.5] * 10, [0.5] * 10, "trends"),  # constant, and both on one row
+        ([1.0, 0.8, float("nan"), 0.6, 0.5, 0.45, 0.4], [1.1, 0.9, 0.85, float("inf"), 0.7, 0.7, 0.72], ""),
+        ([1e6, 1e3, 10, 1, 0.1, 1e-2, 1e-3], [2e6, 2e3, 20, 2, 0.3, 0.1, 0.1], "log scale"),  # huge range
+        ([1e300, -1e300, 1e300, -1e300, 0.0], [1e300, 1e300, -1e300, 0.0, 1.0], ""),  # would overflow
+    ],
+)
 @pytest.mark.parametrize("unicode", [True, False])
 def test_awkward_runs(train, val, expect, unicode):
     d = diagnose(hist(train, val))
@@ -158,9 +166,19 @@ def test_constant_series_have_one_label_in_the_middle():
 
 def test_nonfinite_epochs_are_named():
     nan = float("nan")
-    d = diagnose(from_table("t.csv", "keras-csv", {"epoch": list(range(8)), "loss": [1, .8, .7, .6, .5, nan, nan, nan],
-                                                   "val_loss": [1.1, .9, .8, .8, .8, nan, nan, nan],
-                                                   "accuracy": [.5] * 8, "val_accuracy": [.5] * 8}))
+    d = diagnose(
+        from_table(
+            "t.csv",
+            "keras-csv",
+            {
+                "epoch": list(range(8)),
+                "loss": [1, 0.8, 0.7, 0.6, 0.5, nan, nan, nan],
+                "val_loss": [1.1, 0.9, 0.8, 0.8, 0.8, nan, nan, nan],
+                "accuracy": [0.5] * 8,
+                "val_accuracy": [0.5] * 8,
+            },
+        )
+    )
     assert d.nonfinite == (5, 6, 7)
     assert "loss not finite at epochs 5-7" in "\n".join(terminal_chart(d))
 
@@ -174,14 +192,24 @@ def test_nothing_to_draw():
 
 
 def test_steps_and_non_integer_epochs():
-    d = diagnose(from_table("s.csv", "step-csv", {"step": [100, 200, 300, 400, 500], "loss": [1, .8, .6, .5, .45],
-                                                  "val_loss": [1.1, .9, .8, .8, .85]}))
+    d = diagnose(
+        from_table(
+            "s.csv",
+            "step-csv",
+            {
+                "step": [100, 200, 300, 400, 500],
+                "loss": [1, 0.8, 0.6, 0.5, 0.45],
+                "val_loss": [1.1, 0.9, 0.8, 0.8, 0.85],
+            },
+        )
+    )
     lines = terminal_chart(d)
     assert lines[axis_row(lines)[0] + 1].split()[0] == "100"
     assert "recommended step" in "\n".join(lines)
 
 
 # ---------------------------------------------------------------- golden files
+
 
 def test_golden_made_up_run(overfit):
     check_golden("chart/u_shaped.txt", "\n".join(terminal_chart(overfit, width=72)) + "\n")

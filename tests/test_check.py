@@ -1,5 +1,6 @@
 """`overfitdoc check` through the CLI: every gate on both sides of its limit, the baseline
 gate, the table, the JSON, and the exit codes 0, 1 and 2."""
+
 from __future__ import annotations
 
 import json
@@ -49,7 +50,7 @@ SCALAR_GATES = [
 def test_scalar_gate_both_sides(option, gate, measure, source):
     value = measure(report_of(source))
     below = value - 1 if isinstance(value, int) else value - 1e-9
-    at = check(source, option, repr(value), "--format", "json")   # a value at the limit passes
+    at = check(source, option, repr(value), "--format", "json")  # a value at the limit passes
     assert at.exit_code == 0, at.stdout
     assert gates_of(at)[gate] == {**gates_of(at)[gate], "value": value, "limit": value, "passed": True}
     over = check(source, option, repr(below), "--format", "json")
@@ -59,19 +60,33 @@ def test_scalar_gate_both_sides(option, gate, measure, source):
 
 
 def test_details_carry_the_runs_numbers():
-    r = check(EXACT, "--max-gap", "0.1", "--max-relative-gap", "40%", "--max-gap-at-best", "0.125",
-              "--max-epochs-past-best", "0", "--min-val", "val_accuracy=0.9", "--max-val", "loss=0.4",
-              "--format", "json")
+    r = check(
+        EXACT,
+        "--max-gap",
+        "0.1",
+        "--max-relative-gap",
+        "40%",
+        "--max-gap-at-best",
+        "0.125",
+        "--max-epochs-past-best",
+        "0",
+        "--min-val",
+        "val_accuracy=0.9",
+        "--max-val",
+        "loss=0.4",
+        "--format",
+        "json",
+    )
     assert r.exit_code == 1
     details = {k: v["details"] for k, v in gates_of(r).items()}
     assert details == {
         "max-gap": "final gap 0.125 is above the limit 0.1 (validation loss 0.375 vs training 0.25 at epoch 8)",
         "max-relative-gap": "relative final gap 0.5 (50%) is above the limit 0.4 (gap 0.125 over the final "
-                            "training loss 0.25)",
+        "training loss 0.25)",
         "max-gap-at-best": "gap 0.125 at the recommended epoch 8 is within the limit 0.125 (validation loss 0.375"
-                           " vs training 0.25 at epoch 8)",
+        " vs training 0.25 at epoch 8)",
         "max-epochs-past-best": "wasted epochs 0 is within the limit 0 (training ran to epoch 8, the recommended "
-                                "epoch is 8)",
+        "epoch is 8)",
         "min-val[val_accuracy]": "best val_accuracy 0.8438 is below the limit 0.9 (at epoch 8, higher is better)",
         "max-val[loss]": "best val_loss 0.375 is within the limit 0.4 (at epoch 8, lower is better)",
     }
@@ -84,11 +99,14 @@ def test_fail_on_both_sides():
     assert failed.exit_code == 1
     gate = gates_of(failed)["fail-on"]
     assert gate["value"] == "overfitting" and gate["limit"] == ["overfitting", "unstable"] and not gate["passed"]
-    assert gate["details"].startswith("verdict overfitting is one of the failing verdicts overfitting, unstable: Validation loss bottomed out")
+    assert gate["details"].startswith(
+        "verdict overfitting is one of the failing verdicts overfitting, unstable: Validation loss bottomed out"
+    )
     passed = check(GOOD, "--fail-on", "overfitting", "--fail-on", "unstable", "--format", "json")
     assert passed.exit_code == 0
     assert gates_of(passed)["fail-on"]["details"].startswith(
-        "verdict good_fit is not one of the failing verdicts overfitting, unstable: Training and validation")
+        "verdict good_fit is not one of the failing verdicts overfitting, unstable: Training and validation"
+    )
 
 
 def test_fail_on_unknown_verdict_is_a_usage_error():
@@ -106,8 +124,10 @@ def test_min_val_accepts_metric_or_column_name(spelling):
     assert gates_of(at)[f"min-val[{spelling}]"]["value"] == best
     over = check(OVERFIT, "--min-val", f"{spelling}=0.8701")
     assert over.exit_code == 1
-    assert f"min-val[{spelling}]: best val_accuracy 0.87 is below the limit 0.8701 (at epoch 2, higher is better)" \
+    assert (
+        f"min-val[{spelling}]: best val_accuracy 0.87 is below the limit 0.8701 (at epoch 2, higher is better)"
         in over.stdout
+    )
 
 
 def test_max_val_both_sides_and_repeatable():
@@ -123,11 +143,17 @@ def test_metric_the_run_lacks_is_not_applied_and_exits_2():
     r = check(OVERFIT, "--min-val", "val_f1=0.5", "--format", "json")
     assert r.exit_code == 2
     assert gates_of(r)["min-val[val_f1]"] == {
-        "value": None, "limit": 0.5, "comparator": ">=", "passed": None, "status": "not applied",
+        "value": None,
+        "limit": 0.5,
+        "comparator": ">=",
+        "passed": None,
+        "status": "not applied",
         "details": "the run has no validation series named 'val_f1' (validation series: val_accuracy, val_loss)",
     }
-    assert r.stderr == (f"Error: {OVERFIT}: min-val[val_f1] not applied: the run has no validation series named"
-                        " 'val_f1' (validation series: val_accuracy, val_loss)\n")
+    assert r.stderr == (
+        f"Error: {OVERFIT}: min-val[val_f1] not applied: the run has no validation series named"
+        " 'val_f1' (validation series: val_accuracy, val_loss)\n"
+    )
 
 
 def test_training_only_metric_is_not_a_validation_value(tmp_path):
@@ -136,7 +162,8 @@ def test_training_only_metric_is_not_a_validation_value(tmp_path):
     r = check(str(path), "--min-val", "f1=0.1", "--format", "json")
     assert r.exit_code == 2
     assert gates_of(r)["min-val[f1]"]["details"] == (
-        "the run has no validation series named 'f1' (validation series: val_loss)")
+        "the run has no validation series named 'f1' (validation series: val_loss)"
+    )
 
 
 def test_validation_series_without_a_training_partner(tmp_path):
@@ -144,7 +171,10 @@ def test_validation_series_without_a_training_partner(tmp_path):
     path.write_text("epoch,loss,val_loss,val_f1\n1,1.0,1.1,0.5\n2,0.8,0.9,0.75\n3,0.6,0.7,0.625\n4,0.5,0.6,0.5\n")
     r = check(str(path), "--min-val", "val_f1=0.75", "--format", "json")
     assert r.exit_code == 0
-    assert gates_of(r)["min-val[val_f1]"]["details"] == "best val_f1 0.75 meets the limit 0.75 (at epoch 2, higher is better)"
+    assert (
+        gates_of(r)["min-val[val_f1]"]["details"]
+        == "best val_f1 0.75 meets the limit 0.75 (at epoch 2, higher is better)"
+    )
 
 
 @pytest.mark.parametrize("bad", ["val_accuracy", "=0.9", "val_accuracy=high", "val_accuracy=nan"])
@@ -162,8 +192,10 @@ def test_monitor_and_mode_pick_the_pair():
     assert "validation accuracy" in run["gates"]["max-gap"]["details"]
 
 
-NO_VAL = ("no validation series (found only loss; a validation series is named val_*, valid_*, validation_*,"
-          " eval_* or test_*)")
+NO_VAL = (
+    "no validation series (found only loss; a validation series is named val_*, valid_*, validation_*,"
+    " eval_* or test_*)"
+)
 
 
 def test_run_that_cannot_be_diagnosed_is_not_applied_to_each_gate_with_the_reason(tmp_path):
@@ -180,13 +212,15 @@ def test_run_that_cannot_be_diagnosed_is_not_applied_to_each_gate_with_the_reaso
 
 # ---------------------------------------------------------------- the baseline gate
 
+
 def test_baseline_equal_to_itself_passes_with_zero_tolerance():
     r = check(OVERFIT, "--baseline", OVERFIT, "--format", "json")
     assert r.exit_code == 0
     gates = gates_of(r)
     assert set(gates) == {"baseline-gap", "baseline-best-val"}
     assert gates["baseline-gap"]["details"] == (
-        "final gap 0.6948 is within the limit 0.6948 (baseline sample_runs/overfit.csv: 0.6948, tolerance 0)")
+        "final gap 0.6948 is within the limit 0.6948 (baseline sample_runs/overfit.csv: 0.6948, tolerance 0)"
+    )
 
 
 def test_baseline_worse_gap_fails_beyond_the_tolerance(tmp_path):
@@ -202,7 +236,11 @@ def test_baseline_worse_gap_fails_beyond_the_tolerance(tmp_path):
     failed = check(str(worse), "--baseline", EXACT, "--tolerance", "0.05", "--format", "json")
     assert failed.exit_code == 1
     assert gates_of(failed)["baseline-gap"] == {
-        "value": 0.1875, "limit": 0.175, "comparator": "<=", "passed": False, "status": "fail",
+        "value": 0.1875,
+        "limit": 0.175,
+        "comparator": "<=",
+        "passed": False,
+        "status": "fail",
         "details": f"final gap 0.1875 is above the limit 0.175 (baseline {EXACT}: 0.125, tolerance 0.05)",
     }
     ok = check(str(worse), "--baseline", EXACT, "--tolerance", "0.0625")
@@ -218,7 +256,9 @@ def test_baseline_worse_best_value_fails():
     gate = gates_of(r)["baseline-best-val"]
     good = report_of(GOOD)
     assert gate["limit"] == pytest.approx(good["best_val"] * 1.05)
-    assert not gate["passed"] and gate["details"].startswith("best val_loss 0.4019 is above the limit 0.1667 (at epoch 13;")
+    assert not gate["passed"] and gate["details"].startswith(
+        "best val_loss 0.4019 is above the limit 0.1667 (at epoch 13;"
+    )
     # the other way round: the good run is better than the overfit baseline
     assert check(GOOD, "--baseline", OVERFIT).exit_code == 0
 
@@ -259,10 +299,12 @@ def test_baseline_with_another_monitored_metric_is_not_comparable(tmp_path):
     assert r.exit_code == 2
     assert gates_of(r)["baseline-gap"]["status"] == "not applied"
     assert gates_of(r)["baseline-gap"]["details"] == (
-        f"not comparable: this run monitors loss (min), the baseline {other} accuracy (max)")
+        f"not comparable: this run monitors loss (min), the baseline {other} accuracy (max)"
+    )
 
 
 # ---------------------------------------------------------------- exit codes and outputs
+
 
 def test_exit_0_when_every_run_passes():
     r = check(GOOD, "sample_runs/good_fit.json", "--max-gap", "0.05", "--fail-on", "overfitting")
@@ -281,8 +323,13 @@ def test_exit_2_for_an_unreadable_input_wins_over_1(tmp_path):
     assert r.exit_code == 2
     doc = json.loads(r.stdout)  # the report is still printed, for the inputs that could be read
     assert doc["passed"] is False
-    assert doc["runs"][1] == {"source": "missing.csv", "ok": False, "error": "no such file", "gates": {},
-                              "passed": False}
+    assert doc["runs"][1] == {
+        "source": "missing.csv",
+        "ok": False,
+        "error": "no such file",
+        "gates": {},
+        "passed": False,
+    }
     assert r.stderr == "Error: missing.csv: no such file\n"
     text = check(OVERFIT, "missing.csv", "--max-gap", "0.05")
     assert text.exit_code == 2
@@ -354,7 +401,19 @@ def test_help_is_the_docstring_with_an_example():
     r = runner.invoke(app, ["check", "--help"], env={"COLUMNS": "200"})
     assert r.exit_code == 0
     assert "Example: overfitdoc check history.csv --max-gap 0.2 --fail-on overfitting,unstable" in r.stdout
-    for option in ("--max-gap", "--max-relative-gap", "--max-gap-at-best", "--max-epochs-past-best", "--fail-on",
-                   "--min-val", "--max-val", "--baseline", "--tolerance", "--junit", "--config", "--no-config",
-                   "[tool.overfitdoc.check]"):
+    for option in (
+        "--max-gap",
+        "--max-relative-gap",
+        "--max-gap-at-best",
+        "--max-epochs-past-best",
+        "--fail-on",
+        "--min-val",
+        "--max-val",
+        "--baseline",
+        "--tolerance",
+        "--junit",
+        "--config",
+        "--no-config",
+        "[tool.overfitdoc.check]",
+    ):
         assert option in r.stdout

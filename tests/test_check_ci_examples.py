@@ -6,6 +6,7 @@ pre-commit hook by pre-commit itself (its definition, the repository's root
 Steps that install overfitdoc or train a model are replaced, and only those: a shim on PATH
 runs this checkout's overfitdoc, and a sample run stands in for the trained history.
 """
+
 from __future__ import annotations
 
 import os
@@ -55,11 +56,18 @@ def trained(workdir: Path, sample: str) -> None:
 
 
 def bash(script: str, workdir: Path, env: dict) -> subprocess.CompletedProcess:
-    return subprocess.run([BASH, "--noprofile", "--norc", "-e", "-c", script], cwd=workdir, env=env,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [BASH, "--noprofile", "--norc", "-e", "-c", script],
+        cwd=workdir,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 # ---------------------------------------------------------------- GitHub Actions
+
 
 def github_steps():
     doc = yaml.safe_load((CI / "github-actions.yml").read_text(encoding="utf-8"))
@@ -88,8 +96,10 @@ def test_github_actions_job(workdir, sample, code):
         assert annotations == []
     else:
         assert text.startswith("### overfitdoc check: ❌ FAILED: 1 of 1 run failed 3 gates")
-        assert annotations[0] == ("::error file=runs/history.csv,title=overfitdoc max-gap::final gap 0.6948 is above "
-                                  "the limit 0.2 (validation loss 0.7121 vs training 0.01727 at epoch 79)")
+        assert annotations[0] == (
+            "::error file=runs/history.csv,title=overfitdoc max-gap::final gap 0.6948 is above "
+            "the limit 0.2 (validation loss 0.7121 vs training 0.01727 at epoch 79)"
+        )
         assert len(annotations) == 3
     # the upload step keeps the file the check step wrote
     upload = [s for s in job["steps"] if s.get("uses", "").startswith("actions/upload-artifact")]
@@ -98,12 +108,13 @@ def test_github_actions_job(workdir, sample, code):
 
 # ---------------------------------------------------------------- GitLab CI
 
+
 @pytest.mark.parametrize("sample,code", [("good_fit.csv", 0), ("unstable.csv", 1)])
 def test_gitlab_ci_job(workdir, sample, code):
     doc = yaml.safe_load((CI / "gitlab-ci.yml").read_text(encoding="utf-8"))
     job = doc["overfitting-gate"]
     assert job["before_script"] == ["pip install overfitdoc"]  # replaced by the shim
-    assert doc["train"]["artifacts"]["paths"] == ["runs/"]     # replaced by a sample run
+    assert doc["train"]["artifacts"]["paths"] == ["runs/"]  # replaced by a sample run
     trained(workdir, sample)
     result = bash("\n".join(job["script"]), workdir, ci_env(workdir, GITLAB_CI="true", CI="true"))
     assert result.returncode == code, result.stderr
@@ -114,7 +125,9 @@ def test_gitlab_ci_job(workdir, sample, code):
     assert "::error" not in result.stdout  # no GitHub output outside GitHub Actions
     if code:
         fail_on = root.find("testsuite/testcase[@name='fail-on']/failure")
-        assert fail_on.get("message").startswith("verdict unstable is one of the failing verdicts overfitting, unstable")
+        assert fail_on.get("message").startswith(
+            "verdict unstable is one of the failing verdicts overfitting, unstable"
+        )
 
 
 # ---------------------------------------------------------------- pre-commit
@@ -144,15 +157,27 @@ def test_pre_commit_files_are_valid():
 def test_pre_commit_local_hook(workdir, sample, code):
     shutil.copy(CI / "pre-commit-config.yaml", workdir / ".pre-commit-config.yaml")
     trained(workdir, sample)
-    env = ci_env(workdir, PRE_COMMIT_HOME=str(workdir.parent / "pre-commit-home"), GIT_CONFIG_NOSYSTEM="1",
-                 HOME=str(workdir.parent))
+    env = ci_env(
+        workdir,
+        PRE_COMMIT_HOME=str(workdir.parent / "pre-commit-home"),
+        GIT_CONFIG_NOSYSTEM="1",
+        HOME=str(workdir.parent),
+    )
     for args in (["init", "-q"], ["add", "."]):
         subprocess.run([GIT, *args], cwd=workdir, env=env, check=True, capture_output=True, timeout=60)
-    r = subprocess.run([PRE_COMMIT, "run", "--all-files", "--color", "never"], cwd=workdir, env=env,
-                       capture_output=True, text=True, timeout=120)
+    r = subprocess.run(
+        [PRE_COMMIT, "run", "--all-files", "--color", "never"],
+        cwd=workdir,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert r.returncode == code, r.stdout + r.stderr
     first = r.stdout.splitlines()[0]
     assert first.startswith("overfitdoc check") and first.endswith("Passed" if code == 0 else "Failed")
     if code:
-        assert ("runs/history.csv: max-gap: final gap 0.6948 is above the limit 0.2 (validation loss 0.7121 vs "
-                "training 0.01727 at epoch 79)") in r.stdout
+        assert (
+            "runs/history.csv: max-gap: final gap 0.6948 is above the limit 0.2 (validation loss 0.7121 vs "
+            "training 0.01727 at epoch 79)"
+        ) in r.stdout

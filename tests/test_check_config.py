@@ -1,5 +1,6 @@
 """Configuration of `overfitdoc check`: discovery (as ruff), --config, precedence of the
 command line, and unknown or ill-typed keys (exit 2, naming the key)."""
+
 from __future__ import annotations
 
 import json
@@ -42,6 +43,7 @@ def write(path: Path, text: str) -> Path:
 
 
 # ---------------------------------------------------------------- discovery
+
 
 def test_pyproject_in_the_current_directory(project):
     write(project / "pyproject.toml", "[project]\nname = 'x'\n\n[tool.overfitdoc.check]\nmax_gap = 0.1\n")
@@ -99,6 +101,7 @@ def test_no_config_ignores_the_files(project):
 
 # ---------------------------------------------------------------- --config
 
+
 def test_config_option_with_a_pyproject(project):
     write(project / "ci" / "pyproject.toml", "[tool.overfitdoc.check]\nmax_gap = 0.1\n")
     r = check("run.csv", "--config", "ci/pyproject.toml", "--format", "json")
@@ -132,6 +135,7 @@ def test_config_and_no_config_together(project):
 
 # ---------------------------------------------------------------- precedence
 
+
 def test_command_line_wins(project):
     write(project / "pyproject.toml", "[tool.overfitdoc.check]\nmax_gap = 0.1\nfail_on = ['overfitting']\n")
     r = check("run.csv", "--max-gap", "0.2", "--fail-on", "unstable", "--format", "json")
@@ -140,11 +144,16 @@ def test_command_line_wins(project):
 
 
 def test_metric_limits_merge_metric_by_metric(project):
-    write(project / "pyproject.toml",
-          "[tool.overfitdoc.check]\nmin_val = {val_accuracy = 0.9, accuracy = 0.5}\nmax_val = {val_loss = 0.1}\n")
+    write(
+        project / "pyproject.toml",
+        "[tool.overfitdoc.check]\nmin_val = {val_accuracy = 0.9, accuracy = 0.5}\nmax_val = {val_loss = 0.1}\n",
+    )
     r = check("run.csv", "--min-val", "val_accuracy=0.8", "--format", "json")
     assert {k: v["limit"] for k, v in gates(r).items()} == {
-        "min-val[val_accuracy]": 0.8, "min-val[accuracy]": 0.5, "max-val[val_loss]": 0.1}
+        "min-val[val_accuracy]": 0.8,
+        "min-val[accuracy]": 0.5,
+        "max-val[val_loss]": 0.1,
+    }
 
 
 def test_monitor_and_mode_from_config(project):
@@ -179,29 +188,31 @@ def test_tolerance_in_config_without_baseline_is_allowed(project):
 
 # ---------------------------------------------------------------- errors
 
+
 def test_unknown_key_is_named_with_a_suggestion(project):
     write(project / "pyproject.toml", "[tool.overfitdoc.check]\nmax_gapp = 0.1\n")
     r = check("run.csv")
     assert r.exit_code == 2
     assert r.stdout == ""
-    assert r.stderr == ("Error: pyproject.toml: [tool.overfitdoc.check] unknown key 'max_gapp'"
-                        " (did you mean 'max_gap'?)\n")
+    assert r.stderr == (
+        "Error: pyproject.toml: [tool.overfitdoc.check] unknown key 'max_gapp' (did you mean 'max_gap'?)\n"
+    )
 
 
 def test_unknown_key_without_a_close_match_lists_the_keys(project):
     write(project / "overfitdoc.toml", "[check]\ncolour = 'red'\n")
     r = check("run.csv")
     assert r.exit_code == 2
-    assert r.stderr == ("Error: overfitdoc.toml: [check] unknown key 'colour' "
-                        f"(valid keys: {', '.join(KEYS)})\n")
+    assert r.stderr == (f"Error: overfitdoc.toml: [check] unknown key 'colour' (valid keys: {', '.join(KEYS)})\n")
 
 
 def test_check_keys_at_the_top_of_overfitdoc_toml(project):
     write(project / "overfitdoc.toml", "max_gap = 0.1\n")
     r = check("run.csv")
     assert r.exit_code == 2
-    assert r.stderr == ("Error: overfitdoc.toml: unknown key 'max_gap' in the top level; check "
-                        "settings go in [check]\n")
+    assert r.stderr == (
+        "Error: overfitdoc.toml: unknown key 'max_gap' in the top level; check settings go in [check]\n"
+    )
 
 
 def test_key_given_twice(project):
@@ -210,17 +221,20 @@ def test_key_given_twice(project):
     assert r.exit_code == 2 and "'max-gap' is set twice" in r.stderr
 
 
-@pytest.mark.parametrize("line,message", [
-    ("max_gap = 'small'", "max_gap must be a number, not 'small'"),
-    ("max_epochs_past_best = 2.5", "max_epochs_past_best must be a whole number, 0 or more, not 2.5"),
-    ("fail_on = ['overfit']", "unknown verdict 'overfit' in fail-on; valid verdicts:"),
-    ("fail_on = 3", "fail_on must be a list of verdicts"),
-    ("min_val = 0.9", "min_val must be a table of metric = value"),
-    ("min_val = {val_accuracy = 'high'}", "min_val val_accuracy: the limit must be a number, not 'high'"),
-    ("mode = 'up'", "mode must be 'min' or 'max', not 'up'"),
-    ("tolerance = '-5%'", "tolerance must not be negative"),
-    ("max_relative_gap = 'half'", "max_relative_gap must be a number or a percentage like 5%, not 'half'"),
-])
+@pytest.mark.parametrize(
+    "line,message",
+    [
+        ("max_gap = 'small'", "max_gap must be a number, not 'small'"),
+        ("max_epochs_past_best = 2.5", "max_epochs_past_best must be a whole number, 0 or more, not 2.5"),
+        ("fail_on = ['overfit']", "unknown verdict 'overfit' in fail-on; valid verdicts:"),
+        ("fail_on = 3", "fail_on must be a list of verdicts"),
+        ("min_val = 0.9", "min_val must be a table of metric = value"),
+        ("min_val = {val_accuracy = 'high'}", "min_val val_accuracy: the limit must be a number, not 'high'"),
+        ("mode = 'up'", "mode must be 'min' or 'max', not 'up'"),
+        ("tolerance = '-5%'", "tolerance must not be negative"),
+        ("max_relative_gap = 'half'", "max_relative_gap must be a number or a percentage like 5%, not 'half'"),
+    ],
+)
 def test_ill_typed_values(project, line, message):
     write(project / "pyproject.toml", f"[tool.overfitdoc.check]\n{line}\n")
     r = check("run.csv")

@@ -1,4 +1,5 @@
 """The gates as units: measure, then judge; the values they take; the registry."""
+
 from __future__ import annotations
 
 import inspect
@@ -19,8 +20,14 @@ def view(table: dict) -> RunView:
     return RunView(run_report(d), d)
 
 
-RUN = view({"epoch": [1, 2, 3, 4, 5, 6], "loss": [1.0, 0.5, 0.25, 0.125, 0.0625, 0.03125],
-            "val_loss": [1.0, 0.75, 0.625, 0.625, 0.6875, 0.75], "val_auc": [0.5, 0.75, 0.875, 0.875, 0.75, 0.5]})
+RUN = view(
+    {
+        "epoch": [1, 2, 3, 4, 5, 6],
+        "loss": [1.0, 0.5, 0.25, 0.125, 0.0625, 0.03125],
+        "val_loss": [1.0, 0.75, 0.625, 0.625, 0.6875, 0.75],
+        "val_auc": [0.5, 0.75, 0.875, 0.875, 0.75, 0.5],
+    }
+)
 
 
 def test_every_gate_is_an_option_and_a_config_key():
@@ -71,10 +78,17 @@ def test_validation_only_metric_found_by_column_name():
     assert result.details == "best val_auc 0.875 meets the limit 0.875 (at epoch 3, higher is better)"
 
 
-@pytest.mark.parametrize("text,expected", [
-    ("0.02", Tolerance(0.02)), (0.02, Tolerance(0.02)), ("5%", Tolerance(0.05, True)), ("5 %", Tolerance(0.05, True)), ("5%%", None),
-    (0, Tolerance(0.0)),
-])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("0.02", Tolerance(0.02)),
+        (0.02, Tolerance(0.02)),
+        ("5%", Tolerance(0.05, True)),
+        ("5 %", Tolerance(0.05, True)),
+        ("5%%", None),
+        (0, Tolerance(0.0)),
+    ],
+)
 def test_tolerance_parse(text, expected):
     if expected is None:
         with pytest.raises(UsageError):

@@ -1,5 +1,6 @@
 """The CI outputs of `overfitdoc check`: JUnit XML (parsed back with ElementTree) and GitHub
 Actions annotations and step summary (only with GITHUB_ACTIONS=true)."""
+
 from __future__ import annotations
 
 import json
@@ -18,7 +19,7 @@ runner = CliRunner()
 EXACT = "tests/fixtures/check/exact.csv"
 OVERFIT = "sample_runs/overfit.csv"
 GOOD = "sample_runs/good_fit.csv"
-MAX_GAP_DETAILS = ("final gap 0.125 is above the limit 0.1 (validation loss 0.375 vs training 0.25 at epoch 8)")
+MAX_GAP_DETAILS = "final gap 0.125 is above the limit 0.1 (validation loss 0.375 vs training 0.25 at epoch 8)"
 
 
 def check(*args):
@@ -26,6 +27,7 @@ def check(*args):
 
 
 # ---------------------------------------------------------------- JUnit
+
 
 def test_junit_one_testcase_per_run_and_gate(tmp_path):
     path = tmp_path / "junit.xml"
@@ -36,9 +38,12 @@ def test_junit_one_testcase_per_run_and_gate(tmp_path):
     assert {k: root.get(k) for k in ("tests", "failures", "errors")} == {"tests": "6", "failures": "1", "errors": "2"}
     cases = [(c.get("classname"), c.get("name"), [ch.tag for ch in c]) for c in root.iter("testcase")]
     assert cases == [
-        (EXACT, "max-gap", ["failure"]), (EXACT, "fail-on", ["system-out"]),
-        (GOOD, "max-gap", ["system-out"]), (GOOD, "fail-on", ["system-out"]),
-        ("missing.csv", "max-gap", ["error"]), ("missing.csv", "fail-on", ["error"]),
+        (EXACT, "max-gap", ["failure"]),
+        (EXACT, "fail-on", ["system-out"]),
+        (GOOD, "max-gap", ["system-out"]),
+        (GOOD, "fail-on", ["system-out"]),
+        ("missing.csv", "max-gap", ["error"]),
+        ("missing.csv", "fail-on", ["error"]),
     ]
     failure = root.find("testsuite/testcase/failure")
     assert failure.get("message") == MAX_GAP_DETAILS and failure.text == MAX_GAP_DETAILS
@@ -47,7 +52,10 @@ def test_junit_one_testcase_per_run_and_gate(tmp_path):
     assert error.get("message") == "no such file" and error.text == "missing.csv: no such file"
     suites = root.findall("testsuite")
     assert [(s.get("name"), s.get("tests"), s.get("failures"), s.get("errors")) for s in suites] == [
-        (EXACT, "2", "1", "0"), (GOOD, "2", "0", "0"), ("missing.csv", "2", "0", "2")]
+        (EXACT, "2", "1", "0"),
+        (GOOD, "2", "0", "0"),
+        ("missing.csv", "2", "0", "2"),
+    ]
     assert path.read_text(encoding="utf-8").startswith('<?xml version="1.0" encoding="UTF-8"?>\n<testsuites')
     assert not [p for p in tmp_path.iterdir() if p.name != "junit.xml"]  # atomic: no temporary left
 
@@ -61,12 +69,12 @@ def test_junit_all_passing(tmp_path):
 
 
 def test_junit_escapes_what_xml_cannot_hold():
-    result = GateResult('min-val[a<b&"c"]', 2.0, 1.0, AT_MOST, False, "odd \x00 text <with> & \"quotes\"")
+    result = GateResult('min-val[a<b&"c"]', 2.0, 1.0, AT_MOST, False, 'odd \x00 text <with> & "quotes"')
     outcome = Outcome((RunCheck("weird <name>.csv", (result,)),), (result.gate,))
     root = ET.fromstring(render_junit(report_with_gates(outcome)).split("\n", 1)[1])
     case = root.find("testsuite/testcase")
     assert case.get("classname") == "weird <name>.csv" and case.get("name") == 'min-val[a<b&"c"]'
-    assert case.find("failure").get("message") == "odd \ufffd text <with> & \"quotes\""
+    assert case.find("failure").get("message") == 'odd \ufffd text <with> & "quotes"'
 
 
 def test_junit_into_a_missing_folder_is_a_usage_error(tmp_path):
@@ -76,6 +84,7 @@ def test_junit_into_a_missing_folder_is_a_usage_error(tmp_path):
 
 
 # ---------------------------------------------------------------- GitHub Actions
+
 
 @pytest.fixture
 def github(monkeypatch, tmp_path):
@@ -104,7 +113,9 @@ def test_github_annotations_and_summary(github):
 def test_github_annotation_for_an_unreadable_input(github):
     r = check("missing.csv", "--max-gap", "0.1")
     assert r.exit_code == 2
-    assert r.stdout.splitlines()[-1] == "::error file=missing.csv,title=overfitdoc::cannot read missing.csv: no such file"
+    assert (
+        r.stdout.splitlines()[-1] == "::error file=missing.csv,title=overfitdoc::cannot read missing.csv: no such file"
+    )
     assert "❌ error: no such file" in github.read_text(encoding="utf-8")
 
 
@@ -143,10 +154,13 @@ def test_workflow_command_escaping():
     assert escape_property("runs/a:b,c%.csv") == "runs/a%3Ab%2Cc%25.csv"
     result = GateResult("max-gap", 1.0, 0.5, AT_MOST, False, "gap 100%\nworse")
     outcome = Outcome((RunCheck("dir,1/run:2.csv", (result,)),), ("max-gap",))
-    assert annotations(report_with_gates(outcome)) == ["::error file=dir%2C1/run%3A2.csv,title=overfitdoc max-gap::gap 100%25%0Aworse"]
+    assert annotations(report_with_gates(outcome)) == [
+        "::error file=dir%2C1/run%3A2.csv,title=overfitdoc max-gap::gap 100%25%0Aworse"
+    ]
 
 
 # ---------------------------------------------------------------- every output from the JSON report
+
 
 def test_every_output_renders_from_the_json_report(tmp_path):
     """The table, the markdown, JUnit and the annotations read only the report `--format json`

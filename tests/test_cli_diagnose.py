@@ -1,5 +1,6 @@
 """`overfitdoc diagnose` through the CLI: golden outputs, the JSON contract, exit codes and
 one-line errors."""
+
 from __future__ import annotations
 
 import io
@@ -41,10 +42,26 @@ def test_markdown_and_text_golden():
 
 
 CONTRACT_KEYS = {
-    "source": str, "ok": bool, "format": str, "epoch_base": int, "epochs": int, "monitor": dict, "series": list,
-    "best_epoch": int, "best_val": float, "recommended_epoch": int, "divergence_epoch": (int, type(None)),
-    "divergence_range": (list, type(None)), "epochs_past_best": int, "gap": dict, "bias": str, "variance": str,
-    "verdict": str, "confidence": (float, int), "summary": str, "advice": list,
+    "source": str,
+    "ok": bool,
+    "format": str,
+    "epoch_base": int,
+    "epochs": int,
+    "monitor": dict,
+    "series": list,
+    "best_epoch": int,
+    "best_val": float,
+    "recommended_epoch": int,
+    "divergence_epoch": (int, type(None)),
+    "divergence_range": (list, type(None)),
+    "epochs_past_best": int,
+    "gap": dict,
+    "bias": str,
+    "variance": str,
+    "verdict": str,
+    "confidence": (float, int),
+    "summary": str,
+    "advice": list,
 }
 
 
@@ -58,7 +75,10 @@ def test_json_matches_the_contract():
     assert run_["source"] == "sample_runs/overfit.csv" and run_["format"] == "keras-csv" and run_["epoch_base"] == 0
     assert set(run_["monitor"]) == {"metric", "train", "val", "mode"}
     assert set(run_["gap"]) == {"final", "at_best", "relative_final", "trend"}
-    assert run_["verdict"] == "overfitting" and run_["divergence_range"][0] <= run_["divergence_epoch"] <= run_["divergence_range"][1]
+    assert (
+        run_["verdict"] == "overfitting"
+        and run_["divergence_range"][0] <= run_["divergence_epoch"] <= run_["divergence_range"][1]
+    )
     assert run_["bias"] in ("low", "high", "unknown") and run_["variance"] in ("low", "high")
     assert 0 <= run_["confidence"] <= 1
     for a in run_["advice"]:
@@ -67,6 +87,7 @@ def test_json_matches_the_contract():
 
 def test_json_is_strict_with_non_finite_values():
     r = run("diagnose", "sample_runs/unstable.csv", "--format", "json")
+
     def no_bare_constants(c):
         raise AssertionError(f"bare {c} in the JSON")
 
@@ -85,12 +106,15 @@ def test_several_files_and_one_bad(tmp_path):
     assert r.stderr.strip() == f"Error: {bad}: binary data, not a text training log"
 
 
-@pytest.mark.parametrize("content,reason", [
-    (b"", "empty file"),
-    (b"\x89PNG\r\n\x1a\n\x00\x00\x00", "binary data, not a text training log"),
-    (b'{"loss": [1, 2', "malformed JSON"),
-    (b"a,b\nx,y\n", "no reader recognised the content; supported formats:"),
-])
+@pytest.mark.parametrize(
+    "content,reason",
+    [
+        (b"", "empty file"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00", "binary data, not a text training log"),
+        (b'{"loss": [1, 2', "malformed JSON"),
+        (b"a,b\nx,y\n", "no reader recognised the content; supported formats:"),
+    ],
+)
 def test_bad_input_one_line_exit_2(tmp_path, content, reason):
     p = tmp_path / "h.csv"
     p.write_bytes(content)
@@ -205,10 +229,13 @@ def test_ctrl_c_exits_130_not_1(monkeypatch, capsys):
     assert e.value.code == 130
 
 
-@pytest.mark.parametrize("rows, first_bad, finite", [
-    ("0,nan,nan\n", 0, 0),                      # TerminateOnNaN after the first epoch
-    ("0,0.91,0.95\n1,inf,nan\n2,nan,nan\n", 1, 1),
-])
+@pytest.mark.parametrize(
+    "rows, first_bad, finite",
+    [
+        ("0,nan,nan\n", 0, 0),  # TerminateOnNaN after the first epoch
+        ("0,0.91,0.95\n1,inf,nan\n2,nan,nan\n", 1, 1),
+    ],
+)
 def test_run_that_diverged_before_three_epochs_is_unstable_not_unreadable(tmp_path, rows, first_bad, finite):
     f = tmp_path / "diverged.csv"
     f.write_text("epoch,loss,val_loss\n" + rows)

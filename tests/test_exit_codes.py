@@ -2,6 +2,7 @@
 be judged for what the command was asked (no validation series, no pair named by --monitor,
 a gate's metric the run lacks) exits 2 with one line on stderr naming the file, in diagnose,
 plot, check and rerun alike; 1 only when a gate that could be applied failed."""
+
 from __future__ import annotations
 
 import json
@@ -17,8 +18,10 @@ runner = CliRunner()
 OVERFIT = "sample_runs/overfit.csv"
 GOOD = "sample_runs/good_fit.csv"
 MAP = "metrics/mAP50-95(B)"
-NO_VAL = ("no validation series (found only loss; a validation series is named val_*, valid_*, validation_*,"
-          " eval_* or test_*)")
+NO_VAL = (
+    "no validation series (found only loss; a validation series is named val_*, valid_*, validation_*,"
+    " eval_* or test_*)"
+)
 NO_MAP = f"the run has no validation series named '{MAP}' (validation series: val_accuracy, val_loss)"
 NO_PAIR = "no paired series named 'bogus' (paired metrics: accuracy, loss)"
 
@@ -40,20 +43,25 @@ def train_only(tmp_path):
 
 # ---------------------------------------------------------------- the policy
 
-@pytest.mark.parametrize("counts, code", [
-    ({}, EXIT_OK),
-    ({"gates_failed": 3}, EXIT_GATE_FAILED),
-    ({"errors": 1}, EXIT_BAD_INPUT),
-    ({"undiagnosable": 1}, EXIT_BAD_INPUT),
-    ({"undiagnosable": 1, "gates_failed": 2}, EXIT_BAD_INPUT),  # 2 wins over 1
-    ({"errors": 1, "gates_failed": 2}, EXIT_BAD_INPUT),
-    ({"errors": 1, "interrupted": True}, EXIT_INTERRUPTED),
-])
+
+@pytest.mark.parametrize(
+    "counts, code",
+    [
+        ({}, EXIT_OK),
+        ({"gates_failed": 3}, EXIT_GATE_FAILED),
+        ({"errors": 1}, EXIT_BAD_INPUT),
+        ({"undiagnosable": 1}, EXIT_BAD_INPUT),
+        ({"undiagnosable": 1, "gates_failed": 2}, EXIT_BAD_INPUT),  # 2 wins over 1
+        ({"errors": 1, "gates_failed": 2}, EXIT_BAD_INPUT),
+        ({"errors": 1, "interrupted": True}, EXIT_INTERRUPTED),
+    ],
+)
 def test_exit_code(counts, code):
     assert exit_code(**counts) == code
 
 
 # ---------------------------------------------------------------- no validation series
+
 
 def test_diagnose_without_validation_series_exits_2(train_only):
     r = cli("diagnose", train_only, "--format", "json")
@@ -106,6 +114,7 @@ def test_rerun_with_a_history_that_cannot_be_judged_exits_2_before_training(trai
 
 # ---------------------------------------------------------------- --monitor naming no pair
 
+
 @pytest.mark.parametrize("command", ["diagnose", "check"])
 def test_monitor_naming_no_pair_exits_2(command):
     extra = ["--max-gap", "0.2", "--no-config"] if command == "check" else []
@@ -123,19 +132,27 @@ def test_plot_monitor_naming_no_pair_exits_2(tmp_path):
 
 # ---------------------------------------------------------------- a gate's metric missing
 
+
 def test_min_val_of_a_metric_the_log_lacks_exits_2_and_keeps_the_other_gates(tmp_path):
     junit = tmp_path / "junit.xml"
     r = check(OVERFIT, GOOD, "--min-val", f"{MAP}=0.3", "--max-gap", "0.1", "--junit", junit)
     assert r.exit_code == 2  # not 1, though max-gap failed on overfit.csv: 2 wins
-    assert r.stderr == (f"Error: {OVERFIT}: min-val[{MAP}] not applied: {NO_MAP}\n"
-                        f"Error: {GOOD}: min-val[{MAP}] not applied: {NO_MAP}\n")
+    assert r.stderr == (
+        f"Error: {OVERFIT}: min-val[{MAP}] not applied: {NO_MAP}\nError: {GOOD}: min-val[{MAP}] not applied: {NO_MAP}\n"
+    )
     lines = r.stdout.splitlines()
     assert f"{OVERFIT}: min-val[{MAP}]: not applied: {NO_MAP}" in lines
     assert any(line.startswith(f"{OVERFIT}: max-gap: final gap 0.6948 is above the limit 0.1") for line in lines)
     assert lines[-1] == "ERROR: 2 of 2 runs could not be judged (2 gates not applied); 1 of 2 runs failed 1 gate"
-    cases = {(c.get("classname"), c.get("name")): [ch.tag for ch in c] for c in ET.parse(junit).getroot().iter("testcase")}
-    assert cases == {(OVERFIT, "max-gap"): ["failure"], (OVERFIT, f"min-val[{MAP}]"): ["error"],
-                     (GOOD, "max-gap"): ["system-out"], (GOOD, f"min-val[{MAP}]"): ["error"]}
+    cases = {
+        (c.get("classname"), c.get("name")): [ch.tag for ch in c] for c in ET.parse(junit).getroot().iter("testcase")
+    }
+    assert cases == {
+        (OVERFIT, "max-gap"): ["failure"],
+        (OVERFIT, f"min-val[{MAP}]"): ["error"],
+        (GOOD, "max-gap"): ["system-out"],
+        (GOOD, f"min-val[{MAP}]"): ["error"],
+    }
     error = ET.parse(junit).getroot().find("testsuite/testcase/error")
     assert (error.get("type"), error.get("message")) == ("not applied", NO_MAP)
 
@@ -156,7 +173,8 @@ def test_github_annotation_for_a_gate_not_applied(monkeypatch, tmp_path):
     r = check(GOOD, "--min-val", f"{MAP}=0.3")
     assert r.exit_code == 2
     assert r.stdout.splitlines()[-1] == (
-        f"::error file={GOOD},title=overfitdoc min-val[metrics/mAP50-95(B)]::not applied: {NO_MAP}")
+        f"::error file={GOOD},title=overfitdoc min-val[metrics/mAP50-95(B)]::not applied: {NO_MAP}"
+    )
 
 
 def test_a_metric_the_log_has_is_judged_exit_1_when_it_fails():

@@ -1,4 +1,5 @@
 """What the package ships besides its code: the type marker and the licence its metadata claims."""
+
 from __future__ import annotations
 
 import sys

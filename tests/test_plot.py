@@ -2,10 +2,10 @@
 epochs (read back from the figure and from the SVG by gid); compare mode has one curve per
 run; output is byte-identical across renders; bad paths and formats give one line and exit 2;
 ``diagnose`` never imports matplotlib unless asked to plot."""
+
 from __future__ import annotations
 
 import os
-
 import re
 import subprocess
 import sys
@@ -22,8 +22,15 @@ from overfitdoc.api import diagnose as diagnose_file  # noqa: E402
 from overfitdoc.cli import app  # noqa: E402
 from overfitdoc.errors import UsageError  # noqa: E402
 from overfitdoc.history import from_table  # noqa: E402
-from overfitdoc.render.plot import (PlotOptions, compare_figure, image_format, output_paths,  # noqa: E402
-                                    plot_diagnoses, render, run_figure)
+from overfitdoc.render.plot import (  # noqa: E402
+    PlotOptions,
+    compare_figure,
+    image_format,
+    output_paths,
+    plot_diagnoses,
+    render,
+    run_figure,
+)
 
 from .conftest import ROOT, SAMPLES  # noqa: E402
 
@@ -71,6 +78,7 @@ def svg_ids(svg: bytes) -> dict:
 
 # ---------------------------------------------------------------- every sample run renders
 
+
 @needs_samples
 @pytest.mark.parametrize("path", SAMPLE_FILES, ids=lambda p: p.name)
 def test_every_sample_run_renders_to_png_svg_and_pdf(path, tmp_path):
@@ -96,6 +104,7 @@ def test_png_is_readme_sized(tmp_path):
 
 
 # ---------------------------------------------------------------- markers at the right epochs
+
 
 def test_markers_sit_at_the_diagnosed_epochs(overfit):
     fig = run_figure(overfit)
@@ -124,7 +133,10 @@ def test_markers_in_the_svg_are_at_the_epochs_pixel_positions(overfit):
     fig = run_figure(overfit, PlotOptions(dpi=dpi))
     ids = svg_ids(render(fig, "svg", dpi))
     ax = by_gid(fig, "recommended-epoch")[0].axes
-    for gid, epoch in (("recommended-epoch", overfit.recommended_epoch), ("divergence-epoch", overfit.divergence_epoch)):
+    for gid, epoch in (
+        ("recommended-epoch", overfit.recommended_epoch),
+        ("divergence-epoch", overfit.divergence_epoch),
+    ):
         path = ids[gid].find(f"{SVG_NS}path")
         x_svg = float(re.match(r"M\s*([-\d.]+)", path.get("d")).group(1))
         x_px = ax.transData.transform((epoch, 0))[0]
@@ -179,13 +191,17 @@ def test_title_names_the_verdict(overfit):
 
 # ---------------------------------------------------------------- awkward runs
 
-@pytest.mark.parametrize("train,val", [
-    ([0.9, 0.5], [1.0, 0.7]),                                  # two points: no trend
-    ([0.9, 0.5, 0.4], [1.0, 0.7, 0.8]),                        # three
-    ([0.5] * 10, [0.6] * 10),                                  # constant
-    ([1.0, 0.8, float("nan"), 0.6, 0.5, 0.45, 0.4], [1.1, 0.9, 0.85, float("inf"), 0.7, 0.7, 0.72]),
-    ([1.0, 0.8, 0.7, 0.6, 5e8, 0.5, 0.45, 0.4], [1.1, 0.9, 0.85, 0.8, 0.8, 0.7, 0.7, 0.72]),  # explosion
-])
+
+@pytest.mark.parametrize(
+    "train,val",
+    [
+        ([0.9, 0.5], [1.0, 0.7]),  # two points: no trend
+        ([0.9, 0.5, 0.4], [1.0, 0.7, 0.8]),  # three
+        ([0.5] * 10, [0.6] * 10),  # constant
+        ([1.0, 0.8, float("nan"), 0.6, 0.5, 0.45, 0.4], [1.1, 0.9, 0.85, float("inf"), 0.7, 0.7, 0.72]),
+        ([1.0, 0.8, 0.7, 0.6, 5e8, 0.5, 0.45, 0.4], [1.1, 0.9, 0.85, 0.8, 0.8, 0.7, 0.7, 0.72]),  # explosion
+    ],
+)
 def test_awkward_runs_render(train, val):
     d = diagnose(hist(train, val))
     fig = run_figure(d)
@@ -219,6 +235,7 @@ def test_run_without_validation_draws_the_reason():
 
 # ---------------------------------------------------------------- compare
 
+
 def test_compare_has_one_curve_per_run_and_a_shared_legend():
     runs = [diagnose(u_shaped(bottom=b, seed=b)) for b in (10, 20, 30)]
     fig = compare_figure(runs)
@@ -246,6 +263,7 @@ def test_compare_cli_writes_one_file(tmp_path):
 
 # ---------------------------------------------------------------- deterministic bytes
 
+
 @pytest.mark.parametrize("fmt", ["svg", "png", "pdf"])
 def test_output_is_byte_identical_across_renders(overfit, fmt):
     a = render(run_figure(overfit), fmt)
@@ -272,6 +290,7 @@ def test_no_timestamps_or_versions_in_png_and_pdf(overfit):
 
 # ---------------------------------------------------------------- paths, formats, errors
 
+
 def test_format_from_extension():
     assert [image_format(p) for p in ("a.png", "b.SVG", "c.pdf")] == ["png", "svg", "pdf"]
     for bad in ("a.gif", "noext", "a.png.bak"):
@@ -282,7 +301,10 @@ def test_format_from_extension():
 def test_one_file_per_run_named_after_the_input():
     assert output_paths("out.png", ["a.csv"]) == ["out.png"]
     assert output_paths("figs/out.png", ["runs/a.csv", "b.json", "-"]) == [
-        "figs/out-a.png", "figs/out-b.png", "figs/out-stdin.png"]
+        "figs/out-a.png",
+        "figs/out-b.png",
+        "figs/out-stdin.png",
+    ]
     # the same stem twice keeps the extension; the same name twice gets a number
     assert output_paths("o.svg", ["x/overfit.csv", "overfit.json"]) == ["o-overfit-csv.svg", "o-overfit-json.svg"]
     assert output_paths("o.svg", ["x/r.csv", "y/r.csv"]) == ["o-r-csv-1.svg", "o-r-csv-2.svg"]
@@ -301,14 +323,17 @@ def test_several_runs_write_one_file_each(tmp_path):
     assert all(p.exists() for p in expected) and not out.exists()
 
 
-@pytest.mark.parametrize("args,message", [
-    (["-o", "{tmp}/x.gif"], "unknown image format ('.gif'); use .png, .svg or .pdf"),
-    (["-o", "{tmp}/missing/x.png"], "folder {tmp}/missing does not exist"),
-    (["-o", "{tmp}"], "unknown image format"),
-    ([], "plot needs -o PATH"),
-    (["-o", "{tmp}/x.png", "--size", "8"], "--size '8': expected WIDTHxHEIGHT"),
-    (["-o", "{tmp}/x.png", "--size", "0x3"], "between 1 and"),
-])
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["-o", "{tmp}/x.gif"], "unknown image format ('.gif'); use .png, .svg or .pdf"),
+        (["-o", "{tmp}/missing/x.png"], "folder {tmp}/missing does not exist"),
+        (["-o", "{tmp}"], "unknown image format"),
+        ([], "plot needs -o PATH"),
+        (["-o", "{tmp}/x.png", "--size", "8"], "--size '8': expected WIDTHxHEIGHT"),
+        (["-o", "{tmp}/x.png", "--size", "0x3"], "between 1 and"),
+    ],
+)
 def test_bad_output_is_one_line_and_exit_2(args, message, tmp_path):
     args = [a.format(tmp=tmp_path) for a in args]
     src = tmp_path / "h.csv"
@@ -373,14 +398,17 @@ def test_unreadable_input_is_reported_and_the_rest_drawn(tmp_path):
 
 # ---------------------------------------------------------------- diagnose and matplotlib
 
+
 @needs_samples
 def test_diagnose_does_not_import_matplotlib():
-    code = ("import sys; from overfitdoc.cli import main; "
-            "sys.argv = ['overfitdoc', 'diagnose', 'sample_runs/overfit.csv']\n"
-            "try:\n    main()\nexcept SystemExit as e:\n    assert not e.code, e.code\n"
-            "assert 'matplotlib' not in sys.modules, 'matplotlib imported'\n"
-            "from overfitdoc.render import chart\nassert 'matplotlib' not in sys.modules\n"
-            "print('ok')")
+    code = (
+        "import sys; from overfitdoc.cli import main; "
+        "sys.argv = ['overfitdoc', 'diagnose', 'sample_runs/overfit.csv']\n"
+        "try:\n    main()\nexcept SystemExit as e:\n    assert not e.code, e.code\n"
+        "assert 'matplotlib' not in sys.modules, 'matplotlib imported'\n"
+        "from overfitdoc.render import chart\nassert 'matplotlib' not in sys.modules\n"
+        "print('ok')"
+    )
     r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr
     assert r.stdout.rstrip().endswith("ok")
@@ -423,8 +451,10 @@ def test_several_runs_drawn_in_workers_match_one_by_one(tmp_path, monkeypatch):
 
 def test_without_matplotlib_the_user_is_told_to_install_it(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib", None)  # import matplotlib now raises ImportError
-    for args in (("plot", "sample_runs/overfit.csv", "-o", tmp_path / "a.png"),
-                 ("diagnose", "sample_runs/overfit.csv", "--plot", tmp_path / "b.png")):
+    for args in (
+        ("plot", "sample_runs/overfit.csv", "-o", tmp_path / "a.png"),
+        ("diagnose", "sample_runs/overfit.csv", "--plot", tmp_path / "b.png"),
+    ):
         r = cli(*args)
         assert r.exit_code == 2, r.stderr
         assert r.stderr.strip() == "Error: plotting needs matplotlib: pip install 'overfitdoc[plot]'"

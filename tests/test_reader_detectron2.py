@@ -1,5 +1,6 @@
 """detectron2 ``metrics.json`` (JSON Lines despite its extension), read from the real file r052
 (tests/fixtures/realworld/SOURCES.md names its source): a train-only run with a restart appended."""
+
 from __future__ import annotations
 
 import json
@@ -26,8 +27,14 @@ def test_real_metrics_json_is_read_by_iteration_without_the_bookkeeping():
     assert h.columns["total_loss"][0] == [r for r in records if r["iteration"] == 19][-1]["total_loss"]
     names = list(h.columns)
     assert names[:6] == ["total_loss", "loss_box_reg", "loss_cls", "loss_mask", "loss_rpn_cls", "loss_rpn_loc"]
-    assert not {"data_time", "eta_seconds", "time", "rank_data_time", "rpn/num_pos_anchors",
-                "roi_head/num_fg_samples"} & set(names)
+    assert not {
+        "data_time",
+        "eta_seconds",
+        "time",
+        "rank_data_time",
+        "rpn/num_pos_anchors",
+        "roi_head/num_fg_samples",
+    } & set(names)
     assert h.pairs == ()
     assert any(n.startswith("detectron2 logs no validation loss by default") for n in h.notes)
 
@@ -59,10 +66,13 @@ def test_a_validation_loss_hook_is_paired_with_total_loss(tmp_path):
     assert np.isfinite(train).all()
 
 
-@pytest.mark.parametrize("content", [
-    '{"epoch": 0, "train_loss": 1.0, "test_loss": 1.1}\n{"epoch": 1, "train_loss": 0.9, "test_loss": 1.0}\n',
-    '{"iteration": 1, "loss": 1.0, "val_loss": 1.1}\n{"iteration": 2, "loss": 0.9, "val_loss": 1.0}\n',
-])
+@pytest.mark.parametrize(
+    "content",
+    [
+        '{"epoch": 0, "train_loss": 1.0, "test_loss": 1.1}\n{"epoch": 1, "train_loss": 0.9, "test_loss": 1.0}\n',
+        '{"iteration": 1, "loss": 1.0, "val_loss": 1.1}\n{"iteration": 2, "loss": 0.9, "val_loss": 1.0}\n',
+    ],
+)
 def test_other_json_lines_are_left_to_the_jsonl_reader(tmp_path, content):
     f = tmp_path / "log.txt"
     f.write_text(content, encoding="utf-8")

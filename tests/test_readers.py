@@ -1,5 +1,6 @@
 """Readers: every real-world fixture reads with the series its source manifest names, and
 every layout the readers promise (issue: diagnose) is read from content, not extension."""
+
 from __future__ import annotations
 
 import io
@@ -61,7 +62,12 @@ def test_realworld_fixture(name, fmt, rows, pair, first, note):
 
 def test_manifest_secondary_pairs():
     assert [p.metric for p in load_history(RW / "r018_dict_lists_json_nested.json").pairs] == [
-        "loss", "metrics_mse", "metrics_mae", "metrics_rmse", "metrics_r2"]
+        "loss",
+        "metrics_mse",
+        "metrics_mae",
+        "metrics_rmse",
+        "metrics_r2",
+    ]
     r021 = load_history(RW / "r021_list_dicts_json.json").monitor()
     assert r021.mode == "max"  # cosine similarity: higher is better
     r009 = {p.metric for p in load_history(RW / "r009_keras_csvlogger_multioutput.csv").pairs}
@@ -126,16 +132,42 @@ def test_pandas_history_with_index(tmp_path):
     assert h.format == "pandas-csv" and list(h.index) == [0, 1, 2] and h.epoch_base == 0
 
 
-@pytest.mark.parametrize("doc,fmt", [
-    ({"loss": [1.0, 0.9, 0.8], "val_loss": [1.1, 1.0, 0.95]}, "keras-history-json"),
-    ([{"epoch": 1, "train_loss": 1.0, "val_loss": 1.1}, {"epoch": 2, "train_loss": 0.9, "val_loss": 1.0},
-      {"epoch": 3, "train_loss": 0.8, "val_loss": 0.95}], "pytorch-json"),
-    ({"config": {"lr": 0.1}, "history": [{"train_loss": 1.0, "val_loss": 1.1}, {"train_loss": 0.9, "val_loss": 1.0},
-                                         {"train_loss": 0.8, "val_loss": 0.95}]}, "pytorch-json"),
-    ({"epochs": [{"epoch": 1, "train": {"loss": 1.0}, "val": {"loss": 1.1}}, {"epoch": 2, "train": {"loss": 0.9}, "val": {"loss": 1.0}},
-                {"epoch": 3, "train": {"loss": 0.8}, "val": {"loss": 0.95}}]}, "pytorch-json"),
-    ({"log": {"train_loss": [1.0, 0.9, 0.8], "valid_loss": [1.1, 1.0, 0.95]}}, "pytorch-json"),
-])
+@pytest.mark.parametrize(
+    "doc,fmt",
+    [
+        ({"loss": [1.0, 0.9, 0.8], "val_loss": [1.1, 1.0, 0.95]}, "keras-history-json"),
+        (
+            [
+                {"epoch": 1, "train_loss": 1.0, "val_loss": 1.1},
+                {"epoch": 2, "train_loss": 0.9, "val_loss": 1.0},
+                {"epoch": 3, "train_loss": 0.8, "val_loss": 0.95},
+            ],
+            "pytorch-json",
+        ),
+        (
+            {
+                "config": {"lr": 0.1},
+                "history": [
+                    {"train_loss": 1.0, "val_loss": 1.1},
+                    {"train_loss": 0.9, "val_loss": 1.0},
+                    {"train_loss": 0.8, "val_loss": 0.95},
+                ],
+            },
+            "pytorch-json",
+        ),
+        (
+            {
+                "epochs": [
+                    {"epoch": 1, "train": {"loss": 1.0}, "val": {"loss": 1.1}},
+                    {"epoch": 2, "train": {"loss": 0.9}, "val": {"loss": 1.0}},
+                    {"epoch": 3, "train": {"loss": 0.8}, "val": {"loss": 0.95}},
+                ]
+            },
+            "pytorch-json",
+        ),
+        ({"log": {"train_loss": [1.0, 0.9, 0.8], "valid_loss": [1.1, 1.0, 0.95]}}, "pytorch-json"),
+    ],
+)
 def test_json_layouts(tmp_path, doc, fmt):
     h = read_text(tmp_path, json.dumps(doc), name="h.txt")
     assert h.format == fmt
@@ -144,22 +176,31 @@ def test_json_layouts(tmp_path, doc, fmt):
 
 
 def test_json_lines(tmp_path):
-    lines = [json.dumps({"epoch": e, "train_loss": 1 - e / 10, "test_loss": 1.1 - e / 10, "test_coco_eval_bbox": [0.1, 0.2]}) for e in range(4)]
+    lines = [
+        json.dumps({"epoch": e, "train_loss": 1 - e / 10, "test_loss": 1.1 - e / 10, "test_coco_eval_bbox": [0.1, 0.2]})
+        for e in range(4)
+    ]
     h = read_text(tmp_path, "\n".join(lines) + "\n", name="log.txt")
     assert h.format == "jsonl" and h.monitor().val == "test_loss" and "test_coco_eval_bbox" not in h.columns
 
 
 def test_json_lines_key_not_logged_on_a_line_is_not_a_bad_value(tmp_path):
     # validation on every other line, as a loop that evaluates every 2 epochs writes it
-    lines = [json.dumps({"epoch": e, "train_loss": 1 / e, **({"val_loss": 1 / e + 0.05} if e % 2 == 0 else {})})
-             for e in range(1, 41)]
+    lines = [
+        json.dumps({"epoch": e, "train_loss": 1 / e, **({"val_loss": 1 / e + 0.05} if e % 2 == 0 else {})})
+        for e in range(1, 41)
+    ]
     h = read_text(tmp_path, "\n".join(lines) + "\n", name="log.jsonl")
     assert "val_loss" not in h.nan_cells
     idx, t, v = h.aligned(h.monitor())
     assert list(idx) == list(range(2, 41, 2)) and t[0] == pytest.approx((1 + 1 / 2) / 2)
     # a JSON null is still a value that went bad
-    h = read_text(tmp_path, '{"epoch": 1, "loss": 1.0, "val_loss": 1.1}\n{"epoch": 2, "loss": 0.9, "val_loss": null}\n'
-                            '{"epoch": 3, "loss": 0.8, "val_loss": 1.0}\n', name="log.jsonl")
+    h = read_text(
+        tmp_path,
+        '{"epoch": 1, "loss": 1.0, "val_loss": 1.1}\n{"epoch": 2, "loss": 0.9, "val_loss": null}\n'
+        '{"epoch": 3, "loss": 0.8, "val_loss": 1.0}\n',
+        name="log.jsonl",
+    )
     assert list(h.nan_cells["val_loss"]) == [False, True, False]
 
 
@@ -169,11 +210,23 @@ def test_json_nan_and_infinity_are_read(tmp_path):
     assert math.isnan(loss[1]) and math.isinf(loss[2])
 
 
-@pytest.mark.parametrize("text,pair", [
-    ("Epoch 1/3 - loss: 0.9 - val_loss: 1.0\nEpoch 2/3 - loss: 0.8 - val_loss: 0.9\nEpoch 3/3 - loss: 0.7 - val_loss: 0.85\n", ("loss", "val_loss")),
-    ("epoch=1 train_loss=0.9 valid_loss=1.0\nepoch=2 train_loss=0.8 valid_loss=0.9\nepoch=3 train_loss=0.7 valid_loss=0.85\n", ("train_loss", "valid_loss")),
-    ("[Epoch 1] Train Loss: 0.9 | Val Loss: 1.0\n[Epoch 2] Train Loss: 0.8 | Val Loss: 0.9\n[Epoch 3] Train Loss: 0.7 | Val Loss: 0.85\n", ("Train Loss", "Val Loss")),
-])
+@pytest.mark.parametrize(
+    "text,pair",
+    [
+        (
+            "Epoch 1/3 - loss: 0.9 - val_loss: 1.0\nEpoch 2/3 - loss: 0.8 - val_loss: 0.9\nEpoch 3/3 - loss: 0.7 - val_loss: 0.85\n",
+            ("loss", "val_loss"),
+        ),
+        (
+            "epoch=1 train_loss=0.9 valid_loss=1.0\nepoch=2 train_loss=0.8 valid_loss=0.9\nepoch=3 train_loss=0.7 valid_loss=0.85\n",
+            ("train_loss", "valid_loss"),
+        ),
+        (
+            "[Epoch 1] Train Loss: 0.9 | Val Loss: 1.0\n[Epoch 2] Train Loss: 0.8 | Val Loss: 0.9\n[Epoch 3] Train Loss: 0.7 | Val Loss: 0.85\n",
+            ("Train Loss", "Val Loss"),
+        ),
+    ],
+)
 def test_text_logs(tmp_path, text, pair):
     h = read_text(tmp_path, text, name="train.log")
     assert h.format == "text-log"

@@ -2,6 +2,7 @@
 Lightning metrics.csv, Ultralytics results.csv, TensorBoard, MLflow, W&B CSV, step logs and
 directories. Fixtures are in tests/fixtures/trainers (SOURCES.md says how each was made);
 the corpus test at the end runs only where the real-world corpus is checked out beside."""
+
 from __future__ import annotations
 
 import csv
@@ -39,16 +40,34 @@ def pairs(h: History) -> list[tuple[str, str]]:
 FIXTURE_TABLE = [
     ("hf_epoch/trainer_state.json", "hf-trainer-state", "epoch", 1, 4, [("loss", "eval_loss")]),
     ("hf_steps/trainer_state.json", "hf-trainer-state", "step", 1, 5, [("loss", "eval_loss")]),
-    ("hf_multieval/trainer_state.json", "hf-trainer-state", "epoch", 1, 3,
-     [("loss", "eval_a_loss"), ("loss", "eval_b_loss")]),
+    (
+        "hf_multieval/trainer_state.json",
+        "hf-trainer-state",
+        "epoch",
+        1,
+        3,
+        [("loss", "eval_a_loss"), ("loss", "eval_b_loss")],
+    ),
     ("hf_trainonly/trainer_state.json", "hf-trainer-state", "step", 1, 0, []),
     ("lightning_metrics.csv", "lightning-csv", "epoch", 0, 4, [("train_loss_epoch", "val_loss_epoch")]),
     ("lightning_different_losses.csv", "lightning-csv", "epoch", 0, 3, [("train/nll_loss", "val/rmse_loss")]),
     ("lightning_resumed.csv", "lightning-csv", "epoch", 0, 2, [("train_loss_epoch", "val_loss_epoch")]),
-    ("ultralytics_det_v5.csv", "ultralytics-csv", "epoch", 0, 20,
-     [("train/box_loss", "val/box_loss"), ("train/obj_loss", "val/obj_loss"), ("train/cls_loss", "val/cls_loss")]),
-    ("ultralytics_det_v11.csv", "ultralytics-csv", "epoch", 1, 100,
-     [("train/box_loss", "val/box_loss"), ("train/cls_loss", "val/cls_loss"), ("train/dfl_loss", "val/dfl_loss")]),
+    (
+        "ultralytics_det_v5.csv",
+        "ultralytics-csv",
+        "epoch",
+        0,
+        20,
+        [("train/box_loss", "val/box_loss"), ("train/obj_loss", "val/obj_loss"), ("train/cls_loss", "val/cls_loss")],
+    ),
+    (
+        "ultralytics_det_v11.csv",
+        "ultralytics-csv",
+        "epoch",
+        1,
+        100,
+        [("train/box_loss", "val/box_loss"), ("train/cls_loss", "val/cls_loss"), ("train/dfl_loss", "val/dfl_loss")],
+    ),
     ("ultralytics_cls.csv", "ultralytics-csv", "epoch", 1, 20, [("train/loss", "val/loss")]),
     ("wandb_history.csv", "wandb-csv", "step", 0, 5, [("train/loss", "val/loss")]),
     ("wandb_keras.csv", "wandb-csv", "epoch", 0, 5, [("loss", "val_loss")]),
@@ -58,7 +77,9 @@ FIXTURE_TABLE = [
 ]
 
 
-@pytest.mark.parametrize("name,fmt,unit,base,points,expected", FIXTURE_TABLE, ids=[r[0].split("/")[0] for r in FIXTURE_TABLE])
+@pytest.mark.parametrize(
+    "name,fmt,unit,base,points,expected", FIXTURE_TABLE, ids=[r[0].split("/")[0] for r in FIXTURE_TABLE]
+)
 def test_fixture_reads(name, fmt, unit, base, points, expected):
     h = load_history(TR / name)
     assert (h.format, h.unit, h.epoch_base) == (fmt, unit, base)
@@ -224,8 +245,11 @@ def test_wandb_panel_export_of_several_runs_names_them_and_exits_2():
     with pytest.raises(InputError) as e:
         load_history(TR / "wandb_panel_runs.csv")
     assert "2 runs (fluent-sun-3, misty-river-4)" in e.value.reason and "one run per file" in e.value.reason
-    r = subprocess.run([sys.executable, "-m", "overfitdoc", "diagnose", str(TR / "wandb_panel_runs.csv")],
-                       capture_output=True, text=True)
+    r = subprocess.run(
+        [sys.executable, "-m", "overfitdoc", "diagnose", str(TR / "wandb_panel_runs.csv")],
+        capture_output=True,
+        text=True,
+    )
     assert r.returncode == 2 and r.stderr.count("\n") == 1 and "Traceback" not in r.stderr
 
 
@@ -246,13 +270,20 @@ def test_aligned_matches_the_per_segment_mean():
     train[rng.random(n) < 0.2] = np.nan
     val = np.full(n, np.nan)
     val[rng.choice(n, 60, replace=False)] = 1.0
-    h = History(source="-", format="csv", index=np.arange(n, dtype=float), unit="step", epoch_base=0,
-                columns={"t": train, "v": val}, pairs=())
+    h = History(
+        source="-",
+        format="csv",
+        index=np.arange(n, dtype=float),
+        unit="step",
+        epoch_base=0,
+        columns={"t": train, "v": val},
+        pairs=(),
+    )
     idx, got, _ = h.aligned(MetricPair("t", "t", "v", "min"))
     logged = np.flatnonzero(~np.isnan(train))
     start = 0
     for k, r in enumerate(np.flatnonzero(~np.isnan(val))):
-        seg = train[start:r + 1]
+        seg = train[start : r + 1]
         seg = seg[~np.isnan(seg)]
         # no training entry since the last validation point: interpolated between its neighbours
         want = seg.mean() if len(seg) else np.interp(r, logged, train[logged])
@@ -267,13 +298,21 @@ def test_missing_training_is_not_non_finite():
     nan = np.nan
     train = np.array([nan, 4.0, nan, nan, 2.0, nan, nan, nan])
     val = np.array([5.0, nan, 3.0, 2.5, nan, 2.0, 1.5, 1.2])
-    h = History(source="-", format="csv", index=np.arange(8, dtype=float), unit="step", epoch_base=0,
-                columns={"t": train, "v": val}, pairs=(), nan_cells={"t": np.array([0, 0, 0, 0, 0, 0, 1, 0], bool)})
+    h = History(
+        source="-",
+        format="csv",
+        index=np.arange(8, dtype=float),
+        unit="step",
+        epoch_base=0,
+        columns={"t": train, "v": val},
+        pairs=(),
+        nan_cells={"t": np.array([0, 0, 0, 0, 0, 0, 1, 0], bool)},
+    )
     idx, t, v, missing = h.alignment(MetricPair("t", "t", "v", "min"))
     assert idx.tolist() == [0, 2, 3, 5, 6, 7]
     assert missing.tolist() == [True, False, False, False, False, True]
-    assert t[1] == pytest.approx(4.0) and t[2] == pytest.approx(2.0 + 2.0 / 3)    # step 2 holds step 1's entry
-    assert np.isnan(t[4]) and not missing[4]          # the explicit nan at step 6: the loss went bad
+    assert t[1] == pytest.approx(4.0) and t[2] == pytest.approx(2.0 + 2.0 / 3)  # step 2 holds step 1's entry
+    assert np.isnan(t[4]) and not missing[4]  # the explicit nan at step 6: the loss went bad
 
 
 @pytest.mark.parametrize("path", ["hf_sparse_train", "lightning_sparse_train.csv"])
@@ -287,7 +326,7 @@ def test_sparse_training_entries_are_not_an_instability(path):
     d = diagnose(TR / path)
     assert d.nonfinite == ()
     assert d.verdict != "unstable"
-    assert int(d.monitored.missing.sum()) >= 1      # the points before/after every training entry
+    assert int(d.monitored.missing.sum()) >= 1  # the points before/after every training entry
     assert len(d.points) + int(d.monitored.missing.sum()) == d.epochs
 
 
@@ -296,7 +335,10 @@ def test_tensorboard_keras_layout():
     pytest.importorskip("tensorboard")
     h = load_history(TR / "tensorboard" / "keras")
     assert (h.format, h.unit, h.epoch_base) == ("tensorboard", "epoch", 0)
-    assert pairs(h) == [("train/epoch_loss", "validation/epoch_loss"), ("train/epoch_accuracy", "validation/epoch_accuracy")]
+    assert pairs(h) == [
+        ("train/epoch_loss", "validation/epoch_loss"),
+        ("train/epoch_accuracy", "validation/epoch_accuracy"),
+    ]
     assert [p.metric for p in h.pairs] == ["loss", "accuracy"]
     assert val_points(h) == 12 and list(h.index[:2]) == [0, 1]
     assert h.pairs[1].mode == "max"
@@ -341,8 +383,9 @@ def test_tensorboard_without_the_extra_says_how_to_install_it(monkeypatch):
     monkeypatch.setattr(tbevents, "_load_api", lambda: None)
     with pytest.raises(InputError) as e:
         load_history(TR / "tensorboard" / "keras")
-    assert e.value.reason == ("reading TensorBoard event files needs the 'tensorboard' extra: "
-                              "pip install 'overfitdoc[tensorboard]'")
+    assert e.value.reason == (
+        "reading TensorBoard event files needs the 'tensorboard' extra: pip install 'overfitdoc[tensorboard]'"
+    )
 
 
 # --------------------------------------------------------------------------- MLflow
@@ -371,8 +414,14 @@ def test_expand_inputs_lists_the_logs_in_a_stable_order():
     rel = [os.path.relpath(p, TR) for p in got]
     assert rel[:3] == ["lightning_different_losses.csv", "lightning_metrics.csv", "lightning_resumed.csv"]
     assert "make_fixtures.py" not in rel and "SOURCES.md" not in rel
-    assert set(rel) >= {"steplog.csv", "ultralytics_cls.csv", "wandb_history.csv", "hf_epoch/trainer_state.json",
-                        "tensorboard/keras", "tensorboard/torch_run"}
+    assert set(rel) >= {
+        "steplog.csv",
+        "ultralytics_cls.csv",
+        "wandb_history.csv",
+        "hf_epoch/trainer_state.json",
+        "tensorboard/keras",
+        "tensorboard/torch_run",
+    }
     assert {os.path.relpath(r, TR) for r in runs.values()} <= set(rel)
     assert expand_inputs([str(TR)]) == got
     # a run directory is one input; files and '-' pass through; duplicates go
@@ -419,8 +468,12 @@ def test_unknown_content_lists_the_formats(tmp_path):
 
 # --------------------------------------------------------------------------- real-world corpus
 def _corpus() -> Path | None:
-    for base in (os.environ.get("OVERFITDOC_REALWORLD"), ROOT / "shared" / "realworld",
-                 ROOT.parent / "shared" / "realworld", "/work/shared/realworld"):
+    for base in (
+        os.environ.get("OVERFITDOC_REALWORLD"),
+        ROOT / "shared" / "realworld",
+        ROOT.parent / "shared" / "realworld",
+        "/work/shared/realworld",
+    ):
         if base and (Path(base) / "MANIFEST.tsv").is_file():
             return Path(base)
     return None
@@ -432,12 +485,32 @@ if CORPUS is not None:
     with open(CORPUS / "MANIFEST.tsv", newline="", encoding="utf-8") as f:
         MANIFEST = list(csv.DictReader(f, delimiter="\t"))
 
-OUR_FORMATS = {"hf_trainer_state": "hf-trainer-state", "lightning_metrics_csv": "lightning-csv",
-               "ultralytics_results_csv": "ultralytics-csv"}
+OUR_FORMATS = {
+    "hf_trainer_state": "hf-trainer-state",
+    "lightning_metrics_csv": "lightning-csv",
+    "ultralytics_results_csv": "ultralytics-csv",
+}
 # validation points of the trainer formats, counted from the files by hand
-CORPUS_POINTS = {"r028": 3, "r029": 70, "r030": 5, "r031": 11, "r032": 10, "r033": 30, "r035": 8, "r036": 25,
-                 "r037": 5, "r038": 35, "r039": 30, "r040": 5, "r041": 13, "r044": 20, "r045": 25, "r046": 100,
-                 "r047": 300, "r048": 20}
+CORPUS_POINTS = {
+    "r028": 3,
+    "r029": 70,
+    "r030": 5,
+    "r031": 11,
+    "r032": 10,
+    "r033": 30,
+    "r035": 8,
+    "r036": 25,
+    "r037": 5,
+    "r038": 35,
+    "r039": 30,
+    "r040": 5,
+    "r041": 13,
+    "r044": 20,
+    "r045": 25,
+    "r046": 100,
+    "r047": 300,
+    "r048": 20,
+}
 
 
 def _first_series(text: str) -> str | None:

@@ -1,6 +1,7 @@
 """`overfitdoc rerun` on the CPU with tiny specs and few epochs: each fix changes what it
 should, histories are valid, paired seeds reproduce the baseline, an interruption keeps what
 was done, bad specs give one line and exit 2, and torch stays out of `import overfitdoc.cli`."""
+
 from __future__ import annotations
 
 import json
@@ -83,29 +84,35 @@ def cli(*args):
 
 # ---------------------------------------------------------------- torch stays optional
 
+
 def test_cli_and_diagnose_do_not_import_torch():
-    code = ("import sys\n"
-            "from typer.testing import CliRunner\n"
-            "import overfitdoc.cli\n"
-            "assert 'torch' not in sys.modules, 'import overfitdoc.cli imported torch'\n"
-            "r = CliRunner().invoke(overfitdoc.cli.app, ['diagnose', 'sample_runs/overfit.csv', '--no-chart'])\n"
-            "assert r.exit_code == 0, r.output\n"
-            "assert 'torch' not in sys.modules, 'overfitdoc diagnose imported torch'\n")
+    code = (
+        "import sys\n"
+        "from typer.testing import CliRunner\n"
+        "import overfitdoc.cli\n"
+        "assert 'torch' not in sys.modules, 'import overfitdoc.cli imported torch'\n"
+        "r = CliRunner().invoke(overfitdoc.cli.app, ['diagnose', 'sample_runs/overfit.csv', '--no-chart'])\n"
+        "assert r.exit_code == 0, r.output\n"
+        "assert 'torch' not in sys.modules, 'overfitdoc diagnose imported torch'\n"
+    )
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)
 
 
 def test_without_torch_rerun_says_how_to_install(tmp_path):
-    code = ("import sys\n"
-            "sys.modules['torch'] = None  # as if PyTorch were not installed\n"
-            f"sys.argv = ['overfitdoc', 'rerun', {spec(tmp_path)!r}]\n"
-            "from overfitdoc.cli import main\n"
-            "main()\n")
+    code = (
+        "import sys\n"
+        "sys.modules['torch'] = None  # as if PyTorch were not installed\n"
+        f"sys.argv = ['overfitdoc', 'rerun', {spec(tmp_path)!r}]\n"
+        "from overfitdoc.cli import main\n"
+        "main()\n"
+    )
     p = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
     assert p.returncode == 2
     assert p.stderr == f"Error: {TORCH_MISSING}\n"
 
 
 # ---------------------------------------------------------------- each fix does what it says
+
 
 def test_weight_decay_switches_adam_to_adamw(tmp_path):
     res = run(tmp_path, "weight-decay", epochs=1)
@@ -150,13 +157,16 @@ def test_dropout_hooks_act_in_train_mode_only(tmp_path):
 
 
 def test_dropout_without_activation_modules_hooks_before_linear_layers(tmp_path):
-    body = TINY.replace("def model(width=1.0):", "class Net(nn.Module):\n"
-                        "    def __init__(self):\n"
-                        "        super().__init__()\n"
-                        "        self.a, self.b = nn.Linear(8, 16), nn.Linear(16, 3)\n"
-                        "    def forward(self, x):\n"
-                        "        return self.b(torch.relu(self.a(x)))\n\n"
-                        "def unused(width=1.0):")
+    body = TINY.replace(
+        "def model(width=1.0):",
+        "class Net(nn.Module):\n"
+        "    def __init__(self):\n"
+        "        super().__init__()\n"
+        "        self.a, self.b = nn.Linear(8, 16), nn.Linear(16, 3)\n"
+        "    def forward(self, x):\n"
+        "        return self.b(torch.relu(self.a(x)))\n\n"
+        "def unused(width=1.0):",
+    )
     body += "\ndef model():\n    return Net()\n"
     trainer = run(tmp_path, "dropout", body, epochs=1).unit("dropout").trainer
     assert len(trainer.dropout_handles) == 1
@@ -172,14 +182,17 @@ def test_label_smoothing_in_the_training_loss_only(tmp_path):
 
 def test_label_smoothing_for_binary_targets(tmp_path):
     body = TINY.replace("nn.Linear(h, 3)", "nn.Linear(h, 1)").replace(
-        "(x[:, 0] > 0).long() + (x[:, 1] > 0.5).long()", "(x[:, 0] > 0).float()")
+        "(x[:, 0] > 0).long() + (x[:, 1] > 0.5).long()", "(x[:, 0] > 0).float()"
+    )
     res = run(tmp_path, "label-smoothing", body, epochs=1)
     assert res.to_dict()["setup"]["loss"] == "BCE-with-logits"
     crit = res.unit("label-smoothing").trainer.train_criterion
     assert crit.label_smoothing == 0.1
     out, y = torch.zeros(4, 1), torch.tensor([0.0, 1.0, 1.0, 0.0])
     assert float(crit(out, y)) == pytest.approx(float(res.prep.criterion(out, y)))  # logit 0: smoothing is neutral
-    assert float(crit(torch.full((4, 1), 5.0), torch.ones(4))) > float(res.prep.criterion(torch.full((4, 1), 5.0), torch.ones(4)))
+    assert float(crit(torch.full((4, 1), 5.0), torch.ones(4))) > float(
+        res.prep.criterion(torch.full((4, 1), 5.0), torch.ones(4))
+    )
 
 
 def test_early_stopping_restores_the_best_weights(tmp_path):
@@ -198,6 +211,7 @@ def test_early_stopping_restores_the_best_weights(tmp_path):
 def test_mixup_and_noise_change_the_batch(tmp_path):
     trainer = run(tmp_path, "data-augmentation", epochs=1).unit("data-augmentation").trainer
     from overfitdoc.rerun.trainer import TrainBatch
+
     x, y = torch.randn(16, 8), torch.randint(0, 3, (16,))
     (transform,) = trainer.batch_transforms
     out = transform(TrainBatch((x,), y))
@@ -225,6 +239,7 @@ def test_image_batches_are_flipped_and_cropped(tmp_path):
     assert "flip" in what and "crop" in what
     trainer = res.unit("data-augmentation").trainer
     from overfitdoc.rerun.trainer import TrainBatch
+
     x = torch.arange(2 * 64, dtype=torch.float32).reshape(2, 1, 8, 8)
     out = trainer.batch_transforms[0](TrainBatch((x,), torch.zeros(2))).inputs[0]
     assert out.shape == x.shape and not torch.equal(out, x)
@@ -249,13 +264,16 @@ def test_lower_and_higher_lr_scale_the_rate(tmp_path):
     assert [r["learning_rate"] for r in res.unit("lower-lr").rows] == [pytest.approx(1e-4)]
     assert [r["learning_rate"] for r in res.unit("higher-lr").rows] == [pytest.approx(3e-3)]
     what = {v["name"]: v["what"][0] for v in res.to_dict()["variants"][1:]}
-    assert what == {"lower-lr": "Adam: lr 0.001 -> 0.0001 on every parameter group",
-                    "higher-lr": "Adam: lr 0.001 -> 0.003 on every parameter group"}
+    assert what == {
+        "lower-lr": "Adam: lr 0.001 -> 0.0001 on every parameter group",
+        "higher-lr": "Adam: lr 0.001 -> 0.003 on every parameter group",
+    }
 
 
 # targets of 1000s: the MSE gradient is far above a norm of 1 at every step
 STEEP = TINY.replace("nn.Linear(h, 3)", "nn.Linear(h, 1)").replace(
-    "(x[:, 0] > 0).long() + (x[:, 1] > 0.5).long()", "1000.0 * x[:, 0]")
+    "(x[:, 0] > 0).long() + (x[:, 1] > 0.5).long()", "1000.0 * x[:, 0]"
+)
 
 
 def test_gradient_clipping_caps_the_norm_and_counts_the_clipped_steps(tmp_path):
@@ -263,8 +281,8 @@ def test_gradient_clipping_caps_the_norm_and_counts_the_clipped_steps(tmp_path):
     unit = res.unit("gradient-clipping")
     t = unit.trainer
     norm = torch.nn.utils.get_total_norm([p.grad for p in t.model.parameters() if p.grad is not None])
-    assert float(norm) <= 1.0 + 1e-4          # the last step's gradient, clipped in place
-    assert t.clipped_steps == t.steps == 8   # 2 epochs of 64 samples in batches of 16
+    assert float(norm) <= 1.0 + 1e-4  # the last step's gradient, clipped in place
+    assert t.clipped_steps == t.steps == 8  # 2 epochs of 64 samples in batches of 16
     assert "above 1 (clipped) on 8 of 8 steps" in " ".join(unit.notes)
     assert res.to_dict()["variants"][1]["what"] == ["clip_grad_norm_(max_norm=1) before every step"]
 
@@ -274,7 +292,7 @@ def test_warmup_ramps_the_rate_over_a_tenth_of_the_steps(tmp_path):
     unit = res.unit("warmup")
     (sched,) = unit.trainer.step_schedulers
     assert sched.last_epoch == unit.trainer.steps == 80  # 20 epochs of 4 steps: 8 warm-up steps
-    lrs = [r["learning_rate"] for r in unit.rows]       # the rate the next step will use
+    lrs = [r["learning_rate"] for r in unit.rows]  # the rate the next step will use
     assert lrs[0] == pytest.approx(1e-3 * 5 / 8) and all(x == pytest.approx(1e-3) for x in lrs[1:])
     assert [sched.lr_lambdas[0](s) for s in (0, 3, 7, 30)] == [1 / 8, 4 / 8, 1.0, 1.0]
     assert "over the first 8 steps" in res.to_dict()["variants"][1]["what"][0]
@@ -316,13 +334,15 @@ def test_fixes_that_cannot_apply_are_skipped_with_a_reason(tmp_path):
     reasons = {s["fix"]: s["reason"] for s in d["fixes"]["skipped"]}
     assert "width" in reasons["smaller-model"] and "too few" in reasons["swa"]
     reg = TINY.replace("nn.Linear(h, 3)", "nn.Linear(h, 1)").replace(
-        "(x[:, 0] > 0).long() + (x[:, 1] > 0.5).long()", "x[:, 0] * 2.0")
+        "(x[:, 0] > 0).long() + (x[:, 1] > 0.5).long()", "x[:, 0] * 2.0"
+    )
     d = run(tmp_path, "label-smoothing", reg, epochs=1).to_dict()
     assert d["setup"]["loss"] == "MSE" and d["setup"]["metric"] is None
     assert "regression" in d["fixes"]["skipped"][0]["reason"]
 
 
 # ---------------------------------------------------------------- histories, seeds, interruption
+
 
 def test_histories_are_keras_csv_that_overfitdoc_reads(tmp_path):
     res = run(tmp_path, "weight-decay", seeds=2)
@@ -348,6 +368,7 @@ def test_paired_seeds_reproduce_the_baseline_and_share_the_start(tmp_path):
 
 def test_dataset_too_big_to_hold_goes_through_a_dataloader(tmp_path, monkeypatch):
     from overfitdoc.rerun import data as data_mod
+
     monkeypatch.setattr(data_mod, "MATERIALIZE_MAX_ITEMS", 10)
     body = TINY + textwrap.dedent("""
         class Pairs(torch.utils.data.Dataset):
@@ -380,12 +401,20 @@ def test_interrupt_keeps_finished_and_partial_histories(tmp_path):
     assert status == {"baseline": "done", "weight-decay": "done", "dropout": "partial", "swa": "pending"}
     out = tmp_path / "out"
     assert sorted(p.name for p in out.iterdir()) == [
-        "baseline-seed0.csv", "baseline-seed0.json", "dropout-seed0.csv", "dropout-seed0.json",
-        "summary.json", "weight-decay-seed0.csv", "weight-decay-seed0.json"]
+        "baseline-seed0.csv",
+        "baseline-seed0.json",
+        "dropout-seed0.csv",
+        "dropout-seed0.json",
+        "summary.json",
+        "weight-decay-seed0.csv",
+        "weight-decay-seed0.json",
+    ]
     assert len(load_history(str(out / "dropout-seed0.csv"))) == 2  # the epochs it finished
     assert len(load_history(str(out / "dropout-seed0.json"))) == 2
-    from overfitdoc.rerun.render import render
     from rich.console import Console
+
+    from overfitdoc.rerun.render import render
+
     con = Console(width=120, record=True, color_system=None)
     con.print(render(d))
     assert "Interrupted: kept 2 finished and 1 partial history" in con.export_text()
@@ -408,13 +437,16 @@ def test_interrupt_with_concurrent_runs(tmp_path):
 
 # ---------------------------------------------------------------- choosing fixes
 
+
 def test_auto_without_advice_uses_the_default_order_for_the_verdict(tmp_path, monkeypatch):
     import overfitdoc.advice as advice
+
     monkeypatch.setattr(advice, "advise", lambda *a, **k: [])
     d = run(tmp_path, "auto", OVERFITS, top=2, epochs=12).to_dict()
     assert d["fixes"]["diagnosis"]["source"] == "baseline (seed 0)"
     verdict = d["fixes"]["diagnosis"]["verdict"]
     from overfitdoc.rerun.fixes import DEFAULT_ORDER
+
     assert d["fixes"]["chosen_by"] == f"the default order for {verdict.replace('_', ' ')}"
     assert [v["name"] for v in d["variants"][1:]] == list(DEFAULT_ORDER[verdict][:2])
 
@@ -426,8 +458,11 @@ def test_auto_follows_the_advice_of_a_given_history(tmp_path, monkeypatch):
         def __init__(self, i, params=None):
             self.id, self.params = i, params or {}
 
-    monkeypatch.setattr(advice, "advise", lambda *a, **k: [Entry("batch-norm"), Entry("swa"),
-                                                           Entry("dropout", {"rate": 0.5, "other": 1})])
+    monkeypatch.setattr(
+        advice,
+        "advise",
+        lambda *a, **k: [Entry("batch-norm"), Entry("swa"), Entry("dropout", {"rate": 0.5, "other": 1})],
+    )
     d = run(tmp_path, "auto", history="sample_runs/overfit.csv", epochs=5).to_dict()
     assert d["fixes"]["diagnosis"]["source"] == "sample_runs/overfit.csv"
     assert [v["name"] for v in d["variants"]] == ["baseline", "swa", "dropout"]
@@ -442,7 +477,11 @@ def test_auto_fixes_take_the_strengths_the_advice_computed(tmp_path):
     from overfitdoc.advice import advise
 
     params = {a.id: a.params for a in advise(diagnose("sample_runs/overfit.csv"))}
-    assert (params["early-stopping"]["patience"], params["dropout"]["rate"], params["weight-decay"]["weight_decay"]) == (6, 0.3, 0.1)
+    assert (
+        params["early-stopping"]["patience"],
+        params["dropout"]["rate"],
+        params["weight-decay"]["weight_decay"],
+    ) == (6, 0.3, 0.1)
     d = run(tmp_path, "auto", history="sample_runs/overfit.csv", epochs=10, top=4).to_dict()
     what = {v["name"]: v["what"][0] for v in d["variants"][1:]}
     assert what["early-stopping"].startswith("stop after 6 epochs")
@@ -467,17 +506,38 @@ def test_auto_on_an_unstable_history_tries_the_cures_for_instability(tmp_path):
 @pytest.mark.parametrize("example", sorted(p.name for p in (ROOT / "examples").glob("*.py")))
 def test_the_example_specs_run(tmp_path, example):
     """Each spec in examples/ loads, fits its model and data, and trains (one epoch here)."""
-    d = rerun(str(ROOT / "examples" / example), fixes="lower-lr", epochs=1, seeds=1, device="cpu",
-              out_dir=str(tmp_path / "out"), plot=False).to_dict()
+    d = rerun(
+        str(ROOT / "examples" / example),
+        fixes="lower-lr",
+        epochs=1,
+        seeds=1,
+        device="cpu",
+        out_dir=str(tmp_path / "out"),
+        plot=False,
+    ).to_dict()
     assert [v["name"] for v in d["variants"]] == ["baseline", "lower-lr"]
 
 
 # ---------------------------------------------------------------- the command line
 
+
 def test_cli_json_and_text(tmp_path):
     path = spec(tmp_path)
-    r = cli(path, "--fixes", "weight-decay", "--seeds", "2", "--epochs", "3", "--out", str(tmp_path / "o"),
-            "--device", "cpu", "--format", "json")
+    r = cli(
+        path,
+        "--fixes",
+        "weight-decay",
+        "--seeds",
+        "2",
+        "--epochs",
+        "3",
+        "--out",
+        str(tmp_path / "o"),
+        "--device",
+        "cpu",
+        "--format",
+        "json",
+    )
     assert r.exit_code == 0, r.output
     d = json.loads(r.stdout)
     assert d["command"] == "rerun" and d["setup"]["seeds"] == [0, 1] and d["setup"]["epochs"] == 3
@@ -488,15 +548,25 @@ def test_cli_json_and_text(tmp_path):
     assert json.loads((tmp_path / "o" / "summary.json").read_text()) == d  # what --format json printed
     r = cli(path, "--fixes", "weight-decay", "--epochs", "2", "--seeds", "1", "--out", str(tmp_path / "o"), "--amp")
     assert r.exit_code == 0, r.output
-    assert "bf16 autocast" in r.stdout and "weight-decay" in r.stdout and "loss cross-entropy (default: integer targets)" in r.stdout
+    assert (
+        "bf16 autocast" in r.stdout
+        and "weight-decay" in r.stdout
+        and "loss cross-entropy (default: integer targets)" in r.stdout
+    )
 
 
 BAD_SPECS = [
     ("import torch\ndef data():\n    return None\n", "defines no model()"),
     (TINY.replace("return (x[:64], y[:64]), (x[64:], y[64:])", "return x, y"), "data() must return (train, val)"),
     (TINY.replace("nn.Linear(8, h)", "nn.Linear(7, h)"), "the model fails on the first training batch"),
-    (TINY + "\nloss = nn.CrossEntropyLoss()\n".replace("CrossEntropy", "BCEWithLogits"), "the loss (BCEWithLogitsLoss) fails on the first batch"),
-    (TINY.replace("def model(width=1.0):", "def model(width=1.0):\n    return 3\ndef unused(width=1.0):"), "model() must return a torch.nn.Module"),
+    (
+        TINY + "\nloss = nn.CrossEntropyLoss()\n".replace("CrossEntropy", "BCEWithLogits"),
+        "the loss (BCEWithLogitsLoss) fails on the first batch",
+    ),
+    (
+        TINY.replace("def model(width=1.0):", "def model(width=1.0):\n    return 3\ndef unused(width=1.0):"),
+        "model() must return a torch.nn.Module",
+    ),
     (TINY + "\nepochs = 0\n", "`epochs` must be a positive integer"),
     ("def model(:\n", "syntax error at line 1"),
     ("raise RuntimeError('no GPU here')\n", "raised RuntimeError while loading: no GPU here"),
@@ -517,8 +587,10 @@ def test_fixes_that_set_the_same_thing_cannot_share_a_variant(tmp_path):
     from overfitdoc.rerun.fixes import parse_fixes
 
     assert parse_fixes("warmup,lr-schedule,lower-lr+warmup") == [["warmup"], ["lr-schedule"], ["lower-lr", "warmup"]]
-    for text, words in (("warmup+lr-schedule", "combines warmup and lr-schedule"),
-                        ("higher-lr+lower-lr", "combines lower-lr and higher-lr")):
+    for text, words in (
+        ("warmup+lr-schedule", "combines warmup and lr-schedule"),
+        ("higher-lr+lower-lr", "combines lower-lr and higher-lr"),
+    ):
         with pytest.raises(UsageError, match=words):
             parse_fixes(text)
 
@@ -530,23 +602,30 @@ def test_bad_options_exit_2(tmp_path):
     r = cli(path, "--fixes", "wd", "--out", str(tmp_path / "o"))
     assert r.exit_code == 2 and "the fixes are: " in r.stderr
     r = cli(str(tmp_path / "missing.py"), "--out", str(tmp_path / "o"))
-    assert r.exit_code == 2 and r.stderr == f"Error: {tmp_path / 'missing.py'}: no such file (the spec is a Python file defining model() and data())\n"
+    assert (
+        r.exit_code == 2
+        and r.stderr
+        == f"Error: {tmp_path / 'missing.py'}: no such file (the spec is a Python file defining model() and data())\n"
+    )
     if not torch.cuda.is_available():
         r = cli(path, "--device", "cuda", "--out", str(tmp_path / "o"))
         assert r.exit_code == 2 and "no CUDA device" in r.stderr
 
 
 def test_a_model_that_fails_in_training_is_reported(tmp_path):
-    body = TINY.replace("def model(width=1.0):", "class Flaky(nn.Sequential):\n"
-                        "    calls = 0\n"
-                        "    def forward(self, x):\n"
-                        "        Flaky.calls += 1\n"
-                        "        if self.training and Flaky.calls > 12:\n"
-                        "            raise RuntimeError('boom')\n"
-                        "        return super().forward(x)\n\n"
-                        "def model(width=1.0):\n"
-                        "    return Flaky(*unused(width))\n\n"
-                        "def unused(width=1.0):")
+    body = TINY.replace(
+        "def model(width=1.0):",
+        "class Flaky(nn.Sequential):\n"
+        "    calls = 0\n"
+        "    def forward(self, x):\n"
+        "        Flaky.calls += 1\n"
+        "        if self.training and Flaky.calls > 12:\n"
+        "            raise RuntimeError('boom')\n"
+        "        return super().forward(x)\n\n"
+        "def model(width=1.0):\n"
+        "    return Flaky(*unused(width))\n\n"
+        "def unused(width=1.0):",
+    )
     path = spec(tmp_path, body)
     r = cli(path, "--out", str(tmp_path / "o"), "--seeds", "1", "--device", "cpu")
     assert r.exit_code == 2 and r.stderr == f"Error: {path}: the baseline failed in training: RuntimeError: boom\n"
@@ -574,7 +653,7 @@ def test_early_stopping_fix_applies_the_advice_rule_on_a_nan_start():
     from overfitdoc.analysis.early_stopping import simulate_early_stopping
     from overfitdoc.rerun.fixes.early_stopping import BestWeights
 
-    for values, patience in (([math.nan, 1.0, .9, .8, .7, .6], 2), ([3.0, 2.0, 1.0, 2.0, 3.0, 4.0, 5.0], 2)):
+    for values, patience in (([math.nan, 1.0, 0.9, 0.8, 0.7, 0.6], 2), ([3.0, 2.0, 1.0, 2.0, 3.0, 4.0, 5.0], 2)):
         trainer = SimpleNamespace(eval_model=torch.nn.Linear(1, 1), stop_training=False, notes=[])
         trainer.note = trainer.notes.append
         cb = BestWeights(patience)
@@ -590,4 +669,4 @@ def test_early_stopping_fix_applies_the_advice_rule_on_a_nan_start():
         sim = simulate_early_stopping(values, range(len(values)), "min", patience)
         assert ran == sim.points_run
         assert trainer.kept_epoch == sim.restored_epoch
-        assert trainer.final_model.weight.detach().item() == sim.restored_epoch   # that epoch's weights came back
+        assert trainer.final_model.weight.detach().item() == sim.restored_epoch  # that epoch's weights came back

@@ -1,6 +1,7 @@
 """What `overfitdoc rerun` leaves in --out: each run's PyTorch JSON history, rewritten as it
 trains (so an interruption keeps the finished epochs), summary.json (the result dict, also
 when interrupted) and compare.png (seed 0's validation curve of every variant)."""
+
 from __future__ import annotations
 
 import json
@@ -73,8 +74,19 @@ def test_interruption_keeps_the_json_histories_and_the_summary(tmp_path):
 def test_summary_and_comparison_plot(tmp_path):
     pytest.importorskip("matplotlib")
     out = tmp_path / "o"
-    r = cli(spec(tmp_path), "--fixes", "weight-decay,dropout", "--seeds", "2", "--epochs", "3", "--out", str(out),
-            "--device", "cpu")
+    r = cli(
+        spec(tmp_path),
+        "--fixes",
+        "weight-decay,dropout",
+        "--seeds",
+        "2",
+        "--epochs",
+        "3",
+        "--out",
+        str(out),
+        "--device",
+        "cpu",
+    )
     assert r.exit_code == 0, r.output
     assert f"Comparison plot: {out / 'compare.png'}" in r.stdout
     assert f"Summary: {out / 'summary.json'}" in r.stdout
@@ -83,8 +95,11 @@ def test_summary_and_comparison_plot(tmp_path):
     assert summary["command"] == "rerun" and summary["interrupted"] is False
     assert [v["name"] for v in summary["variants"]] == ["baseline", "weight-decay", "dropout"]
     assert all(len(v["runs"]) == 2 and v["change"] is not None for v in summary["variants"][1:])
-    assert summary["outputs"] == {"summary": str(out / "summary.json"), "compare_plot": str(out / "compare.png"),
-                                  "compare_plot_note": None}
+    assert summary["outputs"] == {
+        "summary": str(out / "summary.json"),
+        "compare_plot": str(out / "compare.png"),
+        "compare_plot_note": None,
+    }
 
 
 def test_without_matplotlib_the_plot_is_skipped_with_a_note(tmp_path, monkeypatch):
@@ -97,6 +112,7 @@ def test_without_matplotlib_the_plot_is_skipped_with_a_note(tmp_path, monkeypatc
     from rich.console import Console
 
     from overfitdoc.rerun.render import render
+
     con = Console(width=120, record=True, color_system=None)
     con.print(render(res.to_dict()))
     assert "note: comparison plot not drawn: matplotlib is not installed" in con.export_text()

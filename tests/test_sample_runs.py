@@ -62,6 +62,7 @@ def same(a: float, b: float) -> bool:
 # layout
 # --------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("regime", REGIMES)
 def test_files_exist(regime):
     assert (SAMPLES / f"{regime}.csv").is_file()
@@ -147,12 +148,13 @@ def test_json_matches_csv(regime):
 def test_json_pretty_printed_with_indent_2():
     for regime in REGIMES:
         text = (SAMPLES / f"{regime}.json").read_text()
-        assert text.startswith(("[\n  {", "{\n  \""))
+        assert text.startswith(("[\n  {", '{\n  "'))
 
 
 # --------------------------------------------------------------------------
 # regimes
 # --------------------------------------------------------------------------
+
 
 def test_overfit_regime():
     df = load_csv("overfit")

@@ -49,15 +49,23 @@ def diagnose(path: str) -> dict:
         verdict = "good_fit"
     overfit = verdict == "overfitting"
     return {
-        "source": path, "ok": True, "format": "keras-csv", "epoch_base": base, "epochs": n,
+        "source": path,
+        "ok": True,
+        "format": "keras-csv",
+        "epoch_base": base,
+        "epochs": n,
         "monitor": {"metric": "loss", "train": "loss", "val": "val_loss", "mode": "min"},
-        "series": ["loss"], "best_epoch": best + base,
+        "series": ["loss"],
+        "best_epoch": best + base,
         "best_val": val[best] if finite else None,
         "recommended_epoch": best + base,
         "divergence_epoch": best + base if overfit else None,
         "divergence_range": [max(best - 3, 0) + base, min(best + 3, n - 1) + base] if overfit else None,
-        "epochs_past_best": n - 1 - best, "verdict": verdict, "confidence": 0.5,
-        "summary": f"stand-in: {verdict}", "advice": [],
+        "epochs_past_best": n - 1 - best,
+        "verdict": verdict,
+        "confidence": 0.5,
+        "summary": f"stand-in: {verdict}",
+        "advice": [],
     }
 
 

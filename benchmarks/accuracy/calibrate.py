@@ -10,6 +10,7 @@ that fit on the test half, and leave-one-family-out: each data family's runs (bo
 scored by a fit made on the development runs of the other families. ``--write`` writes the
 development fit into the generated block of ``calibration.py``.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -19,9 +20,9 @@ import sys
 from pathlib import Path
 
 import numpy as np
-
 import score as score_mod
 import truth as truth_mod
+
 from overfitdoc import diagnose
 from overfitdoc.analysis import calibration
 from overfitdoc.report import run_report
@@ -43,9 +44,16 @@ def observations() -> list[dict]:
         if d.margin is None:
             continue
         pred = score_mod.prediction_from_contract(run_report(d))
-        rows.append({"run": rid, "family": score_mod.family_of(rid), "split": t.split,
-                     "group": calibration.group_of(d.verdict), "x": math.log(max(d.margin, 1.0)),
-                     "right": score_mod._right(t, pred)})
+        rows.append(
+            {
+                "run": rid,
+                "family": score_mod.family_of(rid),
+                "split": t.split,
+                "group": calibration.group_of(d.verdict),
+                "x": math.log(max(d.margin, 1.0)),
+                "right": score_mod._right(t, pred),
+            }
+        )
     return rows
 
 
@@ -90,8 +98,10 @@ def main(argv: list[str] | None = None) -> int:
     rows = observations()
     dev = [r for r in rows if r["split"] == "dev"]
     slope, intercepts = fit(dev)
-    print(f"development fit ({len(dev)} runs): slope {slope:.4f}, intercepts "
-          + ", ".join(f"{g} {v:.4f}" for g, v in sorted(intercepts.items())))
+    print(
+        f"development fit ({len(dev)} runs): slope {slope:.4f}, intercepts "
+        + ", ".join(f"{g} {v:.4f}" for g, v in sorted(intercepts.items()))
+    )
     test = [r for r in rows if r["split"] == "test"]
     e, bins = ece([(predict(slope, intercepts, r), r["right"]) for r in test])
     print(f"test half ({len(test)} runs): ECE {e:.3f}")
@@ -109,10 +119,16 @@ def main(argv: list[str] | None = None) -> int:
     if args.write:
         text = TARGET.read_text(encoding="utf-8")
         entries = "".join(f'    "{g}": {v:.6f},\n' for g, v in sorted(intercepts.items()))
-        block = (f"SLOPE = {slope:.6f}\nINTERCEPTS = {{\n{entries}}}\n"
-                 f'FITTED_ON = "benchmarks/accuracy development half, {len(dev)} runs"\n')
-        text = re.sub(r"(# --- written by benchmarks/accuracy/calibrate.py; do not edit by hand ---\n).*?(# --- end)",
-                      lambda m: m.group(1) + block + m.group(2), text, flags=re.S)
+        block = (
+            f"SLOPE = {slope:.6f}\nINTERCEPTS = {{\n{entries}}}\n"
+            f'FITTED_ON = "benchmarks/accuracy development half, {len(dev)} runs"\n'
+        )
+        text = re.sub(
+            r"(# --- written by benchmarks/accuracy/calibrate.py; do not edit by hand ---\n).*?(# --- end)",
+            lambda m: m.group(1) + block + m.group(2),
+            text,
+            flags=re.S,
+        )
         TARGET.write_text(text, encoding="utf-8")
         print(f"wrote {TARGET}")
     return 0

@@ -56,8 +56,7 @@ RUNS_DIR = HERE / "runs"
 TRUTH_FILE = "truth.jsonl"
 
 DATA_SEEDS = tuple(range(8))  # even -> dev, odd -> test
-SCENARIOS = ("overfit", "overfit_mild", "regularized", "well_tuned", "underfit", "short", "high_lr",
-             "random")
+SCENARIOS = ("overfit", "overfit_mild", "regularized", "well_tuned", "underfit", "short", "high_lr", "random")
 MAX_STEPS = 4500  # optimizer steps per run; above it the batch size grows (keeps the budget)
 
 
@@ -102,8 +101,16 @@ def load_pool(spec: DatasetSpec) -> tuple[np.ndarray, np.ndarray]:
         X, y = skd.make_circles(n_samples=pool, noise=0.2, factor=0.5, random_state=102)
     elif spec.name == "noisy_clf":
         X, y = skd.make_classification(
-            n_samples=pool, n_features=20, n_informative=6, n_redundant=4, n_classes=3,
-            n_clusters_per_class=2, flip_y=0.15, class_sep=1.0, random_state=103)
+            n_samples=pool,
+            n_features=20,
+            n_informative=6,
+            n_redundant=4,
+            n_classes=3,
+            n_clusters_per_class=2,
+            flip_y=0.15,
+            class_sep=1.0,
+            random_state=103,
+        )
     elif spec.name == "digits":
         X, y = skd.load_digits(return_X_y=True)
     elif spec.name == "breast_cancer":
@@ -113,8 +120,7 @@ def load_pool(spec: DatasetSpec) -> tuple[np.ndarray, np.ndarray]:
     elif spec.name == "friedman1":
         X, y = skd.make_friedman1(n_samples=pool, n_features=10, noise=1.0, random_state=104)
     elif spec.name == "linear_reg":
-        X, y = skd.make_regression(n_samples=pool, n_features=30, n_informative=10,
-                                   noise=25.0, random_state=105)
+        X, y = skd.make_regression(n_samples=pool, n_features=30, n_informative=10, noise=25.0, random_state=105)
     else:  # pragma: no cover - the table above is the whole list
         raise KeyError(spec.name)
     return X.astype(np.float64), y
@@ -128,7 +134,7 @@ def make_split(spec: DatasetSpec, data_seed: int, n_train: int, n_val: int):
     perm = np.random.default_rng(10_000 + data_seed).permutation(len(X))
     n_test = spec.n_test or (len(X) - max(spec.train_sizes) - max(spec.val_sizes))
     te, rest = perm[:n_test], perm[n_test:]
-    va, tr = rest[:n_val], rest[n_val:n_val + n_train]
+    va, tr = rest[:n_val], rest[n_val : n_val + n_train]
     mu, sd = X[tr].mean(0), X[tr].std(0)
     if spec.name == "digits":
         sd = np.full_like(sd, 16.0)  # pixels are 0..16; many are constant in a small training set
@@ -154,30 +160,59 @@ def sample_config(rng: np.random.Generator, spec: DatasetSpec, scenario: str) ->
     """One training configuration. The scenario only steers the sampling toward a regime;
     the label comes from the test loss (truth.py), never from the scenario."""
     sizes, vals = spec.train_sizes, spec.val_sizes
-    cfg = dict(depth=1, width=32, dropout=0.0, batch_norm=False, weight_decay=0.0,
-               l2_in_loss=0.0, optimizer="adam", lr=1e-3, momentum=0.0, batch_size=32,
-               n_train=sizes[1], n_val=int(rng.choice(vals)), epochs=100,
-               terminate_on_nan=bool(rng.random() < 0.5))
+    cfg = dict(
+        depth=1,
+        width=32,
+        dropout=0.0,
+        batch_norm=False,
+        weight_decay=0.0,
+        l2_in_loss=0.0,
+        optimizer="adam",
+        lr=1e-3,
+        momentum=0.0,
+        batch_size=32,
+        n_train=sizes[1],
+        n_val=int(rng.choice(vals)),
+        epochs=100,
+        terminate_on_nan=bool(rng.random() < 0.5),
+    )
     pick = lambda seq: seq[int(rng.integers(len(seq)))]  # noqa: E731 - keeps python ints
 
     if scenario == "overfit":
-        cfg.update(depth=pick((1, 2, 2, 3)), n_train=pick(sizes[:2]), batch_size=pick((8, 16, 32)),
-                   epochs=int(rng.integers(120, 401)), batch_norm=bool(rng.random() < 0.2))
+        cfg.update(
+            depth=pick((1, 2, 2, 3)),
+            n_train=pick(sizes[:2]),
+            batch_size=pick((8, 16, 32)),
+            epochs=int(rng.integers(120, 401)),
+            batch_norm=bool(rng.random() < 0.2),
+        )
         cfg["width"] = pick((128, 256)) if cfg["depth"] == 1 else pick((64, 128))
         if rng.random() < 0.75:
             cfg.update(optimizer="adam", lr=_log_uniform(rng, 1e-3, 1e-2))
         else:
             cfg.update(optimizer="sgd", lr=_log_uniform(rng, 0.02, 0.2), momentum=0.9)
     elif scenario == "overfit_mild":
-        cfg.update(depth=pick((1, 2)), width=pick((32, 64, 128)), n_train=pick(sizes[1:3]),
-                   batch_size=pick((16, 32, 64)), epochs=int(rng.integers(60, 301)),
-                   dropout=pick((0.0, 0.0, 0.1, 0.2)), optimizer="adam",
-                   lr=_log_uniform(rng, 5e-4, 5e-3))
+        cfg.update(
+            depth=pick((1, 2)),
+            width=pick((32, 64, 128)),
+            n_train=pick(sizes[1:3]),
+            batch_size=pick((16, 32, 64)),
+            epochs=int(rng.integers(60, 301)),
+            dropout=pick((0.0, 0.0, 0.1, 0.2)),
+            optimizer="adam",
+            lr=_log_uniform(rng, 5e-4, 5e-3),
+        )
     elif scenario == "regularized":
-        cfg.update(depth=pick((1, 2, 2)), width=pick((32, 64, 128)), n_train=pick(sizes[-2:]),
-                   batch_size=pick((32, 64)), epochs=int(rng.integers(30, 201)),
-                   batch_norm=bool(rng.random() < 0.4), optimizer="adam",
-                   lr=_log_uniform(rng, 5e-4, 3e-3))
+        cfg.update(
+            depth=pick((1, 2, 2)),
+            width=pick((32, 64, 128)),
+            n_train=pick(sizes[-2:]),
+            batch_size=pick((32, 64)),
+            epochs=int(rng.integers(30, 201)),
+            batch_norm=bool(rng.random() < 0.4),
+            optimizer="adam",
+            lr=_log_uniform(rng, 5e-4, 3e-3),
+        )
         kind = pick(("dropout", "weight_decay", "keras_l2", "both"))
         if kind in ("dropout", "both"):
             cfg["dropout"] = pick((0.2, 0.3, 0.5))
@@ -186,44 +221,72 @@ def sample_config(rng: np.random.Generator, spec: DatasetSpec, scenario: str) ->
         if kind == "keras_l2":  # penalty added to loss and val_loss, as Keras' kernel_regularizer
             cfg["l2_in_loss"] = _log_uniform(rng, 1e-4, 3e-3)
     elif scenario == "well_tuned":  # what a careful user would run: enough data, mild regularization
-        cfg.update(depth=pick((1, 2)), width=pick((32, 64)), n_train=pick(sizes[-2:]),
-                   batch_size=pick((32, 64)), epochs=int(rng.integers(30, 121)), optimizer="adam",
-                   lr=_log_uniform(rng, 1e-3, 3e-3), dropout=pick((0.0, 0.1, 0.2)),
-                   weight_decay=pick((0.0, 1e-3, 1e-2)))
+        cfg.update(
+            depth=pick((1, 2)),
+            width=pick((32, 64)),
+            n_train=pick(sizes[-2:]),
+            batch_size=pick((32, 64)),
+            epochs=int(rng.integers(30, 121)),
+            optimizer="adam",
+            lr=_log_uniform(rng, 1e-3, 3e-3),
+            dropout=pick((0.0, 0.1, 0.2)),
+            weight_decay=pick((0.0, 1e-3, 1e-2)),
+        )
     elif scenario == "underfit":
         kind = pick(("tiny", "tiny", "heavy_decay", "low_lr", "heavy_dropout"))
-        cfg.update(n_train=pick(sizes[1:]), batch_size=pick((32, 64)),
-                   epochs=int(rng.integers(20, 151)))
+        cfg.update(n_train=pick(sizes[1:]), batch_size=pick((32, 64)), epochs=int(rng.integers(20, 151)))
         if kind == "tiny":
             cfg.update(depth=1, width=pick((1, 2, 3)), lr=_log_uniform(rng, 1e-3, 1e-2))
         elif kind == "heavy_decay":
-            cfg.update(depth=pick((1, 2)), width=32, weight_decay=_log_uniform(rng, 0.2, 1.0),
-                       lr=_log_uniform(rng, 1e-3, 5e-3))
+            cfg.update(
+                depth=pick((1, 2)), width=32, weight_decay=_log_uniform(rng, 0.2, 1.0), lr=_log_uniform(rng, 1e-3, 5e-3)
+            )
         elif kind == "low_lr":
-            cfg.update(depth=pick((1, 2)), width=pick((16, 32, 64)), optimizer="sgd",
-                       lr=_log_uniform(rng, 1e-5, 1e-4), momentum=0.0)
+            cfg.update(
+                depth=pick((1, 2)),
+                width=pick((16, 32, 64)),
+                optimizer="sgd",
+                lr=_log_uniform(rng, 1e-5, 1e-4),
+                momentum=0.0,
+            )
         else:
             cfg.update(depth=2, width=pick((8, 16)), dropout=0.8, lr=_log_uniform(rng, 1e-3, 3e-3))
     elif scenario == "short":
-        cfg.update(depth=pick((1, 2)), width=pick((16, 32, 64)), n_train=pick(sizes[1:]),
-                   batch_size=pick((32, 64, 128)), epochs=int(rng.integers(20, 61)))
+        cfg.update(
+            depth=pick((1, 2)),
+            width=pick((16, 32, 64)),
+            n_train=pick(sizes[1:]),
+            batch_size=pick((32, 64, 128)),
+            epochs=int(rng.integers(20, 61)),
+        )
         if rng.random() < 0.5:
             cfg.update(optimizer="adam", lr=_log_uniform(rng, 5e-5, 3e-4))
         else:
             cfg.update(optimizer="sgd", lr=_log_uniform(rng, 2e-3, 2e-2), momentum=pick((0.0, 0.9)))
     elif scenario == "high_lr":
-        cfg.update(depth=pick((1, 2, 3)), width=pick((32, 64, 128)), n_train=pick(sizes),
-                   batch_size=pick((16, 32, 64)), epochs=int(rng.integers(20, 201)),
-                   batch_norm=bool(rng.random() < 0.3))
+        cfg.update(
+            depth=pick((1, 2, 3)),
+            width=pick((32, 64, 128)),
+            n_train=pick(sizes),
+            batch_size=pick((16, 32, 64)),
+            epochs=int(rng.integers(20, 201)),
+            batch_norm=bool(rng.random() < 0.3),
+        )
         if rng.random() < 0.5:
             cfg.update(optimizer="adam", lr=_log_uniform(rng, 0.03, 0.5))
         else:
             cfg.update(optimizer="sgd", lr=_log_uniform(rng, 0.5, 5.0), momentum=pick((0.0, 0.9)))
     elif scenario == "random":
-        cfg.update(depth=pick((1, 2, 3)), n_train=pick(sizes), n_val=pick(vals),
-                   batch_size=pick((8, 16, 32, 64, 128)), epochs=int(rng.integers(20, 401)),
-                   dropout=pick((0.0, 0.0, 0.2, 0.5)), batch_norm=bool(rng.random() < 0.3),
-                   weight_decay=pick((0.0, 0.0, 1e-4, 1e-2)))
+        cfg.update(
+            depth=pick((1, 2, 3)),
+            n_train=pick(sizes),
+            n_val=pick(vals),
+            batch_size=pick((8, 16, 32, 64, 128)),
+            epochs=int(rng.integers(20, 401)),
+            dropout=pick((0.0, 0.0, 0.2, 0.5)),
+            batch_norm=bool(rng.random() < 0.3),
+            weight_decay=pick((0.0, 0.0, 1e-4, 1e-2)),
+        )
         cfg["width"] = pick((4, 16, 64, 256)) if cfg["depth"] == 1 else pick((4, 16, 64, 128))
         if rng.random() < 0.6:
             cfg.update(optimizer="adam", lr=_log_uniform(rng, 1e-4, 3e-2))
@@ -247,10 +310,18 @@ def plan_runs() -> list[dict]:
                 seed = 1000 * d_index + 100 * data_seed + s_index
                 rng = np.random.default_rng(seed)
                 cfg = sample_config(rng, spec, scenario)
-                plan.append(dict(run_id=f"{spec.name}-s{data_seed}-{s_index:02d}-{scenario}",
-                                 dataset=spec.name, task=spec.task, data_seed=data_seed,
-                                 split=split_of(data_seed), scenario=scenario, seed=seed,
-                                 config=cfg))
+                plan.append(
+                    dict(
+                        run_id=f"{spec.name}-s{data_seed}-{s_index:02d}-{scenario}",
+                        dataset=spec.name,
+                        task=spec.task,
+                        data_seed=data_seed,
+                        split=split_of(data_seed),
+                        scenario=scenario,
+                        seed=seed,
+                        config=cfg,
+                    )
+                )
     return plan
 
 
@@ -300,8 +371,9 @@ def train_run(run: dict) -> dict:
     if cfg["optimizer"] == "adam":
         opt = torch.optim.Adam(model.parameters(), lr=cfg["lr"], weight_decay=cfg["weight_decay"])
     else:
-        opt = torch.optim.SGD(model.parameters(), lr=cfg["lr"], momentum=cfg["momentum"],
-                              weight_decay=cfg["weight_decay"])
+        opt = torch.optim.SGD(
+            model.parameters(), lr=cfg["lr"], momentum=cfg["momentum"], weight_decay=cfg["weight_decay"]
+        )
 
     # Reference levels for the hidden test loss.
     Xte, yte = tensors["test"]
@@ -339,7 +411,7 @@ def train_run(run: dict) -> dict:
         correct = torch.zeros((), dtype=torch.float64)
         seen = 0
         for s in starts:
-            xb, yb = Xs[s:s + bs], ys[s:s + bs]
+            xb, yb = Xs[s : s + bs], ys[s : s + bs]
             out = model(xb)
             loss = full_loss(out, yb)
             opt.zero_grad(set_to_none=True)
@@ -362,8 +434,15 @@ def train_run(run: dict) -> dict:
         finite_params = all(bool(torch.isfinite(p).all()) for p in model.parameters())
         if not finite_params and cfg["terminate_on_nan"]:
             break  # keras.callbacks.TerminateOnNaN: the NaN epoch is logged, then training ends
-    return dict(rows=rows, test_loss=test_loss, test_accuracy=test_acc, train_eval_loss=train_eval,
-                baseline_test_loss=baseline, init_test_loss=init_test, n_test=len(Xte))
+    return dict(
+        rows=rows,
+        test_loss=test_loss,
+        test_accuracy=test_acc,
+        train_eval_loss=train_eval,
+        baseline_test_loss=baseline,
+        init_test_loss=init_test,
+        n_test=len(Xte),
+    )
 
 
 def _timed_train(run: dict) -> tuple[dict, dict, float]:
@@ -397,12 +476,15 @@ def write_csv(path: Path, task: str, rows: list[dict]) -> None:
 
 def truth_record(run: dict, result: dict) -> dict:
     rec = {k: run[k] for k in ("run_id", "split", "dataset", "task", "data_seed", "seed", "scenario", "config")}
-    rec.update(epochs=len(result["rows"]), n_test=result["n_test"],
-               baseline_test_loss=_json_num(result["baseline_test_loss"]),
-               init_test_loss=_json_num(result["init_test_loss"]),
-               test_loss=[_json_num(v) for v in result["test_loss"]],
-               test_accuracy=[_json_num(v) for v in result["test_accuracy"]],
-               train_eval_loss=[_json_num(v) for v in result["train_eval_loss"]])
+    rec.update(
+        epochs=len(result["rows"]),
+        n_test=result["n_test"],
+        baseline_test_loss=_json_num(result["baseline_test_loss"]),
+        init_test_loss=_json_num(result["init_test_loss"]),
+        test_loss=[_json_num(v) for v in result["test_loss"]],
+        test_accuracy=[_json_num(v) for v in result["test_accuracy"]],
+        train_eval_loss=[_json_num(v) for v in result["train_eval_loss"]],
+    )
     rec["config"] = {k: (float(f"{v:.6g}") if isinstance(v, float) else v) for k, v in rec["config"].items()}
     return rec
 
@@ -422,7 +504,9 @@ def main(argv: list[str] | None = None) -> int:
     for old in args.out.glob("*.csv"):
         old.unlink()
     # Longest runs first so the workers finish together.
-    order = sorted(plan, key=lambda r: -r["config"]["epochs"] * math.ceil(r["config"]["n_train"] / r["config"]["batch_size"]))
+    order = sorted(
+        plan, key=lambda r: -r["config"]["epochs"] * math.ceil(r["config"]["n_train"] / r["config"]["batch_size"])
+    )
     start = time.perf_counter()
     records = {}
     if args.jobs > 1:
@@ -444,8 +528,11 @@ def main(argv: list[str] | None = None) -> int:
             write_csv(args.out / f"{run_id}.csv", run["task"], result["rows"])
             fh.write(json.dumps(truth_record(run, result), separators=(",", ":")) + "\n")
     cpu = sum(secs for _, _, secs in records.values())
-    print(f"{len(records)} runs written to {args.out} in {wall:.0f}s wall ({cpu:.0f}s of training, "
-          f"{args.jobs} jobs, {os.cpu_count()} CPUs)", file=sys.stderr)
+    print(
+        f"{len(records)} runs written to {args.out} in {wall:.0f}s wall ({cpu:.0f}s of training, "
+        f"{args.jobs} jobs, {os.cpu_count()} CPUs)",
+        file=sys.stderr,
+    )
     return 0
 
 

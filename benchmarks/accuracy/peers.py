@@ -63,8 +63,8 @@ patience_validation 10, delta 0.01)
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 
@@ -78,8 +78,9 @@ class PeerResult:
     chosen_epoch: int
 
 
-def keras_early_stopping(val: np.ndarray, patience: int, min_delta: float = 0.0,
-                         restore_best_weights: bool = True) -> PeerResult:
+def keras_early_stopping(
+    val: np.ndarray, patience: int, min_delta: float = 0.0, restore_best_weights: bool = True
+) -> PeerResult:
     """Keras ``EarlyStopping(monitor="val_loss", mode="min")`` replayed over ``val``, with
     overfitdoc's one implementation of the rule (``overfitdoc.analysis.early_stopping``)."""
     sim = simulate_early_stopping(val, range(len(val)), "min", patience, min_delta)
@@ -94,8 +95,9 @@ def _checkpoint_best(val: np.ndarray, upto: int) -> int:
     return int(np.argmin(values))
 
 
-def lightning_early_stopping(val: np.ndarray, patience: int = 3, min_delta: float = 0.0,
-                             check_finite: bool = True) -> PeerResult:
+def lightning_early_stopping(
+    val: np.ndarray, patience: int = 3, min_delta: float = 0.0, check_finite: bool = True
+) -> PeerResult:
     """Lightning ``EarlyStopping(monitor="val_loss")`` with its defaults, plus ModelCheckpoint."""
     best, wait = math.inf, 0
     for epoch, current in enumerate(val):
@@ -111,8 +113,9 @@ def lightning_early_stopping(val: np.ndarray, patience: int = 3, min_delta: floa
     return PeerResult(False, None, _checkpoint_best(val, len(val) - 1))
 
 
-def sagemaker_overfit(train: np.ndarray, val: np.ndarray, ratio_threshold: float = 0.1,
-                      patience: int = 1, start_step: int = 0) -> PeerResult:
+def sagemaker_overfit(
+    train: np.ndarray, val: np.ndarray, ratio_threshold: float = 0.1, patience: int = 1, start_step: int = 0
+) -> PeerResult:
     """Debugger ``Overfit`` rule with running means (see the module docstring)."""
     streak = 0
     sum_train = sum_val = 0.0
@@ -128,8 +131,9 @@ def sagemaker_overfit(train: np.ndarray, val: np.ndarray, ratio_threshold: float
     return PeerResult(False, None, len(val) - 1)
 
 
-def sagemaker_overtraining(train: np.ndarray, val: np.ndarray, patience_train: int = 5,
-                           patience_validation: int = 10, delta: float = 0.01) -> PeerResult:
+def sagemaker_overtraining(
+    train: np.ndarray, val: np.ndarray, patience_train: int = 5, patience_validation: int = 10, delta: float = 0.01
+) -> PeerResult:
     """Debugger ``Overtraining`` rule (see the module docstring for the interpretation)."""
     best_train = best_val = math.inf
     since_train = since_val = 0
@@ -156,8 +160,7 @@ def umlaut(train: np.ndarray, val: np.ndarray) -> PeerResult:
     return PeerResult(False, None, len(val) - 1)
 
 
-def autotrainer(train: np.ndarray, val: np.ndarray, window: int = 3,
-                threshold: float = 0.01) -> PeerResult:
+def autotrainer(train: np.ndarray, val: np.ndarray, window: int = 3, threshold: float = 0.01) -> PeerResult:
     """AUTOTRAINER's "test turns bad": ``window`` epochs of train down, val up by > threshold."""
     streak = 0
     for epoch in range(1, min(len(train), len(val))):

@@ -27,7 +27,6 @@ import time
 from pathlib import Path
 
 import numpy as np
-
 import peers as peers_mod
 import score as score_mod
 import truth as truth_mod
@@ -61,21 +60,27 @@ def read_history(path: Path) -> tuple[np.ndarray, np.ndarray]:
 
 
 def overfitdoc_available() -> bool:
-    probe = subprocess.run([sys.executable, "-c", "import overfitdoc.cli"], cwd=REPO,
-                           capture_output=True)
+    probe = subprocess.run([sys.executable, "-c", "import overfitdoc.cli"], cwd=REPO, capture_output=True)
     return probe.returncode == 0
 
 
 def predictor_command(name: str) -> list[str]:
     if name == "standin":
         return [sys.executable, str(HERE / "_standin.py")]
-    has_main = subprocess.run(
-        [sys.executable, "-c", "import importlib.util as u, sys; "
-         "sys.exit(0 if u.find_spec('overfitdoc.__main__') else 1)"], cwd=REPO).returncode == 0
+    has_main = (
+        subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                "import importlib.util as u, sys; sys.exit(0 if u.find_spec('overfitdoc.__main__') else 1)",
+            ],
+            cwd=REPO,
+        ).returncode
+        == 0
+    )
     if has_main:
         return [sys.executable, "-m", "overfitdoc", "diagnose", "--format", "json"]
-    return [sys.executable, "-c", "from overfitdoc.cli import main; main()", "diagnose",
-            "--format", "json"]
+    return [sys.executable, "-c", "from overfitdoc.cli import main; main()", "diagnose", "--format", "json"]
 
 
 def run_predictor(command: list[str], paths: list[str], chunk: int = CHUNK) -> tuple[dict, float, dict]:
@@ -84,7 +89,7 @@ def run_predictor(command: list[str], paths: list[str], chunk: int = CHUNK) -> t
     Returns (source -> contract RUN object, wall seconds of the calls, the report's ``tool``)."""
     runs, tool, seconds = {}, {}, 0.0
     for start in range(0, len(paths), chunk):
-        batch = paths[start:start + chunk]
+        batch = paths[start : start + chunk]
         began = time.perf_counter()
         proc = subprocess.run(command + batch, cwd=REPO, capture_output=True, text=True)
         seconds += time.perf_counter() - began
@@ -116,40 +121,70 @@ def table(header: list[str], rows: list[list[str]]) -> list[str]:
     return lines + ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
 
 
-def render_split(split: str, truths: dict, predictor: str, tool_scores: dict, peer_scores: dict,
-                 reference: dict, seconds_per_file: float, ceiling: dict | None = None,
-                 by_reference: dict | None = None) -> list[str]:
+def render_split(
+    split: str,
+    truths: dict,
+    predictor: str,
+    tool_scores: dict,
+    peer_scores: dict,
+    reference: dict,
+    seconds_per_file: float,
+    ceiling: dict | None = None,
+    by_reference: dict | None = None,
+) -> list[str]:
     counts = {label: 0 for label in score_mod.LABELS + (score_mod.AMBIGUOUS,)}
     for t in truths.values():
         counts[t.label] += 1
     out = [f"## {split} half: {len(truths)} runs", "", "Ground truth (truth.py):", ""]
     out += table(list(counts), [[str(v) for v in counts.values()]])
-    also = {label: sum(1 for t in truths.values() if t.label == label and t.also)
-            for label in ("underfitting", "still_improving")}
-    out += ["", f"Accepted second labels: {also['underfitting']} underfitting runs also accept "
-            f"still_improving, {also['still_improving']} still_improving runs also accept underfitting."]
+    also = {
+        label: sum(1 for t in truths.values() if t.label == label and t.also)
+        for label in ("underfitting", "still_improving")
+    }
+    out += [
+        "",
+        f"Accepted second labels: {also['underfitting']} underfitting runs also accept "
+        f"still_improving, {also['still_improving']} still_improving runs also accept underfitting.",
+    ]
 
     v = tool_scores["verdict"]
-    out += ["", f"### Verdicts of `{predictor}`", "",
-            f"Accuracy over the {v['n_labeled']} non-ambiguous runs: **{pct(v['accuracy'])}** "
-            f"({v['n_correct']}/{v['n_labeled']}; the truth's label or its accepted second label); "
-            f"strict (first label only): {pct(v['accuracy_strict'])} ({v['n_correct_strict']}/{v['n_labeled']}); "
-            f"abstentions (insufficient_data or unreadable): {v['n_abstained']}.", "",
-            "Confusion matrix (rows: truth's first label; columns: mapped verdict):", ""]
-    out += table(["truth \\ predicted"] + v["columns"],
-                 [[label] + [str(v["confusion"][label][c]) for c in v["columns"]] for label in score_mod.LABELS])
+    out += [
+        "",
+        f"### Verdicts of `{predictor}`",
+        "",
+        f"Accuracy over the {v['n_labeled']} non-ambiguous runs: **{pct(v['accuracy'])}** "
+        f"({v['n_correct']}/{v['n_labeled']}; the truth's label or its accepted second label); "
+        f"strict (first label only): {pct(v['accuracy_strict'])} ({v['n_correct_strict']}/{v['n_labeled']}); "
+        f"abstentions (insufficient_data or unreadable): {v['n_abstained']}.",
+        "",
+        "Confusion matrix (rows: truth's first label; columns: mapped verdict):",
+        "",
+    ]
+    out += table(
+        ["truth \\ predicted"] + v["columns"],
+        [[label] + [str(v["confusion"][label][c]) for c in v["columns"]] for label in score_mod.LABELS],
+    )
     if ceiling:
         c = ceiling["verdict"]
-        out += ["", f"Reference, not a tool: {CEILING_NAME} reach {pct(c['accuracy'])} "
-                f"({c['n_correct']}/{c['n_labeled']}), with {pct(ceiling['binary']['false_alarm_good_fit'])} false "
-                "alarms on good fits (`truth.validation_reference`). Confusion matrix:", ""]
-        out += table(["truth \\ reference"] + c["columns"],
-                     [[label] + [str(c["confusion"][label][k]) for k in c["columns"]] for label in score_mod.LABELS])
+        out += [
+            "",
+            f"Reference, not a tool: {CEILING_NAME} reach {pct(c['accuracy'])} "
+            f"({c['n_correct']}/{c['n_labeled']}), with {pct(ceiling['binary']['false_alarm_good_fit'])} false "
+            "alarms on good fits (`truth.validation_reference`). Confusion matrix:",
+            "",
+        ]
+        out += table(
+            ["truth \\ reference"] + c["columns"],
+            [[label] + [str(c["confusion"][label][k]) for k in c["columns"]] for label in score_mod.LABELS],
+        )
     if by_reference:
         a, d = by_reference["agree"], by_reference["disagree"]
-        out += ["", f"Where the reference is right (validation told the test set's story: {a['n_runs']} runs), "
-                f"`{predictor}` is right on {pct(a['accuracy'])} ({a['n_correct']}/{a['n_runs']}); where it is "
-                f"wrong ({d['n_runs']} runs), on {pct(d['accuracy'])} ({d['n_correct']}/{d['n_runs']})."]
+        out += [
+            "",
+            f"Where the reference is right (validation told the test set's story: {a['n_runs']} runs), "
+            f"`{predictor}` is right on {pct(a['accuracy'])} ({a['n_correct']}/{a['n_runs']}); where it is "
+            f"wrong ({d['n_runs']} runs), on {pct(d['accuracy'])} ({d['n_correct']}/{d['n_runs']}).",
+        ]
 
     out += ["", "### Overfitting detection (binary, non-ambiguous runs)", ""]
     rows = []
@@ -158,47 +193,121 @@ def render_split(split: str, truths: dict, predictor: str, tool_scores: dict, pe
         listed.append(("validation reference (not a tool)", ceiling))
     for name, s in listed:
         b = s["binary"]
-        rows.append([name, pct(b["precision"]), pct(b["recall"]), pct(b["accuracy"]),
-                     pct(b["false_alarm_good_fit"]), pct(b["false_alarm_good_fit_small_gap"]),
-                     pct(b["false_alarm_good_fit_large_gap"]), pct(b["false_alarm_non_overfit"]),
-                     f"{b['tp']}/{b['fp']}/{b['fn']}/{b['tn']}"])
+        rows.append(
+            [
+                name,
+                pct(b["precision"]),
+                pct(b["recall"]),
+                pct(b["accuracy"]),
+                pct(b["false_alarm_good_fit"]),
+                pct(b["false_alarm_good_fit_small_gap"]),
+                pct(b["false_alarm_good_fit_large_gap"]),
+                pct(b["false_alarm_non_overfit"]),
+                f"{b['tp']}/{b['fp']}/{b['fn']}/{b['tn']}",
+            ]
+        )
     b = tool_scores["binary"]
-    out += [f"Good fits: {b['n_good_fit']}, of which {b['n_good_fit_large_gap']} end with a large "
-            "train/test gap (training loss below half the test loss, test loss flat).", ""]
-    out += table(["detector", "precision", "recall", "accuracy", "false alarms on good fits",
-                  "... small gap", "... large gap", "false alarms on non-overfitting",
-                  "TP/FP/FN/TN"], rows)
+    out += [
+        f"Good fits: {b['n_good_fit']}, of which {b['n_good_fit_large_gap']} end with a large "
+        "train/test gap (training loss below half the test loss, test loss flat).",
+        "",
+    ]
+    out += table(
+        [
+            "detector",
+            "precision",
+            "recall",
+            "accuracy",
+            "false alarms on good fits",
+            "... small gap",
+            "... large gap",
+            "false alarms on non-overfitting",
+            "TP/FP/FN/TN",
+        ],
+        rows,
+    )
 
     d = tool_scores["divergence"]
-    out += ["", f"### Divergence onset of `{predictor}` on truly overfitting runs", "",
-            f"{d['n_with_divergence']} of {d['n_overfitting']} overfitting runs have a divergence_epoch. "
-            f"Error = divergence_epoch - true best epoch.", ""]
-    out += table(["median abs error (epochs)", "p90 abs error (epochs)", "median signed error",
-                  "median abs error / run length", "p90 abs error / run length",
-                  "true best inside divergence_range", "median range width"],
-                 [[num(d["error_abs"]["median"], 1), num(d["error_abs"]["p90"], 1),
-                   num(d["error_signed"]["median"], 1), pct(d["error_fraction"]["median"]),
-                   pct(d["error_fraction"]["p90"]),
-                   f"{pct(d['range_hit_rate'])} of {d['n_with_range']} with a range "
-                   f"({pct(d['range_hit_rate_all'])} of all)", num(d["range_width"]["median"], 1)]])
+    out += [
+        "",
+        f"### Divergence onset of `{predictor}` on truly overfitting runs",
+        "",
+        f"{d['n_with_divergence']} of {d['n_overfitting']} overfitting runs have a divergence_epoch. "
+        f"Error = divergence_epoch - true best epoch.",
+        "",
+    ]
+    out += table(
+        [
+            "median abs error (epochs)",
+            "p90 abs error (epochs)",
+            "median signed error",
+            "median abs error / run length",
+            "p90 abs error / run length",
+            "true best inside divergence_range",
+            "median range width",
+        ],
+        [
+            [
+                num(d["error_abs"]["median"], 1),
+                num(d["error_abs"]["p90"], 1),
+                num(d["error_signed"]["median"], 1),
+                pct(d["error_fraction"]["median"]),
+                pct(d["error_fraction"]["p90"]),
+                f"{pct(d['range_hit_rate'])} of {d['n_with_range']} with a range "
+                f"({pct(d['range_hit_rate_all'])} of all)",
+                num(d["range_width"]["median"], 1),
+            ]
+        ],
+    )
 
-    out += ["", "### Regret of the chosen epoch (test loss above the run's minimum)", "",
-            "All = every run not labelled unstable (ambiguous included); relative = regret / min test loss; "
-            "epoch error = |chosen - true best| on overfitting runs.", ""]
+    out += [
+        "",
+        "### Regret of the chosen epoch (test loss above the run's minimum)",
+        "",
+        "All = every run not labelled unstable (ambiguous included); relative = regret / min test loss; "
+        "epoch error = |chosen - true best| on overfitting runs.",
+        "",
+    ]
     rows = []
-    choosers = [(f"{predictor} recommended_epoch", tool_scores)] + \
-        [(name, s) for name, s in peer_scores.items()] + [("final epoch (do nothing)", {"regret": reference})]
+    choosers = (
+        [(f"{predictor} recommended_epoch", tool_scores)]
+        + [(name, s) for name, s in peer_scores.items()]
+        + [("final epoch (do nothing)", {"regret": reference})]
+    )
     for name, s in choosers:
         r_all, r_of = s["regret"]["all"], s["regret"]["overfitting"]
         err = s.get("epoch_error", {})
-        rows.append([name, num(r_all["absolute"]["median"], 4), num(r_all["absolute"]["mean"], 4),
-                     pct(r_all["relative"]["median"]), pct(r_all["relative"]["mean"]),
-                     num(r_of["absolute"]["median"], 4), num(r_of["absolute"]["mean"], 4),
-                     num(err.get("median"), 1)])
-    out += table(["chooser", "median (all)", "mean (all)", "median relative (all)", "mean relative (all)",
-                  "median (overfitting)", "mean (overfitting)", "median epoch error"], rows)
-    out += ["", f"Time: {seconds_per_file * 1000:.0f} ms per file for `{predictor}` "
-            f"(wall time of the process calls, {CHUNK} files per call, start-up included).", ""]
+        rows.append(
+            [
+                name,
+                num(r_all["absolute"]["median"], 4),
+                num(r_all["absolute"]["mean"], 4),
+                pct(r_all["relative"]["median"]),
+                pct(r_all["relative"]["mean"]),
+                num(r_of["absolute"]["median"], 4),
+                num(r_of["absolute"]["mean"], 4),
+                num(err.get("median"), 1),
+            ]
+        )
+    out += table(
+        [
+            "chooser",
+            "median (all)",
+            "mean (all)",
+            "median relative (all)",
+            "mean relative (all)",
+            "median (overfitting)",
+            "mean (overfitting)",
+            "median epoch error",
+        ],
+        rows,
+    )
+    out += [
+        "",
+        f"Time: {seconds_per_file * 1000:.0f} ms per file for `{predictor}` "
+        f"(wall time of the process calls, {CHUNK} files per call, start-up included).",
+        "",
+    ]
     return out
 
 
@@ -285,50 +394,78 @@ half was scored once per benchmark version, at the end):
 """
 
 
-CEILING_NAME = ("the truth's own rules applied to the validation loss and the epoch-averaged training loss, "
-                "knowing each dataset's hidden chance and attainable levels and with no ambiguous margin,")
+CEILING_NAME = (
+    "the truth's own rules applied to the validation loss and the epoch-averaged training loss, "
+    "knowing each dataset's hidden chance and attainable levels and with no ambiguous margin,"
+)
 
 
-def render_families(families: dict, peers: tuple[str, ...] = ("keras_es_p5", "keras_es_p10", "lightning_es",
-                                                      "naive_argmin")) -> list[str]:
+def render_families(
+    families: dict, peers: tuple[str, ...] = ("keras_es_p5", "keras_es_p10", "lightning_es", "naive_argmin")
+) -> list[str]:
     """Per data family: accuracy, false alarms, mean regret against the peers (and the spread)."""
     shown = [p for p in peers if all(p in f["regret_mean"] for f in families.values())]
-    out = ["", "### By data family", "",
-           "Each family is one data set (its 64 runs split between the halves). Mean regret over the "
-           "family's runs not labelled unstable; `wins` counts the peers whose mean regret is above "
-           "overfitdoc's.", ""]
+    out = [
+        "",
+        "### By data family",
+        "",
+        "Each family is one data set (its 64 runs split between the halves). Mean regret over the "
+        "family's runs not labelled unstable; `wins` counts the peers whose mean regret is above "
+        "overfitdoc's.",
+        "",
+    ]
     rows = []
     for name, f in families.items():
         ours = f["regret_mean"]["overfitdoc"]
-        wins = sum(1 for p in shown if ours is not None and f["regret_mean"][p] is not None
-                   and ours < f["regret_mean"][p])
-        rows.append([name, str(f["n"]), pct(f["accuracy"]), pct(f["false_alarm_good_fit"]), num(ours, 4)]
-                    + [num(f["regret_mean"][p], 4) for p in shown] + [f"{wins}/{len(shown)}"])
-    out += table(["family", "runs", "verdict accuracy", "false alarms (good fits)", "regret, overfitdoc"]
-                 + [f"regret, {p}" for p in shown] + ["wins"], rows)
+        wins = sum(
+            1 for p in shown if ours is not None and f["regret_mean"][p] is not None and ours < f["regret_mean"][p]
+        )
+        rows.append(
+            [name, str(f["n"]), pct(f["accuracy"]), pct(f["false_alarm_good_fit"]), num(ours, 4)]
+            + [num(f["regret_mean"][p], 4) for p in shown]
+            + [f"{wins}/{len(shown)}"]
+        )
+    out += table(
+        ["family", "runs", "verdict accuracy", "false alarms (good fits)", "regret, overfitdoc"]
+        + [f"regret, {p}" for p in shown]
+        + ["wins"],
+        rows,
+    )
     accs = [f["accuracy"] for f in families.values() if f["accuracy"] is not None]
     if accs:
-        out += ["", f"Spread of verdict accuracy across families: {pct(min(accs))} to {pct(max(accs))} "
-                f"(median {pct(float(np.median(accs)))})."]
+        out += [
+            "",
+            f"Spread of verdict accuracy across families: {pct(min(accs))} to {pct(max(accs))} "
+            f"(median {pct(float(np.median(accs)))}).",
+        ]
     return out
 
 
 def render_calibration(cal: dict) -> list[str]:
     """The reliability table of `confidence` and its expected calibration error."""
-    out = ["", "### Confidence against the share right", "",
-           f"Over the {cal['n']} non-ambiguous runs; a confidence of 0.7 should be right 70% of the time. "
-           f"Expected calibration error: **{num(cal['ece'], 3)}** (target: at most 0.05).", ""]
-    out += table(["confidence", "runs", "mean confidence", "share right"],
-                 [[f"{b['lo']:.1f}-{b['hi']:.1f}", str(b["n"]), num(b["confidence"], 3), pct(b["right"])]
-                  for b in cal["bins"]])
+    out = [
+        "",
+        "### Confidence against the share right",
+        "",
+        f"Over the {cal['n']} non-ambiguous runs; a confidence of 0.7 should be right 70% of the time. "
+        f"Expected calibration error: **{num(cal['ece'], 3)}** (target: at most 0.05).",
+        "",
+    ]
+    out += table(
+        ["confidence", "runs", "mean confidence", "share right"],
+        [[f"{b['lo']:.1f}-{b['hi']:.1f}", str(b["n"]), num(b["confidence"], 3), pct(b["right"])] for b in cal["bins"]],
+    )
     return out
 
 
 def render_targets(results: list[tuple[str, dict, dict]], ceilings: dict | None = None) -> list[str]:
     """The issue's targets against what was measured, per half."""
-    lines = ["## Targets", "",
-             "| half | verdict accuracy (>= 90%) | false alarms on good fits (<= 5%) | median onset error / run length (<= 5%) | median regret of recommended_epoch below every peer's (all runs) | mean regret below every peer's (all runs) |",
-             "|---|---|---|---|---|---|"]
+    lines = [
+        "## Targets",
+        "",
+        "| half | verdict accuracy (>= 90%) | false alarms on good fits (<= 5%) | median onset error / run length (<= 5%) | median regret of recommended_epoch below every peer's (all runs) | mean regret below every peer's (all runs) |",
+        "|---|---|---|---|---|---|",
+    ]
     for split, tool, peers in results:
         acc = tool["verdict"]["accuracy"] or 0
         fa = tool["binary"]["false_alarm_good_fit"] or 0
@@ -337,31 +474,51 @@ def render_targets(results: list[tuple[str, dict, dict]], ceilings: dict | None 
         regret_cells = []
         for stat in ("median", "mean"):
             mine = tool["regret"]["all"]["absolute"][stat]
-            best_name, best = min(((n, p["regret"]["all"]["absolute"][stat]) for n, p in peers.items()
-                                   if p.get("regret")), key=lambda kv: kv[1])
+            best_name, best = min(
+                ((n, p["regret"]["all"]["absolute"][stat]) for n, p in peers.items() if p.get("regret")),
+                key=lambda kv: kv[1],
+            )
             regret_cells.append(f"{mine:.3g} against {best_name} {best:.3g} {mark(mine < best)}")
-        lines.append(f"| {split} | {acc:.1%} {mark(acc >= 0.9)} | {fa:.1%} {mark(fa <= 0.05)} | "
-                     f"{'-' if onset is None else f'{onset:.1%}'} {mark(onset is not None and onset <= 0.05)} | "
-                     + " | ".join(regret_cells) + " |")
+        lines.append(
+            f"| {split} | {acc:.1%} {mark(acc >= 0.9)} | {fa:.1%} {mark(fa <= 0.05)} | "
+            f"{'-' if onset is None else f'{onset:.1%}'} {mark(onset is not None and onset <= 0.05)} | "
+            + " | ".join(regret_cells)
+            + " |"
+        )
     if ceilings:
-        lines += ["", f"How far can a history alone go? {CEILING_NAME[0].upper() + CEILING_NAME[1:]} reach "
-                  + " and ".join(f"{pct(c['verdict']['accuracy'])} verdict accuracy on the {split} half "
-                                 f"({pct(c['binary']['false_alarm_good_fit'])} false alarms on good fits)"
-                                 for split, c in ceilings.items())
-                  + ": the validation splits (30 to 200 samples) disagree with the test set that often."]
+        lines += [
+            "",
+            f"How far can a history alone go? {CEILING_NAME[0].upper() + CEILING_NAME[1:]} reach "
+            + " and ".join(
+                f"{pct(c['verdict']['accuracy'])} verdict accuracy on the {split} half "
+                f"({pct(c['binary']['false_alarm_good_fit'])} false alarms on good fits)"
+                for split, c in ceilings.items()
+            )
+            + ": the validation splits (30 to 200 samples) disagree with the test set that often.",
+        ]
     return lines + ["", TRIED]
 
 
-def render(sections: list[list[str]], predictor: str, tool: dict, argv: list[str],
-           targets: list[tuple[str, dict, dict]] = (), ceilings: dict | None = None) -> str:
+def render(
+    sections: list[list[str]],
+    predictor: str,
+    tool: dict,
+    argv: list[str],
+    targets: list[tuple[str, dict, dict]] = (),
+    ceilings: dict | None = None,
+) -> str:
     command = " ".join(["python benchmarks/accuracy/run.py"] + argv)
-    head = ["# Accuracy benchmark: overfitting diagnosis against a hidden test set", "",
-            f"Produced by `{command}`.", "",
-            f"Predictor: `{predictor}` ({tool.get('name', '?')} {tool.get('version', '?')}). "
-            "Data: real training histories of small PyTorch MLPs (generate.py); truth from the "
-            "loss on a large test set the predictor never sees (truth.py); peers re-implemented "
-            "from their documented behaviour (peers.py); arithmetic and verdict mapping in score.py.",
-            ""]
+    head = [
+        "# Accuracy benchmark: overfitting diagnosis against a hidden test set",
+        "",
+        f"Produced by `{command}`.",
+        "",
+        f"Predictor: `{predictor}` ({tool.get('name', '?')} {tool.get('version', '?')}). "
+        "Data: real training histories of small PyTorch MLPs (generate.py); truth from the "
+        "loss on a large test set the predictor never sees (truth.py); peers re-implemented "
+        "from their documented behaviour (peers.py); arithmetic and verdict mapping in score.py.",
+        "",
+    ]
     peer_lines = ["Peers:", ""] + [f"- `{n}`: {d}" for n, d in peers_mod.PEER_DESCRIPTIONS.items()] + [""]
     target_lines = render_targets(list(targets), ceilings) if targets else []
     return "\n".join(head + target_lines + peer_lines + [line for s in sections for line in s])
@@ -394,12 +551,14 @@ def main(argv: list[str] | None = None) -> int:
     ceilings = {}
     command = predictor_command(predictor)
     sections, tool, targets = [], {}, []
-    for split in (("dev", "test") if args.split == "both" else (args.split,)):
+    for split in ("dev", "test") if args.split == "both" else (args.split,):
         chosen = select(truths, split, args.subset)
         paths = {rid: str((RUNS_DIR / f"{rid}.csv").relative_to(REPO)) for rid in chosen}
         raw, seconds, tool = run_predictor(command, list(paths.values()))
-        preds = {rid: score_mod.prediction_from_contract(raw.get(path, {"ok": False, "error": "no output"}))
-                 for rid, path in paths.items()}
+        preds = {
+            rid: score_mod.prediction_from_contract(raw.get(path, {"ok": False, "error": "no output"}))
+            for rid, path in paths.items()
+        }
         peer_results: dict[str, dict] = {name: {} for name in peers_mod.PEERS}
         ceiling_preds = {}
         for rid in chosen:
@@ -408,19 +567,30 @@ def main(argv: list[str] | None = None) -> int:
                 peer_results[name][rid] = result
             rec = by_id[rid]
             ceiling_preds[rid] = score_mod.Prediction(
-                truth_mod.validation_reference(rec, val, train, levels.get(rec["dataset"], math.nan)))
+                truth_mod.validation_reference(rec, val, train, levels.get(rec["dataset"], math.nan))
+            )
         ceilings[split] = score_mod.score_predictor(chosen, ceiling_preds)
         tool_scores = score_mod.score_predictor(chosen, preds)
         peer_scores = {name: score_mod.score_peer(chosen, res) for name, res in peer_results.items()}
         targets.append((split, tool_scores, peer_scores))
-        sections.append(render_split(split, chosen, predictor, tool_scores, peer_scores,
-                                     score_mod.reference_regret(chosen), seconds / max(len(paths), 1),
-                                     ceilings[split],
-                                     score_mod.accuracy_by_reference(chosen, preds, ceiling_preds))
-                        + render_families(score_mod.by_family(chosen, preds, peer_results))
-                        + render_calibration(score_mod.calibration(chosen, preds)))
-        print(f"{split}: {len(chosen)} runs, verdict accuracy {pct(tool_scores['verdict']['accuracy'])}",
-              file=sys.stderr)
+        sections.append(
+            render_split(
+                split,
+                chosen,
+                predictor,
+                tool_scores,
+                peer_scores,
+                score_mod.reference_regret(chosen),
+                seconds / max(len(paths), 1),
+                ceilings[split],
+                score_mod.accuracy_by_reference(chosen, preds, ceiling_preds),
+            )
+            + render_families(score_mod.by_family(chosen, preds, peer_results))
+            + render_calibration(score_mod.calibration(chosen, preds))
+        )
+        print(
+            f"{split}: {len(chosen)} runs, verdict accuracy {pct(tool_scores['verdict']['accuracy'])}", file=sys.stderr
+        )
     args.output.write_text(render(sections, predictor, tool, argv, targets, ceilings))
     print(f"wrote {args.output}", file=sys.stderr)
     return 0

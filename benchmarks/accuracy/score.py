@@ -39,8 +39,8 @@ Decisions
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Iterable, Mapping
 
 import numpy as np
 
@@ -119,8 +119,12 @@ def _summary(values: list[float]) -> dict:
     if not values:
         return {"n": 0, "median": None, "mean": None, "p90": None}
     arr = np.asarray(values, dtype=float)
-    return {"n": len(values), "median": float(np.median(arr)), "mean": float(arr.mean()),
-            "p90": float(np.percentile(arr, 90))}
+    return {
+        "n": len(values),
+        "median": float(np.median(arr)),
+        "mean": float(arr.mean()),
+        "p90": float(np.percentile(arr, 90)),
+    }
 
 
 # --------------------------------------------------------------------------- metrics
@@ -138,19 +142,29 @@ def verdict_scores(truths: Mapping[str, object], preds: Mapping[str, Prediction]
         strict += pred == t.label
         correct += pred == t.label or pred in getattr(t, "also", ())
         abstained += pred == ABSTAIN
-    return {"n_runs": len(truths), "n_labeled": len(labeled), "n_correct": correct,
-            "accuracy": _ratio(correct, len(labeled)), "n_correct_strict": strict,
-            "accuracy_strict": _ratio(strict, len(labeled)), "n_abstained": abstained,
-            "confusion": confusion, "columns": list(columns)}
+    return {
+        "n_runs": len(truths),
+        "n_labeled": len(labeled),
+        "n_correct": correct,
+        "accuracy": _ratio(correct, len(labeled)),
+        "n_correct_strict": strict,
+        "accuracy_strict": _ratio(strict, len(labeled)),
+        "n_abstained": abstained,
+        "confusion": confusion,
+        "columns": list(columns),
+    }
 
 
-def accuracy_by_reference(truths: Mapping[str, object], preds: Mapping[str, Prediction],
-                          reference: Mapping[str, Prediction]) -> dict:
+def accuracy_by_reference(
+    truths: Mapping[str, object], preds: Mapping[str, Prediction], reference: Mapping[str, Prediction]
+) -> dict:
     """Verdict accuracy over the non-ambiguous runs, split by whether the reference (the truth's
     rules read on the validation loss) is right: where it is, validation told the test set's
     story; where it is not, no reading of the history alone is sure to be right."""
+
     def right(t, pred):
         return pred.label == t.label or pred.label in getattr(t, "also", ())
+
     out = {"agree": [0, 0], "disagree": [0, 0]}  # [correct, runs]
     for t in _labeled(truths.values()):
         cell = out["agree" if right(t, reference[t.run_id]) else "disagree"]
@@ -174,15 +188,22 @@ def binary_scores(truths: Mapping[str, object], fired: Mapping[str, bool]) -> di
             counts[0] += 1
             counts[1] += positive
     n_good, good_alarms = good[False][0] + good[True][0], good[False][1] + good[True][1]
-    return {"tp": tp, "fp": fp, "fn": fn, "tn": tn,
-            "precision": _ratio(tp, tp + fp), "recall": _ratio(tp, tp + fn),
-            "accuracy": _ratio(tp + tn, tp + fp + fn + tn),
-            "false_alarm_good_fit": _ratio(good_alarms, n_good), "n_good_fit": n_good,
-            "false_alarm_good_fit_small_gap": _ratio(good[False][1], good[False][0]),
-            "n_good_fit_small_gap": good[False][0],
-            "false_alarm_good_fit_large_gap": _ratio(good[True][1], good[True][0]),
-            "n_good_fit_large_gap": good[True][0],
-            "false_alarm_non_overfit": _ratio(fp, fp + tn)}
+    return {
+        "tp": tp,
+        "fp": fp,
+        "fn": fn,
+        "tn": tn,
+        "precision": _ratio(tp, tp + fp),
+        "recall": _ratio(tp, tp + fn),
+        "accuracy": _ratio(tp + tn, tp + fp + fn + tn),
+        "false_alarm_good_fit": _ratio(good_alarms, n_good),
+        "n_good_fit": n_good,
+        "false_alarm_good_fit_small_gap": _ratio(good[False][1], good[False][0]),
+        "n_good_fit_small_gap": good[False][0],
+        "false_alarm_good_fit_large_gap": _ratio(good[True][1], good[True][0]),
+        "n_good_fit_large_gap": good[True][0],
+        "false_alarm_non_overfit": _ratio(fp, fp + tn),
+    }
 
 
 def divergence_scores(truths: Mapping[str, object], preds: Mapping[str, Prediction]) -> dict:
@@ -202,18 +223,24 @@ def divergence_scores(truths: Mapping[str, object], preds: Mapping[str, Predicti
             with_range += 1
             hits += lo <= t.best_epoch <= hi
             widths.append(hi - lo)
-    return {"n_overfitting": len(overfit), "n_with_divergence": len(absolute),
-            "error_signed": _summary(signed), "error_abs": _summary(absolute),
-            "error_fraction": _summary(fraction), "n_with_range": with_range, "range_hits": hits,
-            "range_hit_rate": _ratio(hits, with_range),
-            "range_hit_rate_all": _ratio(hits, len(overfit)), "range_width": _summary(widths)}
+    return {
+        "n_overfitting": len(overfit),
+        "n_with_divergence": len(absolute),
+        "error_signed": _summary(signed),
+        "error_abs": _summary(absolute),
+        "error_fraction": _summary(fraction),
+        "n_with_range": with_range,
+        "range_hits": hits,
+        "range_hit_rate": _ratio(hits, with_range),
+        "range_hit_rate_all": _ratio(hits, len(overfit)),
+        "range_width": _summary(widths),
+    }
 
 
 def regret_scores(truths: Mapping[str, object], chosen: Mapping[str, int | None]) -> dict:
     """Regret of the chosen epochs, over non-unstable runs and over overfitting runs."""
     out = {}
-    for scope, keep in (("all", lambda t: t.label != "unstable"),
-                        ("overfitting", lambda t: t.label == "overfitting")):
+    for scope, keep in (("all", lambda t: t.label != "unstable"), ("overfitting", lambda t: t.label == "overfitting")):
         absolute, relative, missing = [], [], 0
         for t in truths.values():
             if not keep(t):
@@ -227,15 +254,17 @@ def regret_scores(truths: Mapping[str, object], chosen: Mapping[str, int | None]
                 continue
             absolute.append(value)
             relative.append(value / max(float(np.min(t.test_loss)), 1e-12))
-        out[scope] = {"absolute": _summary(absolute), "relative": _summary(relative),
-                      "n_missing_epoch": missing}
+        out[scope] = {"absolute": _summary(absolute), "relative": _summary(relative), "n_missing_epoch": missing}
     return out
 
 
 def epoch_error_scores(truths: Mapping[str, object], chosen: Mapping[str, int | None]) -> dict:
     """|chosen - true best| on truly overfitting runs (how close a pick lands to the best)."""
-    errors = [abs(chosen[t.run_id] - t.best_epoch) for t in truths.values()
-              if t.label == "overfitting" and chosen.get(t.run_id) is not None]
+    errors = [
+        abs(chosen[t.run_id] - t.best_epoch)
+        for t in truths.values()
+        if t.label == "overfitting" and chosen.get(t.run_id) is not None
+    ]
     return _summary(errors)
 
 
@@ -255,9 +284,11 @@ def score_predictor(truths: Mapping[str, object], preds: Mapping[str, Prediction
 def score_peer(truths: Mapping[str, object], results: Mapping[str, object]) -> dict:
     """Every figure that applies to a peer (binary detection, regret, epoch error)."""
     chosen = {rid: r.chosen_epoch for rid, r in results.items()}
-    return {"binary": binary_scores(truths, {rid: r.fired for rid, r in results.items()}),
-            "regret": regret_scores(truths, chosen),
-            "epoch_error": epoch_error_scores(truths, chosen)}
+    return {
+        "binary": binary_scores(truths, {rid: r.fired for rid, r in results.items()}),
+        "regret": regret_scores(truths, chosen),
+        "epoch_error": epoch_error_scores(truths, chosen),
+    }
 
 
 def reference_regret(truths: Mapping[str, object]) -> dict:
@@ -274,14 +305,20 @@ def _right(t, pred: Prediction) -> bool:
     return pred.label == t.label or pred.label in getattr(t, "also", ())
 
 
-def calibration(truths: Mapping[str, object], preds: Mapping[str, Prediction],
-                edges: tuple[float, ...] = (0.5, 0.6, 0.7, 0.8, 0.9, 1.0)) -> dict:
+def calibration(
+    truths: Mapping[str, object],
+    preds: Mapping[str, Prediction],
+    edges: tuple[float, ...] = (0.5, 0.6, 0.7, 0.8, 0.9, 1.0),
+) -> dict:
     """Reliability of ``confidence``: over the non-ambiguous runs with a confidence, bins of
     confidence (``lo <= c < hi``, the last bin closed) against the share of verdicts right, and
     the expected calibration error ``ECE = sum_b n_b / N * |share right_b - mean confidence_b|``."""
     rows = []
-    pairs = [(float(preds[t.run_id].confidence), _right(t, preds[t.run_id])) for t in _labeled(truths.values())
-             if preds[t.run_id].confidence is not None]
+    pairs = [
+        (float(preds[t.run_id].confidence), _right(t, preds[t.run_id]))
+        for t in _labeled(truths.values())
+        if preds[t.run_id].confidence is not None
+    ]
     total = len(pairs)
     ece = 0.0
     for k, (lo, hi) in enumerate(zip(edges[:-1], edges[1:])):
@@ -298,8 +335,9 @@ def calibration(truths: Mapping[str, object], preds: Mapping[str, Prediction],
     return {"bins": rows, "ece": ece if total else None, "n": total, "n_below": below}
 
 
-def by_family(truths: Mapping[str, object], preds: Mapping[str, Prediction],
-              peers: Mapping[str, Mapping[str, object]]) -> dict:
+def by_family(
+    truths: Mapping[str, object], preds: Mapping[str, Prediction], peers: Mapping[str, Mapping[str, object]]
+) -> dict:
     """Per data family: verdict accuracy, false overfitting alarms on good fits, and the mean
     regret of the kept epoch beside each peer's (non-unstable runs)."""
     out = {}
@@ -311,7 +349,11 @@ def by_family(truths: Mapping[str, object], preds: Mapping[str, Prediction],
         regrets = {"overfitdoc": regret_scores(sub, {rid: p.recommended_epoch for rid, p in sub_preds.items()})}
         for name, results in peers.items():
             regrets[name] = regret_scores(sub, {rid: results[rid].chosen_epoch for rid in sub})
-        out[family] = {"n": v["n_labeled"], "accuracy": v["accuracy"], "false_alarm_good_fit": b["false_alarm_good_fit"],
-                       "n_good_fit": b["n_good_fit"],
-                       "regret_mean": {k: r["all"]["absolute"]["mean"] for k, r in regrets.items()}}
+        out[family] = {
+            "n": v["n_labeled"],
+            "accuracy": v["accuracy"],
+            "false_alarm_good_fit": b["false_alarm_good_fit"],
+            "n_good_fit": b["n_good_fit"],
+            "regret_mean": {k: r["all"]["absolute"]["mean"] for k, r in regrets.items()},
+        }
     return out

@@ -94,6 +94,7 @@ TRUTH_PATH = HERE / "runs" / "truth.jsonl"
 LABELS = ("overfitting", "good_fit", "underfitting", "still_improving", "unstable")
 AMBIGUOUS = "ambiguous"
 
+
 @dataclass(frozen=True)
 class Margins:
     """The margins of the rules, in one place (see the module docstring)."""
@@ -117,8 +118,15 @@ MARGINS = Margins()
 #: The same rules with every pair of margins closed at its midpoint and no training-level
 #: condition on underfitting: they always answer (never ``ambiguous``). Used by
 #: :func:`validation_reference`.
-DECISIVE = Margins(overfit_rise=0.07, flat_rise=0.07, still_fall=0.0225, flat_fall=0.0225,
-                   good_q=0.6, under_q=0.6, under_q_train=math.inf)
+DECISIVE = Margins(
+    overfit_rise=0.07,
+    flat_rise=0.07,
+    still_fall=0.0225,
+    flat_fall=0.0225,
+    good_q=0.6,
+    under_q=0.6,
+    under_q_train=math.inf,
+)
 
 
 @dataclass(frozen=True)
@@ -180,8 +188,7 @@ def label_run(rec: dict, attainable: float, m: Margins = MARGINS) -> Truth:
     n = len(test)
 
     def result(label, reason, best=None, also=(), large_gap=False):
-        return Truth(rec["run_id"], rec["split"], rec["dataset"], label, reason, best, n, test,
-                     also, large_gap)
+        return Truth(rec["run_id"], rec["split"], rec["dataset"], label, reason, best, n, test, also, large_gap)
 
     if n == 0 or not np.all(np.isfinite(test)):
         return result("unstable", "non-finite test loss")
@@ -199,10 +206,12 @@ def label_run(rec: dict, attainable: float, m: Margins = MARGINS) -> Truth:
     q_test = (chance - s_end) / span
     q_train = (chance - float(S_train[-1])) / span
     train_change = float(S_train[-1]) / max(float(S_train[best]), 1e-12) - 1.0
-    second = np.log(np.maximum(test[n // 2:], 1e-12))
+    second = np.log(np.maximum(test[n // 2 :], 1e-12))
     roughness = float(np.median(np.abs(np.diff(second)))) if len(second) > 1 else 0.0
-    facts = (f"best={best} rise={rise:.3f} fall={fall:.3f} q_test={q_test:.2f} "
-             f"q_train={q_train:.2f} train_change={train_change:+.2f} roughness={roughness:.3f}")
+    facts = (
+        f"best={best} rise={rise:.3f} fall={fall:.3f} q_test={q_test:.2f} "
+        f"q_train={q_train:.2f} train_change={train_change:+.2f} roughness={roughness:.3f}"
+    )
 
     spike_level = m.spike_factor * max(chance, float(init) if init is not None else chance)
     if float(np.nanmax(train)) > spike_level or not np.all(np.isfinite(train)):
@@ -242,6 +251,7 @@ def validation_reference(rec: dict, val, train, attainable: float) -> str:
     the evaluation-mode one. Chance and attainable levels stay the hidden ones: this is not a
     tool, it is an estimate of how far a validation split of this size can be trusted, the
     ceiling for any predictor that reads the history alone."""
+
     def listed(values):
         return [None if v is None or not math.isfinite(v) else float(v) for v in values]
 

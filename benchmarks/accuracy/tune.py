@@ -5,15 +5,16 @@
 Scores overfitdoc with ``Settings(**overrides)`` on the dev runs and prints the headline
 figures; the test half is never read here (``run.py`` scores it once, for RESULTS.md).
 """
+
 from __future__ import annotations
 
 import sys
 from dataclasses import fields
 from pathlib import Path
 
-
 import score as score_mod
 import truth as truth_mod
+
 from overfitdoc import diagnose
 from overfitdoc.analysis import Settings
 from overfitdoc.report import run_report
@@ -33,10 +34,12 @@ def evaluate(settings: Settings, split: str = "dev") -> dict:
 def headline(s: dict) -> str:
     v, b, dv, r = s["verdict"], s["binary"], s["divergence"], s["regret"]
     med = lambda x: x["median"] if x and x.get("median") is not None else float("nan")  # noqa: E731
-    return (f"acc {v['accuracy']:.3f} (strict {v['accuracy_strict']:.3f})  prec {b['precision']:.2f} rec {b['recall']:.2f}  "
-            f"falarm good {b['false_alarm_good_fit']:.2f}  div err med {med(dv['error_abs'])} frac {med(dv['error_fraction']):.3f}  "
-            f"range hit {dv['range_hit_rate_all'] or 0:.2f}  regret all med {med(r['all']['absolute']):.3g} mean {r['all']['absolute']['mean']:.4g} "
-            f"overfit {med(r['overfitting']['absolute']):.4f}")
+    return (
+        f"acc {v['accuracy']:.3f} (strict {v['accuracy_strict']:.3f})  prec {b['precision']:.2f} rec {b['recall']:.2f}  "
+        f"falarm good {b['false_alarm_good_fit']:.2f}  div err med {med(dv['error_abs'])} frac {med(dv['error_fraction']):.3f}  "
+        f"range hit {dv['range_hit_rate_all'] or 0:.2f}  regret all med {med(r['all']['absolute']):.3g} mean {r['all']['absolute']['mean']:.4g} "
+        f"overfit {med(r['overfitting']['absolute']):.4f}"
+    )
 
 
 def main() -> None:

@@ -11,6 +11,7 @@ Two measurements, each interleaved with its baseline so that load changes hit bo
 
 Usage: python benchmarks/plot/bench.py [--repeat 7] [--write]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -55,9 +56,26 @@ def cold(runs: list[Path], out: Path, repeat: int) -> dict[str, list[float]]:
     py = sys.executable
     files = [str(p) for p in runs]
     commands = {
-        "`python -c \"import matplotlib.pyplot\"` (baseline)": [py, "-c", "import matplotlib.pyplot"],
-        f"`overfitdoc plot` {len(runs)} runs -> {len(runs)} PNG files": [py, "-m", "overfitdoc", "plot", *files, "-o", str(out / "run.png")],
-        f"`overfitdoc plot --compare` {len(runs)} runs -> 1 PNG": [py, "-m", "overfitdoc", "plot", *files, "--compare", "-o", str(out / "cmp.png")],
+        '`python -c "import matplotlib.pyplot"` (baseline)': [py, "-c", "import matplotlib.pyplot"],
+        f"`overfitdoc plot` {len(runs)} runs -> {len(runs)} PNG files": [
+            py,
+            "-m",
+            "overfitdoc",
+            "plot",
+            *files,
+            "-o",
+            str(out / "run.png"),
+        ],
+        f"`overfitdoc plot --compare` {len(runs)} runs -> 1 PNG": [
+            py,
+            "-m",
+            "overfitdoc",
+            "plot",
+            *files,
+            "--compare",
+            "-o",
+            str(out / "cmp.png"),
+        ],
         "`overfitdoc diagnose` 1 run (no plot)": [py, "-m", "overfitdoc", "diagnose", files[0]],
     }
     for cmd in commands.values():  # warm the file cache
@@ -85,7 +103,9 @@ def warm(runs: list[Path], out: Path, repeat: int) -> dict[str, list[float]]:
         "one empty 8x7.4 in figure to PNG (baseline)": empty_figure,
         f"`plot_diagnoses` {len(runs)} runs -> PNG": lambda: plot_diagnoses(diagnoses, out / "w.png"),
         f"`plot_diagnoses` {len(runs)} runs -> SVG": lambda: plot_diagnoses(diagnoses, out / "w.svg"),
-        f"`plot_diagnoses --compare` {len(runs)} runs -> PNG": lambda: plot_diagnoses(diagnoses, out / "c.png", compare=True),
+        f"`plot_diagnoses --compare` {len(runs)} runs -> PNG": lambda: plot_diagnoses(
+            diagnoses, out / "c.png", compare=True
+        ),
     }
     for fn in calls.values():
         fn()
@@ -133,7 +153,9 @@ def main() -> None:
             f"{cold_table}\n\n"
             "## Warm, in one process\n\n"
             "Drawing and writing only (the runs are diagnosed beforehand).\n\n"
-            f"{warm_table}\n", encoding="utf-8")
+            f"{warm_table}\n",
+            encoding="utf-8",
+        )
 
 
 if __name__ == "__main__":

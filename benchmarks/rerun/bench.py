@@ -11,6 +11,7 @@ Target on a GPU: 6 runs in at most twice the time of one (ratio <= 2).
 Times are medians of ``--repeat`` runs after one warm-up, measured around the library call
 (data placement and the first-batch check included, Python start-up and imports excluded).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -61,16 +62,23 @@ def main() -> None:
         one = timed(args.spec, "none", device=device, epochs=args.epochs, jobs=jobs, amp=amp, repeat=args.repeat)
         six = timed(args.spec, FIVE, device=device, epochs=args.epochs, jobs=jobs, amp=amp, repeat=args.repeat)
         jobs_used = jobs or (min(6, 8) if device == "cuda" else min(6, cpu_cores()))
-        rows.append((device + (" bf16" if amp else ""), "auto" if jobs == 0 else str(jobs), jobs_used, one, six, six / one))
-        print(f"{rows[-1][0]:<10} jobs {rows[-1][1]:>4} ({jobs_used}): baseline {one:6.2f} s, "
-              f"baseline + 5 variants {six:6.2f} s, ratio {six / one:4.2f}", flush=True)
+        rows.append(
+            (device + (" bf16" if amp else ""), "auto" if jobs == 0 else str(jobs), jobs_used, one, six, six / one)
+        )
+        print(
+            f"{rows[-1][0]:<10} jobs {rows[-1][1]:>4} ({jobs_used}): baseline {one:6.2f} s, "
+            f"baseline + 5 variants {six:6.2f} s, ratio {six / one:4.2f}",
+            flush=True,
+        )
 
     if args.markdown:
         gpu = torch.cuda.get_device_name() if torch.cuda.is_available() else "none"
         print()
-        print(f"Spec `{Path(args.spec).relative_to(ROOT)}`, {args.epochs} epochs, 1 seed; median of {args.repeat}. "
-              f"torch {torch.__version__}, Python {platform.python_version()}, {cpu_cores()} CPU cores "
-              f"(os.cpu_count {os.cpu_count()}), GPU: {gpu}.")
+        print(
+            f"Spec `{Path(args.spec).relative_to(ROOT)}`, {args.epochs} epochs, 1 seed; median of {args.repeat}. "
+            f"torch {torch.__version__}, Python {platform.python_version()}, {cpu_cores()} CPU cores "
+            f"(os.cpu_count {os.cpu_count()}), GPU: {gpu}."
+        )
         print()
         print("| device | --jobs | concurrent runs | baseline alone (s) | baseline + 5 variants (s) | ratio |")
         print("|---|---|---|---|---|---|")

@@ -7,6 +7,7 @@ runs/detect/train7/results.csv from github.com/Kiran261101/dental-xray-ai at com
 
 Usage: python benchmarks/startup/bench.py [--repeat 15] [--write]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -53,7 +54,9 @@ def main() -> None:
         (HERE / "RESULTS.md").write_text(
             "# Start-up benchmark\n\n`python benchmarks/startup/bench.py --write`: median of "
             f"{args.repeat} interleaved runs each, on {sys.platform} with Python "
-            f"{sys.version.split()[0]}. Target: ratio below 1.5.\n\n{table}\n", encoding="utf-8")
+            f"{sys.version.split()[0]}. Target: ratio below 1.5.\n\n{table}\n",
+            encoding="utf-8",
+        )
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ diagnosis, so no real training run is needed. Results go to RESULTS.md beside th
 
     python benchmarks/steplog/bench.py [--rows 1000000] [--repeat 3] [--no-write]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -92,8 +93,11 @@ def main() -> int:
         t_ours = best(ours, args.repeat)
         pd_cmd = [sys.executable, "-c", f"import pandas; pandas.read_csv({str(path)!r})"]
         t_pd_proc = best(lambda: run(pd_cmd), args.repeat)
-        our_cmd = [sys.executable, "-c", "from overfitdoc.readers import load_history as L; "
-                   f"h = L({str(path)!r}); h.aligned(h.monitor())"]
+        our_cmd = [
+            sys.executable,
+            "-c",
+            f"from overfitdoc.readers import load_history as L; h = L({str(path)!r}); h.aligned(h.monitor())",
+        ]
         t_our_proc = best(lambda: run(our_cmd), args.repeat)
         cli = importlib.util.find_spec("overfitdoc.cli") is not None
         t_cli = None
@@ -153,17 +157,26 @@ def write_results(args, size_mb, rows, ratio_inproc, ratio_proc, ratio_cli, cli_
         "|---|---:|",
     ]
     lines += [f"| {name} | {secs:.3f} |" for name, secs in rows]
-    lines += ["", f"Ratio in process, `load_history` + `aligned` over `pandas.read_csv`: **{ratio_inproc:.2f}**.",
-              f"Ratio as commands, `python -c` reading with overfitdoc over `python -c` reading with pandas: "
-              f"**{ratio_proc:.2f}**."]
+    lines += [
+        "",
+        f"Ratio in process, `load_history` + `aligned` over `pandas.read_csv`: **{ratio_inproc:.2f}**.",
+        f"Ratio as commands, `python -c` reading with overfitdoc over `python -c` reading with pandas: "
+        f"**{ratio_proc:.2f}**.",
+    ]
     if ratio_cli is not None:
-        lines.append(f"Ratio as commands, `overfitdoc diagnose --format json` over `python -c` + `read_csv`: "
-                     f"**{ratio_cli:.2f}**.")
+        lines.append(
+            f"Ratio as commands, `overfitdoc diagnose --format json` over `python -c` + `read_csv`: "
+            f"**{ratio_cli:.2f}**."
+        )
     elif cli_note:
         lines.append(cli_note)
-    lines += ["", "Target: at most 2 (reading a step log costs no more than twice pandas reading it).",
-              "The CLI figure also counts the CLI's imports and the analysis, which are not the reader's;",
-              "the machine is shared, so single figures vary by tens of percent from run to run.", ""]
+    lines += [
+        "",
+        "Target: at most 2 (reading a step log costs no more than twice pandas reading it).",
+        "The CLI figure also counts the CLI's imports and the analysis, which are not the reader's;",
+        "the machine is shared, so single figures vary by tens of percent from run to run.",
+        "",
+    ]
     (HERE / "RESULTS.md").write_text("\n".join(lines))
 
 

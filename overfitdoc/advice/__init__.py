@@ -11,16 +11,31 @@ Rules live one per module in :mod:`overfitdoc.advice.rules`; see :mod:`.base` fo
 rule is. :func:`evaluate` tells, for every rule, whether it fired, stayed silent, or was
 skipped (and why); :func:`advise` ranks the ones that fired.
 """
+
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from .base import Advice, Context, Fix, Hit, Result, Rule, Skip
 from .facts import Facts
 from .rules import load_rules
 
-__all__ = ["Advice", "Context", "Fix", "Hit", "Result", "Rule", "Skip", "Facts", "advise", "evaluate",
-           "rules", "get_rule", "UnknownRule"]
+__all__ = [
+    "Advice",
+    "Context",
+    "Fix",
+    "Hit",
+    "Result",
+    "Rule",
+    "Skip",
+    "Facts",
+    "advise",
+    "evaluate",
+    "rules",
+    "get_rule",
+    "UnknownRule",
+]
 
 
 class UnknownRule(KeyError):
@@ -41,7 +56,7 @@ def get_rule(rule_id: str) -> Rule:
     raise UnknownRule(rule_id)
 
 
-def evaluate(diagnosis, context: "Context | Mapping[str, Any] | None" = None, *, strict: bool = False) -> list[Result]:
+def evaluate(diagnosis, context: Context | Mapping[str, Any] | None = None, *, strict: bool = False) -> list[Result]:
     """Every rule's verdict on one diagnosis, in registry order.
 
     A rule that raises is reported ``skipped`` with the error as its reason (one broken rule
@@ -71,8 +86,9 @@ def evaluate(diagnosis, context: "Context | Mapping[str, Any] | None" = None, *,
     return out
 
 
-def advise(diagnosis, context: "Context | Mapping[str, Any] | None" = None, top: int | None = None,
-           *, strict: bool = False) -> list[Advice]:
+def advise(
+    diagnosis, context: Context | Mapping[str, Any] | None = None, top: int | None = None, *, strict: bool = False
+) -> list[Advice]:
     """The remedies that apply to this run, best first (the ``top`` first when given).
 
     Ranked by score, then by rule id: the order is deterministic. ``context`` is the dict the
@@ -82,11 +98,21 @@ def advise(diagnosis, context: "Context | Mapping[str, Any] | None" = None, top:
     fired = [r for r in evaluate(diagnosis, ctx, strict=strict) if r.status == "fired"]
     fired.sort(key=lambda r: (-r.hit.score, r.rule.id))
     if top is not None:
-        fired = fired[:max(0, top)]
+        fired = fired[: max(0, top)]
     out = []
     for rank, r in enumerate(fired, 1):
         rule, hit = r.rule, r.hit
-        out.append(Advice(id=rule.id, rank=rank, title=rule.title, evidence=hit.evidence, score=hit.score,
-                          why=rule.why, fix=rule.fix_for(ctx, hit.params), params=dict(hit.params),
-                          context_hint=hit.hint))
+        out.append(
+            Advice(
+                id=rule.id,
+                rank=rank,
+                title=rule.title,
+                evidence=hit.evidence,
+                score=hit.score,
+                why=rule.why,
+                fix=rule.fix_for(ctx, hit.params),
+                params=dict(hit.params),
+                context_hint=hit.hint,
+            )
+        )
     return out

@@ -6,13 +6,15 @@ its :meth:`Rule.check` is its logic. ``check`` returns a :class:`Hit` (the rule 
 score and an evidence sentence in the run's own numbers), ``None`` (it does not apply), or a
 :class:`Skip` (it would be relevant but the run lacks what it needs to judge).
 """
+
 from __future__ import annotations
 
 import json
 import math
 import string
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar, Mapping
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..errors import UsageError
 
@@ -22,13 +24,28 @@ if TYPE_CHECKING:  # pragma: no cover
 TASKS = ("image", "text", "tabular", "audio", "timeseries")
 FRAMEWORKS = ("keras", "pytorch", "lightning")
 _TASK_ALIASES = {
-    "images": "image", "vision": "image", "cv": "image", "nlp": "text", "language": "text",
-    "tables": "tabular", "table": "tabular", "speech": "audio", "time-series": "timeseries",
-    "time_series": "timeseries", "ts": "timeseries", "sequence": "timeseries",
+    "images": "image",
+    "vision": "image",
+    "cv": "image",
+    "nlp": "text",
+    "language": "text",
+    "tables": "tabular",
+    "table": "tabular",
+    "speech": "audio",
+    "time-series": "timeseries",
+    "time_series": "timeseries",
+    "ts": "timeseries",
+    "sequence": "timeseries",
 }
 _FRAMEWORK_ALIASES = {
-    "torch": "pytorch", "pt": "pytorch", "pl": "lightning", "pytorch-lightning": "lightning",
-    "pytorch_lightning": "lightning", "tf": "keras", "tensorflow": "keras", "tf.keras": "keras",
+    "torch": "pytorch",
+    "pt": "pytorch",
+    "pl": "lightning",
+    "pytorch-lightning": "lightning",
+    "pytorch_lightning": "lightning",
+    "tf": "keras",
+    "tensorflow": "keras",
+    "tf.keras": "keras",
 }
 #: human names of the frameworks, in the order fixes are shown
 FRAMEWORK_NAMES = {"keras": "Keras", "pytorch": "PyTorch", "lightning": "Lightning"}
@@ -50,7 +67,7 @@ class Context:
     ignored: tuple[str, ...] = ()
 
     @classmethod
-    def parse(cls, value: "Context | Mapping[str, Any] | None", *, strict: bool = False) -> "Context":
+    def parse(cls, value: Context | Mapping[str, Any] | None, *, strict: bool = False) -> Context:
         """A context from the CLI's dict. Unknown values are ignored (listed in ``ignored``),
         or raise :class:`UsageError` when ``strict``."""
         if isinstance(value, Context):
@@ -86,9 +103,13 @@ class Context:
             ignored.append(f"{key}={raw}")
             return None
 
-        return cls(task=pick("task", TASKS, _TASK_ALIASES), train_size=count("train_size"),
-                   params=count("params"), framework=pick("framework", FRAMEWORKS, _FRAMEWORK_ALIASES),
-                   ignored=tuple(ignored))
+        return cls(
+            task=pick("task", TASKS, _TASK_ALIASES),
+            train_size=count("train_size"),
+            params=count("params"),
+            framework=pick("framework", FRAMEWORKS, _FRAMEWORK_ALIASES),
+            ignored=tuple(ignored),
+        )
 
     @property
     def ratio(self) -> float | None:
@@ -177,7 +198,7 @@ SNIPPET_NAMES: dict[str, dict[str, str]] = {
     },
     "lightning": {
         "LitModel": "your `LightningModule` class: `LitModel(model)` wraps a `torch.nn.Module`, "
-                    "logs `train_loss` and `val_loss`, and has `self.model` and `self.lr`",
+        "logs `train_loss` and `val_loss`, and has `self.model` and `self.lr`",
         "lit_model": "an instance of it",
         "model": "the wrapped `torch.nn.Module`",
         "train_loader": "a `DataLoader` for training",
@@ -238,7 +259,7 @@ class Rule:
     #: (``Facts.usable`` is false there; ``Facts.early_divergence`` is true)
     on_early_divergence: ClassVar[bool] = False
 
-    def check(self, f: "Facts", ctx: Context) -> "Hit | Skip | None":  # pragma: no cover
+    def check(self, f: Facts, ctx: Context) -> Hit | Skip | None:  # pragma: no cover
         raise NotImplementedError
 
     def variant(self, ctx: Context) -> str | None:
@@ -260,8 +281,7 @@ class Rule:
         """Every fix of the rule, the default first (None) then the variants."""
         return {None: self.fix, **self.variants} if not self.variants else dict(self.variants)
 
-    def hit(self, score: float, evidence: str, params: Mapping[str, Any] | None = None,
-            hint: str | None = None) -> Hit:
+    def hit(self, score: float, evidence: str, params: Mapping[str, Any] | None = None, hint: str | None = None) -> Hit:
         return Hit(round(min(1.0, max(0.0, float(score))), 3), evidence, dict(params or {}), hint)
 
 
@@ -280,9 +300,17 @@ class Advice:
     context_hint: str | None = None
 
     def to_dict(self) -> dict:
-        return {"id": self.id, "rank": self.rank, "title": self.title, "evidence": self.evidence,
-                "score": self.score, "why": self.why, "fix": dict(self.fix), "params": dict(self.params),
-                "context_hint": self.context_hint}
+        return {
+            "id": self.id,
+            "rank": self.rank,
+            "title": self.title,
+            "evidence": self.evidence,
+            "score": self.score,
+            "why": self.why,
+            "fix": dict(self.fix),
+            "params": dict(self.params),
+            "context_hint": self.context_hint,
+        }
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ Usage::
     python -m overfitdoc.advice.docs [DIR]          # write DIR (default docs/rules)
     python -m overfitdoc.advice.docs --check [DIR]  # exit 1 if DIR differs from the registry
 """
+
 from __future__ import annotations
 
 import sys
@@ -23,8 +24,11 @@ GROUPS = {
     "optimization": "Optimization",
     "logging": "Logging",
 }
-VARIANT_NAMES = {"image": "images", "noise": "tabular data, time series and other vectors (input noise)",
-                 "text": "text"}
+VARIANT_NAMES = {
+    "image": "images",
+    "noise": "tabular data, time series and other vectors (input noise)",
+    "text": "text",
+}
 
 
 def _fix_section(fx: Fix, defaults: dict, level: str = "###") -> list[str]:
@@ -47,11 +51,12 @@ def render_page(rule: Rule) -> str:
     lines += ["## When overfitdoc suggests it", "", rule.suggested_when.strip(), ""]
     lines += ["## Fix", ""]
     slots = ", ".join(f"`{k}`" for k in rule.defaults)
-    note = ("The snippets use your own objects by the names listed in "
-            "[the index](README.md#names-the-snippets-use).")
+    note = "The snippets use your own objects by the names listed in [the index](README.md#names-the-snippets-use)."
     if slots:
-        note += (f" Values shown for {slots} are defaults; in a report overfitdoc fills them from your run"
-                 " (they are also in the JSON advice entry's `params`).")
+        note += (
+            f" Values shown for {slots} are defaults; in a report overfitdoc fills them from your run"
+            " (they are also in the JSON advice entry's `params`)."
+        )
     lines += [note, ""]
     if rule.variants:
         for name, fx in rule.variants.items():
@@ -84,10 +89,14 @@ def render_index(rules: tuple[Rule, ...] | None = None) -> str:
         lines += [f"## {title}", "", "| id | remedy |", "|---|---|"]
         lines += [f"| [`{r.id}`]({r.id}.md) | {r.title} |" for r in members]
         lines.append("")
-    lines += ["## Names the snippets use", "",
-              "The fixes are written against a few names that stand for your own objects. The tests",
-              "define them on a tiny model and run every snippet (Keras 3 on its torch backend, PyTorch,",
-              "Lightning).", ""]
+    lines += [
+        "## Names the snippets use",
+        "",
+        "The fixes are written against a few names that stand for your own objects. The tests",
+        "define them on a tiny model and run every snippet (Keras 3 on its torch backend, PyTorch,",
+        "Lightning).",
+        "",
+    ]
     for fw, names in SNIPPET_NAMES.items():
         lines += [f"### {FRAMEWORK_NAMES[fw]}", ""]
         lines += [f"- `{name}`: {desc}" for name, desc in names.items()]

@@ -16,6 +16,7 @@ trends ``train_trend_o``, ``val_trend_o``) are the values times ``sign`` (+1 for
 for a score), so lower is better. ``train`` and ``val`` are the file's values; numbers quoted
 in evidence sentences are always those.
 """
+
 from __future__ import annotations
 
 import math
@@ -45,8 +46,9 @@ class Facts:
         self.pair = d.monitor
         self.usable = d.monitor is not None and d.verdict != "insufficient_data" and len(d.points) >= 3
         self.unit = d.unit
-        self.early_divergence = (d.monitor is not None and d.verdict == "unstable" and not self.usable
-                                 and bool(d.nonfinite))
+        self.early_divergence = (
+            d.monitor is not None and d.verdict == "unstable" and not self.usable and bool(d.nonfinite)
+        )
         if not self.usable:
             return
         assert d.monitor is not None and d.stability is not None and d.gap_series is not None
@@ -212,8 +214,12 @@ class Facts:
         cands.sort(key=lambda p: (0 if "acc" in normalise(p.metric) else 1, 0 if p == self.pair else 1))
         for p in cands:
             s = self.series(p)
-            if s is not None and float(np.nanmin(s.val)) >= 0 and float(np.nanmax(s.val)) <= 1.0 + 1e-9 \
-                    and float(np.nanmax(s.train)) <= 1.0 + 1e-9:
+            if (
+                s is not None
+                and float(np.nanmin(s.val)) >= 0
+                and float(np.nanmax(s.val)) <= 1.0 + 1e-9
+                and float(np.nanmax(s.train)) <= 1.0 + 1e-9
+            ):
                 return s
         return None
 
@@ -389,7 +395,7 @@ class Facts:
 
     # ------------------------------------------------------------------ validation better than training
     @cached_property
-    def val_better(self) -> "ValBetter | None":
+    def val_better(self) -> ValBetter | None:
         """Signs that validation is better than training by more than measurement explains.
 
         The gap is read on the trends at the end, after adding back half a point of training
@@ -401,7 +407,7 @@ class Facts:
         lag = 0.5 * max(0.0, float(self.train_trend_o[self.last - 1] - self.train_trend_o[self.last]))
         corrected = g_end + lag
         rel = corrected / self.badness(self.last)
-        half = (self.val_o - self.train_o)[self.n // 2:]
+        half = (self.val_o - self.train_o)[self.n // 2 :]
         share_below = float(np.mean(half < 0))
         loss_margin = rel < -0.1 and corrected < -2 * self.gap_se
         s = self.score
@@ -415,21 +421,32 @@ class Facts:
             hits = int(np.sum(s.val >= 0.999))
             if hits >= 2:
                 perfect = (s.pair.val, float(s.val.max()), float(s.train[-1]))
-        if self.mode == "min" and float(self.val_o[0]) > 0 and float(self.val_trend_o[-1]) < 1e-3 * float(self.val_o[0]) \
-                and float(self.train_trend_o[-1]) > 10 * max(float(self.val_trend_o[-1]), 1e-12):
+        if (
+            self.mode == "min"
+            and float(self.val_o[0]) > 0
+            and float(self.val_trend_o[-1]) < 1e-3 * float(self.val_o[0])
+            and float(self.train_trend_o[-1]) > 10 * max(float(self.val_trend_o[-1]), 1e-12)
+        ):
             perfect = perfect or (self.val_name, float(self.val[-1]), float(self.train[-1]))
         if not (loss_margin or acc_above or perfect):
             return None
-        return ValBetter(corrected=corrected, relative=rel, lag=lag, share_below=share_below,
-                         loss_margin=loss_margin, acc_above=acc_above, perfect=perfect)
+        return ValBetter(
+            corrected=corrected,
+            relative=rel,
+            lag=lag,
+            share_below=share_below,
+            loss_margin=loss_margin,
+            acc_above=acc_above,
+            perfect=perfect,
+        )
 
 
 @dataclass(frozen=True)
 class ValBetter:
-    corrected: float                  # oriented gap at the end, lag-corrected (negative: validation better)
-    relative: float                   # ... relative to the training badness
+    corrected: float  # oriented gap at the end, lag-corrected (negative: validation better)
+    relative: float  # ... relative to the training badness
     lag: float
-    share_below: float                # share of the second half with validation better than training
-    loss_margin: bool                 # the monitored pair is better on validation by a margin
-    acc_above: tuple[float, float] | None   # (validation, training) accuracy trends, when 0.05 apart
+    share_below: float  # share of the second half with validation better than training
+    loss_margin: bool  # the monitored pair is better on validation by a margin
+    acc_above: tuple[float, float] | None  # (validation, training) accuracy trends, when 0.05 apart
     perfect: tuple[str, float, float] | None  # (series, validation value, training value) when ~perfect

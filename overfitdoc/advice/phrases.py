@@ -1,8 +1,9 @@
 """Evidence phrases several rules share, so the same fact reads the same way everywhere."""
+
 from __future__ import annotations
 
-from .base import Context
 from ..numbers import relative_gap
+from .base import Context
 from .facts import Facts, fmt
 
 #: verdicts with high variance
@@ -34,8 +35,10 @@ def keras_monitor_of(f: Facts, pair) -> str:
 
 def final_values(f: Facts) -> str:
     """``val_loss 0.7121 vs loss 0.01727 at epoch 79``"""
-    return (f"{f.val_name} {fmt(float(f.val[-1]))} vs {f.train_name} {fmt(float(f.train[-1]))} at {f.unit} "
-            f"{f.epoch(f.last)}")
+    return (
+        f"{f.val_name} {fmt(float(f.val[-1]))} vs {f.train_name} {fmt(float(f.train[-1]))} at {f.unit} "
+        f"{f.epoch(f.last)}"
+    )
 
 
 def gap_phrase(f: Facts) -> str:
@@ -43,8 +46,11 @@ def gap_phrase(f: Facts) -> str:
     g = f.d.gap
     rel = "" if g.relative_final is None else f", {relative_gap(g.relative_final, times_from=2, whole_times=True)}"
     onset = f.gap_onset
-    opened = (f"the gap opened at {f.unit} {f.epoch(onset)} of {f.total_epochs} and is {g.trend}" if onset is not None
-              else f"the gap is {g.trend}")
+    opened = (
+        f"the gap opened at {f.unit} {f.epoch(onset)} of {f.total_epochs} and is {g.trend}"
+        if onset is not None
+        else f"the gap is {g.trend}"
+    )
     return f"validation ends {fmt(g.final)} worse than training ({final_values(f)}{rel}); {opened}"
 
 
@@ -53,8 +59,10 @@ def divergence_phrase(f: Facts) -> str:
     d = f.d
     last = float(f.val[-1])
     change = (last - d.best_val) / abs(d.best_val) if d.best_val else 0.0
-    return (f"{f.val_name} was best at {f.unit} {d.best_epoch} ({fmt(d.best_val)}) and ended at {fmt(last)} "
-            f"({change:+.0%}) at {f.unit} {f.epoch(f.last)}")
+    return (
+        f"{f.val_name} was best at {f.unit} {d.best_epoch} ({fmt(d.best_val)}) and ended at {fmt(last)} "
+        f"({change:+.0%}) at {f.unit} {f.epoch(f.last)}"
+    )
 
 
 def ratio_phrase(ctx: Context) -> str | None:

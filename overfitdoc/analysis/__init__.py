@@ -17,15 +17,26 @@ Nothing outside this package and the readers aligns a history or fits a trend: a
 renderers, gates and rerun read the :class:`Diagnosis`. The analysis prints nothing and
 imports nothing heavy (numpy only).
 """
+
 from __future__ import annotations
 
 from .core import diagnose
 from .settings import DEFAULT_SETTINGS, Settings
 from .summary import summarise
-from .types import (VERDICTS, ColumnBest, Diagnosis, Gap, GapSeries, Instability, LearningRate, PairSeries,
-                    Stability)
+from .types import VERDICTS, ColumnBest, Diagnosis, Gap, GapSeries, Instability, LearningRate, PairSeries, Stability
 
 __all__ = [
-    "DEFAULT_SETTINGS", "VERDICTS", "ColumnBest", "Diagnosis", "Gap", "GapSeries", "Instability", "LearningRate",
-    "PairSeries", "Settings", "Stability", "diagnose", "summarise",
+    "DEFAULT_SETTINGS",
+    "VERDICTS",
+    "ColumnBest",
+    "Diagnosis",
+    "Gap",
+    "GapSeries",
+    "Instability",
+    "LearningRate",
+    "PairSeries",
+    "Settings",
+    "Stability",
+    "diagnose",
+    "summarise",
 ]

@@ -1,6 +1,7 @@
 """Bias: whether the model's fit falls short, against ``--target`` when the user gives one,
 else against the way from the first epoch to the metric's floor; and whether training
 learned at all."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -13,8 +14,8 @@ from .settings import Settings
 
 @dataclass(frozen=True)
 class Bias:
-    bias: str        # high | low | unknown
-    margin: float    # how far past its bar the judgement is (1: on the bar)
+    bias: str  # high | low | unknown
+    margin: float  # how far past its bar the judgement is (1: on the bar)
 
 
 def measure_bias(c: Curves, target: float | None, settings: Settings) -> Bias:
@@ -52,9 +53,9 @@ def measure_bias(c: Curves, target: float | None, settings: Settings) -> Bias:
 
 @dataclass(frozen=True)
 class Learning:
-    flat: bool       # the training trend barely improved: not learning
-    drop: float      # how much the training trend improved from its start to its best
-    needed: float    # the drop below which it is flat
+    flat: bool  # the training trend barely improved: not learning
+    drop: float  # how much the training trend improved from its start to its best
+    needed: float  # the drop below which it is flat
 
 
 def measure_learning(c: Curves, settings: Settings) -> Learning:

@@ -11,6 +11,7 @@ scored by a fit made without it. A verdict the benchmark has too few runs of kee
 intercept. Verdicts that are certain by construction (``insufficient_data``; a run that blew
 up before it had three finite points) keep 1.0.
 """
+
 from __future__ import annotations
 
 import math

@@ -1,6 +1,7 @@
 """``diagnose``: a :class:`History` in, a frozen :class:`Diagnosis` out. It measures (series,
 curves, the kept epoch, gap, divergence, bias, stability), lets the verdict combine the
 measurements, and writes the summary. It prints nothing and imports nothing heavy."""
+
 from __future__ import annotations
 
 from dataclasses import replace
@@ -10,6 +11,7 @@ import numpy as np
 from ..history import History
 from ..naming import is_held_out, is_meta
 from .bias import measure_bias, measure_learning
+from .calibration import calibrated
 from .curves import curves
 from .divergence import kept_epoch, late_gain, measure_divergence
 from .gap import measure_gap
@@ -18,7 +20,6 @@ from .settings import DEFAULT_SETTINGS, Settings
 from .stability import measure_stability
 from .summary import summarise
 from .types import Diagnosis
-from .calibration import calibrated
 from .verdict import decide
 
 
@@ -34,24 +35,46 @@ def diagnose(
     overrides its direction, ``target`` is the training value the user knows is attainable."""
     # what every diagnosis of this history says, whatever the verdict (replaced below)
     base = Diagnosis(
-        source=history.source, format=history.format, unit=history.unit, epoch_base=history.epoch_base,
-        monitor=None, series=tuple(p.metric for p in history.pairs), epochs=0, verdict="insufficient_data",
-        bias="unknown", variance="low", confidence=1.0, summary="", notes=history.notes, history=history,
-        target=target, learning_rate=learning_rate(history),
+        source=history.source,
+        format=history.format,
+        unit=history.unit,
+        epoch_base=history.epoch_base,
+        monitor=None,
+        series=tuple(p.metric for p in history.pairs),
+        epochs=0,
+        verdict="insufficient_data",
+        bias="unknown",
+        variance="low",
+        confidence=1.0,
+        summary="",
+        notes=history.notes,
+        history=history,
+        target=target,
+        learning_rate=learning_rate(history),
     )
     pair = history.monitor(monitor)
     if pair is None:
         missing = _missing(history, monitor)
-        return replace(base, summary=f"Cannot diagnose: {missing}.", missing=missing,
-                       validation_bests=validation_bests(history, history.pairs))
+        return replace(
+            base,
+            summary=f"Cannot diagnose: {missing}.",
+            missing=missing,
+            validation_bests=validation_bests(history, history.pairs),
+        )
     chosen = pair
     if mode:
         pair = replace(pair, mode=mode)
     pairs = tuple(measure_pair(history, pair if p is chosen else p, settings) for p in history.pairs)
     monitored = next(s for s in pairs if s.pair == pair)
     nonfinite = tuple(int(e) for e in monitored.epochs[~monitored.finite & ~monitored.missing])
-    base = replace(base, monitor=pair, pairs=pairs, nonfinite=nonfinite, epochs=int(len(monitored.epochs)),
-                   validation_bests=validation_bests(history, tuple(s.pair for s in pairs)))
+    base = replace(
+        base,
+        monitor=pair,
+        pairs=pairs,
+        nonfinite=nonfinite,
+        epochs=int(len(monitored.epochs)),
+        validation_bests=validation_bests(history, tuple(s.pair for s in pairs)),
+    )
     n = int(monitored.finite.sum())
     unit = history.unit
     if n < 3 and nonfinite:
@@ -61,8 +84,13 @@ def diagnose(
             i = int(np.argmin(sign_of(pair.mode) * monitored.val))
             # keep the best finite epoch: the weights from before the blow-up
             best = int(round(monitored.points[i]))
-            d = replace(d, best_epoch=best, best_val=float(monitored.val[i]), recommended_epoch=best,
-                        epochs_past_best=int(round(monitored.epochs[-1] - best)))
+            d = replace(
+                d,
+                best_epoch=best,
+                best_val=float(monitored.val[i]),
+                recommended_epoch=best,
+                epochs_past_best=int(round(monitored.epochs[-1] - best)),
+            )
         return replace(d, summary=summarise(d, settings))
     if n < 3:
         missing = f"only {n} {unit}{'s' if n != 1 else ''} with both {pair.train} and {pair.val} (3 are needed)"
@@ -80,8 +108,9 @@ def diagnose(
     # epoch that blew up makes the start look far above where training sat)
     late = late_gain(c, kept, div.diverged, settings)
     stability = measure_stability(c, nonfinite, learning.flat, settings)
-    verdict, margin = decide(stability.instability, learning, late, div, gap, bias_level, bias.margin, settings,
-                             float(c.train_trend[0]))
+    verdict, margin = decide(
+        stability.instability, learning, late, div, gap, bias_level, bias.margin, settings, float(c.train_trend[0])
+    )
     points = c.points
     div_epoch: int | None = None
     div_range: tuple[int, int] | None = None
@@ -89,13 +118,28 @@ def diagnose(
         div_epoch = int(round(points[kept.kept]))
         div_range = (int(round(points[div.range[0]])), int(round(points[div.range[1]])))
     d = replace(
-        base, verdict=verdict, bias=bias_level, variance="high" if (div.diverged or gap.large) else "low",
-        confidence=calibrated(verdict, margin), margin=margin, best_epoch=int(round(points[kept.best])),
-        best_val=float(c.val_file[kept.best]), recommended_epoch=int(round(points[kept.kept])),
-        divergence_epoch=div_epoch, divergence_range=div_range,
-        epochs_past_best=int(round(points[c.last] - points[kept.kept])), gap=gap.gap, noise=float(c.val_noise),
-        window=c.window, points=points, train=c.train_file, val=c.val_file, train_trend=c.sign * c.train_trend,
-        val_trend=c.sign * c.val_trend, gap_series=gap.series, stability=stability,
+        base,
+        verdict=verdict,
+        bias=bias_level,
+        variance="high" if (div.diverged or gap.large) else "low",
+        confidence=calibrated(verdict, margin),
+        margin=margin,
+        best_epoch=int(round(points[kept.best])),
+        best_val=float(c.val_file[kept.best]),
+        recommended_epoch=int(round(points[kept.kept])),
+        divergence_epoch=div_epoch,
+        divergence_range=div_range,
+        epochs_past_best=int(round(points[c.last] - points[kept.kept])),
+        gap=gap.gap,
+        noise=float(c.val_noise),
+        window=c.window,
+        points=points,
+        train=c.train_file,
+        val=c.val_file,
+        train_trend=c.sign * c.train_trend,
+        val_trend=c.sign * c.val_trend,
+        gap_series=gap.series,
+        stability=stability,
     )
     return replace(d, summary=summarise(d, settings))
 
@@ -113,10 +157,12 @@ def _missing(history: History, monitor: str | None) -> str:
         train = [c for c in names if c not in held]
         listed = ", ".join(held[:4]) + (", ..." if len(held) > 4 else "")
         others = ", ".join(train[:4]) + (", ..." if len(train) > 4 else "") if train else "none"
-        return (f"no validation series pairs with a training series of the same metric (validation: {listed};"
-                f" training: {others}); log the validation loss too, or name them alike (loss / val_loss)")
+        return (
+            f"no validation series pairs with a training series of the same metric (validation: {listed};"
+            f" training: {others}); log the validation loss too, or name them alike (loss / val_loss)"
+        )
     shown = ", ".join(names[:6]) + (", ..." if len(names) > 6 else "")
-    return (f"no validation series (found only {shown}; a validation series is named val_*, valid_*,"
-            f" validation_*, eval_* or test_*)")
-
-
+    return (
+        f"no validation series (found only {shown}; a validation series is named val_*, valid_*,"
+        f" validation_*, eval_* or test_*)"
+    )

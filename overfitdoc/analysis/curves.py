@@ -5,6 +5,7 @@ oriented so that lower is better, with their trends, noises and uncertainties.
 for a score); ``train_file`` and ``val_file`` are the values as logged. The uncertainty of
 one trend value is ``noise / sqrt(window)``; of a difference of two, ``sqrt(2)`` times that.
 """
+
 from __future__ import annotations
 
 import math
@@ -31,10 +32,10 @@ class Curves:
     val_trend: np.ndarray
     train_noise: float
     val_noise: float
-    train_se: float        # uncertainty of a training trend value
-    val_se: float          # ... of a validation trend value (at least 1e-12 of val_scale)
-    val_diff_se: float     # ... of a difference of two validation trend values
-    val_scale: float       # the larger of the validation level and its trend's range
+    train_se: float  # uncertainty of a training trend value
+    val_se: float  # ... of a validation trend value (at least 1e-12 of val_scale)
+    val_diff_se: float  # ... of a difference of two validation trend values
+    val_scale: float  # the larger of the validation level and its trend's range
 
     @property
     def n(self) -> int:
@@ -54,10 +55,24 @@ def curves(points: np.ndarray, train: np.ndarray, val: np.ndarray, mode: str, se
     train_noise, val_noise = noise(train_o, train_trend), noise(val_o, val_trend)
     val_scale = max(abs(float(np.median(val_o))), float(val_trend.max() - val_trend.min()), 1e-12)
     val_se = max(val_noise / math.sqrt(w), 1e-12 * val_scale)
-    return Curves(mode=mode, sign=sign, points=points, train_file=train, val_file=val, train=train_o, val=val_o,
-                  window=w, train_trend=train_trend, val_trend=val_trend, train_noise=train_noise,
-                  val_noise=val_noise, train_se=train_noise / math.sqrt(w), val_se=val_se,
-                  val_diff_se=val_se * math.sqrt(2), val_scale=val_scale)
+    return Curves(
+        mode=mode,
+        sign=sign,
+        points=points,
+        train_file=train,
+        val_file=val,
+        train=train_o,
+        val=val_o,
+        window=w,
+        train_trend=train_trend,
+        val_trend=val_trend,
+        train_noise=train_noise,
+        val_noise=val_noise,
+        train_se=train_noise / math.sqrt(w),
+        val_se=val_se,
+        val_diff_se=val_se * math.sqrt(2),
+        val_scale=val_scale,
+    )
 
 
 def badness(mode: str, series: np.ndarray, at: float) -> float:

@@ -7,6 +7,7 @@ overfitting) with its range, and whether validation was still improving at the e
   by more than both ``z_rise`` trend uncertainties and ``min_rise`` of the validation scale,
   for at least ``min_sustain`` points, while the training trend does not rise.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -20,10 +21,10 @@ from .smoothing import local3, trend
 
 @dataclass(frozen=True, eq=False)
 class KeptEpoch:
-    score: np.ndarray         # the kept score at every point (oriented)
-    light_trend: np.ndarray   # the validation trend over the light window
-    best: int                 # index of the raw best validation value
-    kept: int                 # index of the recommended epoch
+    score: np.ndarray  # the kept score at every point (oriented)
+    light_trend: np.ndarray  # the validation trend over the light window
+    best: int  # index of the raw best validation value
+    kept: int  # index of the recommended epoch
 
 
 def kept_epoch(c: Curves, settings: Settings) -> KeptEpoch:
@@ -33,16 +34,17 @@ def kept_epoch(c: Curves, settings: Settings) -> KeptEpoch:
     deeper than its neighbours. The wide trend judges whether validation rose since."""
     score = settings.kept_raw * c.val + (1 - settings.kept_raw) * local3(c.val)
     light_window = max(3, min(settings.light_window, c.window))
-    return KeptEpoch(score=score, light_trend=trend(c.val, light_window), best=int(np.argmin(c.val)),
-                     kept=int(np.argmin(score)))
+    return KeptEpoch(
+        score=score, light_trend=trend(c.val, light_window), best=int(np.argmin(c.val)), kept=int(np.argmin(score))
+    )
 
 
 @dataclass(frozen=True)
 class Divergence:
     diverged: bool
-    rise: float               # how far the validation trend rose from the kept epoch to the end
-    rise_needed: float        # the rise that counts
-    range: tuple[int, int] | None   # indices of the onset range, when diverged
+    rise: float  # how far the validation trend rose from the kept epoch to the end
+    rise_needed: float  # the rise that counts
+    range: tuple[int, int] | None  # indices of the onset range, when diverged
 
 
 def measure_divergence(c: Curves, k: KeptEpoch, gap_large: bool, settings: Settings) -> Divergence:
@@ -51,7 +53,7 @@ def measure_divergence(c: Curves, k: KeptEpoch, gap_large: bool, settings: Setti
     kept_score = float(k.score[kept])
     rise = float(c.val_trend[last] - min(k.light_trend[kept], kept_score))
     rise_needed = max(settings.z_rise * c.val_diff_se, settings.min_rise * c.val_scale)
-    tail = c.val_trend[kept + 1:]
+    tail = c.val_trend[kept + 1 :]
     # sustained over half a trend window at least: nearer the end the trend is an extrapolation
     hold = max(settings.min_sustain, c.window // 2)
     sustained = last - kept >= hold and bool(np.all(tail[-hold:] > kept_score + rise_needed / 2))
@@ -59,8 +61,9 @@ def measure_divergence(c: Curves, k: KeptEpoch, gap_large: bool, settings: Setti
         # with a large gap still opening, a rise of `gap_rise` of the validation level (and of
         # z_rise noise units) is enough: the curve's whole range need not be its scale
         level = max(badness(c.mode, c.val_file, float(c.sign * kept_score)), 1e-12)
-        rise_needed = min(rise_needed, max(settings.gap_rise * level, settings.z_rise * c.val_noise,
-                                           settings.z_rise * c.val_diff_se))
+        rise_needed = min(
+            rise_needed, max(settings.gap_rise * level, settings.z_rise * c.val_noise, settings.z_rise * c.val_diff_se)
+        )
     train_ok = float(c.train_trend[last]) <= float(c.train_trend[kept]) + settings.z_rise * c.train_se
     diverged = rise > rise_needed and sustained and train_ok
     if not diverged:
@@ -80,9 +83,9 @@ def measure_divergence(c: Curves, k: KeptEpoch, gap_large: bool, settings: Setti
 @dataclass(frozen=True)
 class LateGain:
     still_improving: bool
-    gain: float               # how much the validation trend improved over the last tenth
-    needed: float             # the gain that counts
-    tail: int                 # the points in that last tenth (at least 3)
+    gain: float  # how much the validation trend improved over the last tenth
+    needed: float  # the gain that counts
+    tail: int  # the points in that last tenth (at least 3)
 
 
 def late_gain(c: Curves, k: KeptEpoch, diverged: bool, settings: Settings) -> LateGain:

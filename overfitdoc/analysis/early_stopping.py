@@ -13,6 +13,7 @@ improvement. Keras takes a first NaN as its best, then nothing compares better t
 stops ``patience`` epochs in and restores the NaN epoch; here the first finite value becomes
 the best. On finite series the two agree point for point.
 """
+
 from __future__ import annotations
 
 import math
@@ -71,18 +72,19 @@ class StopSimulation:
     """What the rule does on a logged series."""
 
     patience: int
-    fired: bool              # True when the rule fired, at the last point too
-    stopped: bool            # True when it stopped before the last point
-    stop_index: int          # index of the point at which training ended
-    restored_index: int      # index of the point whose weights are restored
+    fired: bool  # True when the rule fired, at the last point too
+    stopped: bool  # True when it stopped before the last point
+    stop_index: int  # index of the point at which training ended
+    restored_index: int  # index of the point whose weights are restored
     stop_epoch: int
     restored_epoch: int
     restored_value: float
-    points_run: int          # validation points trained before the stop (incl. the stop)
+    points_run: int  # validation points trained before the stop (incl. the stop)
 
 
-def simulate_early_stopping(values: Sequence[float], epochs: Sequence[float], mode: str, patience: int,
-                            min_delta: float = 0.0) -> StopSimulation:
+def simulate_early_stopping(
+    values: Sequence[float], epochs: Sequence[float], mode: str, patience: int, min_delta: float = 0.0
+) -> StopSimulation:
     """Replay :class:`EarlyStoppingRule` on a logged series. With no finite value at all, the
     first point is the one restored.
 
@@ -104,7 +106,13 @@ def simulate_early_stopping(values: Sequence[float], epochs: Sequence[float], mo
     end = stop if stop is not None else len(vals) - 1
     best = rule.best_index if rule.best_index is not None else 0
     return StopSimulation(
-        patience=patience, fired=stop is not None, stopped=stop is not None and stop < len(vals) - 1, stop_index=end, restored_index=best,
-        stop_epoch=int(round(epochs[end])), restored_epoch=int(round(epochs[best])), restored_value=vals[best],
+        patience=patience,
+        fired=stop is not None,
+        stopped=stop is not None and stop < len(vals) - 1,
+        stop_index=end,
+        restored_index=best,
+        stop_epoch=int(round(epochs[end])),
+        restored_epoch=int(round(epochs[best])),
+        restored_value=vals[best],
         points_run=end + 1,
     )

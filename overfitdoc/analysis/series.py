@@ -1,6 +1,7 @@
 """The series of a log as the analysis reads them: every paired metric aligned, trended and
 summarised (:class:`PairSeries`), the learning-rate column, and the best value of every
 validation column. This is the only place outside the readers that aligns a history."""
+
 from __future__ import annotations
 
 import math
@@ -37,17 +38,32 @@ def measure_pair(history: History, pair: MetricPair, settings: Settings = DEFAUL
     if len(epochs):
         final_train = float(train_raw[-1]) if math.isfinite(train_raw[-1]) else None
         final_val = float(val_raw[-1]) if math.isfinite(val_raw[-1]) else None
-    out = dict(pair=pair, epochs=np.asarray(epochs, dtype=float), train_raw=train_raw, val_raw=val_raw,
-               finite=finite, missing=missing, nonfinite_rows=_bad_rows(history, pair), best_epoch=best_epoch, best_val=best_val,
-               final_train=final_train, final_val=final_val)
+    out = dict(
+        pair=pair,
+        epochs=np.asarray(epochs, dtype=float),
+        train_raw=train_raw,
+        val_raw=val_raw,
+        finite=finite,
+        missing=missing,
+        nonfinite_rows=_bad_rows(history, pair),
+        best_epoch=best_epoch,
+        best_val=best_val,
+        final_train=final_train,
+        final_val=final_val,
+    )
     n = int(finite.sum())
     if n >= 3:
         sign = sign_of(pair.mode)
         w = window_for(n, settings)
         t_oriented, v_oriented = sign * train_raw[finite], sign * val_raw[finite]
         t_trend, v_trend = trend(t_oriented, w), trend(v_oriented, w)
-        out.update(window=w, train_trend=sign * t_trend, val_trend=sign * v_trend,
-                   train_noise=noise(t_oriented, t_trend), val_noise=noise(v_oriented, v_trend))
+        out.update(
+            window=w,
+            train_trend=sign * t_trend,
+            val_trend=sign * v_trend,
+            train_noise=noise(t_oriented, t_trend),
+            val_noise=noise(v_oriented, v_trend),
+        )
     return PairSeries(**out)
 
 

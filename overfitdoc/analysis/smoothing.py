@@ -8,6 +8,7 @@
 Only the analysis calls these: every later stage reads the trends and noises it measured
 from the :class:`~overfitdoc.analysis.Diagnosis`.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -51,11 +52,11 @@ def local_linear(x: np.ndarray, w: int) -> np.ndarray:
     if n < 3 or w < 3:
         return y.copy()
     h = w // 2
-    windows = np.lib.stride_tricks.sliding_window_view(y, w)   # (n - w + 1, w)
+    windows = np.lib.stride_tricks.sliding_window_view(y, w)  # (n - w + 1, w)
     dx = np.arange(w, dtype=float) - (w - 1) / 2
     means = windows.mean(axis=1)
     slopes = (windows - means[:, None]) @ dx / float(dx @ dx)
-    starts = np.clip(np.arange(n) - h, 0, n - w)               # each point's window
+    starts = np.clip(np.arange(n) - h, 0, n - w)  # each point's window
     return means[starts] + slopes[starts] * (np.arange(n) - starts - (w - 1) / 2)
 
 

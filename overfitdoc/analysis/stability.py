@@ -2,6 +2,7 @@
 no lower bound, a training trend that got worse, and non-finite values. Every measurement is
 kept on :class:`~overfitdoc.analysis.types.Stability`; the first test that fires, in the
 documented order, is the :class:`~overfitdoc.analysis.types.Instability`."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -58,9 +59,13 @@ def measure_stability(c: Curves, nonfinite: tuple[int, ...], flat: bool, setting
     # a loss with no lower bound: below zero, many times the size of its first value, and
     # still falling at the end (a custom loss with a sign or scale error runs away like this)
     tail = max(3, c.n // 10)
-    no_lower_bound = bool(c.mode == "min" and float(t[-1]) < 0 and c.n > tail
-                          and abs(float(t[-1])) > s.runaway_factor * abs(float(t[0]))
-                          and float(c.train_trend[last]) < float(c.train_trend[last - tail]))
+    no_lower_bound = bool(
+        c.mode == "min"
+        and float(t[-1]) < 0
+        and c.n > tail
+        and abs(float(t[-1])) > s.runaway_factor * abs(float(t[0]))
+        and float(c.train_trend[last]) < float(c.train_trend[last - tail])
+    )
     train_high = train_share > s.unstable_train_noise
     val_high = val_share > s.unstable_val_noise
     move_high = val_move > s.unstable_val_jump
@@ -81,9 +86,17 @@ def measure_stability(c: Curves, nonfinite: tuple[int, ...], flat: bool, setting
     elif train_rising and not flat:
         found = Instability("train_rising", rose, max(3 * c.train_se, 0.1 * abs(float(c.train_trend[0]))))
     return Stability(
-        train_noise_share=train_share, val_noise_share=val_share, val_move=val_move,
-        spike_epoch=None if spike_i is None else int(round(c.points[spike_i])), jumps=jumps(c),
-        first_epoch_spike=first_epoch_spike(t, c.sign * c.train_trend, c.mode), no_lower_bound=no_lower_bound,
-        train_rising=train_rising, flat=flat, train_noise_high=train_high,
-        val_noise_high=val_high, val_move_high=move_high, instability=found,
+        train_noise_share=train_share,
+        val_noise_share=val_share,
+        val_move=val_move,
+        spike_epoch=None if spike_i is None else int(round(c.points[spike_i])),
+        jumps=jumps(c),
+        first_epoch_spike=first_epoch_spike(t, c.sign * c.train_trend, c.mode),
+        no_lower_bound=no_lower_bound,
+        train_rising=train_rising,
+        flat=flat,
+        train_noise_high=train_high,
+        val_noise_high=val_high,
+        val_move_high=move_high,
+        instability=found,
     )

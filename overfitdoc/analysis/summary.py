@@ -1,4 +1,5 @@
 """The one-sentence summary, in the run's own numbers, and the words for an instability."""
+
 from __future__ import annotations
 
 import math
@@ -30,17 +31,24 @@ def instability_reason(found: Instability, metric: str, unit: str, nonfinite: tu
         return nonfinite_reason(metric, nonfinite, unit)
     if kind == "no_lower_bound":
         first = found.first or 0.0
-        size = f"{abs(found.value) / abs(first):.0f} times the size of its first value" if first else \
-            "from a first value of 0"
-        return (f"training {metric} has no lower bound: it fell below zero to {fmt(found.value)}, "
-                f"{size} ({fmt(first)}), and is still falling; check the loss's sign and scale")
+        size = (
+            f"{abs(found.value) / abs(first):.0f} times the size of its first value"
+            if first
+            else "from a first value of 0"
+        )
+        return (
+            f"training {metric} has no lower bound: it fell below zero to {fmt(found.value)}, "
+            f"{size} ({fmt(first)}), and is still falling; check the loss's sign and scale"
+        )
     if kind == "train_noise":
         return _jumps(f"training {metric}", found.sigma or 0.0, unit, f"{found.value:.0%} of its whole range")
     if kind == "val_noise":
         return _jumps(f"validation {metric}", found.sigma or 0.0, unit, f"{found.value:.0%} of its level")
     if kind == "spike":
-        return (f"training {metric} spiked to {fmt(found.value)} at {unit} {found.epoch}, "
-                f"over {found.threshold:g} times its first value")
+        return (
+            f"training {metric} spiked to {fmt(found.value)} at {unit} {found.epoch}, "
+            f"over {found.threshold:g} times its first value"
+        )
     if kind == "val_jumps":
         return f"validation {metric} typically moves {found.value:.0%} from one {unit} to the next"
     if kind == "train_rising":
@@ -70,8 +78,10 @@ def summarise(d: Diagnosis, settings: Settings = DEFAULT_SETTINGS) -> str:
         worse = "risen" if p.mode == "min" else "fallen"
         train_dir = "falling" if p.mode == "min" else "rising"
         s = "bottomed out" if p.mode == "min" else "peaked"
-        return (f"{val_name} {s} at {u} {d.recommended_epoch} ({fmt(rec_val)}) and has {worse} "
-                f"{abs(change):.0%} since, while training {p.metric} kept {train_dir}")
+        return (
+            f"{val_name} {s} at {u} {d.recommended_epoch} ({fmt(rec_val)}) and has {worse} "
+            f"{abs(change):.0%} since, while training {p.metric} kept {train_dir}"
+        )
 
     if d.verdict == "unstable":
         assert d.instability is not None
@@ -82,35 +92,53 @@ def summarise(d: Diagnosis, settings: Settings = DEFAULT_SETTINGS) -> str:
     if d.verdict == "not_learning":
         spike = d.stability.first_epoch_spike if d.stability is not None else None
         after = f", after a first {u} at {fmt(spike)}" if spike is not None else ""
-        return (f"Training {p.metric} barely moved (its trend went from {fmt(float(d.train_trend[0]))} to "
-                f"{fmt(float(d.train_trend[-1]))}{after}): the model is not learning.")
+        return (
+            f"Training {p.metric} barely moved (its trend went from {fmt(float(d.train_trend[0]))} to "
+            f"{fmt(float(d.train_trend[-1]))}{after}): the model is not learning."
+        )
     if d.verdict == "still_improving":
-        return (f"{val_name.capitalize()} was still improving at the last {u} ({fmt(last_val)} at {u} "
-                f"{int(d.points[-1])}, best so far {fmt(d.best_val)}): train longer.")
+        return (
+            f"{val_name.capitalize()} was still improving at the last {u} ({fmt(last_val)} at {u} "
+            f"{int(d.points[-1])}, best so far {fmt(d.best_val)}): train longer."
+        )
     if d.divergence_epoch is not None:
         text = diverged()
         return f"{text[:1].upper()}{text[1:]}; {n_after} of {total} {u}s came after the best."
     gap = d.gap
     if d.verdict in ("overfitting", "overfitting_and_underfitting"):
-        extra = " Training also stops short of what it should reach." if d.verdict == "overfitting_and_underfitting" else ""
+        extra = (
+            " Training also stops short of what it should reach." if d.verdict == "overfitting_and_underfitting" else ""
+        )
         rel = f" ({relative_gap(gap.relative_final, times_from=math.inf)})" if gap.relative_final is not None else ""
-        return (f"Validation {p.metric} ends {fmt(gap.final)} worse than training{rel} and the gap is "
-                f"{gap.trend}, though {val_name} has not turned worse.{extra}")
+        return (
+            f"Validation {p.metric} ends {fmt(gap.final)} worse than training{rel} and the gap is "
+            f"{gap.trend}, though {val_name} has not turned worse.{extra}"
+        )
     if d.verdict == "underfitting":
-        return (f"Training {p.metric} only reached {fmt(float(np.min(d.train) if p.mode == 'min' else np.max(d.train)))}"
-                f" (from {fmt(float(d.train[0]))}), and validation follows it closely "
-                f"(final gap {fmt(gap.final)}): the model underfits.")
+        return (
+            f"Training {p.metric} only reached {fmt(float(np.min(d.train) if p.mode == 'min' else np.max(d.train)))}"
+            f" (from {fmt(float(d.train[0]))}), and validation follows it closely "
+            f"(final gap {fmt(gap.final)}): the model underfits."
+        )
     rel = f", {relative_gap(gap.relative_final, times_from=math.inf)}" if gap.relative_final is not None else ""
-    held = (f"{val_name.capitalize()} has held its level (best trend at {u} {d.recommended_epoch}, "
-            f"{fmt(rec_val)}; final {fmt(last_val)})")
+    held = (
+        f"{val_name.capitalize()} has held its level (best trend at {u} {d.recommended_epoch}, "
+        f"{fmt(rec_val)}; final {fmt(last_val)})"
+    )
     large = f"the gap is large ({fmt(gap.final)}{rel})"
     if d.variance == "high":
-        return (f"{held} while training {p.metric} kept improving to {fmt(float(d.train[-1]))}: {large} and "
-                f"widening, but {val_name} has not turned clearly worse. Watch it.")
+        return (
+            f"{held} while training {p.metric} kept improving to {fmt(float(d.train[-1]))}: {large} and "
+            f"widening, but {val_name} has not turned clearly worse. Watch it."
+        )
     if p.mode == "min" and gap.relative_final is not None and gap.relative_final > settings.high_variance_gap:
         # a large gap that holds steady: not converged, but not hurting validation either
-        return (f"{held}, training {p.metric} ending at {fmt(float(d.train[-1]))}: {large} but {gap.trend}, "
-                f"and {val_name} has not turned worse.")
-    return (f"Training and validation {p.metric} converged (final {fmt(float(d.train[-1]))} and "
-            f"{fmt(last_val)}, gap {fmt(gap.final)}, {gap.trend}); the best {val_name} trend is at "
-            f"{u} {d.recommended_epoch}.")
+        return (
+            f"{held}, training {p.metric} ending at {fmt(float(d.train[-1]))}: {large} but {gap.trend}, "
+            f"and {val_name} has not turned worse."
+        )
+    return (
+        f"Training and validation {p.metric} converged (final {fmt(float(d.train[-1]))} and "
+        f"{fmt(last_val)}, gap {fmt(gap.final)}, {gap.trend}); the best {val_name} trend is at "
+        f"{u} {d.recommended_epoch}."
+    )

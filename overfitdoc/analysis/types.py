@@ -6,6 +6,7 @@ uncertainty; the stability measurements and the instability finding as data; the
 learning-rate series; the best value of every validation column. Nothing after the
 analysis reads the :class:`~overfitdoc.history.History` again.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -18,8 +19,14 @@ from ..naming import MetricPair
 from ..numbers import fmt
 
 VERDICTS = (
-    "good_fit", "overfitting", "underfitting", "overfitting_and_underfitting",
-    "still_improving", "not_learning", "unstable", "insufficient_data",
+    "good_fit",
+    "overfitting",
+    "underfitting",
+    "overfitting_and_underfitting",
+    "still_improving",
+    "not_learning",
+    "unstable",
+    "insufficient_data",
 )
 
 
@@ -76,7 +83,7 @@ class PairSeries:
     val_trend: np.ndarray = field(default_factory=_empty)
     train_noise: float = 0.0
     val_noise: float = 0.0
-    best_epoch: int | None = None     # where the validation series is best (non-finite skipped)
+    best_epoch: int | None = None  # where the validation series is best (non-finite skipped)
     best_val: float | None = None
     final_train: float | None = None  # the last point's values, when finite
     final_val: float | None = None
@@ -129,7 +136,7 @@ class Instability:
     threshold: float
     epoch: int | None = None
     sigma: float | None = None
-    first: float | None = None     # the first training value (no_lower_bound)
+    first: float | None = None  # the first training value (no_lower_bound)
 
 
 @dataclass(frozen=True)
@@ -156,9 +163,9 @@ class Stability:
     no_lower_bound: bool
     train_rising: bool
     flat: bool
-    train_noise_high: bool          # train_noise_share above unstable_train_noise
-    val_noise_high: bool            # val_noise_share above unstable_val_noise
-    val_move_high: bool             # val_move above unstable_val_jump
+    train_noise_high: bool  # train_noise_share above unstable_train_noise
+    val_noise_high: bool  # val_noise_share above unstable_val_noise
+    val_move_high: bool  # val_move above unstable_val_jump
     instability: Instability | None = None
 
     @property
@@ -265,7 +272,7 @@ class Diagnosis:
     confidence: float
     summary: str
     missing: str = ""
-    margin: float | None = None       # how far past its bar the deciding test passed (1: on it)
+    margin: float | None = None  # how far past its bar the deciding test passed (1: on it)
     best_epoch: int | None = None
     best_val: float | None = None
     recommended_epoch: int | None = None

@@ -1,6 +1,7 @@
 """The verdict: it only combines the measurements, in a fixed order (the first that holds is
 the verdict), with the margin of the test that decided it (:mod:`.calibration` turns that
 into a confidence)."""
+
 from __future__ import annotations
 
 from .bias import Learning
@@ -16,8 +17,17 @@ def variance_margin(div: Divergence, gap: GapMeasure, settings: Settings) -> flo
     return gap.relative_trend / settings.high_variance_gap
 
 
-def decide(instability: Instability | None, learning: Learning, late: LateGain, div: Divergence,
-           gap: GapMeasure, bias: str, bias_margin: float, settings: Settings, train_start: float) -> tuple[str, float]:
+def decide(
+    instability: Instability | None,
+    learning: Learning,
+    late: LateGain,
+    div: Divergence,
+    gap: GapMeasure,
+    bias: str,
+    bias_margin: float,
+    settings: Settings,
+    train_start: float,
+) -> tuple[str, float]:
     """-> (verdict, margin). ``train_start``: the training trend's first value (oriented)."""
     # the verdict needs validation to have got worse: a gap that opens while validation holds
     # its level is reported (variance high, and in the summary) but is not yet overfitting

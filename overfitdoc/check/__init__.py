@@ -13,15 +13,31 @@ The outputs live with the other renderers and read only that report:
 >>> [g.name for g in build_gates({"max_gap": 0.2, "min_val": {"val_accuracy": 0.9}})]
 ['max-gap', 'min-val[val_accuracy]']
 """
+
 from __future__ import annotations
 
 from .config import KEYS, Config, find_config, load_config, resolve_config
-from .core import (Outcome, RunCheck, build_gates, check_run, evaluate, load_baseline, report_with_gates,
-                   settings_from)
+from .core import Outcome, RunCheck, build_gates, check_run, evaluate, load_baseline, report_with_gates, settings_from
 from .gates import GATES, Gate, GateResult, Measured, RunView, Tolerance
 
 __all__ = [
-    "GATES", "KEYS", "Config", "Gate", "GateResult", "Measured", "Outcome", "RunCheck", "RunView", "Tolerance",
-    "build_gates", "check_run", "evaluate", "find_config", "load_baseline", "load_config", "report_with_gates",
-    "resolve_config", "settings_from",
+    "GATES",
+    "KEYS",
+    "Config",
+    "Gate",
+    "GateResult",
+    "Measured",
+    "Outcome",
+    "RunCheck",
+    "RunView",
+    "Tolerance",
+    "build_gates",
+    "check_run",
+    "evaluate",
+    "find_config",
+    "load_baseline",
+    "load_config",
+    "report_with_gates",
+    "resolve_config",
+    "settings_from",
 ]

@@ -17,14 +17,16 @@ Keys are the option names with underscores or dashes (``max_gap`` or ``max-gap``
 unknown key is an error that names it. Paths (``baseline``, ``junit``) are relative to the
 folder of the file they are written in.
 """
+
 from __future__ import annotations
 
 import difflib
 import math
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from ..errors import UsageError
 from .gates import Tolerance, parse_fraction, parse_metric_limits, parse_verdicts
@@ -66,8 +68,10 @@ def _mode(value, label):
 
 
 def _verdicts(value, label):
-    if not isinstance(value, (str, list)) or not all(isinstance(v, str) for v in (value if isinstance(value, list) else [value])):
-        raise UsageError(f"{label} must be a list of verdicts, e.g. [\"overfitting\", \"unstable\"]")
+    if not isinstance(value, (str, list)) or not all(
+        isinstance(v, str) for v in (value if isinstance(value, list) else [value])
+    ):
+        raise UsageError(f'{label} must be a list of verdicts, e.g. ["overfitting", "unstable"]')
     return tuple(parse_verdicts(value))
 
 

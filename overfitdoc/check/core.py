@@ -17,6 +17,7 @@ The exit code of ``overfitdoc check`` (:attr:`Outcome.exit_code`) follows the on
 
 Bad options and configuration exit 2 before anything is read.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -65,9 +66,11 @@ def build_gates(settings: dict, baseline: RunView | None = None) -> list[Gate]:
     for kind in GATES:
         gates.extend(kind.from_settings(settings, baseline))
     if not gates:
-        raise UsageError("no gates set: give at least one of "
-                         f"{', '.join(option_name(k.key) for k in GATES if not k.key.startswith('baseline'))}"
-                         " or --baseline, or set them in [tool.overfitdoc.check]")
+        raise UsageError(
+            "no gates set: give at least one of "
+            f"{', '.join(option_name(k.key) for k in GATES if not k.key.startswith('baseline'))}"
+            " or --baseline, or set them in [tool.overfitdoc.check]"
+        )
     return gates
 
 
@@ -154,8 +157,11 @@ class Outcome:
 
     @property
     def exit_code(self) -> int:
-        return exit_code(errors=len(self.unreadable), undiagnosable=len(self.unjudged),
-                         gates_failed=sum(len(r.failed) for r in self.runs))
+        return exit_code(
+            errors=len(self.unreadable),
+            undiagnosable=len(self.unjudged),
+            gates_failed=sum(len(r.failed) for r in self.runs),
+        )
 
 
 def check_run(run: dict, diagnosis: Diagnosis, gates: list[Gate]) -> RunCheck:
@@ -164,8 +170,9 @@ def check_run(run: dict, diagnosis: Diagnosis, gates: list[Gate]) -> RunCheck:
     return RunCheck(run["source"], tuple(g.judge(view) for g in gates), run=run)
 
 
-def evaluate(sources: list[str], diagnoses: dict, errors: dict, gates: list[Gate], *,
-             advice=None, config: Path | None = None) -> Outcome:
+def evaluate(
+    sources: list[str], diagnoses: dict, errors: dict, gates: list[Gate], *, advice=None, config: Path | None = None
+) -> Outcome:
     """Apply ``gates`` to every input (as ``commands.common.load_all`` leaves them)."""
     from ..report import error_report, run_report
 

@@ -11,6 +11,7 @@ sentence is the same for every gate: "<subject> is above the limit <limit> (<evi
 Adding a gate is adding one class here, its option in ``commands/check.py``, and its key in
 :data:`overfitdoc.check.config.KEYS`.
 """
+
 from __future__ import annotations
 
 import math
@@ -24,8 +25,8 @@ from ..errors import UsageError
 from ..naming import normalise, pick_monitor
 from ..numbers import num
 
-AT_MOST = "<="    # passes when value <= limit
-AT_LEAST = ">="   # passes when value >= limit
+AT_MOST = "<="  # passes when value <= limit
+AT_LEAST = ">="  # passes when value >= limit
 NOT_IN = "not in"  # passes when value is not one of limit
 
 
@@ -98,15 +99,15 @@ class RunView:
 class Gate:
     """A quantity measured from a run, a limit, and the comparator that judges them."""
 
-    key: ClassVar[str]          # config key, e.g. "max_gap"; the option is --max-gap
+    key: ClassVar[str]  # config key, e.g. "max_gap"; the option is --max-gap
     comparator: ClassVar[str] = AT_MOST
-    summary: ClassVar[str]      # one line for the docs
+    summary: ClassVar[str]  # one line for the docs
 
     def __init__(self, limit):
         self.limit = limit
 
     @classmethod
-    def from_settings(cls, settings: dict, baseline: "RunView | None" = None) -> list["Gate"]:
+    def from_settings(cls, settings: dict, baseline: RunView | None = None) -> list[Gate]:
         """The gates of this kind that ``settings`` (config and options, merged) turn on."""
         limit = settings.get(cls.key)
         return [] if limit is None else [cls(limit)]
@@ -149,6 +150,7 @@ class Gate:
 
 # ---------------------------------------------------------------- the gates
 
+
 class MaxGap(Gate):
     key = "max_gap"
     summary = "final gap of the monitored pair (validation minus training, oriented) at most X"
@@ -173,8 +175,11 @@ class MaxRelativeGap(Gate):
         if rel is None:
             return Measured(None, missing=f"no relative gap: the final training {run.metric} is 0")
         t = at[0] if at else float("nan")
-        return Measured(rel, f"relative final gap {num(rel)} ({rel:.0%})",
-                        f"gap {num(gap)} over the final training {run.metric} {num(t)}")
+        return Measured(
+            rel,
+            f"relative final gap {num(rel)} ({rel:.0%})",
+            f"gap {num(gap)} over the final training {run.metric} {num(t)}",
+        )
 
 
 class MaxGapAtBest(Gate):
@@ -238,8 +243,11 @@ class _BestVal(Gate):
         if isinstance(found, str):
             return Measured(None, missing=found)
         column, value, epoch, mode = found
-        return Measured(value, f"best {column} {num(value)}",
-                        f"at {run.unit} {epoch}, {'higher' if mode == 'max' else 'lower'} is better")
+        return Measured(
+            value,
+            f"best {column} {num(value)}",
+            f"at {run.unit} {epoch}, {'higher' if mode == 'max' else 'lower'} is better",
+        )
 
 
 class MinVal(_BestVal):
@@ -257,7 +265,7 @@ class MaxVal(_BestVal):
 class _Baseline(Gate):
     """Compared with a baseline run: worse than the baseline by more than the tolerance fails."""
 
-    def __init__(self, baseline: RunView, tolerance: "Tolerance"):
+    def __init__(self, baseline: RunView, tolerance: Tolerance):
         super().__init__(None)
         self.baseline = baseline
         self.tolerance = tolerance
@@ -269,8 +277,10 @@ class _Baseline(Gate):
     def _same_monitor(self, run: RunView) -> str:
         mine, theirs = run.run["monitor"], self.baseline.run["monitor"]
         if mine and theirs and (mine["metric"], mine["mode"]) != (theirs["metric"], theirs["mode"]):
-            return (f"not comparable: this run monitors {mine['metric']} ({mine['mode']}), the baseline "
-                    f"{self.baseline.run['source']} {theirs['metric']} ({theirs['mode']})")
+            return (
+                f"not comparable: this run monitors {mine['metric']} ({mine['mode']}), the baseline "
+                f"{self.baseline.run['source']} {theirs['metric']} ({theirs['mode']})"
+            )
         return ""
 
 
@@ -289,8 +299,11 @@ class BaselineGap(_Baseline):
         if other := self._same_monitor(run):
             return Measured(None, missing=other)
         base = self.baseline.run["gap"]["final"]
-        return Measured(gap, f"final gap {num(gap)}",
-                        f"baseline {self.baseline.run['source']}: {num(base)}, tolerance {self.tolerance}")
+        return Measured(
+            gap,
+            f"final gap {num(gap)}",
+            f"baseline {self.baseline.run['source']}: {num(base)}, tolerance {self.tolerance}",
+        )
 
 
 class BaselineBestVal(_Baseline):
@@ -314,17 +327,30 @@ class BaselineBestVal(_Baseline):
             return Measured(None, missing=other)
         val = run.run["monitor"]["val"]
         b = self.baseline.run
-        return Measured(best, f"best {val} {num(best)}",
-                        f"at {run.unit} {run.run['best_epoch']}; baseline {b['source']}: {num(b['best_val'])}"
-                        f" at {self.baseline.unit} {b['best_epoch']}, tolerance {self.tolerance}")
+        return Measured(
+            best,
+            f"best {val} {num(best)}",
+            f"at {run.unit} {run.run['best_epoch']}; baseline {b['source']}: {num(b['best_val'])}"
+            f" at {self.baseline.unit} {b['best_epoch']}, tolerance {self.tolerance}",
+        )
 
 
 #: every gate, in the order they are shown
-GATES: tuple[type[Gate], ...] = (MaxGap, MaxRelativeGap, MaxGapAtBest, MaxEpochsPastBest, FailOn, MinVal,
-                                 MaxVal, BaselineGap, BaselineBestVal)
+GATES: tuple[type[Gate], ...] = (
+    MaxGap,
+    MaxRelativeGap,
+    MaxGapAtBest,
+    MaxEpochsPastBest,
+    FailOn,
+    MinVal,
+    MaxVal,
+    BaselineGap,
+    BaselineBestVal,
+)
 
 
 # ---------------------------------------------------------------- values the gates take
+
 
 @dataclass(frozen=True)
 class Tolerance:
@@ -334,7 +360,7 @@ class Tolerance:
     relative: bool = False
 
     @classmethod
-    def parse(cls, text, what: str = "tolerance") -> "Tolerance":
+    def parse(cls, text, what: str = "tolerance") -> Tolerance:
         if isinstance(text, Tolerance):
             return text
         value, relative = parse_number_or_percent(text, what)
@@ -446,5 +472,3 @@ def best_validation(d: Diagnosis, name: str) -> tuple[str, float, int, str] | st
     if found is None or found.best is None or found.epoch is None:
         return f"{column} has no finite value"
     return column, found.best, found.epoch, found.mode
-
-

@@ -1,15 +1,28 @@
 """`overfitdoc check`: a CI gate on the generalization gap. Thin: parse, call
 :mod:`overfitdoc.check`, render, exit with the outcome's code."""
+
 from __future__ import annotations
 
 import sys
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
 from ..errors import OverfitdocError, UsageError
-from .common import (DebugOpt, Files, InputFormatOpt, Mode, ModeOpt, MonitorOpt, OutputFormat, TargetOpt,
-                     err_console, fail, load_all, stdout_console)
+from .common import (
+    DebugOpt,
+    Files,
+    InputFormatOpt,
+    Mode,
+    ModeOpt,
+    MonitorOpt,
+    OutputFormat,
+    TargetOpt,
+    err_console,
+    fail,
+    load_all,
+    stdout_console,
+)
 
 GATES = "Gates (each off unless set)"
 REGRESSION = "Regression gate"
@@ -19,48 +32,119 @@ CONFIG = "Configuration"
 
 def check_command(
     files: Files,
-    max_gap: Annotated[Optional[float], typer.Option(
-        "--max-gap", metavar="X", rich_help_panel=GATES,
-        help="Fail when the final gap of the monitored pair (validation minus training, worse on validation is positive) is above X.")] = None,
-    max_relative_gap: Annotated[Optional[str], typer.Option(
-        "--max-relative-gap", metavar="R", rich_help_panel=GATES,
-        help="Fail when the final gap divided by the final training value is above R (0.5 or 50%).")] = None,
-    max_gap_at_best: Annotated[Optional[float], typer.Option(
-        "--max-gap-at-best", metavar="X", rich_help_panel=GATES,
-        help="Fail when the gap at the recommended epoch is above X.")] = None,
-    max_epochs_past_best: Annotated[Optional[int], typer.Option(
-        "--max-epochs-past-best", metavar="N", min=0, rich_help_panel=GATES,
-        help="Fail when more than N epochs were trained after the recommended epoch.")] = None,
-    fail_on: Annotated[Optional[list[str]], typer.Option(
-        "--fail-on", metavar="VERDICT[,VERDICT]", rich_help_panel=GATES,
-        help="Fail on these verdicts, e.g. overfitting,unstable.")] = None,
-    min_val: Annotated[Optional[list[str]], typer.Option(
-        "--min-val", metavar="METRIC=VALUE", rich_help_panel=GATES,
-        help="Fail when the best validation value of METRIC is below VALUE, e.g. val_accuracy=0.9 (repeatable).")] = None,
-    max_val: Annotated[Optional[list[str]], typer.Option(
-        "--max-val", metavar="METRIC=VALUE", rich_help_panel=GATES,
-        help="Fail when the best validation value of METRIC is above VALUE, e.g. val_loss=0.5 (repeatable).")] = None,
-    baseline: Annotated[Optional[str], typer.Option(
-        "--baseline", metavar="OLD_HISTORY", rich_help_panel=REGRESSION,
-        help="Fail when the final gap or the best validation value is worse than this history's by more than --tolerance.")] = None,
-    tolerance: Annotated[Optional[str], typer.Option(
-        "--tolerance", metavar="T", rich_help_panel=REGRESSION,
-        help="How much worse than the baseline is allowed: absolute (0.02) or relative (5%). Default 0.")] = None,
+    max_gap: Annotated[
+        float | None,
+        typer.Option(
+            "--max-gap",
+            metavar="X",
+            rich_help_panel=GATES,
+            help="Fail when the final gap of the monitored pair (validation minus training, worse on validation is positive) is above X.",
+        ),
+    ] = None,
+    max_relative_gap: Annotated[
+        str | None,
+        typer.Option(
+            "--max-relative-gap",
+            metavar="R",
+            rich_help_panel=GATES,
+            help="Fail when the final gap divided by the final training value is above R (0.5 or 50%).",
+        ),
+    ] = None,
+    max_gap_at_best: Annotated[
+        float | None,
+        typer.Option(
+            "--max-gap-at-best",
+            metavar="X",
+            rich_help_panel=GATES,
+            help="Fail when the gap at the recommended epoch is above X.",
+        ),
+    ] = None,
+    max_epochs_past_best: Annotated[
+        int | None,
+        typer.Option(
+            "--max-epochs-past-best",
+            metavar="N",
+            min=0,
+            rich_help_panel=GATES,
+            help="Fail when more than N epochs were trained after the recommended epoch.",
+        ),
+    ] = None,
+    fail_on: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--fail-on",
+            metavar="VERDICT[,VERDICT]",
+            rich_help_panel=GATES,
+            help="Fail on these verdicts, e.g. overfitting,unstable.",
+        ),
+    ] = None,
+    min_val: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--min-val",
+            metavar="METRIC=VALUE",
+            rich_help_panel=GATES,
+            help="Fail when the best validation value of METRIC is below VALUE, e.g. val_accuracy=0.9 (repeatable).",
+        ),
+    ] = None,
+    max_val: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--max-val",
+            metavar="METRIC=VALUE",
+            rich_help_panel=GATES,
+            help="Fail when the best validation value of METRIC is above VALUE, e.g. val_loss=0.5 (repeatable).",
+        ),
+    ] = None,
+    baseline: Annotated[
+        str | None,
+        typer.Option(
+            "--baseline",
+            metavar="OLD_HISTORY",
+            rich_help_panel=REGRESSION,
+            help="Fail when the final gap or the best validation value is worse than this history's by more than --tolerance.",
+        ),
+    ] = None,
+    tolerance: Annotated[
+        str | None,
+        typer.Option(
+            "--tolerance",
+            metavar="T",
+            rich_help_panel=REGRESSION,
+            help="How much worse than the baseline is allowed: absolute (0.02) or relative (5%). Default 0.",
+        ),
+    ] = None,
     monitor: MonitorOpt = None,
     mode: ModeOpt = None,
     target: TargetOpt = None,
     input_format: InputFormatOpt = None,
-    format: Annotated[OutputFormat, typer.Option(
-        "--format", "-f", rich_help_panel=OUTPUT,
-        help="text (a table), json (the report plus gates), or markdown.")] = OutputFormat.text,
-    junit: Annotated[Optional[str], typer.Option(
-        "--junit", metavar="PATH", rich_help_panel=OUTPUT,
-        help="Also write JUnit XML: one testcase per run and gate.")] = None,
-    config: Annotated[Optional[str], typer.Option(
-        "--config", metavar="FILE", rich_help_panel=CONFIG,
-        help="Read settings from this pyproject.toml (\\[tool.overfitdoc.check]) or overfitdoc.toml (\\[check]) instead of the nearest one.")] = None,
-    no_config: Annotated[bool, typer.Option(
-        "--no-config", rich_help_panel=CONFIG, help="Ignore configuration files.")] = False,
+    format: Annotated[
+        OutputFormat,
+        typer.Option(
+            "--format", "-f", rich_help_panel=OUTPUT, help="text (a table), json (the report plus gates), or markdown."
+        ),
+    ] = OutputFormat.text,
+    junit: Annotated[
+        str | None,
+        typer.Option(
+            "--junit",
+            metavar="PATH",
+            rich_help_panel=OUTPUT,
+            help="Also write JUnit XML: one testcase per run and gate.",
+        ),
+    ] = None,
+    config: Annotated[
+        str | None,
+        typer.Option(
+            "--config",
+            metavar="FILE",
+            rich_help_panel=CONFIG,
+            help="Read settings from this pyproject.toml (\\[tool.overfitdoc.check]) or overfitdoc.toml (\\[check]) instead of the nearest one.",
+        ),
+    ] = None,
+    no_config: Annotated[
+        bool, typer.Option("--no-config", rich_help_panel=CONFIG, help="Ignore configuration files.")
+    ] = False,
     debug: DebugOpt = False,
 ) -> None:
     r"""Fail a CI job when training overfits: gates on the gap, the verdict and validation scores.
@@ -77,23 +161,46 @@ def check_command(
     from ..advice import advise
     from ..check import build_gates, evaluate, load_baseline, report_with_gates, resolve_config, settings_from
 
-    cli = dict(max_gap=max_gap, max_relative_gap=max_relative_gap, max_gap_at_best=max_gap_at_best,
-               max_epochs_past_best=max_epochs_past_best, fail_on=fail_on, min_val=min_val, max_val=max_val,
-               baseline=baseline, tolerance=tolerance, monitor=monitor, mode=mode, target=target,
-               input_format=input_format, junit=junit)
+    cli = dict(
+        max_gap=max_gap,
+        max_relative_gap=max_relative_gap,
+        max_gap_at_best=max_gap_at_best,
+        max_epochs_past_best=max_epochs_past_best,
+        fail_on=fail_on,
+        min_val=min_val,
+        max_val=max_val,
+        baseline=baseline,
+        tolerance=tolerance,
+        monitor=monitor,
+        mode=mode,
+        target=target,
+        input_format=input_format,
+        junit=junit,
+    )
     try:
         cfg = resolve_config(config, no_config)
         settings = settings_from(cfg.values, cli)
-        analysis = dict(monitor=settings.get("monitor"), mode=settings.get("mode"), target=settings.get("target"),
-                        input_format=settings.get("input_format"))
+        analysis = dict(
+            monitor=settings.get("monitor"),
+            mode=settings.get("mode"),
+            target=settings.get("target"),
+            input_format=settings.get("input_format"),
+        )
         base = load_baseline(settings["baseline"], **analysis) if settings.get("baseline") else None
         gates = build_gates(settings, base)
     except OverfitdocError as e:
         fail(e, debug)
-    loaded = load_all(files, monitor=analysis["monitor"], mode=Mode(analysis["mode"]) if analysis["mode"] else None,
-                      target=analysis["target"], input_format=analysis["input_format"], debug=debug)
-    outcome = evaluate(loaded.sources, loaded.diagnoses, loaded.errors, gates,
-                       advice=lambda d: advise(d, top=5), config=cfg.path)
+    loaded = load_all(
+        files,
+        monitor=analysis["monitor"],
+        mode=Mode(analysis["mode"]) if analysis["mode"] else None,
+        target=analysis["target"],
+        input_format=analysis["input_format"],
+        debug=debug,
+    )
+    outcome = evaluate(
+        loaded.sources, loaded.diagnoses, loaded.errors, gates, advice=lambda d: advise(d, top=5), config=cfg.path
+    )
     for i, rc in enumerate(outcome.runs):  # the undiagnosable runs were said by load_all
         if i not in loaded.undiagnosable:
             for r in rc.not_applied:
@@ -103,6 +210,7 @@ def check_command(
         if settings.get("junit"):
             from ..io import atomic_write
             from ..render.junit import render_junit
+
             atomic_write(settings["junit"], render_junit(rep))
     except OverfitdocError as e:
         fail(e, debug)
@@ -114,12 +222,15 @@ def check_command(
 def _render(rep: dict, format: OutputFormat) -> None:
     if format is OutputFormat.json:
         from ..render.json import render_json
+
         typer.echo(render_json(rep), nl=False)
     elif format is OutputFormat.markdown:
         from ..render.check_markdown import render_markdown
+
         typer.echo(render_markdown(rep), nl=False)
     else:
         from ..render.check_table import print_table
+
         print_table(rep, stdout_console())
 
 

@@ -1,5 +1,6 @@
 """Options shared by several commands (one definition each), and the input loop that
 turns files into diagnoses with one-line errors."""
+
 from __future__ import annotations
 
 import enum
@@ -7,7 +8,7 @@ import io
 import re
 import sys
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Annotated, NoReturn, Optional
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 from rich.console import Console
@@ -31,11 +32,23 @@ class OutputFormat(str, enum.Enum):
     markdown = "markdown"
 
 
-Files = Annotated[list[str], typer.Argument(help="Training histories (files, directories, or - for standard input).", show_default=False)]
-MonitorOpt = Annotated[Optional[str], typer.Option("--monitor", help="Metric to judge by (default: the loss), e.g. accuracy or val_auc.")]
-ModeOpt = Annotated[Optional[Mode], typer.Option("--mode", help="Override the metric's direction: min (lower is better) or max.")]
-TargetOpt = Annotated[Optional[float], typer.Option("--target", help="Training value you know is attainable (judges bias).")]
-InputFormatOpt = Annotated[Optional[str], typer.Option("--input-format", help="Skip detection and read with this format (see `overfitdoc formats`).")]
+Files = Annotated[
+    list[str],
+    typer.Argument(help="Training histories (files, directories, or - for standard input).", show_default=False),
+]
+MonitorOpt = Annotated[
+    str | None, typer.Option("--monitor", help="Metric to judge by (default: the loss), e.g. accuracy or val_auc.")
+]
+ModeOpt = Annotated[
+    Mode | None, typer.Option("--mode", help="Override the metric's direction: min (lower is better) or max.")
+]
+TargetOpt = Annotated[
+    float | None, typer.Option("--target", help="Training value you know is attainable (judges bias).")
+]
+InputFormatOpt = Annotated[
+    str | None,
+    typer.Option("--input-format", help="Skip detection and read with this format (see `overfitdoc formats`)."),
+]
 DebugOpt = Annotated[bool, typer.Option("--debug", help="Show tracebacks for errors.")]
 
 
@@ -54,11 +67,19 @@ class Loaded:
 def expand(files: list[str]) -> list[str]:
     """Directories become the logs inside them (see readers.expand_inputs)."""
     from ..readers import expand_inputs
+
     return expand_inputs(files)
 
 
-def load_all(files: list[str], *, monitor: str | None = None, mode: Mode | None = None, target: float | None = None,
-             input_format: str | None = None, debug: bool = False) -> Loaded:
+def load_all(
+    files: list[str],
+    *,
+    monitor: str | None = None,
+    mode: Mode | None = None,
+    target: float | None = None,
+    input_format: str | None = None,
+    debug: bool = False,
+) -> Loaded:
     """Read and diagnose every input; a bad one is recorded and reported, the others go on."""
     from ..api import diagnose
 
@@ -70,8 +91,9 @@ def load_all(files: list[str], *, monitor: str | None = None, mode: Mode | None 
     for i, src in enumerate(sources):
         out.sources.append(src)
         try:
-            d = out.diagnoses[i] = diagnose(src, monitor=monitor, mode=mode.value if mode else None,
-                                            target=target, input_format=input_format)
+            d = out.diagnoses[i] = diagnose(
+                src, monitor=monitor, mode=mode.value if mode else None, target=target, input_format=input_format
+            )
             if d.monitor is None:
                 err_console.print(f"Error: {src}: {d.missing}", markup=False)
                 out.undiagnosable.add(i)
@@ -134,5 +156,6 @@ def stdout_console(file=None, width: int = 100) -> Console:
     standard output (a buffer for ``-o``), never a terminal."""
     if file is not None:
         return Console(file=TrimmedLines(file), highlight=False, soft_wrap=False, width=width, color_system=None)
-    return Console(file=TrimmedLines(sys.stdout), highlight=False, soft_wrap=False,
-                   width=None if sys.stdout.isatty() else width)
+    return Console(
+        file=TrimmedLines(sys.stdout), highlight=False, soft_wrap=False, width=None if sys.stdout.isatty() else width
+    )

@@ -1,29 +1,50 @@
 """`overfitdoc diagnose`: the terminal, JSON or markdown report of one or more histories."""
+
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
 from ..errors import OverfitdocError, exit_code
-from .common import (DebugOpt, Files, InputFormatOpt, ModeOpt, MonitorOpt, OutputFormat, TargetOpt,
-                     fail, load_all, stdout_console)
+from .common import (
+    DebugOpt,
+    Files,
+    InputFormatOpt,
+    ModeOpt,
+    MonitorOpt,
+    OutputFormat,
+    TargetOpt,
+    fail,
+    load_all,
+    stdout_console,
+)
 
 
 def diagnose_command(
     files: Files,
-    format: Annotated[OutputFormat, typer.Option("--format", "-f", help="text (default), json (the contract), or markdown.")] = OutputFormat.text,
+    format: Annotated[
+        OutputFormat, typer.Option("--format", "-f", help="text (default), json (the contract), or markdown.")
+    ] = OutputFormat.text,
     monitor: MonitorOpt = None,
     mode: ModeOpt = None,
     target: TargetOpt = None,
     input_format: InputFormatOpt = None,
     top: Annotated[int, typer.Option("--top", help="How many remedies to show.", min=0)] = 5,
-    task: Annotated[Optional[str], typer.Option("--task", help="image, text, tabular, audio or timeseries: sharpens the advice.")] = None,
-    train_size: Annotated[Optional[int], typer.Option("--train-size", help="Number of training samples.", min=1)] = None,
-    params: Annotated[Optional[int], typer.Option("--params", help="Number of model parameters.", min=1)] = None,
-    framework: Annotated[Optional[str], typer.Option("--framework", help="keras, pytorch or lightning: show only that fix.")] = None,
-    plot: Annotated[Optional[str], typer.Option("--plot", help="Also draw the curves to this image (PNG, SVG or PDF).")] = None,
-    output: Annotated[Optional[str], typer.Option("--output", "-o", help="Write the report to this file instead of standard output.")] = None,
+    task: Annotated[
+        str | None, typer.Option("--task", help="image, text, tabular, audio or timeseries: sharpens the advice.")
+    ] = None,
+    train_size: Annotated[int | None, typer.Option("--train-size", help="Number of training samples.", min=1)] = None,
+    params: Annotated[int | None, typer.Option("--params", help="Number of model parameters.", min=1)] = None,
+    framework: Annotated[
+        str | None, typer.Option("--framework", help="keras, pytorch or lightning: show only that fix.")
+    ] = None,
+    plot: Annotated[
+        str | None, typer.Option("--plot", help="Also draw the curves to this image (PNG, SVG or PDF).")
+    ] = None,
+    output: Annotated[
+        str | None, typer.Option("--output", "-o", help="Write the report to this file instead of standard output.")
+    ] = None,
     chart: Annotated[bool, typer.Option("--chart/--no-chart", help="Small chart in the text report.")] = True,
     debug: DebugOpt = False,
 ) -> None:
@@ -56,6 +77,7 @@ def diagnose_command(
         text = _render(rep, loaded, format, images, chart, output)
         if output:
             from ..io import atomic_write
+
             atomic_write(output, text)
         elif text is not None:
             typer.echo(text, nl=False)
@@ -72,6 +94,7 @@ def _plot(loaded, path: str, report_path: str | None) -> dict[str, str]:
     import os
 
     from ..render.plot import output_paths, plot_diagnoses
+
     ok = sorted(loaded.diagnoses)
     names = output_paths(path, loaded.sources)
     ds = [loaded.diagnoses[i] for i in ok]
@@ -83,13 +106,17 @@ def _plot(loaded, path: str, report_path: str | None) -> dict[str, str]:
 def _render(rep, loaded, format, images, chart, output) -> str | None:
     if format is OutputFormat.json:
         from ..render.json import render_json
+
         return render_json(rep)
     if format is OutputFormat.markdown:
         from ..render.markdown import render_markdown
+
         return render_markdown(rep, images)
     from ..render.text import print_text
+
     if output:
         from io import StringIO
+
         buf = StringIO()
         print_text(rep, loaded.diagnoses, stdout_console(file=buf), chart=chart)  # rich flushes each print
         return buf.getvalue()

@@ -1,7 +1,8 @@
 """`overfitdoc explain`: a remedy's full page, the list of remedies, or the docs pages."""
+
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -10,9 +11,16 @@ from .common import fail
 
 
 def explain_command(
-    rule_id: Annotated[Optional[str], typer.Argument(metavar="ID", help="The remedy's id, e.g. early-stopping.", show_default=False)] = None,
+    rule_id: Annotated[
+        str | None, typer.Argument(metavar="ID", help="The remedy's id, e.g. early-stopping.", show_default=False)
+    ] = None,
     list_: Annotated[bool, typer.Option("--list", help="List every remedy with its id and title.")] = False,
-    write_docs: Annotated[Optional[str], typer.Option("--write-docs", metavar="DIR", help="Write every page (and an index) as markdown into DIR, e.g. docs/rules.")] = None,
+    write_docs: Annotated[
+        str | None,
+        typer.Option(
+            "--write-docs", metavar="DIR", help="Write every page (and an index) as markdown into DIR, e.g. docs/rules."
+        ),
+    ] = None,
 ) -> None:
     """Explain a remedy: what it does, when it helps and hurts, the fix in Keras, PyTorch and
     Lightning, and references.

@@ -1,4 +1,5 @@
 """`overfitdoc formats`: the input formats overfitdoc reads, in detection order."""
+
 from __future__ import annotations
 
 import typer

@@ -1,8 +1,9 @@
 """`overfitdoc plot`: draw training histories with what the diagnosis found marked on them."""
+
 from __future__ import annotations
 
 import re
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -14,17 +15,46 @@ MAX_INCHES = 60.0
 
 def plot_command(
     files: Files,
-    output: Annotated[Optional[str], typer.Option("--output", "-o", help="Image to write, .png, .svg or .pdf. Several runs: out-<run>.png each (or one with --compare).", show_default=False)] = None,
-    compare: Annotated[bool, typer.Option("--compare", help="Overlay the validation curves and gaps of all runs in one figure.")] = False,
-    metric: Annotated[Optional[str], typer.Option("--metric", "--monitor", help="Pair to draw as the main one (default: the loss), e.g. accuracy.", show_default=False)] = None,
+    output: Annotated[
+        str | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help="Image to write, .png, .svg or .pdf. Several runs: out-<run>.png each (or one with --compare).",
+            show_default=False,
+        ),
+    ] = None,
+    compare: Annotated[
+        bool, typer.Option("--compare", help="Overlay the validation curves and gaps of all runs in one figure.")
+    ] = False,
+    metric: Annotated[
+        str | None,
+        typer.Option(
+            "--metric",
+            "--monitor",
+            help="Pair to draw as the main one (default: the loss), e.g. accuracy.",
+            show_default=False,
+        ),
+    ] = None,
     mode: ModeOpt = None,
     target: TargetOpt = None,
     input_format: InputFormatOpt = None,
     log_y: Annotated[bool, typer.Option("--log-y", help="Logarithmic y axis for the main panel.")] = False,
-    smooth: Annotated[bool, typer.Option("--smooth/--no-smooth", help="Draw the trends the analysis used over faint raw values (default), or the raw values alone.")] = True,
-    size: Annotated[Optional[str], typer.Option("--size", help="Figure size WxH in inches, e.g. 10x6 (default 8 wide).", show_default=False)] = None,
+    smooth: Annotated[
+        bool,
+        typer.Option(
+            "--smooth/--no-smooth",
+            help="Draw the trends the analysis used over faint raw values (default), or the raw values alone.",
+        ),
+    ] = True,
+    size: Annotated[
+        str | None,
+        typer.Option("--size", help="Figure size WxH in inches, e.g. 10x6 (default 8 wide).", show_default=False),
+    ] = None,
     dpi: Annotated[int, typer.Option("--dpi", help="Resolution of PNG output, dots per inch.", min=20, max=1200)] = 100,
-    title: Annotated[Optional[str], typer.Option("--title", help="Figure title (default: the run and its verdict).", show_default=False)] = None,
+    title: Annotated[
+        str | None, typer.Option("--title", help="Figure title (default: the run and its verdict).", show_default=False)
+    ] = None,
     show: Annotated[bool, typer.Option("--show", help="Open a window (needs a display); -o is then optional.")] = False,
     debug: DebugOpt = False,
 ) -> None:
@@ -49,6 +79,7 @@ def plot_command(
     ok = sorted(loaded.diagnoses)
     if ok:
         from ..render.plot import output_paths, plot_diagnoses
+
         # one file per run, named among all the inputs given, so that a file that could not be
         # read does not change the names of the others
         targets = None
@@ -56,8 +87,9 @@ def plot_command(
             names = output_paths(output, loaded.sources)
             targets = [names[i] for i in ok]
         try:
-            written = plot_diagnoses([loaded.diagnoses[i] for i in ok], output, options=options,
-                                     compare=compare, show=show, targets=targets)
+            written = plot_diagnoses(
+                [loaded.diagnoses[i] for i in ok], output, options=options, compare=compare, show=show, targets=targets
+            )
         except OverfitdocError as e:
             fail(e, debug)
         for path in written:
@@ -91,6 +123,7 @@ def parse_size(text: str) -> tuple[float, float]:
 
 def _display() -> bool:
     from ..render.plot import has_display
+
     return has_display()
 
 

@@ -1,10 +1,11 @@
 """`overfitdoc rerun`: re-train the user's PyTorch model under the suggested fixes and show
 which fix really helped. torch is imported only inside the command, from overfitdoc.rerun."""
+
 from __future__ import annotations
 
 import enum
 import threading
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -24,15 +25,51 @@ class RerunFormat(str, enum.Enum):
 
 
 def rerun_command(
-    spec: Annotated[str, typer.Argument(help="The spec: a Python file defining model() and data() (see examples/binary_mlp.py).", show_default=False)],
-    history: Annotated[Optional[str], typer.Option("--history", help="A training history of this model: --fixes auto follows its diagnosis (default: the baseline re-run's).")] = None,
-    fixes: Annotated[str, typer.Option("--fixes", help="auto, none, or fix ids separated by commas, combined with +: weight-decay,dropout+swa.")] = "auto",
+    spec: Annotated[
+        str,
+        typer.Argument(
+            help="The spec: a Python file defining model() and data() (see examples/binary_mlp.py).", show_default=False
+        ),
+    ],
+    history: Annotated[
+        str | None,
+        typer.Option(
+            "--history",
+            help="A training history of this model: --fixes auto follows its diagnosis (default: the baseline re-run's).",
+        ),
+    ] = None,
+    fixes: Annotated[
+        str,
+        typer.Option(
+            "--fixes", help="auto, none, or fix ids separated by commas, combined with +: weight-decay,dropout+swa."
+        ),
+    ] = "auto",
     top: Annotated[int, typer.Option("--top", help="How many fixes --fixes auto takes.", min=1)] = 5,
-    epochs: Annotated[Optional[int], typer.Option("--epochs", help="Epochs per run (default: the spec's `epochs`, else 20).", min=1)] = None,
-    seeds: Annotated[int, typer.Option("--seeds", help="Repeat with this many seeds: mean, spread, and whether each change beats the seed-to-seed noise.", min=1)] = 3,
+    epochs: Annotated[
+        int | None, typer.Option("--epochs", help="Epochs per run (default: the spec's `epochs`, else 20).", min=1)
+    ] = None,
+    seeds: Annotated[
+        int,
+        typer.Option(
+            "--seeds",
+            help="Repeat with this many seeds: mean, spread, and whether each change beats the seed-to-seed noise.",
+            min=1,
+        ),
+    ] = 3,
     device: Annotated[Device, typer.Option("--device", help="auto uses CUDA when available.")] = Device.auto,
-    jobs: Annotated[int, typer.Option("--jobs", help="Runs trained concurrently (0: all on a GPU, up to 8; one per 2 cores on CPU).", min=0)] = 0,
-    out: Annotated[str, typer.Option("--out", help="Folder for each run's history (<variant>-seed<N>.json, written as it trains, and .csv), summary.json and compare.png.")] = "overfitdoc-rerun",
+    jobs: Annotated[
+        int,
+        typer.Option(
+            "--jobs", help="Runs trained concurrently (0: all on a GPU, up to 8; one per 2 cores on CPU).", min=0
+        ),
+    ] = 0,
+    out: Annotated[
+        str,
+        typer.Option(
+            "--out",
+            help="Folder for each run's history (<variant>-seed<N>.json, written as it trains, and .csv), summary.json and compare.png.",
+        ),
+    ] = "overfitdoc-rerun",
     amp: Annotated[bool, typer.Option("--amp", help="bfloat16 autocast (for GPUs).")] = False,
     format: Annotated[RerunFormat, typer.Option("--format", "-f", help="text (default) or json.")] = RerunFormat.text,
     debug: DebugOpt = False,
@@ -49,37 +86,58 @@ def rerun_command(
     """
     try:
         from ..rerun import require_torch
+
         require_torch()
         from ..rerun import rerun
     except OverfitdocError as e:
         fail(e, debug)
     if history is not None and fixes.strip() != "auto":
-        err_console.print("Warning: --history is read only with --fixes auto; the named fixes run as given",
-                          markup=False)
+        err_console.print(
+            "Warning: --history is read only with --fixes auto; the named fixes run as given", markup=False
+        )
     elif history is not None:
         _judgeable_history(history, debug)
     progress = _Progress() if err_console.is_terminal else None
     try:
         with progress or _null():
-            result = rerun(spec, history=history, fixes=fixes, top=top, epochs=epochs, seeds=seeds,
-                           device=device.value, jobs=jobs, out_dir=out, amp=amp, keep_models=False,
-                           on_epoch=progress.epoch if progress else None,
-                           on_unit=progress.done if progress else None,
-                           on_plan=progress.plan if progress else None)
+            result = rerun(
+                spec,
+                history=history,
+                fixes=fixes,
+                top=top,
+                epochs=epochs,
+                seeds=seeds,
+                device=device.value,
+                jobs=jobs,
+                out_dir=out,
+                amp=amp,
+                keep_models=False,
+                on_epoch=progress.epoch if progress else None,
+                on_unit=progress.done if progress else None,
+                on_plan=progress.plan if progress else None,
+            )
     except OverfitdocError as e:
         fail(e, debug)
     report = result.to_dict()
     if format is RerunFormat.json:
         from ..render.json import render_json
+
         typer.echo(render_json(report), nl=False)
     else:
         from ..rerun.render import print_result
+
         # the table is wide: a fixed 120 columns when not on a terminal (files, CI logs)
         print_result(report, stdout_console(width=120))
-    failed = [f"{v['name']} (seed {r['seed']}): {r['error']}" for v in report["variants"] for r in v["runs"] if r["error"]]
+    failed = [
+        f"{v['name']} (seed {r['seed']}): {r['error']}" for v in report["variants"] for r in v["runs"] if r["error"]
+    ]
     if report["interrupted"]:
-        err_console.print("Interrupted: the histories finished so far and the partial ones are kept"
-                          + (f" in {report['out_dir']}" if report.get("out_dir") else "") + ".", markup=False)
+        err_console.print(
+            "Interrupted: the histories finished so far and the partial ones are kept"
+            + (f" in {report['out_dir']}" if report.get("out_dir") else "")
+            + ".",
+            markup=False,
+        )
     else:
         for line in failed:
             err_console.print(f"Error: {line}", markup=False)
@@ -116,9 +174,15 @@ class _Progress:
     def __init__(self) -> None:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-        self.progress = Progress(TextColumn("{task.description:<28}"), BarColumn(bar_width=24), MofNCompleteColumn(),
-                                 TextColumn("{task.fields[info]}"), TimeElapsedColumn(), console=err_console,
-                                 transient=False)
+        self.progress = Progress(
+            TextColumn("{task.description:<28}"),
+            BarColumn(bar_width=24),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[info]}"),
+            TimeElapsedColumn(),
+            console=err_console,
+            transient=False,
+        )
         self.tasks: dict[int, int] = {}
         self.lock = threading.Lock()
 
@@ -139,8 +203,9 @@ class _Progress:
     def plan(self, plan: dict) -> None:
         skipped = plan["fixes"].get("skipped") or []
         names = ", ".join(v for v in plan["variants"] if v != "baseline") or "none"
-        self.progress.console.print(f"Variants: {names}" + (f" ({len(skipped)} skipped)" if skipped else ""),
-                                    markup=False, highlight=False)
+        self.progress.console.print(
+            f"Variants: {names}" + (f" ({len(skipped)} skipped)" if skipped else ""), markup=False, highlight=False
+        )
 
     def epoch(self, unit, epoch: int, logs: dict) -> None:
         task = self._task(unit)

@@ -18,6 +18,7 @@ The modules, one per format or framework:
 * :mod:`.tbevents`, :mod:`.mlflowstore`: TensorBoard event files, MLflow file stores.
 * :mod:`.directories`: directories as inputs, and :func:`expand_inputs` for the CLI.
 """
+
 from __future__ import annotations
 
 # importing a reader module runs its @reader decorators (detection order is the priorities')

@@ -1,5 +1,6 @@
 """Delimited text: Keras CSVLogger, a pandas ``DataFrame(history.history).to_csv``, and the
 CSV files people write by hand. Comma, semicolon, tab or pipe; padded fields; CRLF."""
+
 from __future__ import annotations
 
 import io
@@ -76,7 +77,11 @@ def _parse(inp: Input) -> dict[str, np.ndarray]:
 def _parse_small(inp: Input, text: str, sep: str) -> dict[str, np.ndarray]:
     import csv
 
-    rows = [r for r in csv.reader(io.StringIO(text), delimiter=sep, skipinitialspace=True) if r and any(c.strip() for c in r)]
+    rows = [
+        r
+        for r in csv.reader(io.StringIO(text), delimiter=sep, skipinitialspace=True)
+        if r and any(c.strip() for c in r)
+    ]
     header = [h.strip() for h in rows[0]]
     width = len(header)
     body = rows[1:]
@@ -101,13 +106,22 @@ def _parse_large(inp: Input, first: str, sep: str) -> dict[str, np.ndarray]:
     utf8 = not raw.startswith((b"\xff\xfe", b"\xfe\xff"))
     padded = (sep + " ") in first or (sep + " ") in inp.text[:4096]
     # (numbers and separators deleted first: searching what is left is several times faster)
-    explicit_nan = b"nan" in raw.translate(None, b"0123456789.,;|\t\r\n -+eE").lower() if utf8 \
-        else "nan" in inp.text.lower()
+    explicit_nan = (
+        b"nan" in raw.translate(None, b"0123456789.,;|\t\r\n -+eE").lower() if utf8 else "nan" in inp.text.lower()
+    )
     options = dict(na_filter=False) if explicit_nan else {}
     source = io.BytesIO(raw) if utf8 else io.StringIO(inp.text)
     try:
-        frame = pd.read_csv(source, sep=sep, skipinitialspace=padded, engine="c", skip_blank_lines=True,
-                            low_memory=False, **(dict(encoding="utf-8-sig") if utf8 else {}), **options)
+        frame = pd.read_csv(
+            source,
+            sep=sep,
+            skipinitialspace=padded,
+            engine="c",
+            skip_blank_lines=True,
+            low_memory=False,
+            **(dict(encoding="utf-8-sig") if utf8 else {}),
+            **options,
+        )
     except pd.errors.ParserError as e:
         raise InputError(inp.source, f"malformed CSV ({str(e).strip().splitlines()[-1]})") from None
     except (ValueError, UnicodeDecodeError, pd.errors.EmptyDataError) as e:

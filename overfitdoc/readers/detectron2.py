@@ -13,6 +13,7 @@ point (every 20 iterations by default) written by ``JSONWriter``, each holding
   training-only, and a note says how to add it. Evaluator results (``bbox/AP``, ...) have no
   training counterpart.
 """
+
 from __future__ import annotations
 
 import re
@@ -26,9 +27,11 @@ from .registry import Input, NotThisFormat, reader
 TIMERS = {"data_time", "eta_seconds", "time", "rank_data_time"}
 COUNTS = re.compile(r"(^|/)num_")
 VAL_LOSS = ("validation_loss", "val_loss", "val_total_loss")
-NO_VALIDATION = ("detectron2 logs no validation loss by default: a hook that computes the loss on "
-                 "cfg.DATASETS.TEST and calls storage.put_scalars(validation_loss=...) every "
-                 "cfg.TEST.EVAL_PERIOD iterations adds one, paired with total_loss")
+NO_VALIDATION = (
+    "detectron2 logs no validation loss by default: a hook that computes the loss on "
+    "cfg.DATASETS.TEST and calls storage.put_scalars(validation_loss=...) every "
+    "cfg.TEST.EVAL_PERIOD iterations adds one, paired with total_loss"
+)
 
 
 @reader("detectron2-json", "detectron2 metrics.json (JSON Lines: iteration, total_loss, loss_*)", priority=44)
@@ -46,8 +49,9 @@ def read_detectron2_metrics(inp: Input) -> History:
     table = {k: table[k] for k in first + [k for k in kept if k not in first]}
     val = next((k for k in VAL_LOSS if k in table), None)
     if val is None:
-        return from_table(inp.source, "detectron2-json", table, index_column="iteration", unit="step",
-                          notes=(NO_VALIDATION,))
+        return from_table(
+            inp.source, "detectron2-json", table, index_column="iteration", unit="step", notes=(NO_VALIDATION,)
+        )
     pairs = [MetricPair(metric="total_loss", train="total_loss", val=val, mode="min")]
     pairs += [p for p in find_pairs([k for k in table if k != "iteration"]) if p.val != val]
     return from_table(inp.source, "detectron2-json", table, index_column="iteration", unit="step", pairs=pairs)

@@ -12,6 +12,7 @@ Hidden directories, virtual environments and caches are not searched; of Hugging
 ``checkpoint-N`` directories only the latest is (each holds the whole ``log_history`` so far),
 and none when the output directory has its own ``trainer_state.json``.
 """
+
 from __future__ import annotations
 
 import os
@@ -26,12 +27,19 @@ from . import mlflowstore, tbevents
 from .registry import Input, NotThisFormat, open_input, read_input, reader
 
 LOG_SUFFIXES = {".csv", ".tsv", ".json", ".jsonl", ".log", ".txt"}
-KNOWN_NAMES = {"trainer_state.json", "metrics.csv", "results.csv", "log.txt", "training.log", "history.csv",
-               "metrics.json"}
+KNOWN_NAMES = {
+    "trainer_state.json",
+    "metrics.csv",
+    "results.csv",
+    "log.txt",
+    "training.log",
+    "history.csv",
+    "metrics.json",
+}
 SKIP_DIRS = {"__pycache__", "node_modules", "site-packages", "venv", "env", "dist-packages", ".git"}
 MAX_DEPTH = 8
-MAX_ENTRIES = 20_000       # files and directories looked at under one input
-BIG = 32 << 20             # larger files are judged by their first line, not read
+MAX_ENTRIES = 20_000  # files and directories looked at under one input
+BIG = 32 << 20  # larger files are judged by their first line, not read
 _CHECKPOINT = re.compile(r"checkpoint-(\d+)$")
 
 
@@ -127,20 +135,30 @@ def expand_inputs(paths) -> list[str]:
     return list(dict.fromkeys(out))
 
 
-@reader("directory", "a directory holding one training log (the CLI expands one that holds several)", priority=95,
-        directories=True)
+@reader(
+    "directory",
+    "a directory holding one training log (the CLI expands one that holds several)",
+    priority=95,
+    directories=True,
+)
 def read_directory(inp: Input) -> History:
     if inp.path is None:
         raise NotThisFormat("not a directory")
     logs = [log for log in find_logs(inp.path) if log != inp.path]
     if not logs:
-        raise InputError(inp.source, "no training log in this directory (looked for TensorBoard events, MLflow runs, "
-                                     "trainer_state.json, metrics.csv, results.csv and *.csv/*.json/*.log/*.txt logs)")
+        raise InputError(
+            inp.source,
+            "no training log in this directory (looked for TensorBoard events, MLflow runs, "
+            "trainer_state.json, metrics.csv, results.csv and *.csv/*.json/*.log/*.txt logs)",
+        )
     if len(logs) > 1:
         shown = ", ".join(os.path.relpath(log, inp.path) for log in logs[:4])
         more = f" and {len(logs) - 4} more" if len(logs) > 4 else ""
-        raise InputError(inp.source, f"holds {len(logs)} training logs ({shown}{more}); name one, "
-                                     "or give the directory to the overfitdoc command, which reads each")
+        raise InputError(
+            inp.source,
+            f"holds {len(logs)} training logs ({shown}{more}); name one, "
+            "or give the directory to the overfitdoc command, which reads each",
+        )
     rel = os.path.relpath(logs[0], inp.path)
     h = read_input(open_input(os.path.join(inp.source, rel)))
     return replace(h, source=inp.source, notes=(f"read {rel}, the only training log in this directory",) + h.notes)

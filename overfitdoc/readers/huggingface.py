@@ -1,5 +1,6 @@
 """Hugging Face Trainer ``trainer_state.json``: its ``log_history`` of training ``loss`` and
 ``eval_*`` entries, one row per logged step."""
+
 from __future__ import annotations
 
 import math
@@ -34,7 +35,9 @@ def _hf_log_history(doc) -> list | None:
 _HF_SUMMARY_KEYS = ("train_runtime", "train_loss", "train_samples_per_second", "total_flos")
 
 
-@reader("hf-trainer-state", "Hugging Face Trainer trainer_state.json (log_history: loss and eval_* entries)", priority=30)
+@reader(
+    "hf-trainer-state", "Hugging Face Trainer trainer_state.json (log_history: loss and eval_* entries)", priority=30
+)
 def read_hf_trainer_state(inp: Input) -> History:
     """One row per logged step (the union of training and evaluation logging points, sorted
     by step), NaN where a key was not logged there.
@@ -62,9 +65,7 @@ def read_hf_trainer_state(inp: Input) -> History:
     order: dict[str, None] = {}
     eval_steps: set[float] = set()
     for e in entries:
-        if any(k in e for k in _HF_SUMMARY_KEYS) and "loss" not in e and not any(
-            k.startswith("eval_") for k in e
-        ):
+        if any(k in e for k in _HF_SUMMARY_KEYS) and "loss" not in e and not any(k.startswith("eval_") for k in e):
             continue  # end-of-training summary (or a bare flos entry)
         step = e.get("step")
         if not isinstance(step, (int, float)) or isinstance(step, bool):
@@ -104,8 +105,11 @@ def read_hf_trainer_state(inp: Input) -> History:
     epochs = np.array([epoch_of.get(s, math.nan) for s in steps], dtype=float)
     ev = np.array([s in eval_steps for s in steps], dtype=bool)
     by_epoch = (
-        ev.any() and not np.isnan(epochs).any() and np.all(np.diff(epochs) >= 0)
-        and bool(np.all(_is_whole(epochs[ev]))) and len(np.unique(epochs[ev])) == int(ev.sum())
+        ev.any()
+        and not np.isnan(epochs).any()
+        and np.all(np.diff(epochs) >= 0)
+        and bool(np.all(_is_whole(epochs[ev])))
+        and len(np.unique(epochs[ev])) == int(ev.sum())
     )
     if by_epoch:
         table["epoch"] = epochs
@@ -116,8 +120,17 @@ def read_hf_trainer_state(inp: Input) -> History:
         index_column, unit = "step", "step"
     pairs = find_pairs([k for k in table if k not in ("step", "epoch")])
     pairs = _hf_eval_sets(pairs, keys, notes)
-    h = from_table(inp.source, "hf-trainer-state", table, index_column=index_column, unit=unit,
-                   epoch_base=1, notes=tuple(notes), dedupe=False, pairs=pairs)
+    h = from_table(
+        inp.source,
+        "hf-trainer-state",
+        table,
+        index_column=index_column,
+        unit=unit,
+        epoch_base=1,
+        notes=tuple(notes),
+        dedupe=False,
+        pairs=pairs,
+    )
     return with_nan_cells(h, nan_cells)
 
 

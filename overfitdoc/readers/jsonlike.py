@@ -1,6 +1,7 @@
 """JSON histories: Keras ``History.history`` dumps, PyTorch training-loop JSON in its common
 layouts (a list of per-epoch objects, a dict of lists, either one under a key such as
 ``history``, nested per-split objects), and JSON Lines (one object per epoch)."""
+
 from __future__ import annotations
 
 import json
@@ -14,8 +15,19 @@ from ..numbers import is_number as _numberish
 from .registry import Input, NotThisFormat, reader
 
 #: keys under which people keep the per-epoch list
-CONTAINER_KEYS = ("history", "epochs", "log", "logs", "log_history", "records", "metrics", "results",
-                  "train_history", "training_history", "stats")
+CONTAINER_KEYS = (
+    "history",
+    "epochs",
+    "log",
+    "logs",
+    "log_history",
+    "records",
+    "metrics",
+    "results",
+    "train_history",
+    "training_history",
+    "stats",
+)
 MAX_KEYS = 10_000
 
 
@@ -50,8 +62,10 @@ def _records_to_table(records: list) -> dict[str, list]:
 
 
 def _is_series(v) -> bool:
-    return isinstance(v, list) and len(v) > 0 and all(
-        (isinstance(x, Number) and not isinstance(x, bool)) or x is None for x in v
+    return (
+        isinstance(v, list)
+        and len(v) > 0
+        and all((isinstance(x, Number) and not isinstance(x, bool)) or x is None for x in v)
     )
 
 

@@ -1,5 +1,6 @@
 """PyTorch Lightning ``CSVLogger`` ``metrics.csv``: sparse rows with ``epoch`` and ``step``
 columns."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -78,14 +79,30 @@ def read_lightning_csv(inp: Input) -> History:
         idx, values, nan_cells = merge_rows(step, series)
         notes.append("validation ran more than once per epoch: the history is indexed by step")
         table = {"step": idx, **values}
-        h = from_table(inp.source, "lightning-csv", table, index_column="step", unit="step", epoch_base=0,
-                       notes=tuple(notes), dedupe=False)
+        h = from_table(
+            inp.source,
+            "lightning-csv",
+            table,
+            index_column="step",
+            unit="step",
+            epoch_base=0,
+            notes=tuple(notes),
+            dedupe=False,
+        )
         return with_nan_cells(h, nan_cells)
     idx, values, nan_cells = merge_rows(epoch, series, mean_cols)
     # a fresh run logs within its first logging interval; a resumed one starts far later
     if len(idx) and idx[0] > max(1.0, float(np.diff(idx).max(initial=0.0))):
         notes.append(f"starts at epoch {int(idx[0])}: a resumed run (its earlier epochs were logged to another file)")
     table = {"epoch": idx, **values}
-    h = from_table(inp.source, "lightning-csv", table, index_column="epoch", unit="epoch", epoch_base=0,
-                   notes=tuple(notes), dedupe=False)
+    h = from_table(
+        inp.source,
+        "lightning-csv",
+        table,
+        index_column="epoch",
+        unit="epoch",
+        epoch_base=0,
+        notes=tuple(notes),
+        dedupe=False,
+    )
     return with_nan_cells(h, nan_cells)

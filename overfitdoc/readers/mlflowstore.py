@@ -9,6 +9,7 @@ The steps are the ones the run logged. When every series was logged at the same 
 integer steps starting at 0 or 1 (Keras autolog, a loop logging ``step=epoch``) they are
 reported as epochs; otherwise as steps.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -37,7 +38,9 @@ def meta(directory: Path) -> dict[str, str]:
 
 
 def is_run(d: Path) -> bool:
-    return (d / "metrics").is_dir() and ((d / "meta.yaml").is_file() or (d / "params").is_dir() or (d / "tags").is_dir())
+    return (d / "metrics").is_dir() and (
+        (d / "meta.yaml").is_file() or (d / "params").is_dir() or (d / "tags").is_dir()
+    )
 
 
 def _children(d: Path) -> list[Path]:
@@ -58,7 +61,9 @@ def is_root(d: Path) -> bool:
 def active_runs(d: Path) -> list[Path]:
     """The runs of an experiment, or of every experiment under a root, oldest first."""
     exps = [d] if is_experiment(d) else [c for c in _children(d) if is_experiment(c)]
-    runs = [r for e in exps for r in _children(e) if is_run(r) and meta(r).get("lifecycle_stage", "active") != "deleted"]
+    runs = [
+        r for e in exps for r in _children(e) if is_run(r) and meta(r).get("lifecycle_stage", "active") != "deleted"
+    ]
 
     def started(r: Path) -> tuple[float, str]:
         try:
@@ -94,7 +99,9 @@ def _metric_file(source: str, path: Path) -> tuple[np.ndarray, np.ndarray]:
         steps = np.array([float(r[2]) if len(r) > 2 else 0.0 for r in rows])
         return steps, vals
     except (ValueError, IndexError):
-        raise InputError(source, f"malformed MLflow metric file {path.name} (want 'timestamp value step' lines)") from None
+        raise InputError(
+            source, f"malformed MLflow metric file {path.name} (want 'timestamp value step' lines)"
+        ) from None
 
 
 def read_run(source: str, run: Path, notes: tuple[str, ...] = ()) -> History:
@@ -116,17 +123,32 @@ def read_run(source: str, run: Path, notes: tuple[str, ...] = ()) -> History:
         table[name] = col
     pairs = find_pairs(list(table))
     per_epoch = (
-        len(keys) > 0 and keys[0] in (0.0, 1.0) and bool(np.all(np.diff(keys) == 1))
+        len(keys) > 0
+        and keys[0] in (0.0, 1.0)
+        and bool(np.all(np.diff(keys) == 1))
         and all(len(np.unique(s)) == len(keys) for s, _ in series.values())
     )
     unit = "epoch" if per_epoch else "step"
     base = int(keys[0]) if per_epoch else None
-    return from_table(source, "mlflow", {"step": keys, **table}, index_column="step", unit=unit, epoch_base=base,
-                      notes=notes, dedupe=False, pairs=pairs)
+    return from_table(
+        source,
+        "mlflow",
+        {"step": keys, **table},
+        index_column="step",
+        unit=unit,
+        epoch_base=base,
+        notes=notes,
+        dedupe=False,
+        pairs=pairs,
+    )
 
 
-@reader("mlflow", "MLflow file store: a run directory, an experiment directory or the mlruns root", priority=12,
-        directories=True)
+@reader(
+    "mlflow",
+    "MLflow file store: a run directory, an experiment directory or the mlruns root",
+    priority=12,
+    directories=True,
+)
 def read_mlflow(inp: Input) -> History:
     d = inp.path
     if d is None:
@@ -143,6 +165,5 @@ def read_mlflow(inp: Input) -> History:
     if len(runs) > 1:
         others = ", ".join(run_label(r) for r in runs[:-1][::-1][:5])
         more = f" and {len(runs) - 6} more" if len(runs) > 6 else ""
-        notes = (f"{len(runs)} MLflow runs here; reading the latest, {run_label(latest)}; "
-                 f"the others: {others}{more}",)
+        notes = (f"{len(runs)} MLflow runs here; reading the latest, {run_label(latest)}; the others: {others}{more}",)
     return read_run(inp.source, latest, notes)

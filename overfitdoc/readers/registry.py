@@ -5,15 +5,16 @@ specific first) and the first that accepts the content wins.
 The readers register when :mod:`overfitdoc.readers` imports their modules, which it does
 before anything here can be called: importing this module imports the package first.
 """
+
 from __future__ import annotations
 
 import json
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Callable
 
 from ..errors import InputError
 from ..history import History
@@ -29,7 +30,7 @@ class NotThisFormat(Exception):
 class Reader:
     name: str
     description: str
-    read: Callable[["Input"], History]
+    read: Callable[[Input], History]
     priority: int = 50
     directories: bool = False
     binary: bool = False
@@ -41,7 +42,7 @@ READERS: dict[str, Reader] = {}
 def reader(name: str, description: str, *, priority: int = 50, directories: bool = False, binary: bool = False):
     """Register a reader function under a format name (lower priority is tried first)."""
 
-    def register(fn: Callable[["Input"], History]):
+    def register(fn: Callable[[Input], History]):
         READERS[name] = Reader(name, description, fn, priority, directories, binary)
         return fn
 
@@ -138,8 +139,12 @@ def read_input(inp: Input, input_format: str | None = None) -> History:
     if inp.is_dir:
         candidates = [r for r in candidates if r.directories]
         if not candidates:
-            raise InputError(inp.source, "is a directory, not a training log" if not input_format
-                             else f"is a directory; the {input_format} reader reads files")
+            raise InputError(
+                inp.source,
+                "is a directory, not a training log"
+                if not input_format
+                else f"is a directory; the {input_format} reader reads files",
+            )
     else:
         if input_format and not [r for r in candidates if not r.directories]:
             raise InputError(inp.source, f"the {input_format} reader reads directories, and this is a file")
@@ -176,4 +181,3 @@ def load_history(path: str | os.PathLike, input_format: str | None = None) -> Hi
     ('keras-csv', ['accuracy', 'loss'])
     """
     return read_input(open_input(os.fspath(path)), input_format)
-

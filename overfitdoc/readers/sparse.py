@@ -6,6 +6,7 @@ Such a log becomes one row per logging point with NaN where a key was not logged
 validation point. Everything here is vectorised with numpy: a million-row step log is read
 without a Python loop over its rows.
 """
+
 from __future__ import annotations
 
 from dataclasses import replace

@@ -1,5 +1,6 @@
 """Step-level CSV logs as a hand-written loop writes them: a step (or iteration) column,
 training every step, validation every N steps."""
+
 from __future__ import annotations
 
 from ..history import History, from_table

@@ -12,6 +12,7 @@ named after a split, as Keras writes them (``logs/train``, ``logs/validation``) 
 usual naming rules pair them. Keras's ``epoch_*`` tags are counted in epochs from 0; other
 tags in the steps the writer was given.
 """
+
 from __future__ import annotations
 
 from dataclasses import replace
@@ -112,7 +113,7 @@ def history_from_runs(source: str, runs: dict[str, list[Path]], fmt: str = "tens
             if run == ".":
                 name = tag
             elif normalise(run).startswith(normalise(tag) + "_"):
-                name = f"{tag}/{run[len(tag) + 1:]}"  # add_scalars: Loss_train/Loss -> Loss/train
+                name = f"{tag}/{run[len(tag) + 1 :]}"  # add_scalars: Loss_train/Loss -> Loss/train
             else:
                 name = f"{run}/{tag}"
             series[name] = points
@@ -122,8 +123,10 @@ def history_from_runs(source: str, runs: dict[str, list[Path]], fmt: str = "tens
     if keras:
         dropped = [n for n in series if n not in keras]
         if dropped:
-            notes.append(f"per-batch and per-iteration tags ({', '.join(sorted(dropped)[:4])}) left out: "
-                         "the epoch_* tags are the history")
+            notes.append(
+                f"per-batch and per-iteration tags ({', '.join(sorted(dropped)[:4])}) left out: "
+                "the epoch_* tags are the history"
+            )
         series = {n: series[n] for n in keras}
     steps = np.concatenate([np.fromiter(p.keys(), float, len(p)) for p in series.values()])
     cols = {}
@@ -138,22 +141,33 @@ def history_from_runs(source: str, runs: dict[str, list[Path]], fmt: str = "tens
         col[np.searchsorted(keys, s)] = v
         table[name] = col
     pairs = find_pairs(list(table))
-    pairs = [replace(p, metric=p.metric[len("epoch_"):]) if p.metric.startswith("epoch_") else p for p in pairs]
+    pairs = [replace(p, metric=p.metric[len("epoch_") :]) if p.metric.startswith("epoch_") else p for p in pairs]
     unit = "epoch" if keras else "step"
     base = 0 if keras else None
-    return from_table(source, fmt, {"step": keys, **table}, index_column="step", unit=unit, epoch_base=base,
-                      notes=tuple(notes), dedupe=False, pairs=pairs)
+    return from_table(
+        source,
+        fmt,
+        {"step": keys, **table},
+        index_column="step",
+        unit=unit,
+        epoch_base=base,
+        notes=tuple(notes),
+        dedupe=False,
+        pairs=pairs,
+    )
 
 
-@reader("tensorboard", "TensorBoard event files and run directories (train/ and validation/ runs)", priority=10,
-        directories=True)
+@reader(
+    "tensorboard",
+    "TensorBoard event files and run directories (train/ and validation/ runs)",
+    priority=10,
+    directories=True,
+)
 def read_tensorboard_dir(inp: Input) -> History:
     runs = run_files(inp.path) if inp.path is not None else None
     if not runs:
         raise NotThisFormat("no TensorBoard event files in it or in train/ validation/ sub-directories")
     return history_from_runs(inp.source, runs)
-
-
 
 
 @reader("tensorboard-file", "one TensorBoard event file (events.out.tfevents.*)", priority=5, binary=True)

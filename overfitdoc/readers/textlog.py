@@ -2,6 +2,7 @@
 ``Key=value`` or ``Key: value`` pairs, e.g.
 ``2023-05-15 22:50:17,398 INFO:Epoch 1: Train Loss=0.0717, Val Loss=0.0766`` or
 ``Epoch: 1, TrainLoss: 673.5184, ValLoss: 184.2612, LR: 0.000200``."""
+
 from __future__ import annotations
 
 import math
@@ -20,7 +21,7 @@ def parse_line(line: str) -> tuple[int | None, dict[str, float]]:
     m = EPOCH.search(line)
     if m:
         epoch = int(m.group(1))
-        line = line[: m.start()] + " ; " + line[m.end():]
+        line = line[: m.start()] + " ; " + line[m.end() :]
     values = {}
     for key, num in PAIR.findall(line):
         key = key.strip(" .-/")

@@ -1,5 +1,6 @@
 """Ultralytics YOLO ``results.csv`` (YOLOv5, YOLOv8, YOLO11: detection, segmentation,
 classification)."""
+
 from __future__ import annotations
 
 import re

@@ -1,6 +1,7 @@
 """Weights & Biases CSV exports: a run's history (``run.history().to_csv()``, sparse rows
 indexed by ``_step``) and a chart panel's "Export panel data" CSV (``run - metric`` columns
 with ``__MIN``/``__MAX`` bands)."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -33,7 +34,7 @@ def read_wandb_csv(inp: Input) -> History:
         if k == "" or k.startswith("Unnamed:") or parsed[k] is None or k in ("_runtime", "_timestamp"):
             parsed.pop(k)
     # Keras WandbMetricsLogger namespaces its keys: epoch/loss, epoch/val_loss, batch/loss
-    epoch_ns = {k[len("epoch/"):]: v for k, v in parsed.items() if k.startswith("epoch/")}
+    epoch_ns = {k[len("epoch/") :]: v for k, v in parsed.items() if k.startswith("epoch/")}
     if find_pairs([k for k in epoch_ns if k != "epoch"]):
         parsed = epoch_ns
     epoch = parsed.pop("epoch", None)
@@ -56,21 +57,37 @@ def read_wandb_csv(inp: Input) -> History:
             mean_cols = {k for k in series if side_of(k)[0] not in ("val", "test")}
             sub = {k: (v[rows], pr[rows]) for k, (v, pr) in series.items()}
             idx, values, nan_cells = merge_rows(ep[rows], sub, mean_cols)
-            h = from_table(inp.source, "wandb-csv", {"epoch": idx, **values}, index_column="epoch", unit="epoch",
-                           notes=tuple(notes), dedupe=False)
+            h = from_table(
+                inp.source,
+                "wandb-csv",
+                {"epoch": idx, **values},
+                index_column="epoch",
+                unit="epoch",
+                notes=tuple(notes),
+                dedupe=False,
+            )
             return with_nan_cells(h, nan_cells)
     order = np.argsort(steps, kind="stable")
     idx, values, nan_cells = merge_rows(steps[order], {k: (v[order], p[order]) for k, (v, p) in series.items()})
-    h = from_table(inp.source, "wandb-csv", {"_step": idx, **values}, index_column="_step", unit="step",
-                   epoch_base=0, notes=tuple(notes), dedupe=False)
+    h = from_table(
+        inp.source,
+        "wandb-csv",
+        {"_step": idx, **values},
+        index_column="_step",
+        unit="step",
+        epoch_base=0,
+        notes=tuple(notes),
+        dedupe=False,
+    )
     return with_nan_cells(h, nan_cells)
 
 
 _PANEL_BAND = ("__MIN", "__MAX")
 
 
-@reader("wandb-panel-csv", "Weights & Biases chart panel exported as CSV (Step, 'run - metric', __MIN/__MAX)",
-        priority=35)
+@reader(
+    "wandb-panel-csv", "Weights & Biases chart panel exported as CSV (Step, 'run - metric', __MIN/__MAX)", priority=35
+)
 def read_wandb_panel_csv(inp: Input) -> History:
     """A line-plot panel's "Export panel data" CSV: the x-axis column first (``Step``, or the
     panel's own x-axis, such as ``epoch``), then per run and metric ``<run> - <metric>`` with
@@ -88,14 +105,24 @@ def read_wandb_panel_csv(inp: Input) -> History:
     runs = list(dict.fromkeys(run for run, _ in split))
     if len(runs) > 1:
         shown = ", ".join(runs[:3]) + (", ..." if len(runs) > 3 else "")
-        raise InputError(inp.source, f"a W&B panel export of {len(runs)} runs ({shown}); overfitdoc reads one run "
-                                     f"per file: export the panel with one run shown, or the run's history "
-                                     f"(wandb.Api().run(...).history().to_csv())")
+        raise InputError(
+            inp.source,
+            f"a W&B panel export of {len(runs)} runs ({shown}); overfitdoc reads one run "
+            f"per file: export the panel with one run shown, or the run's history "
+            f"(wandb.Api().run(...).history().to_csv())",
+        )
     cols = parse_delimited(inp)
     x = names[0]
     table = {x: cols[x]}
-    table.update({metric: cols[name] for name, (_, metric) in zip(names[1:], split)
-                  if not metric.endswith(_PANEL_BAND)})
+    table.update(
+        {metric: cols[name] for name, (_, metric) in zip(names[1:], split) if not metric.endswith(_PANEL_BAND)}
+    )
     unit = "epoch" if normalise(x) in ("epoch", "epochs") else "step"
-    return from_table(inp.source, "wandb-panel-csv", table, index_column=x, unit=unit,
-                      notes=(f"W&B panel export: run {runs[0]}; the __MIN/__MAX bands left out",))
+    return from_table(
+        inp.source,
+        "wandb-panel-csv",
+        table,
+        index_column=x,
+        unit=unit,
+        notes=(f"W&B panel export: run {runs[0]}; the __MIN/__MAX bands left out",),
+    )

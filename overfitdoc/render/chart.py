@@ -18,6 +18,7 @@ Example (``unicode=False``, width 40)::
             0   12                   79
     . loss  o val_loss  ^ recommended epoch 12  | divergence epoch 12
 """
+
 from __future__ import annotations
 
 import math
@@ -32,28 +33,51 @@ from ..numbers import num
 class Glyphs:
     train: str
     val: str
-    both: str            # a cell where the two curves meet
-    axis: str            # the y axis
-    tick: str            # the y axis where a label sits
+    both: str  # a cell where the two curves meet
+    axis: str  # the y axis
+    tick: str  # the y axis where a label sits
     corner: str
-    baseline: str        # the x axis
-    span: str            # the x axis under the divergence range
+    baseline: str  # the x axis
+    span: str  # the x axis under the divergence range
     recommended: str
-    divergence: str      # in the marker row
+    divergence: str  # in the marker row
     divergence_line: str  # through the empty cells of the plot
 
 
-UNICODE = Glyphs(train="·", val="•", both="◆", axis="│", tick="┤", corner="└", baseline="─", span="═",
-                 recommended="▲", divergence="┆", divergence_line="┆")
-ASCII = Glyphs(train=".", val="o", both="*", axis="|", tick="|", corner="+", baseline="-", span="=",
-               recommended="^", divergence="|", divergence_line=":")
+UNICODE = Glyphs(
+    train="·",
+    val="•",
+    both="◆",
+    axis="│",
+    tick="┤",
+    corner="└",
+    baseline="─",
+    span="═",
+    recommended="▲",
+    divergence="┆",
+    divergence_line="┆",
+)
+ASCII = Glyphs(
+    train=".",
+    val="o",
+    both="*",
+    axis="|",
+    tick="|",
+    corner="+",
+    baseline="-",
+    span="=",
+    recommended="^",
+    divergence="|",
+    divergence_line=":",
+)
 
 MIN_PLOT_COLUMNS = 8
 LOG_RATIO = 1e3  # positive values spanning this factor or more are drawn on a log scale
 
 
-def terminal_chart(diagnosis, width: int = 72, height: int = 8, unicode: bool = True, *,
-                   trend: bool = True) -> list[str]:
+def terminal_chart(
+    diagnosis, width: int = 72, height: int = 8, unicode: bool = True, *, trend: bool = True
+) -> list[str]:
     """Lines of a chart of the monitored training and validation series, at most ``width``
     columns wide, ``height`` rows of plot plus an axis row, an epoch row and a legend.
 
@@ -246,7 +270,7 @@ def _epoch_row(cols: int, x0: float, x1: float, rec, column) -> str:
         lo, hi = max(0, start - 1), min(cols, start + len(text) + 1)
         if any(ch != " " for ch in row[lo:hi]):
             return False
-        row[start:start + len(text)] = list(text)
+        row[start : start + len(text)] = list(text)
         return True
 
     place(first, 0)

@@ -2,6 +2,7 @@
 helpers the markdown summary shares with it. They read the report that ``check --format
 json`` prints (:func:`overfitdoc.check.report_with_gates`), as the other renderers do; they
 only render."""
+
 from __future__ import annotations
 
 from rich.console import Console
@@ -13,6 +14,7 @@ from ..report import undiagnosable
 
 #: the result column for each status of a gate, and its style
 RESULTS = {"pass": ("pass", "green"), "fail": ("FAIL", "bold red"), "not applied": ("NOT APPLIED", "bold red")}
+
 
 def shown_value(value) -> str:
     return "-" if value is None else value if isinstance(value, str) else num(value)
@@ -64,8 +66,10 @@ def verdict_line(report: dict) -> str:
         errors.append(f"{len(unreadable)} of {runs_text} could not be read")
     if unjudged:
         k = sum(len(not_applied(r)) for r in unjudged)
-        errors.append(f"{len(unjudged)} of {runs_text} could not be judged"
-                      + (f" ({k} gate{'s' if k != 1 else ''} not applied)" if k else ""))
+        errors.append(
+            f"{len(unjudged)} of {runs_text} could not be judged"
+            + (f" ({k} gate{'s' if k != 1 else ''} not applied)" if k else "")
+        )
     if errors:
         return "ERROR: " + "; ".join(errors) + (f"; {failures}" if failed else "")
     if failed:
@@ -91,9 +95,14 @@ def print_table(report: dict, console: Console) -> None:
         for k, (name, g) in enumerate(run["gates"].items()):
             result = RESULTS[g["status"]]
             # Text, not str: a gate named min-val[val_accuracy] is not rich markup
-            table.add_row(Text(run["source"] if k == 0 else ""), Text(name), Text(shown_value(g["value"])),
-                          Text(shown_limit(g)), Text(result[0], style=result[1]),
-                          style=None if g["status"] == "pass" else "red")
+            table.add_row(
+                Text(run["source"] if k == 0 else ""),
+                Text(name),
+                Text(shown_value(g["value"])),
+                Text(shown_limit(g)),
+                Text(result[0], style=result[1]),
+                style=None if g["status"] == "pass" else "red",
+            )
     console.print(table)
     # the inputs that could not be read first, then each run's other problems
     problems = [(r["source"], "error: ", r["error"]) for r in report["runs"] if not r["ok"]]

@@ -8,10 +8,11 @@ GitHub documents workflow commands as read from standard output, which is where 
 with ``--format json`` standard output holds only the JSON, so they go to standard error,
 which the runner reads for commands too.
 """
+
 from __future__ import annotations
 
 import os
-from typing import Mapping
+from collections.abc import Mapping
 
 from ..errors import UsageError
 from .check_markdown import render_markdown
@@ -41,18 +42,25 @@ def annotations(report: dict) -> list[str]:
         source = run["source"]
         if not run["ok"]:
             why = f"cannot read {source}: {run['error']}"
-            lines.append(f"::error file={escape_property(source)},title={escape_property('overfitdoc')}"
-                         f"::{escape_data(why)}")
+            lines.append(
+                f"::error file={escape_property(source)},title={escape_property('overfitdoc')}::{escape_data(why)}"
+            )
             continue
         if why := unjudged_reason(run):
-            lines.append(f"::error file={escape_property(source)},title={escape_property('overfitdoc')}"
-                         f"::{escape_data(f'cannot judge {source}: {why}')}")
+            lines.append(
+                f"::error file={escape_property(source)},title={escape_property('overfitdoc')}"
+                f"::{escape_data(f'cannot judge {source}: {why}')}"
+            )
         for name, g in not_applied(run):
-            lines.append(f"::error file={escape_property(source)},title={escape_property(f'overfitdoc {name}')}"
-                         f"::{escape_data('not applied: ' + g['details'])}")
+            lines.append(
+                f"::error file={escape_property(source)},title={escape_property(f'overfitdoc {name}')}"
+                f"::{escape_data('not applied: ' + g['details'])}"
+            )
         for name, g in failed_gates(run):
-            lines.append(f"::error file={escape_property(source)},title={escape_property(f'overfitdoc {name}')}"
-                         f"::{escape_data(g['details'])}")
+            lines.append(
+                f"::error file={escape_property(source)},title={escape_property(f'overfitdoc {name}')}"
+                f"::{escape_data(g['details'])}"
+            )
     return lines
 
 

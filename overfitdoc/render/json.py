@@ -1,4 +1,5 @@
 """JSON renderer: the contract's report, exactly, as strict JSON."""
+
 from __future__ import annotations
 
 import json

@@ -4,6 +4,7 @@ source, ``name`` = the gate). A failed gate carries a ``<failure>`` with its det
 one its details in ``<system-out>``; a gate that could not be applied (the run lacks what it
 measures) and every gate of a run that could not be read is an ``<error>``, so the count of
 testcases stays the same from build to build."""
+
 from __future__ import annotations
 
 import re

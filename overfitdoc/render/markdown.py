@@ -1,12 +1,18 @@
 """Markdown renderer: a report to paste into a pull request."""
+
 from __future__ import annotations
 
 from ..numbers import epoch_range, num, relative_gap
 
 VERDICT_BADGE = {
-    "good_fit": "✅ good fit", "overfitting": "⚠️ overfitting", "underfitting": "⚠️ underfitting",
-    "overfitting_and_underfitting": "⚠️ overfitting and underfitting", "still_improving": "⏳ still improving",
-    "not_learning": "❌ not learning", "unstable": "❌ unstable", "insufficient_data": "❔ insufficient data",
+    "good_fit": "✅ good fit",
+    "overfitting": "⚠️ overfitting",
+    "underfitting": "⚠️ underfitting",
+    "overfitting_and_underfitting": "⚠️ overfitting and underfitting",
+    "still_improving": "⏳ still improving",
+    "not_learning": "❌ not learning",
+    "unstable": "❌ unstable",
+    "insufficient_data": "❔ insufficient data",
 }
 
 
@@ -19,8 +25,11 @@ def figures(run: dict) -> list[tuple[str, str]]:
     return [
         (f"best {unit}", f"{num(run['best_epoch'])}  ({val_name} {num(run['best_val'])})"),
         (f"recommended {unit}", num(run["recommended_epoch"])),
-        (f"divergence {unit}", f"{num(run['divergence_epoch'])}" + (
-            f"  (range {epoch_range(run['divergence_range'])})" if run["divergence_range"] else "")),
+        (
+            f"divergence {unit}",
+            f"{num(run['divergence_epoch'])}"
+            + (f"  (range {epoch_range(run['divergence_range'])})" if run["divergence_range"] else ""),
+        ),
         (f"{unit}s past best", num(run["epochs_past_best"])),
         ("final gap", f"{num(gap['final'])}  ({relative_gap(gap['relative_final'])}; {gap['trend']})"),
         (f"gap at recommended {unit}", num(gap["at_best"])),
@@ -40,8 +49,10 @@ def render_markdown(report: dict, images: dict[str, str] | None = None) -> str:
         out.append(f"**{VERDICT_BADGE[run['verdict']]}** (confidence {run['confidence']:.2f})  \n{run['summary']}\n")
         if mon:
             direction = "lower is better" if mon["mode"] == "min" else "higher is better"
-            out.append(f"Format `{run['format']}`, {run['epochs']} {run.get('unit', 'epoch')}s, monitor "
-                       f"`{mon['train']}` / `{mon['val']}` ({direction}).\n")
+            out.append(
+                f"Format `{run['format']}`, {run['epochs']} {run.get('unit', 'epoch')}s, monitor "
+                f"`{mon['train']}` / `{mon['val']}` ({direction}).\n"
+            )
             out.append("| figure | value |\n|---|---|")
             out.extend(f"| {k} | {v} |" for k, v in figures(run))
             out.append("")

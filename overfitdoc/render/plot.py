@@ -19,6 +19,7 @@ versions, a fixed SVG hash salt), so figures can be compared in tests. Every art
 matters carries a ``gid`` (``recommended-epoch``, ``divergence-epoch``, ``val-trend``, ...),
 which the SVG keeps as an element id.
 """
+
 from __future__ import annotations
 
 import os
@@ -40,8 +41,14 @@ FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
 # vision deficiency. Training and validation are blue and vermillion, which also differ in
 # lightness, so they stay apart in greyscale.
 OKABE_ITO = {
-    "black": "#000000", "orange": "#E69F00", "sky_blue": "#56B4E9", "bluish_green": "#009E73",
-    "yellow": "#F0E442", "blue": "#0072B2", "vermillion": "#D55E00", "reddish_purple": "#CC79A7",
+    "black": "#000000",
+    "orange": "#E69F00",
+    "sky_blue": "#56B4E9",
+    "bluish_green": "#009E73",
+    "yellow": "#F0E442",
+    "blue": "#0072B2",
+    "vermillion": "#D55E00",
+    "reddish_purple": "#CC79A7",
 }
 TRAIN = OKABE_ITO["blue"]
 VAL = OKABE_ITO["vermillion"]
@@ -50,8 +57,10 @@ DIVERGENCE = OKABE_ITO["black"]
 GAP = OKABE_ITO["reddish_purple"]
 MUTED = "#666666"
 # runs in compare mode; yellow last, it is faint on white
-RUN_COLOURS = tuple(OKABE_ITO[k] for k in ("blue", "vermillion", "bluish_green", "reddish_purple",
-                                           "orange", "sky_blue", "black", "yellow"))
+RUN_COLOURS = tuple(
+    OKABE_ITO[k]
+    for k in ("blue", "vermillion", "bluish_green", "reddish_purple", "orange", "sky_blue", "black", "yellow")
+)
 RUN_STYLES = ("-", "--", "-.", ":")
 
 # What the bytes must not depend on: dates, software versions, random ids.
@@ -61,7 +70,7 @@ METADATA = {
     "pdf": {"CreationDate": None, "ModDate": None, "Creator": "overfitdoc", "Producer": "overfitdoc"},
 }
 RC = {
-    "font.family": "DejaVu Sans",      # ships with matplotlib: present on a bare machine
+    "font.family": "DejaVu Sans",  # ships with matplotlib: present on a bare machine
     "font.size": 10,
     "axes.titlesize": 10,
     "axes.labelsize": 10,
@@ -78,15 +87,15 @@ RC = {
     "legend.frameon": True,
     "legend.framealpha": 0.9,
     "legend.edgecolor": "#cccccc",
-    "svg.hashsalt": "overfitdoc",      # element ids from a fixed salt, not a random one
-    "svg.fonttype": "path",            # text as paths: the SVG looks the same without the font
+    "svg.hashsalt": "overfitdoc",  # element ids from a fixed salt, not a random one
+    "svg.fonttype": "path",  # text as paths: the SVG looks the same without the font
     "pdf.fonttype": 42,
     "path.simplify": True,
 }
-DEFAULT_WIDTH = 8.0                   # inches: 800 px at 100 dpi, the width GitHub shows
+DEFAULT_WIDTH = 8.0  # inches: 800 px at 100 dpi, the width GitHub shows
 PANEL_HEIGHTS = {1: 4.6, 2: 6.2, 3: 7.4}
-CHARS_PER_INCH = 14.0                 # of the 9.5 pt key numbers, DejaVu Sans
-OUTLIER_SPAN = 4.0                    # raw points further than this many plot heights away are clipped
+CHARS_PER_INCH = 14.0  # of the 9.5 pt key numbers, DejaVu Sans
+OUTLIER_SPAN = 4.0  # raw points further than this many plot heights away are clipped
 
 
 @dataclass(frozen=True)
@@ -101,6 +110,7 @@ class PlotOptions:
 
 
 # ---------------------------------------------------------------- paths and formats
+
 
 def image_format(path: str | os.PathLike) -> str:
     """``png``, ``svg`` or ``pdf`` from the file's extension; UsageError for anything else."""
@@ -148,8 +158,16 @@ def has_display() -> bool:
 
 # ---------------------------------------------------------------- the public entry point
 
-def plot_diagnoses(diagnoses, path: str | os.PathLike, *, options: PlotOptions | None = None,
-                   compare: bool = False, show: bool = False, targets: list[str] | None = None) -> list[str]:
+
+def plot_diagnoses(
+    diagnoses,
+    path: str | os.PathLike,
+    *,
+    options: PlotOptions | None = None,
+    compare: bool = False,
+    show: bool = False,
+    targets: list[str] | None = None,
+) -> list[str]:
     """Draw each diagnosis (or all of them in one figure with ``compare=True``) and write the
     image(s) atomically; returns the paths written, in the order of ``diagnoses``.
 
@@ -189,14 +207,14 @@ def plot_diagnoses(diagnoses, path: str | os.PathLike, *, options: PlotOptions |
     with mpl.rc_context(RC):
         groups = [diagnoses] if compare else [[d] for d in diagnoses]
         for k, group in enumerate(groups):
-            fig = (compare_figure(group, options, pyplot=show) if compare
-                   else run_figure(group[0], options, pyplot=show))
+            fig = compare_figure(group, options, pyplot=show) if compare else run_figure(group[0], options, pyplot=show)
             if path is not None:
                 atomic_write(targets[k], render(fig, fmt, options.dpi))
                 written.append(targets[k])
             figures.append(fig)
     if show:
         import matplotlib.pyplot as plt
+
         plt.show()
     return written
 
@@ -255,8 +273,10 @@ def _check_folder(path) -> None:
 def _new_figure(size, dpi: int, pyplot: bool, layout: str | None = "constrained"):
     if pyplot:
         import matplotlib.pyplot as plt
+
         return plt.figure(figsize=size, dpi=dpi, layout=layout)
     from matplotlib.figure import Figure
+
     return Figure(figsize=size, dpi=dpi, layout=layout)
 
 
@@ -270,14 +290,21 @@ def _fixed_margins(size, title: str, key: str, n_panels: int, ratios) -> dict:
     key_lines = key.count("\n") + 1 if key else 0
     top = 0.16 + 0.24 * title_lines + 0.165 * key_lines + 0.1  # the suptitle, then the key numbers
     bottom, left, right = 0.58, 0.88, 0.22
-    panel_gap = 0.34 if n_panels > 1 else 0.0   # room for the gap panel's one-line title
+    panel_gap = 0.34 if n_panels > 1 else 0.0  # room for the gap panel's one-line title
     usable = height - top - bottom - panel_gap * (n_panels - 1)
     mean_height = max(usable / n_panels, 0.3)
-    return dict(left=left / width, right=1 - right / width, top=1 - top / height, bottom=bottom / height,
-                hspace=panel_gap / mean_height, height_ratios=ratios)
+    return dict(
+        left=left / width,
+        right=1 - right / width,
+        top=1 - top / height,
+        bottom=bottom / height,
+        hspace=panel_gap / mean_height,
+        height_ratios=ratios,
+    )
 
 
 # ---------------------------------------------------------------- one run
+
 
 def run_figure(d, options: PlotOptions | None = None, *, pyplot: bool = False):
     """The figure of one diagnosis (a ``matplotlib.figure.Figure``), before it is saved.
@@ -293,7 +320,11 @@ def run_figure(d, options: PlotOptions | None = None, *, pyplot: bool = False):
             n_panels = 1
         size = options.size or (DEFAULT_WIDTH, PANEL_HEIGHTS[n_panels])
         fig = _new_figure(size, options.dpi, pyplot, layout=None)
-        ratios = [3.0] + ([1.6] if data.other is not None else []) + ([1.4] if n_panels > 1 + (data.other is not None) else [])
+        ratios = (
+            [3.0]
+            + ([1.6] if data.other is not None else [])
+            + ([1.4] if n_panels > 1 + (data.other is not None) else [])
+        )
         title = options.title or _title(d)
         key = _key_numbers(d, size[0]) if data.pair is not None else ""
         grid = _fixed_margins(size, title, key, n_panels, ratios[:n_panels])
@@ -329,8 +360,8 @@ class _RunData:
     train_trend: np.ndarray
     val_trend: np.ndarray
     sign: float
-    bad_x: np.ndarray          # epochs where the monitored pair is not finite
-    other: object              # the PairSeries of the other panel, or None
+    bad_x: np.ndarray  # epochs where the monitored pair is not finite
+    other: object  # the PairSeries of the other panel, or None
 
     @property
     def has_pair(self) -> bool:
@@ -341,7 +372,7 @@ class _RunData:
         return len(self.points) >= 2 and len(self.train_trend) == len(self.points) == len(self.val_trend)
 
     @classmethod
-    def of(cls, d) -> "_RunData":
+    def of(cls, d) -> _RunData:
         pair = d.monitor
         monitored = d.monitored
         empty = np.zeros(0)
@@ -358,9 +389,18 @@ class _RunData:
         t = np.where(np.isfinite(t), t, np.nan)
         v = np.where(np.isfinite(v), v, np.nan)
         bad = np.union1d(bad, np.asarray(d.nonfinite, dtype=float))
-        return cls(pair, x, t, v, np.asarray(d.points, dtype=float), np.asarray(d.train_trend, dtype=float),
-                   np.asarray(d.val_trend, dtype=float), 1.0 if pair.mode == "min" else -1.0, bad,
-                   _pick_other(others))
+        return cls(
+            pair,
+            x,
+            t,
+            v,
+            np.asarray(d.points, dtype=float),
+            np.asarray(d.train_trend, dtype=float),
+            np.asarray(d.val_trend, dtype=float),
+            1.0 if pair.mode == "min" else -1.0,
+            bad,
+            _pick_other(others),
+        )
 
 
 def _pick_other(others):
@@ -379,17 +419,43 @@ def _main_panel(ax, d, data: _RunData, options: PlotOptions, key: str) -> None:
     _series(ax, data.x, data.train, TRAIN, f"{pair.train} (training)", "train", smooth, marker="o")
     _series(ax, data.x, data.val, VAL, f"{pair.val} (validation)", "val", smooth, marker="s")
     if smooth:
-        ax.plot(data.points, data.train_trend, color=TRAIN, lw=2.2, gid="train-trend", zorder=3,
-                label=f"{pair.train} (training), trend")
-        ax.plot(data.points, data.val_trend, color=VAL, lw=2.2, gid="val-trend", zorder=3,
-                label=f"{pair.val} (validation), trend")
+        ax.plot(
+            data.points,
+            data.train_trend,
+            color=TRAIN,
+            lw=2.2,
+            gid="train-trend",
+            zorder=3,
+            label=f"{pair.train} (training), trend",
+        )
+        ax.plot(
+            data.points,
+            data.val_trend,
+            color=VAL,
+            lw=2.2,
+            gid="val-trend",
+            zorder=3,
+            label=f"{pair.val} (validation), trend",
+        )
     if d.divergence_epoch is not None and data.has_trend:
         after = data.points >= d.divergence_epoch
         if after.sum() >= 2:
-            lo_t, hi_t = (data.train_trend, data.val_trend) if smooth else (_at(data.x, data.train, data.points),
-                                                                               _at(data.x, data.val, data.points))
-            ax.fill_between(data.points[after], lo_t[after], hi_t[after], color=GAP, alpha=0.16, lw=0,
-                            gid="gap-after-divergence", label="gap after divergence", zorder=1)
+            lo_t, hi_t = (
+                (data.train_trend, data.val_trend)
+                if smooth
+                else (_at(data.x, data.train, data.points), _at(data.x, data.val, data.points))
+            )
+            ax.fill_between(
+                data.points[after],
+                lo_t[after],
+                hi_t[after],
+                color=GAP,
+                alpha=0.16,
+                lw=0,
+                gid="gap-after-divergence",
+                label="gap after divergence",
+                zorder=1,
+            )
     _epoch_markers(ax, d, legend=True, gid_suffix="")
     _nonfinite_marks(ax, data)
     height = ax.get_position().height * ax.figure.get_figheight()
@@ -398,8 +464,11 @@ def _main_panel(ax, d, data: _RunData, options: PlotOptions, key: str) -> None:
     if options.log_y:
         _log_scale(ax, np.concatenate([data.train, data.val]))
     else:
-        _clip_outliers(ax, np.concatenate([data.train, data.val]),
-                       np.concatenate([data.train_trend, data.val_trend]) if smooth else np.zeros(0))
+        _clip_outliers(
+            ax,
+            np.concatenate([data.train, data.val]),
+            np.concatenate([data.train_trend, data.val_trend]) if smooth else np.zeros(0),
+        )
     ax.set_title(key, loc="left", fontsize=9.5, color="#333333", y=1.0, pad=5)
     ax.legend(loc="best", ncols=1)
 
@@ -416,8 +485,15 @@ def _other_panel(ax, d, data: _RunData, options: PlotOptions) -> None:
     if smooth and series.has_trend:
         for trend_values, colour, name in ((series.train_trend, TRAIN, "train"), (series.val_trend, VAL, "val")):
             label = f"{p.train} (training)" if name == "train" else f"{p.val} (validation)"
-            ax.plot(series.points, trend_values, color=colour, lw=1.8, zorder=3,
-                    gid=f"other-{_safe(p.metric)}-{name}-trend", label=f"{label}, trend")
+            ax.plot(
+                series.points,
+                trend_values,
+                color=colour,
+                lw=1.8,
+                zorder=3,
+                gid=f"other-{_safe(p.metric)}-{name}-trend",
+                label=f"{label}, trend",
+            )
     _epoch_markers(ax, d, legend=False, gid_suffix="-other-panel")
     ax.set_ylabel(p.metric)
     if ax.get_legend_handles_labels()[0]:
@@ -429,17 +505,29 @@ def _gap_panel(ax, d, data: _RunData, options: PlotOptions) -> None:
     gap_raw = data.sign * (data.val - data.train)
     smooth = options.smooth and data.has_trend
     ax.axhline(0.0, color=MUTED, lw=0.9, zorder=1)
-    ax.plot(data.x, gap_raw, color=GAP, lw=0.8 if smooth else 1.6, alpha=0.4 if smooth else 1.0,
-            marker="." if smooth else None, ms=3, gid="gap-raw", zorder=2)
+    ax.plot(
+        data.x,
+        gap_raw,
+        color=GAP,
+        lw=0.8 if smooth else 1.6,
+        alpha=0.4 if smooth else 1.0,
+        marker="." if smooth else None,
+        ms=3,
+        gid="gap-raw",
+        zorder=2,
+    )
     if smooth:
         gap_trend = data.sign * (data.val_trend - data.train_trend)
         ax.plot(data.points, gap_trend, color=GAP, lw=2.0, gid="gap-trend", zorder=3)
-        ax.fill_between(data.points, 0.0, gap_trend, where=gap_trend > 0, color=GAP, alpha=0.12, lw=0,
-                        interpolate=True, zorder=1)
+        ax.fill_between(
+            data.points, 0.0, gap_trend, where=gap_trend > 0, color=GAP, alpha=0.12, lw=0, interpolate=True, zorder=1
+        )
     _epoch_markers(ax, d, legend=False, gid_suffix="-gap-panel")
     worse = f"{pair.val} − {pair.train}" if pair.mode == "min" else f"{pair.train} − {pair.val}"
     ax.set_ylabel("gap")
-    ax.set_title(f"gap = {worse} (above 0: worse on validation)", loc="left", fontsize=8.5, color="#333333", y=1.0, pad=4)
+    ax.set_title(
+        f"gap = {worse} (above 0: worse on validation)", loc="left", fontsize=8.5, color="#333333", y=1.0, pad=4
+    )
 
 
 def _series(ax, x, y, colour, label, gid, smooth, *, marker):
@@ -447,8 +535,7 @@ def _series(ax, x, y, colour, label, gid, smooth, *, marker):
     if smooth:
         ax.plot(x, y, color=colour, lw=0.7, alpha=0.35, marker=marker, ms=2.6, mew=0, gid=f"{gid}-raw", zorder=2)
     else:
-        ax.plot(x, y, color=colour, lw=1.8, marker=marker, ms=2.8, mew=0, gid=f"{gid}-raw", zorder=3,
-                label=label)
+        ax.plot(x, y, color=colour, lw=1.8, marker=marker, ms=2.8, mew=0, gid=f"{gid}-raw", zorder=3, label=label)
 
 
 def _at(x, y, points):
@@ -460,16 +547,35 @@ def _epoch_markers(ax, d, *, legend: bool, gid_suffix: str) -> None:
     unit = d.unit
     if d.divergence_range is not None and d.divergence_range[0] != d.divergence_range[1]:
         a, b = d.divergence_range
-        ax.axvspan(a, b, color="#999999", alpha=0.18, lw=0, zorder=0, gid=f"divergence-range{gid_suffix}",
-                   label=f"divergence range {a}–{b}" if legend else None)
+        ax.axvspan(
+            a,
+            b,
+            color="#999999",
+            alpha=0.18,
+            lw=0,
+            zorder=0,
+            gid=f"divergence-range{gid_suffix}",
+            label=f"divergence range {a}–{b}" if legend else None,
+        )
     if d.recommended_epoch is not None:
-        ax.axvline(d.recommended_epoch, color=RECOMMENDED, lw=2.0 if legend else 1.4, zorder=4,
-                   gid=f"recommended-epoch{gid_suffix}",
-                   label=f"recommended {unit} {d.recommended_epoch}" if legend else None)
+        ax.axvline(
+            d.recommended_epoch,
+            color=RECOMMENDED,
+            lw=2.0 if legend else 1.4,
+            zorder=4,
+            gid=f"recommended-epoch{gid_suffix}",
+            label=f"recommended {unit} {d.recommended_epoch}" if legend else None,
+        )
     if d.divergence_epoch is not None:
-        ax.axvline(d.divergence_epoch, color=DIVERGENCE, lw=1.3 if legend else 1.0, ls=(0, (4, 2.5)), zorder=5,
-                   gid=f"divergence-epoch{gid_suffix}",
-                   label=f"divergence {unit} {d.divergence_epoch}" if legend else None)
+        ax.axvline(
+            d.divergence_epoch,
+            color=DIVERGENCE,
+            lw=1.3 if legend else 1.0,
+            ls=(0, (4, 2.5)),
+            zorder=5,
+            gid=f"divergence-epoch{gid_suffix}",
+            label=f"divergence {unit} {d.divergence_epoch}" if legend else None,
+        )
 
 
 def _nonfinite_marks(ax, data: _RunData) -> None:
@@ -478,9 +584,20 @@ def _nonfinite_marks(ax, data: _RunData) -> None:
     import matplotlib.transforms as mtransforms
 
     trans = mtransforms.blended_transform_factory(ax.transData, ax.transAxes)
-    ax.plot(data.bad_x, np.full(len(data.bad_x), 0.03), ls="none", marker="x", ms=5, mew=1.3, color=MUTED,
-            transform=trans, gid="nonfinite", zorder=5, clip_on=False,
-            label=f"{data.pair.metric} not finite ({_span_text(data.bad_x)})")
+    ax.plot(
+        data.bad_x,
+        np.full(len(data.bad_x), 0.03),
+        ls="none",
+        marker="x",
+        ms=5,
+        mew=1.3,
+        color=MUTED,
+        transform=trans,
+        gid="nonfinite",
+        zorder=5,
+        clip_on=False,
+        label=f"{data.pair.metric} not finite ({_span_text(data.bad_x)})",
+    )
     # the x axis covers the bad epochs too, although nothing is drawn there
     lo = min(float(np.nanmin(data.x)) if len(data.x) else data.bad_x[0], float(data.bad_x[0]))
     hi = max(float(np.nanmax(data.x)) if len(data.x) else data.bad_x[-1], float(data.bad_x[-1]))
@@ -525,8 +642,17 @@ def _clip_outliers(ax, raw, trends) -> None:
     ax.set_ylim(lo - pad, hi + pad)
     n = int(below.sum() + above.sum())
     extreme = vals[above].max() if above.any() else vals[below].min()
-    ax.text(0.99, 0.97, f"{n} point{'s' if n > 1 else ''} off the chart (up to {num(float(extreme))}); try --log-y",
-            transform=ax.transAxes, ha="right", va="top", fontsize=8, color=MUTED, gid="clipped-note")
+    ax.text(
+        0.99,
+        0.97,
+        f"{n} point{'s' if n > 1 else ''} off the chart (up to {num(float(extreme))}); try --log-y",
+        transform=ax.transAxes,
+        ha="right",
+        va="top",
+        fontsize=8,
+        color=MUTED,
+        gid="clipped-note",
+    )
 
 
 def _integer_epochs(ax, x) -> None:
@@ -537,8 +663,17 @@ def _integer_epochs(ax, x) -> None:
 
 def _empty_panel(ax, d) -> None:
     ax.set_axis_off()
-    ax.text(0.5, 0.5, d.summary or "Nothing to draw.", ha="center", va="center", wrap=True, fontsize=11,
-            transform=ax.transAxes, gid="no-data")
+    ax.text(
+        0.5,
+        0.5,
+        d.summary or "Nothing to draw.",
+        ha="center",
+        va="center",
+        wrap=True,
+        fontsize=11,
+        transform=ax.transAxes,
+        gid="no-data",
+    )
 
 
 def _verdict_words(verdict: str) -> str:
@@ -557,7 +692,11 @@ def _key_numbers(d, width_in: float = DEFAULT_WIDTH) -> str:
     unit = d.unit
     first = [f"recommended {unit} {num(d.recommended_epoch)}"]
     if d.divergence_epoch is not None:
-        rng = f" (range {epoch_range(d.divergence_range)})" if d.divergence_range and d.divergence_range[0] != d.divergence_range[1] else ""
+        rng = (
+            f" (range {epoch_range(d.divergence_range)})"
+            if d.divergence_range and d.divergence_range[0] != d.divergence_range[1]
+            else ""
+        )
         first.append(f"divergence {unit} {d.divergence_epoch}{rng}")
     else:
         first.append("no divergence")
@@ -565,7 +704,11 @@ def _key_numbers(d, width_in: float = DEFAULT_WIDTH) -> str:
         first.append(f"best {d.monitor.val} {num(d.best_val)} at {unit} {d.best_epoch}")
     second = []
     if d.gap.final is not None:
-        rel = f", {d.gap.relative_final:+.0%} of training" if d.gap.relative_final is not None and abs(d.gap.relative_final) < 10 else ""
+        rel = (
+            f", {d.gap.relative_final:+.0%} of training"
+            if d.gap.relative_final is not None and abs(d.gap.relative_final) < 10
+            else ""
+        )
         second.append(f"final gap {num(d.gap.final)}{rel}, {d.gap.trend}")
     second.append(f"bias {d.bias}, variance {d.variance}")
     if d.epochs_past_best:
@@ -585,6 +728,7 @@ def _key_numbers(d, width_in: float = DEFAULT_WIDTH) -> str:
 
 
 # ---------------------------------------------------------------- several runs compared
+
 
 def compare_figure(diagnoses, options: PlotOptions | None = None, *, pyplot: bool = False):
     """Validation curves (top) and gaps (bottom) of several runs in one figure with a shared
@@ -613,35 +757,82 @@ def compare_figure(diagnoses, options: PlotOptions | None = None, *, pyplot: boo
             units.append(d.unit)
             smooth = options.smooth and data.has_trend
             all_raw.append(data.val)
-            ax_val.plot(data.x, data.val, color=colour, lw=0.7 if smooth else 1.8, alpha=0.3 if smooth else 1.0,
-                        marker="o" if smooth else None, ms=2.2, mew=0, gid=f"val-raw-{i}", zorder=2,
-                        ls="-" if smooth else style, label=None if smooth else label)
+            ax_val.plot(
+                data.x,
+                data.val,
+                color=colour,
+                lw=0.7 if smooth else 1.8,
+                alpha=0.3 if smooth else 1.0,
+                marker="o" if smooth else None,
+                ms=2.2,
+                mew=0,
+                gid=f"val-raw-{i}",
+                zorder=2,
+                ls="-" if smooth else style,
+                label=None if smooth else label,
+            )
             gap_raw = data.sign * (data.val - data.train)
             if smooth:
                 all_trend.append(data.val_trend)
-                ax_val.plot(data.points, data.val_trend, color=colour, lw=2.2, ls=style, gid=f"val-trend-{i}",
-                            zorder=3, label=label)
-                ax_gap.plot(data.points, data.sign * (data.val_trend - data.train_trend), color=colour, lw=2.0,
-                            ls=style, gid=f"gap-trend-{i}", zorder=3)
+                ax_val.plot(
+                    data.points,
+                    data.val_trend,
+                    color=colour,
+                    lw=2.2,
+                    ls=style,
+                    gid=f"val-trend-{i}",
+                    zorder=3,
+                    label=label,
+                )
+                ax_gap.plot(
+                    data.points,
+                    data.sign * (data.val_trend - data.train_trend),
+                    color=colour,
+                    lw=2.0,
+                    ls=style,
+                    gid=f"gap-trend-{i}",
+                    zorder=3,
+                )
                 ax_gap.plot(data.x, gap_raw, color=colour, lw=0.6, alpha=0.25, gid=f"gap-raw-{i}", zorder=2)
             else:
                 ax_gap.plot(data.x, gap_raw, color=colour, lw=1.6, ls=style, gid=f"gap-raw-{i}", zorder=3)
             if d.recommended_epoch is not None and len(data.points):
                 k = int(np.argmin(np.abs(data.points - d.recommended_epoch)))
-                y = data.val_trend[k] if smooth else _at(data.x, data.val, data.points[k:k + 1])[0]
-                ax_val.plot([d.recommended_epoch], [y], ls="none", marker="o", ms=8, mfc=colour, mec="white",
-                            mew=1.5, zorder=6, gid=f"recommended-epoch-{i}")
+                y = data.val_trend[k] if smooth else _at(data.x, data.val, data.points[k : k + 1])[0]
+                ax_val.plot(
+                    [d.recommended_epoch],
+                    [y],
+                    ls="none",
+                    marker="o",
+                    ms=8,
+                    mfc=colour,
+                    mec="white",
+                    mew=1.5,
+                    zorder=6,
+                    gid=f"recommended-epoch-{i}",
+                )
             if d.divergence_epoch is not None:
-                ax_gap.axvline(d.divergence_epoch, color=colour, lw=1.0, ls=(0, (4, 2.5)), alpha=0.8,
-                               gid=f"divergence-epoch-{i}")
+                ax_gap.axvline(
+                    d.divergence_epoch, color=colour, lw=1.0, ls=(0, (4, 2.5)), alpha=0.8, gid=f"divergence-epoch-{i}"
+                )
         ax_gap.axhline(0.0, color=MUTED, lw=0.9, zorder=1)
         metric_names = list(dict.fromkeys(metrics))
         ax_val.set_ylabel(", ".join(metric_names) if metric_names else "validation")
         ax_gap.set_ylabel("gap")
-        ax_gap.set_title("gap between validation and training (above 0: worse on validation); "
-                         "dashed: divergence", loc="left", fontsize=8.5, color="#333333")
-        ax_val.set_title("validation curves (faint: raw values; dot: recommended epoch)" if options.smooth
-                         else "validation curves (dot: recommended epoch)", loc="left", fontsize=8.5, color="#333333")
+        ax_gap.set_title(
+            "gap between validation and training (above 0: worse on validation); dashed: divergence",
+            loc="left",
+            fontsize=8.5,
+            color="#333333",
+        )
+        ax_val.set_title(
+            "validation curves (faint: raw values; dot: recommended epoch)"
+            if options.smooth
+            else "validation curves (dot: recommended epoch)",
+            loc="left",
+            fontsize=8.5,
+            color="#333333",
+        )
         if options.log_y and all_raw:
             _log_scale(ax_val, np.concatenate(all_raw))
         elif all_raw:
@@ -651,8 +842,13 @@ def compare_figure(diagnoses, options: PlotOptions | None = None, *, pyplot: boo
         fig.suptitle(options.title or f"Comparing {len(diagnoses)} run{'s' if len(diagnoses) != 1 else ''}")
         handles, labels = ax_val.get_legend_handles_labels()
         if handles:
-            fig.legend(handles, labels, loc="outside lower center", ncols=1 if len(handles) > 3 or
-                       max(len(s) for s in labels) > 45 else len(handles), fontsize=9)
+            fig.legend(
+                handles,
+                labels,
+                loc="outside lower center",
+                ncols=1 if len(handles) > 3 or max(len(s) for s in labels) > 45 else len(handles),
+                fontsize=9,
+            )
         return fig
 
 

@@ -1,4 +1,5 @@
 """Terminal renderer (rich): the report of each run, and a summary table for several runs."""
+
 from __future__ import annotations
 
 from rich.console import Console, Group
@@ -6,14 +7,19 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
+from ..numbers import num
 from .chart import terminal_chart
 from .markdown import figures
-from ..numbers import num
 
 VERDICT_STYLE = {
-    "good_fit": "bold green", "overfitting": "bold red", "underfitting": "bold yellow",
-    "overfitting_and_underfitting": "bold red", "still_improving": "bold cyan",
-    "not_learning": "bold magenta", "unstable": "bold magenta", "insufficient_data": "bold",
+    "good_fit": "bold green",
+    "overfitting": "bold red",
+    "underfitting": "bold yellow",
+    "overfitting_and_underfitting": "bold red",
+    "still_improving": "bold cyan",
+    "not_learning": "bold magenta",
+    "unstable": "bold magenta",
+    "insufficient_data": "bold",
 }
 
 
@@ -27,9 +33,14 @@ def render_run(run: dict, diagnosis=None, *, chart: bool = True, unicode: bool =
         return Group(Text(f"{run['source']}: error: {run['error']}", style="red"))
     mon = run["monitor"]
     parts.append(Text(run["source"], style="bold"))
-    head = Text(f"{run['format']}  ·  {run['epochs']} {run.get('unit', 'epoch')}{'' if run['epochs'] == 1 else 's'} with validation", style="dim")
+    head = Text(
+        f"{run['format']}  ·  {run['epochs']} {run.get('unit', 'epoch')}{'' if run['epochs'] == 1 else 's'} with validation",
+        style="dim",
+    )
     if mon:
-        head.append(f"  ·  monitor {mon['train']} / {mon['val']} ({'lower' if mon['mode'] == 'min' else 'higher'} is better)")
+        head.append(
+            f"  ·  monitor {mon['train']} / {mon['val']} ({'lower' if mon['mode'] == 'min' else 'higher'} is better)"
+        )
     parts.append(head)
     line = Text("Verdict: ")
     line.append_text(verdict_text(run["verdict"]))
@@ -55,7 +66,9 @@ def render_run(run: dict, diagnosis=None, *, chart: bool = True, unicode: bool =
             parts.append(Padding(Text(a["evidence"]), (0, 0, 0, 4)))
         top = run["advice"][0]
         for framework, code in (top.get("fix") or {}).items():
-            parts.append(Text(f"Fix for #1 in {framework.capitalize() if framework != 'pytorch' else 'PyTorch'}:", style="bold"))
+            parts.append(
+                Text(f"Fix for #1 in {framework.capitalize() if framework != 'pytorch' else 'PyTorch'}:", style="bold")
+            )
             parts.append(Text("\n".join("    " + ln for ln in code.rstrip().splitlines())))
         hints = dict.fromkeys(a["context_hint"] for a in run["advice"] if a.get("context_hint"))
         for hint in hints:
@@ -74,8 +87,14 @@ def render_summary_table(report: dict) -> Table:
         if not run["ok"]:
             table.add_row(run["source"], Text("error", style="red"), "-", "-", "-", "-")
             continue
-        table.add_row(run["source"], verdict_text(run["verdict"]), num(run["best_epoch"]),
-                      num(run["recommended_epoch"]), num(run["divergence_epoch"]), num(run["gap"]["final"]))
+        table.add_row(
+            run["source"],
+            verdict_text(run["verdict"]),
+            num(run["best_epoch"]),
+            num(run["recommended_epoch"]),
+            num(run["divergence_epoch"]),
+            num(run["gap"]["final"]),
+        )
     return table
 
 

@@ -14,6 +14,7 @@ Modules: ``spec`` (the user's file), ``data`` (tensors on the device, batches),
 seed), ``executor`` (variants run concurrently), ``compare`` and ``render`` (the result dict and
 its table; these two never import torch), ``runner`` (the whole re-run).
 """
+
 from __future__ import annotations
 
 from ..errors import UsageError

@@ -23,6 +23,7 @@ The judgement, for K seeds with both runs complete:
 * ``judgement`` is ``better`` when change < -noise, ``worse`` when change > noise, else
   ``within_noise``.
 """
+
 from __future__ import annotations
 
 import math
@@ -46,11 +47,11 @@ class RunRecord:
     seed: int
     status: str
     rows: list[dict[str, float]]
-    diagnosis: Diagnosis | None = None    # the analysis of its history (as a Keras CSV)
-    history_path: str | None = None       # PyTorch JSON
-    csv_path: str | None = None           # Keras CSV
+    diagnosis: Diagnosis | None = None  # the analysis of its history (as a Keras CSV)
+    history_path: str | None = None  # PyTorch JSON
+    csv_path: str | None = None  # Keras CSV
     seconds: float = 0.0
-    kept_epoch: int | None = None         # the epoch whose weights the run ended with
+    kept_epoch: int | None = None  # the epoch whose weights the run ended with
     notes: list[str] = field(default_factory=list)
     error: str | None = None
 
@@ -58,12 +59,28 @@ class RunRecord:
 def run_dict(r: RunRecord, metric: str | None) -> dict:
     """The numbers of one run: the kept and the best val_loss (with their epochs and the
     metric there), the final gap, and its own diagnosis."""
-    out = {"seed": r.seed, "status": r.status, "epochs_run": len(r.rows),
-           "kept_epoch": None, "kept_val_loss": None, "kept_val_metric": None,
-           "best_epoch": None, "best_val_loss": None, "val_metric_at_best": None,
-           "final_train_loss": None, "final_val_loss": None, "final_gap": None,
-           "verdict": None, "recommended_epoch": None, "summary": None,
-           "history": r.history_path, "history_csv": r.csv_path, "seconds": round(r.seconds, 3), "notes": list(r.notes), "error": r.error}
+    out = {
+        "seed": r.seed,
+        "status": r.status,
+        "epochs_run": len(r.rows),
+        "kept_epoch": None,
+        "kept_val_loss": None,
+        "kept_val_metric": None,
+        "best_epoch": None,
+        "best_val_loss": None,
+        "val_metric_at_best": None,
+        "final_train_loss": None,
+        "final_val_loss": None,
+        "final_gap": None,
+        "verdict": None,
+        "recommended_epoch": None,
+        "summary": None,
+        "history": r.history_path,
+        "history_csv": r.csv_path,
+        "seconds": round(r.seconds, 3),
+        "notes": list(r.notes),
+        "error": r.error,
+    }
     by_epoch = {int(row["epoch"]): row for row in r.rows}
     loss = r.diagnosis.monitored if r.diagnosis is not None else None
     if loss is not None and loss.best_epoch is not None:
@@ -114,12 +131,28 @@ def judge(base: list[float], variant: list[float], base_epoch_noise: float | Non
         judgement = "worse"
     else:
         judgement = "within_noise"
-    return {"mean": mean, "sd": sd, "relative": mean / base_mean if base_mean else None, "noise": noise,
-            "noise_basis": basis, "judgement": judgement, "pairs": k}
+    return {
+        "mean": mean,
+        "sd": sd,
+        "relative": mean / base_mean if base_mean else None,
+        "noise": noise,
+        "noise_basis": basis,
+        "judgement": judgement,
+        "pairs": k,
+    }
 
 
-def build_report(setup: dict, fixes: dict, variants: list[dict], records: list[RunRecord], *,
-                 spec: str, interrupted: bool, out_dir: str | None, wall_seconds: float) -> dict:
+def build_report(
+    setup: dict,
+    fixes: dict,
+    variants: list[dict],
+    records: list[RunRecord],
+    *,
+    spec: str,
+    interrupted: bool,
+    out_dir: str | None,
+    wall_seconds: float,
+) -> dict:
     """The whole result. ``variants`` lists ``{"name", "fixes", "what"}``, the baseline first;
     the result ranks the other variants best first (``rank`` 1 is the lowest kept val loss)."""
     metric = setup.get("metric")
@@ -136,15 +169,18 @@ def build_report(setup: dict, fixes: dict, variants: list[dict], records: list[R
         complete = [d for d, r in zip(run_dicts, runs) if r.status == "done" and d["kept_val_loss"] is not None]
         shown = complete or [d for d in run_dicts if d["status"] == "partial" and d["kept_val_loss"] is not None]
         entry = {
-            "name": v["name"], "fixes": list(v["fixes"]), "baseline": not v["fixes"], "what": list(v.get("what", [])),
+            "name": v["name"],
+            "fixes": list(v["fixes"]),
+            "baseline": not v["fixes"],
+            "what": list(v.get("what", [])),
             "seeds_complete": len(complete),
             "partial": bool(shown) and not complete,  # the numbers below are of interrupted runs
             "kept_val_loss": _stat([d["kept_val_loss"] for d in shown]),
-            "kept_val_metric": ({"name": metric, **_stat([d["kept_val_metric"] for d in shown])}
-                                if metric else None),
+            "kept_val_metric": ({"name": metric, **_stat([d["kept_val_metric"] for d in shown])} if metric else None),
             "best_val_loss": _stat([d["best_val_loss"] for d in shown]),
-            "val_metric_at_best": ({"name": metric, **_stat([d["val_metric_at_best"] for d in shown])}
-                                   if metric else None),
+            "val_metric_at_best": (
+                {"name": metric, **_stat([d["val_metric_at_best"] for d in shown])} if metric else None
+            ),
             "best_epoch": _stat([d["best_epoch"] for d in shown]),
             "final_gap": _stat([d["final_gap"] for d in shown]),
             "verdict": _mode([d["verdict"] for d in shown]),
@@ -155,8 +191,11 @@ def build_report(setup: dict, fixes: dict, variants: list[dict], records: list[R
         if v["fixes"]:
             paired = [(base_dicts[d["seed"]], d) for d in complete if d["seed"] in base_dicts]
             for key, field_name in (("change", "kept_val_loss"), ("change_best", "best_val_loss")):
-                pairs = [(b[field_name], x[field_name]) for b, x in paired
-                         if b[field_name] is not None and x[field_name] is not None]
+                pairs = [
+                    (b[field_name], x[field_name])
+                    for b, x in paired
+                    if b[field_name] is not None and x[field_name] is not None
+                ]
                 if pairs:
                     entry[key] = judge([b for b, _ in pairs], [x for _, x in pairs], base_noise)
         out_variants.append(entry)
@@ -167,23 +206,28 @@ def build_report(setup: dict, fixes: dict, variants: list[dict], records: list[R
     for rank, e in enumerate(rest, 1):
         e["rank"] = rank
     out_variants = base + rest
-    return clean({
-        "schema_version": SCHEMA_VERSION,
-        "tool": {"name": "overfitdoc", "version": __version__},
-        "command": "rerun",
-        "spec": spec,
-        "setup": setup,
-        "fixes": fixes,
-        "interrupted": interrupted,
-        "out_dir": out_dir,
-        "wall_seconds": round(wall_seconds, 3),
-        "variants": out_variants,
-    })
+    return clean(
+        {
+            "schema_version": SCHEMA_VERSION,
+            "tool": {"name": "overfitdoc", "version": __version__},
+            "command": "rerun",
+            "spec": spec,
+            "setup": setup,
+            "fixes": fixes,
+            "interrupted": interrupted,
+            "out_dir": out_dir,
+            "wall_seconds": round(wall_seconds, 3),
+            "variants": out_variants,
+        }
+    )
 
 
 def _epoch_noise(base_runs: dict[int, RunRecord]) -> float | None:
-    noises = [r.diagnosis.noise for r in base_runs.values()
-              if r.status == "done" and r.diagnosis is not None and getattr(r.diagnosis, "noise", None) is not None]
+    noises = [
+        r.diagnosis.noise
+        for r in base_runs.values()
+        if r.status == "done" and r.diagnosis is not None and getattr(r.diagnosis, "noise", None) is not None
+    ]
     return statistics.fmean(noises) if noises else None
 
 
@@ -191,8 +235,12 @@ def _stat(values: list) -> dict:
     xs = [float(x) for x in values if _finite(x)]
     if not xs:
         return {"mean": None, "sd": None, "min": None, "max": None}
-    return {"mean": statistics.fmean(xs), "sd": statistics.stdev(xs) if len(xs) > 1 else None,
-            "min": min(xs), "max": max(xs)}
+    return {
+        "mean": statistics.fmean(xs),
+        "sd": statistics.stdev(xs) if len(xs) > 1 else None,
+        "min": min(xs),
+        "max": max(xs),
+    }
 
 
 def _mode(values: list) -> str | None:

@@ -6,11 +6,12 @@ Dataset too big to hold becomes a :class:`LoaderSplit` that moves each batch to 
 Both draw the epoch's order from a generator the caller seeds, so every variant of one seed
 sees the same batches in the same order.
 """
+
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
 import torch
 from torch.utils.data import DataLoader, Dataset, TensorDataset
@@ -45,7 +46,7 @@ class TensorSplit:
     def nbytes(self) -> int:
         return sum(t.numel() * t.element_size() for t in (*self.inputs, self.targets))
 
-    def place(self, device: torch.device) -> "TensorSplit":
+    def place(self, device: torch.device) -> TensorSplit:
         """Move to ``device`` when it fits there (always on CPU), else keep on the host."""
         fits = True
         if device.type == "cuda":
@@ -62,7 +63,9 @@ class TensorSplit:
         steps = math.ceil(n / batch_size)
         return steps - 1 if steps > 1 and n % batch_size == 1 else steps
 
-    def batches(self, batch_size: int, generator: torch.Generator | None = None, *, drop_single: bool = False) -> Iterator[Batch]:
+    def batches(
+        self, batch_size: int, generator: torch.Generator | None = None, *, drop_single: bool = False
+    ) -> Iterator[Batch]:
         """Batches in a random order drawn from ``generator`` (CPU), or in order when None.
 
         ``drop_single`` drops a last batch of one sample (BatchNorm cannot train on it)."""
@@ -103,9 +106,16 @@ class LoaderSplit:
     def steps(self, batch_size: int) -> int:
         return math.ceil(len(self) / batch_size)
 
-    def batches(self, batch_size: int, generator: torch.Generator | None = None, *, drop_single: bool = False) -> Iterator[Batch]:
-        loader = DataLoader(self.dataset, batch_size=batch_size, shuffle=generator is not None, generator=generator,
-                            pin_memory=self.device.type == "cuda")
+    def batches(
+        self, batch_size: int, generator: torch.Generator | None = None, *, drop_single: bool = False
+    ) -> Iterator[Batch]:
+        loader = DataLoader(
+            self.dataset,
+            batch_size=batch_size,
+            shuffle=generator is not None,
+            generator=generator,
+            pin_memory=self.device.type == "cuda",
+        )
         for i, item in enumerate(loader):
             xs, y = split_item(item, "a batch")
             if drop_single and i > 0 and y.shape[0] == 1:

@@ -13,12 +13,13 @@ Stopping: Ctrl-C in the main thread (or a KeyboardInterrupt from a progress call
 thread) sets ``stop``; every running unit ends at its next batch and keeps the epochs it
 finished (status ``partial``); units not started stay ``pending``.
 """
+
 from __future__ import annotations
 
 import contextlib
 import os
 import threading
-from typing import Callable
+from collections.abc import Callable
 
 import torch
 
@@ -72,9 +73,17 @@ def cpu_threads(prep: Prepared, jobs: int):
         torch.set_num_threads(before)
 
 
-def run_unit(unit: Unit, prep: Prepared, stop: threading.Event, *, stream=None,
-             on_epoch: Callable | None = None, on_done: Callable[[Unit], None] | None = None,
-             keep_trainer: bool = False, keep_model: bool = True) -> Unit:
+def run_unit(
+    unit: Unit,
+    prep: Prepared,
+    stop: threading.Event,
+    *,
+    stream=None,
+    on_epoch: Callable | None = None,
+    on_done: Callable[[Unit], None] | None = None,
+    keep_trainer: bool = False,
+    keep_model: bool = True,
+) -> Unit:
     """Train one unit (on ``stream`` when given); a failure is recorded, never raised.
     ``keep_model=False`` drops the trained model once its history is out (frees the GPU)."""
     ctx = torch.cuda.stream(stream) if stream is not None else contextlib.nullcontext()
@@ -97,15 +106,27 @@ def run_unit(unit: Unit, prep: Prepared, stop: threading.Event, *, stream=None,
     return unit
 
 
-def execute(units: list[Unit], prep: Prepared, *, jobs: int, stop: threading.Event,
-            on_epoch: Callable | None = None, on_done: Callable[[Unit], None] | None = None,
-            keep_trainers: bool = False, keep_models: bool = True) -> bool:
+def execute(
+    units: list[Unit],
+    prep: Prepared,
+    *,
+    jobs: int,
+    stop: threading.Event,
+    on_epoch: Callable | None = None,
+    on_done: Callable[[Unit], None] | None = None,
+    keep_trainers: bool = False,
+    keep_models: bool = True,
+) -> bool:
     """Train every pending unit; -> True when the re-run was interrupted."""
     pending = [u for u in units if u.status == "pending"]
     with cpu_threads(prep, jobs):
-        return _execute(pending, prep, jobs=jobs, stop=stop,
-                        kw=dict(on_epoch=on_epoch, on_done=on_done, keep_trainer=keep_trainers,
-                                keep_model=keep_models))
+        return _execute(
+            pending,
+            prep,
+            jobs=jobs,
+            stop=stop,
+            kw=dict(on_epoch=on_epoch, on_done=on_done, keep_trainer=keep_trainers, keep_model=keep_models),
+        )
 
 
 def _execute(pending: list[Unit], prep: Prepared, *, jobs: int, stop: threading.Event, kw: dict) -> bool:
@@ -137,8 +158,10 @@ def _execute(pending: list[Unit], prep: Prepared, *, jobs: int, stop: threading.
             except KeyboardInterrupt:
                 stop.set()
 
-    threads = [threading.Thread(target=worker, name=f"overfitdoc-rerun-{i}", daemon=True)
-               for i in range(min(jobs, len(pending)))]
+    threads = [
+        threading.Thread(target=worker, name=f"overfitdoc-rerun-{i}", daemon=True)
+        for i in range(min(jobs, len(pending)))
+    ]
     for t in threads:
         t.start()
     try:

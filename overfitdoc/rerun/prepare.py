@@ -5,11 +5,13 @@ the optimizer is, how the model's layers are called, and whether it can be made 
 Any mistake in the spec surfaces here as one :class:`~.spec.SpecError` line, before
 training starts, never as a traceback from a worker thread.
 """
+
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import torch
 from torch import nn
@@ -18,13 +20,29 @@ from .data import DataError, Split, TensorSplit, to_split
 from .spec import DEFAULT_BATCH_SIZE, DEFAULT_EPOCHS, DEFAULT_LR, Spec, _first_line
 
 ACTIVATIONS = (
-    nn.ReLU, nn.ReLU6, nn.LeakyReLU, nn.PReLU, nn.RReLU, nn.ELU, nn.SELU, nn.CELU, nn.GELU, nn.SiLU,
-    nn.Mish, nn.Tanh, nn.Hardswish, nn.Hardtanh, nn.Softplus, nn.Softsign, nn.Tanhshrink,
+    nn.ReLU,
+    nn.ReLU6,
+    nn.LeakyReLU,
+    nn.PReLU,
+    nn.RReLU,
+    nn.ELU,
+    nn.SELU,
+    nn.CELU,
+    nn.GELU,
+    nn.SiLU,
+    nn.Mish,
+    nn.Tanh,
+    nn.Hardswish,
+    nn.Hardtanh,
+    nn.Softplus,
+    nn.Softsign,
+    nn.Tanhshrink,
 )
 WEIGHTED_LAYERS = (nn.Linear, nn.Bilinear, nn.LazyLinear, nn.modules.conv._ConvNd)
 
 
 # ---------------------------------------------------------------- default losses and metrics
+
 
 class TargetsLikeOutputs(nn.Module):
     """A loss whose targets take the outputs' shape and dtype (``(N,)`` targets for ``(N, 1)``
@@ -58,6 +76,7 @@ def binary_accuracy(outputs: torch.Tensor, targets: torch.Tensor) -> torch.Tenso
 
 # ---------------------------------------------------------------- what a re-run knows about the spec
 
+
 @dataclass
 class OptimizerInfo:
     """The spec's optimizer as built on the model: its class and per-group settings."""
@@ -90,14 +109,14 @@ class Prepared:
     criterion: Callable
     loss_name: str
     loss_reason: str
-    task: str                                 # multiclass | binary | regression | custom
+    task: str  # multiclass | binary | regression | custom
     metrics: dict[str, Callable]
-    input_kinds: tuple[str, ...]              # image | float | integer, one per input
+    input_kinds: tuple[str, ...]  # image | float | integer, one per input
     input_std: tuple[torch.Tensor | None, ...]
     optimizer: OptimizerInfo
     param_count: int
-    smaller: dict[str, Any] | None = None     # model kwargs of the smaller model, when there is one
-    smaller_reason: str = ""                  # why not, when there is none
+    smaller: dict[str, Any] | None = None  # model kwargs of the smaller model, when there is one
+    smaller_reason: str = ""  # why not, when there is none
     smaller_param_count: int | None = None
     notes: list[str] = field(default_factory=list)
 
@@ -139,11 +158,14 @@ def prepare(spec: Spec, device: torch.device, *, epochs: int | None = None, amp:
     except Exception as e:  # noqa: BLE001 - the user's code: one line
         raise spec.fail(f"data() raised {type(e).__name__}: {_first_line(e)}") from None
     if not isinstance(out, (tuple, list)) or len(out) != 2:
-        raise spec.fail("data() must return (train, val): two torch Datasets or tuples of tensors (x, y), "
-                        f"not {_describe(out)}")
+        raise spec.fail(
+            f"data() must return (train, val): two torch Datasets or tuples of tensors (x, y), not {_describe(out)}"
+        )
     if all(isinstance(part, torch.Tensor) for part in out):
-        raise spec.fail("data() must return (train, val), each a tuple (x, y) or a Dataset: "
-                        "return (x_train, y_train), (x_val, y_val), not two tensors")
+        raise spec.fail(
+            "data() must return (train, val), each a tuple (x, y) or a Dataset: "
+            "return (x_train, y_train), (x_val, y_val), not two tensors"
+        )
     try:
         train = to_split(out[0], "training", device)
         val = to_split(out[1], "validation", device)
@@ -164,21 +186,40 @@ def prepare(spec: Spec, device: torch.device, *, epochs: int | None = None, amp:
             vout = model(*vxs)
             criterion(vout.float(), vy)
     except Exception as e:  # noqa: BLE001
-        raise spec.fail(f"the first validation batch does not fit the model or the loss: {_first_line(e)}; "
-                        "give the validation set the same shapes and types as the training set") from None
+        raise spec.fail(
+            f"the first validation batch does not fit the model or the loss: {_first_line(e)}; "
+            "give the validation set the same shapes and types as the training set"
+        ) from None
     try:
-        opt = spec.optimizer_fn(list(model.parameters())) if spec.optimizer_fn else torch.optim.Adam(model.parameters(), lr=DEFAULT_LR)
+        opt = (
+            spec.optimizer_fn(list(model.parameters()))
+            if spec.optimizer_fn
+            else torch.optim.Adam(model.parameters(), lr=DEFAULT_LR)
+        )
     except Exception as e:  # noqa: BLE001
         raise spec.fail(f"optimizer(params) raised {type(e).__name__}: {_first_line(e)}") from None
     if not isinstance(opt, torch.optim.Optimizer):
         raise spec.fail(f"optimizer(params) must return a torch.optim.Optimizer, not {_describe(opt)}")
-    info = OptimizerInfo(type(opt), dict(opt.defaults),
-                         [{k: v for k, v in g.items() if k != "params"} for g in opt.param_groups])
+    info = OptimizerInfo(
+        type(opt), dict(opt.defaults), [{k: v for k, v in g.items() if k != "params"} for g in opt.param_groups]
+    )
     kinds, stds = _inputs(train)
     prep = Prepared(
-        spec=spec, device=device, amp=amp, epochs=epochs or spec.epochs or DEFAULT_EPOCHS, batch_size=batch_size,
-        train=train, val=val, criterion=criterion, loss_name=loss_name, loss_reason=loss_reason, task=task,
-        metrics=metrics, input_kinds=kinds, input_std=stds, optimizer=info,
+        spec=spec,
+        device=device,
+        amp=amp,
+        epochs=epochs or spec.epochs or DEFAULT_EPOCHS,
+        batch_size=batch_size,
+        train=train,
+        val=val,
+        criterion=criterion,
+        loss_name=loss_name,
+        loss_reason=loss_reason,
+        task=task,
+        metrics=metrics,
+        input_kinds=kinds,
+        input_std=stds,
+        optimizer=info,
         param_count=sum(p.numel() for p in model.parameters()),
     )
     _smaller(prep)
@@ -218,8 +259,10 @@ def _check_first_batch(spec, model, xs, y, amp, device):
                 out = model(*xs)
         except Exception as e:  # noqa: BLE001
             shapes = ", ".join(str(tuple(x.shape)) for x in xs)
-            raise spec.fail(f"the model fails on the first training batch (inputs {shapes}): {_first_line(e)}; "
-                            "make model() accept what data() returns") from None
+            raise spec.fail(
+                f"the model fails on the first training batch (inputs {shapes}): {_first_line(e)}; "
+                "make model() accept what data() returns"
+            ) from None
         if not isinstance(out, torch.Tensor):
             raise spec.fail(f"the model returned {_describe(out)}; it must return one tensor of outputs (logits)")
         out = out.float()
@@ -227,14 +270,18 @@ def _check_first_batch(spec, model, xs, y, amp, device):
         try:
             loss = criterion(out, y)
         except Exception as e:  # noqa: BLE001
-            raise spec.fail(f"the loss ({name}) fails on the first batch: outputs {tuple(out.shape)} {str(out.dtype)[6:]}, "
-                            f"targets {tuple(y.shape)} {str(y.dtype)[6:]}: {_first_line(e)}; "
-                            "make model()'s output fit data()'s targets, or set `loss`") from None
+            raise spec.fail(
+                f"the loss ({name}) fails on the first batch: outputs {tuple(out.shape)} {str(out.dtype)[6:]}, "
+                f"targets {tuple(y.shape)} {str(y.dtype)[6:]}: {_first_line(e)}; "
+                "make model()'s output fit data()'s targets, or set `loss`"
+            ) from None
         if not isinstance(loss, torch.Tensor) or loss.numel() != 1:
             raise spec.fail(f"the loss must return one number (a scalar tensor), not {_describe(loss)}")
         if not loss.requires_grad:
-            raise spec.fail("the loss does not depend on the model's parameters (no gradient); "
-                            "compute it from the model's outputs with torch operations")
+            raise spec.fail(
+                "the loss does not depend on the model's parameters (no gradient); "
+                "compute it from the model's outputs with torch operations"
+            )
         loss.backward()
         metrics = _metrics(spec, task)
         for mname, fn in metrics.items():
@@ -242,8 +289,10 @@ def _check_first_batch(spec, model, xs, y, amp, device):
                 v = fn(out.detach(), y)
                 float(v)
             except Exception as e:  # noqa: BLE001
-                raise spec.fail(f"metric {mname!r} fails on the first batch: {_first_line(e)}; "
-                                "a metric is fn(outputs, targets) -> number") from None
+                raise spec.fail(
+                    f"metric {mname!r} fails on the first batch: {_first_line(e)}; "
+                    "a metric is fn(outputs, targets) -> number"
+                ) from None
     return criterion, name, reason, task, metrics, out
 
 
@@ -258,15 +307,30 @@ def _choose_loss(spec: Spec, out: torch.Tensor, y: torch.Tensor):
         if isinstance(user, nn.BCEWithLogitsLoss):
             return TargetsLikeOutputs(user), "BCEWithLogitsLoss", "the spec's loss", "binary"
         name = type(user).__name__ if isinstance(user, nn.Module) else getattr(user, "__name__", "loss")
-        return user, name, "the spec's loss", "regression" if isinstance(user, nn.MSELoss | nn.L1Loss | nn.SmoothL1Loss | nn.HuberLoss) else "custom"
+        return (
+            user,
+            name,
+            "the spec's loss",
+            "regression" if isinstance(user, nn.MSELoss | nn.L1Loss | nn.SmoothL1Loss | nn.HuberLoss) else "custom",
+        )
     integer = not y.is_floating_point() and y.dtype != torch.bool
     one_output = (out.dim() == 1 or out.shape[-1] == 1) and out.numel() == y.numel()
     binary = bool(((y == 0) | (y == 1)).all()) if y.numel() else False
     if integer and out.dim() >= 2 and out.shape[1] > 1:
         return nn.CrossEntropyLoss(), "cross-entropy", "default: integer targets", "multiclass"
     if one_output and binary:
-        return TargetsLikeOutputs(nn.BCEWithLogitsLoss()), "BCE-with-logits", "default: one output and 0/1 targets", "binary"
-    return TargetsLikeOutputs(nn.MSELoss()), "MSE", "default: neither integer class targets nor one 0/1 output", "regression"
+        return (
+            TargetsLikeOutputs(nn.BCEWithLogitsLoss()),
+            "BCE-with-logits",
+            "default: one output and 0/1 targets",
+            "binary",
+        )
+    return (
+        TargetsLikeOutputs(nn.MSELoss()),
+        "MSE",
+        "default: neither integer class targets nor one 0/1 output",
+        "regression",
+    )
 
 
 def _metrics(spec: Spec, task: str) -> dict[str, Callable]:

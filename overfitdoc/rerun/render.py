@@ -1,5 +1,6 @@
 """The terminal rendering of a re-run: it reads the result dict that ``--format json``
 prints, and computes nothing of its own. Imports no torch."""
+
 from __future__ import annotations
 
 from rich.console import Console, Group
@@ -74,9 +75,12 @@ def results_table(result: dict) -> Table:
         best = v["best_val_loss"]
         row.append(f"{num(best['mean'], 4)} ({_epoch(v['best_epoch'])})" if best.get("mean") is not None else "-")
         gap = v["final_gap"]
-        row += [num(gap["mean"], 2) if gap.get("mean") is not None else "-",
-                Text(verdict.replace("_", " ") if verdict else "-", style=VERDICT_STYLE.get(verdict or "", "")),
-                change_text(v["change"]), judgement_text(v["change"])]
+        row += [
+            num(gap["mean"], 2) if gap.get("mean") is not None else "-",
+            Text(verdict.replace("_", " ") if verdict else "-", style=VERDICT_STYLE.get(verdict or "", "")),
+            change_text(v["change"]),
+            judgement_text(v["change"]),
+        ]
         table.add_row(*row)
     return table
 
@@ -91,9 +95,13 @@ def render(result: dict) -> Group:
     metric = f", metric {s['metric']}" if s.get("metric") else ""
     parts.append(Text(f"Model: {s['parameters']:,} parameters, {opt}, loss {s['loss']} ({s['loss_reason']}){metric}"))
     seeds = len(s["seeds"])
-    parts.append(Text(f"Data: {s['train_size']:,} training and {s['val_size']:,} validation samples, batch {s['batch_size']}, "
-                      f"{s['epochs']} epochs, {seeds} seed{'s' if seeds != 1 else ''}, {s['device']}"
-                      f"{' (bf16 autocast)' if s['amp'] else ''}, {s['jobs']} concurrent run{'s' if s['jobs'] != 1 else ''}"))
+    parts.append(
+        Text(
+            f"Data: {s['train_size']:,} training and {s['val_size']:,} validation samples, batch {s['batch_size']}, "
+            f"{s['epochs']} epochs, {seeds} seed{'s' if seeds != 1 else ''}, {s['device']}"
+            f"{' (bf16 autocast)' if s['amp'] else ''}, {s['jobs']} concurrent run{'s' if s['jobs'] != 1 else ''}"
+        )
+    )
     fx = result["fixes"]
     if fx.get("diagnosis"):
         d = fx["diagnosis"]
@@ -114,18 +122,30 @@ def render(result: dict) -> Group:
     pairs = max((v["change"]["pairs"] for v in result["variants"] if v.get("change")), default=0)
     basis = next((v["change"]["noise_basis"] for v in result["variants"] if v.get("change")), None)
     if basis == "seeds":
-        parts.append(Text(f"Val loss: of the weights each run ends with (early stopping: its restored best epoch; swa: the "
-                          f"averaged weights), mean ±sd over {pairs} seeds. Change: its mean paired difference from the "
-                          "baseline (same initial weights and data order), better or worse only beyond the noise: 2 x the "
-                          "seed-to-seed standard deviation / sqrt(seeds). Best: the lowest val loss of the run. Gap: final "
-                          "val minus train loss.", style="dim"))
+        parts.append(
+            Text(
+                f"Val loss: of the weights each run ends with (early stopping: its restored best epoch; swa: the "
+                f"averaged weights), mean ±sd over {pairs} seeds. Change: its mean paired difference from the "
+                "baseline (same initial weights and data order), better or worse only beyond the noise: 2 x the "
+                "seed-to-seed standard deviation / sqrt(seeds). Best: the lowest val loss of the run. Gap: final "
+                "val minus train loss.",
+                style="dim",
+            )
+        )
     elif basis == "epochs":
-        parts.append(Text("Val loss: of the weights the run ends with (early stopping: its restored best epoch; swa: the "
-                          "averaged weights). Change: its difference from the baseline (same initial weights and data "
-                          "order); one seed, so the noise is 2 x the baseline's epoch-to-epoch noise: use --seeds 3 or "
-                          "more to judge against seed-to-seed noise. Best: the lowest val loss of the run. Gap: final val "
-                          "minus train loss.", style="dim"))
-    notes = [f"{v['name']} (seed {r['seed']}): {n}" for v in result["variants"] for r in v["runs"][:1] for n in r["notes"]]
+        parts.append(
+            Text(
+                "Val loss: of the weights the run ends with (early stopping: its restored best epoch; swa: the "
+                "averaged weights). Change: its difference from the baseline (same initial weights and data "
+                "order); one seed, so the noise is 2 x the baseline's epoch-to-epoch noise: use --seeds 3 or "
+                "more to judge against seed-to-seed noise. Best: the lowest val loss of the run. Gap: final val "
+                "minus train loss.",
+                style="dim",
+            )
+        )
+    notes = [
+        f"{v['name']} (seed {r['seed']}): {n}" for v in result["variants"] for r in v["runs"][:1] for n in r["notes"]
+    ]
     for n in notes:
         parts.append(Text(f"note: {n}", style="dim"))
     for v in result["variants"]:
@@ -135,11 +155,22 @@ def render(result: dict) -> Group:
     if result.get("interrupted"):
         done = sum(r["status"] == "done" for v in result["variants"] for r in v["runs"])
         partial = sum(r["status"] == "partial" for v in result["variants"] for r in v["runs"])
-        parts.append(Text(f"Interrupted: kept {done} finished and {partial} partial histor{'y' if partial == 1 else 'ies'}"
-                          + (f" in {result['out_dir']}" if result.get("out_dir") else "") + ".", style="bold yellow"))
+        parts.append(
+            Text(
+                f"Interrupted: kept {done} finished and {partial} partial histor{'y' if partial == 1 else 'ies'}"
+                + (f" in {result['out_dir']}" if result.get("out_dir") else "")
+                + ".",
+                style="bold yellow",
+            )
+        )
     elif result.get("out_dir"):
-        parts.append(Text(f"Histories: {result['out_dir']}/<variant>-seed<N>.json (PyTorch JSON, written as each run "
-                          "trains) and .csv (Keras CSV): overfitdoc diagnose or plot --compare reads them", style="dim"))
+        parts.append(
+            Text(
+                f"Histories: {result['out_dir']}/<variant>-seed<N>.json (PyTorch JSON, written as each run "
+                "trains) and .csv (Keras CSV): overfitdoc diagnose or plot --compare reads them",
+                style="dim",
+            )
+        )
     outputs = result.get("outputs") or {}
     if outputs.get("summary"):
         parts.append(Text(f"Summary: {outputs['summary']} (this result, as --format json prints it)", style="dim"))

@@ -1,5 +1,6 @@
 """The whole re-run: load and check the spec, choose the fixes, train the baseline and the
 variants for every seed, write each history, diagnose it, and compare with the baseline."""
+
 from __future__ import annotations
 
 import copy
@@ -8,9 +9,9 @@ import json
 import math
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import torch
@@ -172,13 +173,22 @@ def rerun(
     if named is None:
         if history is not None:
             from ..api import diagnose as diagnose_file
+
             d = diagnose_file(history)
             source = history
         else:
             first_base = make_unit(BASELINE, 0)
             units.append(first_base)
-            interrupted = execute([first_base], prep, jobs=1, stop=stop, on_epoch=hook, on_done=on_done,
-                                  keep_trainers=keep_trainers, keep_models=keep_models)
+            interrupted = execute(
+                [first_base],
+                prep,
+                jobs=1,
+                stop=stop,
+                on_epoch=hook,
+                on_done=on_done,
+                keep_trainers=keep_trainers,
+                keep_models=keep_models,
+            )
             if first_base.status == "failed":
                 raise spec.fail(f"the baseline failed in training: {first_base.error}")
             d = _diagnose_unit(first_base, diagnoses)
@@ -188,9 +198,11 @@ def rerun(
             fixes_info["chosen_by"] = "nothing: interrupted before the fixes were chosen"
         else:
             groups, skipped, chosen_by, advised = choose_auto(d, prep, top)
-            fixes_info.update(chosen_by=chosen_by,
-                              diagnosis={"source": source, "verdict": d.verdict, "summary": d.summary},
-                              skipped=[{"fix": i, "reason": r} for i, r in skipped])
+            fixes_info.update(
+                chosen_by=chosen_by,
+                diagnosis={"source": source, "verdict": d.verdict, "summary": d.summary},
+                skipped=[{"fix": i, "reason": r} for i, r in skipped],
+            )
         groups = [[i] for i in groups]
     else:
         groups = []
@@ -214,29 +226,63 @@ def rerun(
                 units.append(make_unit(v, seed))
         units.sort(key=lambda u: (u.seed, variants.index(u.variant)))
         n_jobs = jobs if jobs > 0 else default_jobs(dev, sum(u.status == "pending" for u in units))
-        interrupted = execute(units, prep, jobs=n_jobs, stop=stop, on_epoch=hook, on_done=on_done,
-                              keep_trainers=keep_trainers, keep_models=keep_models)
+        interrupted = execute(
+            units,
+            prep,
+            jobs=n_jobs,
+            stop=stop,
+            on_epoch=hook,
+            on_done=on_done,
+            keep_trainers=keep_trainers,
+            keep_models=keep_models,
+        )
     else:
         n_jobs = 1
 
     records = []
     for u in units:
         d = _diagnose_unit(u, diagnoses)
-        records.append(RunRecord(variant=u.variant.name, fixes=u.variant.ids, seed=u.seed, status=u.status,
-                                 rows=u.rows, diagnosis=d, history_path=u.history_path, csv_path=u.csv_path,
-                                 seconds=u.seconds,
-                                 kept_epoch=u.kept_epoch, notes=list(u.notes), error=u.error))
+        records.append(
+            RunRecord(
+                variant=u.variant.name,
+                fixes=u.variant.ids,
+                seed=u.seed,
+                status=u.status,
+                rows=u.rows,
+                diagnosis=d,
+                history_path=u.history_path,
+                csv_path=u.csv_path,
+                seconds=u.seconds,
+                kept_epoch=u.kept_epoch,
+                notes=list(u.notes),
+                error=u.error,
+            )
+        )
     setup = _setup(prep, dev, n_jobs, seeds, amp)
-    report = build_report(setup, fixes_info, [{"name": v.name, "fixes": v.ids, "what": what[v.name]} for v in variants],
-                          records, spec=spec_path, interrupted=interrupted, out_dir=str(out) if out else None,
-                          wall_seconds=time.perf_counter() - t0)
+    report = build_report(
+        setup,
+        fixes_info,
+        [{"name": v.name, "fixes": v.ids, "what": what[v.name]} for v in variants],
+        records,
+        spec=spec_path,
+        interrupted=interrupted,
+        out_dir=str(out) if out else None,
+        wall_seconds=time.perf_counter() - t0,
+    )
     if out is not None:
         write_outputs(report, units, variants, out, plot=plot, diagnoses=diagnoses)
     return RerunResult(report=report, units=units, prep=prep)
 
 
-def write_outputs(report: dict, units: list[Unit], variants: list[Variant], out: Path, *, plot: bool,
-                  diagnoses: dict[int, Diagnosis | None]) -> None:
+def write_outputs(
+    report: dict,
+    units: list[Unit],
+    variants: list[Variant],
+    out: Path,
+    *,
+    plot: bool,
+    diagnoses: dict[int, Diagnosis | None],
+) -> None:
     """Draw the comparison plot (not after an interruption), then write ``summary.json``: the
     report as ``--format json`` prints it, with ``outputs`` naming both files."""
     from ..render.json import render_json
@@ -251,8 +297,12 @@ def write_outputs(report: dict, units: list[Unit], variants: list[Variant], out:
         elif importlib.util.find_spec("matplotlib") is None:
             outputs["compare_plot_note"] = "not drawn: matplotlib is not installed (pip install 'overfitdoc[plot]')"
         else:
-            shown = [d for v in variants for u in units
-                     if u.variant is v and u.seed == 0 and (d := _diagnose_unit(u, diagnoses)) is not None]
+            shown = [
+                d
+                for v in variants
+                for u in units
+                if u.variant is v and u.seed == 0 and (d := _diagnose_unit(u, diagnoses)) is not None
+            ]
             if shown:
                 try:
                     outputs["compare_plot"] = compare_plot(shown, out / COMPARE_PLOT_NAME)
@@ -327,10 +377,19 @@ def _diagnose_unit(unit: Unit, cache: dict):
 def _setup(prep: Prepared, dev: torch.device, jobs: int, seeds: int, amp: bool) -> dict:
     opt = prep.optimizer
     return {
-        "device": str(dev), "amp": amp, "jobs": jobs, "seeds": list(range(seeds)), "epochs": prep.epochs,
-        "batch_size": prep.batch_size, "train_size": len(prep.train), "val_size": len(prep.val),
-        "parameters": prep.param_count, "loss": prep.loss_name, "loss_reason": prep.loss_reason,
-        "task": prep.task, "metric": prep.metric_name,
+        "device": str(dev),
+        "amp": amp,
+        "jobs": jobs,
+        "seeds": list(range(seeds)),
+        "epochs": prep.epochs,
+        "batch_size": prep.batch_size,
+        "train_size": len(prep.train),
+        "val_size": len(prep.val),
+        "parameters": prep.param_count,
+        "loss": prep.loss_name,
+        "loss_reason": prep.loss_reason,
+        "task": prep.task,
+        "metric": prep.metric_name,
         "optimizer": f"{opt.name}(lr={opt.lr:g})" + ("" if prep.spec.optimizer_fn else " (default)"),
         "data_on_device": getattr(prep.train, "on_device", False),
     }

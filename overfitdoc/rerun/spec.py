@@ -19,6 +19,7 @@ A spec defines (see ``examples/binary_mlp.py`` for a complete one)::
 The spec is never edited: every fix changes the training recipe around it. A spec that
 does not fit gets one line naming the spec and what to change (:class:`SpecError`, exit 2).
 """
+
 from __future__ import annotations
 
 import importlib.util
@@ -26,9 +27,10 @@ import inspect
 import re
 import sys
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from ..errors import InputError
 
@@ -46,7 +48,7 @@ class SpecError(InputError):
 class Spec:
     """What the user's file defines, checked for presence and type (not yet called)."""
 
-    source: str                      # the path as given
+    source: str  # the path as given
     model_fn: Callable[..., Any]
     data_fn: Callable[[], Any]
     loss: Any = None
@@ -54,8 +56,8 @@ class Spec:
     epochs: int | None = None
     batch_size: int | None = None
     metrics: dict[str, Callable] | None = None
-    capacity_keyword: str | None = None   # "width" or "scale" when model() accepts one
-    capacity_default: Any = None          # that keyword's default value
+    capacity_keyword: str | None = None  # "width" or "scale" when model() accepts one
+    capacity_default: Any = None  # that keyword's default value
 
     def fail(self, reason: str) -> SpecError:
         return SpecError(self.source, reason)
@@ -73,15 +75,20 @@ def load_spec(path: str) -> Spec:
     data_fn = getattr(module, "data", None)
     if model_fn is None or data_fn is None:
         missing = " and ".join(n for n, f in (("model()", model_fn), ("data()", data_fn)) if f is None)
-        raise SpecError(path, f"defines no {missing}; add `def model(): return <torch.nn.Module>` and "
-                              f"`def data(): return (x_train, y_train), (x_val, y_val)`")
+        raise SpecError(
+            path,
+            f"defines no {missing}; add `def model(): return <torch.nn.Module>` and "
+            f"`def data(): return (x_train, y_train), (x_val, y_val)`",
+        )
     for name, fn in (("model", model_fn), ("data", data_fn)):
         if not callable(fn):
             raise SpecError(path, f"`{name}` must be a function (def {name}(): ...), not a {type(fn).__name__}")
     spec = Spec(source=path, model_fn=model_fn, data_fn=data_fn)
     spec.loss = getattr(module, "loss", None)
     if spec.loss is not None and not callable(spec.loss):
-        raise spec.fail(f"`loss` must be a loss module or function loss(outputs, targets), not a {type(spec.loss).__name__}")
+        raise spec.fail(
+            f"`loss` must be a loss module or function loss(outputs, targets), not a {type(spec.loss).__name__}"
+        )
     opt = getattr(module, "optimizer", None)
     if opt is not None and not callable(opt):
         raise spec.fail("`optimizer` must be a function optimizer(params) returning a torch.optim.Optimizer")
@@ -138,7 +145,9 @@ def _metrics(spec: Spec, m) -> dict[str, Callable] | None:
     if isinstance(m, (list, tuple)):
         m = {getattr(f, "__name__", f"metric{i}"): f for i, f in enumerate(m)}
     if not isinstance(m, dict) or not all(isinstance(k, str) and callable(f) for k, f in m.items()):
-        raise spec.fail("`metrics` must map names to functions fn(outputs, targets) -> number, e.g. {'accuracy': accuracy}")
+        raise spec.fail(
+            "`metrics` must map names to functions fn(outputs, targets) -> number, e.g. {'accuracy': accuracy}"
+        )
     for k in m:
         if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", k) or k in ("loss", "epoch", "learning_rate"):
             raise spec.fail(f"metric name {k!r} cannot be a history column; use letters, digits and _ (not loss/epoch)")
@@ -151,7 +160,10 @@ def _capacity(model_fn) -> tuple[str | None, Any]:
     except (TypeError, ValueError):
         return None, None
     for kw in CAPACITY_KEYWORDS:
-        if kw in params and params[kw].kind in (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY):
+        if kw in params and params[kw].kind in (
+            inspect.Parameter.POSITIONAL_OR_KEYWORD,
+            inspect.Parameter.KEYWORD_ONLY,
+        ):
             default = params[kw].default
             return kw, None if default is inspect.Parameter.empty else default
     return None, None

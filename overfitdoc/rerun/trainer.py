@@ -17,6 +17,7 @@ What is logged, per epoch, in Keras' names (``epoch`` from 0):
 Nothing here synchronises with the GPU within an epoch: the sums stay on the device until
 the epoch ends.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -24,8 +25,9 @@ import math
 import threading
 import time
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
@@ -58,17 +60,17 @@ class Unit:
     variant: Variant
     seed: int
     recipe: Recipe
-    epochs: int = 0                         # planned (a fix may stop earlier)
-    model: nn.Module | None = None          # built before training; afterwards the final model
+    epochs: int = 0  # planned (a fix may stop earlier)
+    model: nn.Module | None = None  # built before training; afterwards the final model
     rows: list[dict[str, float]] = field(default_factory=list)
-    status: str = "pending"                 # pending | running | done | partial | failed
+    status: str = "pending"  # pending | running | done | partial | failed
     error: str | None = None
     notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
-    kept_epoch: int | None = None           # the epoch whose weights the run ends with
-    history_path: str | None = None         # its PyTorch JSON history, once written
-    csv_path: str | None = None             # its Keras CSV history, written when it ends
-    trainer: "Trainer | None" = None        # kept only when the caller asks (tests, notebooks)
+    kept_epoch: int | None = None  # the epoch whose weights the run ends with
+    history_path: str | None = None  # its PyTorch JSON history, once written
+    csv_path: str | None = None  # its Keras CSV history, written when it ends
+    trainer: Trainer | None = None  # kept only when the caller asks (tests, notebooks)
 
     @property
     def label(self) -> str:
@@ -82,13 +84,13 @@ class Unit:
 class Callback:
     """Epoch hooks a fix can add (early stopping, weight averaging)."""
 
-    def on_train_epoch_end(self, trainer: "Trainer", epoch: int) -> None:
+    def on_train_epoch_end(self, trainer: Trainer, epoch: int) -> None:
         """After the epoch's last step, before validation."""
 
-    def on_epoch_end(self, trainer: "Trainer", epoch: int, logs: dict[str, float]) -> None:
+    def on_epoch_end(self, trainer: Trainer, epoch: int, logs: dict[str, float]) -> None:
         """After validation; ``logs`` holds the epoch's row."""
 
-    def on_train_end(self, trainer: "Trainer") -> None:
+    def on_train_end(self, trainer: Trainer) -> None:
         """After the last epoch (not after an interruption)."""
 
 
@@ -110,8 +112,8 @@ class Trainer:
         self.eval_batch_size = max(4 * self.batch_size, 256)
         self.model: nn.Module = unit.model.to(self.device)  # type: ignore[union-attr]
         self.optimizer: torch.optim.Optimizer = prep.make_optimizer(self.model.parameters())
-        self.criterion = prep.criterion          # logged and validated with, for every variant
-        self.train_criterion = prep.criterion    # what the gradient comes from
+        self.criterion = prep.criterion  # logged and validated with, for every variant
+        self.train_criterion = prep.criterion  # what the gradient comes from
         self.metrics = prep.metrics
         self.batch_transforms: list[Callable[[TrainBatch], TrainBatch]] = []
         self.step_schedulers: list = []
@@ -119,10 +121,10 @@ class Trainer:
         self.callbacks: list[Callback] = []
         self.eval_model: nn.Module = self.model
         self.final_model: nn.Module | None = None
-        self.kept_epoch: int | None = None            # set by early stopping when it restores
-        self.swa_model: nn.Module | None = None       # set by the swa fix
-        self.dropout_handles: list = []               # set by the dropout fix
-        self.clipped_steps: int | None = None         # set by the gradient-clipping fix
+        self.kept_epoch: int | None = None  # set by early stopping when it restores
+        self.swa_model: nn.Module | None = None  # set by the swa fix
+        self.dropout_handles: list = []  # set by the dropout fix
+        self.clipped_steps: int | None = None  # set by the gradient-clipping fix
         self.stop_training = False
         self.epoch = 0
         self.steps = 0
@@ -189,9 +191,13 @@ class Trainer:
             stop.set()
         finally:
             unit.seconds = time.perf_counter() - t0
-        unit.kept_epoch = self.kept_epoch if self.kept_epoch is not None else (unit.rows[-1]["epoch"] if unit.rows else None)
+        unit.kept_epoch = (
+            self.kept_epoch if self.kept_epoch is not None else (unit.rows[-1]["epoch"] if unit.rows else None)
+        )
         model = self.final_model if self.final_model is not None else self.eval_model
-        unit.model = getattr(model, "module", model) if isinstance(model, torch.optim.swa_utils.AveragedModel) else model
+        unit.model = (
+            getattr(model, "module", model) if isinstance(model, torch.optim.swa_utils.AveragedModel) else model
+        )
         return unit
 
     def objective(self, criterion, out: torch.Tensor, batch: TrainBatch) -> torch.Tensor:

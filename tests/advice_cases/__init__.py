@@ -20,10 +20,11 @@ Histories come from the real sample runs (``sample_runs/``), optionally transfor
 :func:`load_case_history`), or are built from simple formulas by the builders below:
 constructed series are fine in unit tests of rules.
 """
+
 from __future__ import annotations
 
 import math
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -39,7 +40,8 @@ REALWORLD = Path(__file__).resolve().parents[1] / "fixtures" / "realworld"  # so
 
 # ---------------------------------------------------------------- sample runs, transformed
 
-@lru_cache(maxsize=None)
+
+@cache
 def _sample(name: str) -> History:
     return load_history(str(SAMPLES / name))
 
@@ -78,15 +80,21 @@ def transform_sample(name: str, **t) -> History:
         for row, factor in changes:
             table[col][row] *= factor
     # lists, so that NaN values stay explicit (a value that went bad, not a missing cell)
-    return from_table(f"{name} (transformed)", h.format, {k: v.tolist() for k, v in table.items()},
-                      index_column="epoch")
+    return from_table(
+        f"{name} (transformed)", h.format, {k: v.tolist() for k, v in table.items()}, index_column="epoch"
+    )
 
 
 # ---------------------------------------------------------------- constructed histories
 
+
 def _table(loss, val_loss, acc=None, val_acc=None, lr=None, base=1):
     n = len(loss)
-    t = {"epoch": np.arange(n, dtype=float) + base, "loss": np.asarray(loss, float), "val_loss": np.asarray(val_loss, float)}
+    t = {
+        "epoch": np.arange(n, dtype=float) + base,
+        "loss": np.asarray(loss, float),
+        "val_loss": np.asarray(val_loss, float),
+    }
     if acc is not None:
         t["accuracy"], t["val_accuracy"] = np.asarray(acc, float), np.asarray(val_acc, float)
     if lr is not None:
@@ -166,7 +174,7 @@ def spiky(n=30, nan_at=None, early=True, lr=0.5, seed=6):
     e = np.arange(n)
     loss = 0.6 * np.exp(-e / 8) + 0.2 + _noise(n, 0.01, seed)
     val = loss + 0.02 + _noise(n, 0.01, seed + 1)
-    for s in ((2, 9) if early else (20, 24)):
+    for s in (2, 9) if early else (20, 24):
         loss[s] *= 2.5
         val[s] *= 2.0
     if nan_at is not None:
@@ -201,8 +209,22 @@ def no_validation(n=20):
     return {"epoch": e, "loss": 0.7 * np.exp(-e / 5), "accuracy": 1 - 0.5 * np.exp(-e / 5)}
 
 
-BUILDERS = {f.__name__: f for f in (early_gap, offset_gap, flat, val_better, perfect_val, noisy_val, spiky, drifting_up,
-                                    slow_learner, u_with_flat_accuracy, no_validation)}
+BUILDERS = {
+    f.__name__: f
+    for f in (
+        early_gap,
+        offset_gap,
+        flat,
+        val_better,
+        perfect_val,
+        noisy_val,
+        spiky,
+        drifting_up,
+        slow_learner,
+        u_with_flat_accuracy,
+        no_validation,
+    )
+}
 
 
 def load_case_history(spec) -> History:
@@ -220,12 +242,14 @@ def load_case_history(spec) -> History:
     raise ValueError(f"unknown history kind {kind!r}")
 
 
-@lru_cache(maxsize=None)
+@cache
 def _diagnosis_cached(key: str):
     import json
+
     return diagnose(load_case_history(json.loads(key)))
 
 
 def case_diagnosis(spec):
     import json
+
     return _diagnosis_cached(json.dumps(spec, sort_keys=True))

@@ -9,8 +9,10 @@ class BatchNorm(Rule):
     id = "batch-norm"
     title = "Add batch normalization"
     group = "model"
-    why = ("Normalizing each layer's inputs per batch keeps activations well scaled, which allows higher "
-           "learning rates, steadies training, and adds a little regularizing noise.")
+    why = (
+        "Normalizing each layer's inputs per batch keeps activations well scaled, which allows higher "
+        "learning rates, steadies training, and adds a little regularizing noise."
+    )
     what = """\
 Inserts `BatchNormalization` (Keras) / `nn.BatchNorm1d` or `nn.BatchNorm2d` (PyTorch) between
 a linear or convolutional layer and its activation. In training it normalizes with the batch's
@@ -33,7 +35,7 @@ regularizer for overfitting."""
     )
     defaults = {"epochs": 100}
     fix = Fix(
-        keras='''\
+        keras="""\
 import keras
 
 model = keras.Sequential([
@@ -48,8 +50,8 @@ model = keras.Sequential([
 ])
 model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
 model.fit(x_train, y_train, validation_data=(x_val, y_val), epochs=${epochs})
-''',
-        pytorch='''\
+""",
+        pytorch="""\
 from torch import nn
 
 model = nn.Sequential(
@@ -58,30 +60,40 @@ model = nn.Sequential(
     nn.Linear(256, num_classes),
 )
 # images: nn.Conv2d(..., bias=False) followed by nn.BatchNorm2d(channels)
-''',
+""",
     )
 
     def check(self, f, ctx):
         d = f.d
         u = f.unit
         if d.verdict == "not_learning":
-            ev = (f"{barely_moved(f)}; normalized activations make a network trainable at all when inputs "
-                  f"or initialization are badly scaled.")
+            ev = (
+                f"{barely_moved(f)}; normalized activations make a network trainable at all when inputs "
+                f"or initialization are badly scaled."
+            )
             return self.hit(0.4, ev)
         if d.verdict == "unstable" and f.training_unstable:
-            ev = (f"{f.train_name} jumps from {u} to {u} ({len(f.spikes)} rises of more than 50%); "
-                  f"normalized activations keep the updates in range.")
+            ev = (
+                f"{f.train_name} jumps from {u} to {u} ({len(f.spikes)} rises of more than 50%); "
+                f"normalized activations keep the updates in range."
+            )
             return self.hit(0.35, ev)
         if d.verdict == "still_improving":
-            ev = (f"{f.val_name} improves by only {fmt(f.end_slope * f.sign)} per {u} at the end; batch "
-                  f"normalization lets the network train faster at a higher learning rate.")
+            ev = (
+                f"{f.val_name} improves by only {fmt(f.end_slope * f.sign)} per {u} at the end; batch "
+                f"normalization lets the network train faster at a higher learning rate."
+            )
             return self.hit(0.3, ev)
         if d.verdict == "underfitting":
-            ev = (f"{f.train_name} levels off at {fmt(float(f.train[-1]))}; with batch normalization a deeper "
-                  f"or wider network stays trainable.")
+            ev = (
+                f"{f.train_name} levels off at {fmt(float(f.train[-1]))}; with batch normalization a deeper "
+                f"or wider network stays trainable."
+            )
             return self.hit(0.3, ev)
         if d.verdict in OVERFIT:
-            ev = (f"The gap ends at {fmt(d.gap.final)}; batch noise regularizes only mildly, so try it "
-                  f"after weight decay, augmentation and dropout.")
+            ev = (
+                f"The gap ends at {fmt(d.gap.final)}; batch noise regularizes only mildly, so try it "
+                f"after weight decay, augmentation and dropout."
+            )
             return self.hit(0.22, ev)
         return None

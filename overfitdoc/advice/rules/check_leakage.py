@@ -10,8 +10,10 @@ class CheckLeakage(Rule):
     id = "check-leakage"
     title = "Check for leakage between training and validation"
     group = "checks"
-    why = ("Validation that is better than training, or nearly perfect, can mean it shares samples or "
-           "label-revealing features with training; then every other number in the report is optimistic.")
+    why = (
+        "Validation that is better than training, or nearly perfect, can mean it shares samples or "
+        "label-revealing features with training; then every other number in the report is optimistic."
+    )
     what = """\
 Looks for validation samples that also occur in training (exact or near duplicates, the same
 patient, user, or time window on both sides), features computed with knowledge of the label or
@@ -39,7 +41,7 @@ whose training numbers are no baseline."""
         "Kapoor, S. & Narayanan, A. (2023). Leakage and the Reproducibility Crisis in Machine-Learning-Based Science. Patterns 4(9).",
     )
     fix = Fix(
-        keras='''\
+        keras="""\
 import numpy as np
 
 # 1. Samples present on both sides (exact duplicates; check near-duplicates and groups too)
@@ -51,8 +53,8 @@ print(f"{shared} of {len(x_val)} validation samples also occur in training")
 train_metrics = model.evaluate(x_train, y_train, verbose=0, return_dict=True)
 val_metrics = model.evaluate(x_val, y_val, verbose=0, return_dict=True)
 print("train:", train_metrics, "validation:", val_metrics)
-''',
-        pytorch='''\
+""",
+        pytorch="""\
 import torch
 
 # 1. Samples present on both sides (exact duplicates; check near-duplicates and groups too)
@@ -65,7 +67,7 @@ model.eval()
 with torch.no_grad():
     train_loss = loss_fn(model(x_train), y_train).item()
 print("train loss (eval mode):", train_loss, "validation loss:", evaluate(model))
-''',
+""",
     )
 
     def check(self, f, ctx):
@@ -79,19 +81,25 @@ print("train loss (eval mode):", train_loss, "validation loss:", evaluate(model)
             parts.append(f"{name} reached {fmt(val)}, nearly perfect (training ends at {fmt(train)})")
             score = 0.9
         if vb.loss_margin:
-            parts.append(f"{f.val_name} ends {pct(-vb.relative)} better than {f.train_name} ({fmt(float(f.val[-1]))} vs "
-                         f"{fmt(float(f.train[-1]))}, after allowing {fmt(vb.lag)} for the training running mean) and is "
-                         f"better in {vb.share_below:.0%} of the second half of the run")
+            parts.append(
+                f"{f.val_name} ends {pct(-vb.relative)} better than {f.train_name} ({fmt(float(f.val[-1]))} vs "
+                f"{fmt(float(f.train[-1]))}, after allowing {fmt(vb.lag)} for the training running mean) and is "
+                f"better in {vb.share_below:.0%} of the second half of the run"
+            )
             score = max(score, 0.85 if vb.relative < -0.25 else 0.7)
         if vb.acc_above is not None:
             v, t = vb.acc_above
-            parts.append(f"{f.score.pair.val} is {fmt(v - t)} above {f.score.pair.train} at the end ({fmt(v)} vs {fmt(t)}, trend)")
+            parts.append(
+                f"{f.score.pair.val} is {fmt(v - t)} above {f.score.pair.train} at the end ({fmt(v)} vs {fmt(t)}, trend)"
+            )
             score = max(score, 0.8 if v - t > 0.1 else 0.7)
         ev = "; ".join(parts)
-        ev = cap(ev) + (". That is normal when dropout or augmentation is active in training (its numbers "
-                                       "are measured with them on); if the model has neither, look for samples or "
-                                       "label-revealing features shared between training and validation before "
-                                       "tuning anything else.")
+        ev = cap(ev) + (
+            ". That is normal when dropout or augmentation is active in training (its numbers "
+            "are measured with them on); if the model has neither, look for samples or "
+            "label-revealing features shared between training and validation before "
+            "tuning anything else."
+        )
         if ctx.task == "timeseries":
             ev += " For time series, split by time: a random split leaks the future into training."
             score += 0.05

@@ -11,8 +11,10 @@ class CleanLabels(Rule):
     id = "clean-labels"
     title = "Find and fix mislabeled samples and outliers"
     group = "data"
-    why = ("Networks learn the clean patterns first and memorize wrong labels last; when validation "
-           "gets worse while training approaches a perfect fit, the late epochs are fitting noise.")
+    why = (
+        "Networks learn the clean patterns first and memorize wrong labels last; when validation "
+        "gets worse while training approaches a perfect fit, the late epochs are fitting noise."
+    )
     what = """\
 Ranks the training samples by their loss under the model from the best epoch: mislabeled
 samples, duplicates with conflicting labels and outliers crowd the top. Inspect the top of the
@@ -37,7 +39,7 @@ High variance with a memorization signature: the training series reaches a near-
     )
     defaults = {"top_k": 50}
     fix = Fix(
-        keras='''\
+        keras="""\
 import numpy as np
 import keras
 
@@ -46,8 +48,8 @@ probs = model.predict(x_train, verbose=0)
 losses = keras.ops.convert_to_numpy(keras.losses.sparse_categorical_crossentropy(y_train, probs))
 suspects = np.argsort(losses)[::-1][:${top_k}]
 print("inspect these training samples:", suspects.tolist())
-''',
-        pytorch='''\
+""",
+        pytorch="""\
 import torch
 import torch.nn.functional as F
 
@@ -57,7 +59,7 @@ with torch.no_grad():
     losses = F.cross_entropy(model(x_train), y_train, reduction="none")
 suspects = losses.argsort(descending=True)[:${top_k}]
 print("inspect these training samples:", suspects.tolist())
-''',
+""",
     )
 
     def check(self, f, ctx):
@@ -73,12 +75,16 @@ print("inspect these training samples:", suspects.tolist())
             i = int(np.argmax(s.val))
             peak, last = float(s.val[i]), float(s.val[-1])
             if peak - last > 0:
-                ev += (f" while {s.pair.val} peaked at {fmt(peak)} ({f.unit} {int(round(s.points[i]))}) "
-                       f"and fell to {fmt(last)}")
+                ev += (
+                    f" while {s.pair.val} peaked at {fmt(peak)} ({f.unit} {int(round(s.points[i]))}) "
+                    f"and fell to {fmt(last)}"
+                )
                 score += 0.15
         if turned:
             ev += f", and {f.val_name} rose after {f.unit} {d.recommended_epoch}"
             score += 0.1
-        ev += (": the late epochs fit samples the model could not learn earlier, the signature of wrong "
-               "labels or outliers; inspect the training samples with the highest loss.")
+        ev += (
+            ": the late epochs fit samples the model could not learn earlier, the signature of wrong "
+            "labels or outliers; inspect the training samples with the highest loss."
+        )
         return self.hit(score, ev, {"top_k": 50})

@@ -8,8 +8,10 @@ class DataAugmentation(Rule):
     id = "data-augmentation"
     title = "Augment the training data"
     group = "data"
-    why = ("Random, label-preserving changes to each training sample show the model a new variant every "
-           "epoch, so it cannot memorize the exact samples and learns the invariances instead.")
+    why = (
+        "Random, label-preserving changes to each training sample show the model a new variant every "
+        "epoch, so it cannot memorize the exact samples and learns the invariances instead."
+    )
     what = """\
 Transforms each training sample at random on the fly, in training only:
 
@@ -44,7 +46,7 @@ and time series, where the fix is input noise."""
     variants = {
         "image": Fix(
             data="images",
-            keras='''\
+            keras="""\
 import keras
 
 augment = keras.Sequential([
@@ -58,8 +60,8 @@ inputs = keras.Input(shape=image_shape)
 model = keras.Model(inputs, model(augment(inputs)))
 model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
 model.fit(x_train, y_train, validation_data=(x_val, y_val), epochs=${epochs})
-''',
-            pytorch='''\
+""",
+            pytorch="""\
 import torch
 from torchvision.transforms import v2
 
@@ -80,10 +82,10 @@ for images, labels in train_loader:
     optimizer.zero_grad()
     loss_fn(model(images), labels).backward()
     optimizer.step()
-''',
+""",
         ),
         "noise": Fix(
-            keras='''\
+            keras="""\
 import keras
 
 # Gaussian noise on the (scaled) inputs, active in training only
@@ -94,8 +96,8 @@ model = keras.Sequential([
 ])
 model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
 model.fit(x_train, y_train, validation_data=(x_val, y_val), epochs=${epochs})
-''',
-            pytorch='''\
+""",
+            pytorch="""\
 import torch
 
 model.train()
@@ -104,7 +106,7 @@ for inputs, targets in train_loader:
     optimizer.zero_grad()
     loss_fn(model(inputs), targets).backward()
     optimizer.step()
-''',
+""",
         ),
     }
 
@@ -115,11 +117,13 @@ for inputs, targets in train_loader:
         if f.d.verdict not in OVERFIT:
             return None
         score = 0.5 + 0.15 * f.earliness + ratio_boost(ctx) / 2
-        what = {"image": "flips, shifted crops, small rotations, cutout and mixup",
-                "audio": "time shifts, noise and SpecAugment masking",
-                "text": "word dropout or back-translation",
-                "tabular": "small Gaussian noise on the scaled inputs (or mixup)",
-                "timeseries": "jitter, scaling and window slicing"}
+        what = {
+            "image": "flips, shifted crops, small rotations, cutout and mixup",
+            "audio": "time shifts, noise and SpecAugment masking",
+            "text": "word dropout or back-translation",
+            "tabular": "small Gaussian noise on the scaled inputs (or mixup)",
+            "timeseries": "jitter, scaling and window slicing",
+        }
         if ctx.task in ("image", "audio"):
             score += 0.22
         elif ctx.task in ("tabular", "timeseries"):
@@ -127,6 +131,12 @@ for inputs, targets in train_loader:
         ev = cap(gap_phrase(f)) + "."
         if ctx.task:
             ev += f" For {ctx.task} data: {what[ctx.task]}."
-        hint = None if ctx.task else ("with --task image or --task audio augmentation would rank higher; "
-                                      "with --task tabular the fix becomes input noise")
+        hint = (
+            None
+            if ctx.task
+            else (
+                "with --task image or --task audio augmentation would rank higher; "
+                "with --task tabular the fix becomes input noise"
+            )
+        )
         return self.hit(score, ev, {"stddev": 0.1}, hint)

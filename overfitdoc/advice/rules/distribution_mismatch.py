@@ -10,8 +10,10 @@ class DistributionMismatch(Rule):
     id = "distribution-mismatch"
     title = "Check that training and validation come from the same distribution"
     group = "checks"
-    why = ("A gap that is there from the first epoch and does not grow is an offset between the data sets, "
-           "not memorization; regularizing the model will not close it.")
+    why = (
+        "A gap that is there from the first epoch and does not grow is an offset between the data sets, "
+        "not memorization; regularizing the model will not close it."
+    )
     what = """\
 Adversarial validation: train a classifier to tell training rows from validation rows. An AUC
 near 0.5 means the two look alike; well above 0.5 means they differ, and the classifier's most
@@ -34,7 +36,7 @@ higher with `--task timeseries`."""
         "Rabanser, S., Guennemann, S. & Lipton, Z. (2019). Failing Loudly: An Empirical Study of Methods for Detecting Dataset Shift. NeurIPS.",
     )
     fix = Fix(
-        keras='''\
+        keras="""\
 import numpy as np
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.model_selection import cross_val_score
@@ -44,8 +46,8 @@ x_all = np.concatenate([x_train.reshape(len(x_train), -1), x_val.reshape(len(x_v
 is_val = np.r_[np.zeros(len(x_train)), np.ones(len(x_val))]
 auc = cross_val_score(HistGradientBoostingClassifier(), x_all, is_val, cv=5, scoring="roc_auc").mean()
 print(f"train-vs-validation AUC {auc:.3f} (0.5: same distribution)")
-''',
-        pytorch='''\
+""",
+        pytorch="""\
 import numpy as np
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.model_selection import cross_val_score
@@ -55,7 +57,7 @@ x_all = np.concatenate([x_train.reshape(len(x_train), -1).numpy(), x_val.reshape
 is_val = np.r_[np.zeros(len(x_train)), np.ones(len(x_val))]
 auc = cross_val_score(HistGradientBoostingClassifier(), x_all, is_val, cv=5, scoring="roc_auc").mean()
 print(f"train-vs-validation AUC {auc:.3f} (0.5: same distribution)")
-''',
+""",
     )
 
     def check(self, f, ctx):
@@ -73,11 +75,15 @@ print(f"train-vs-validation AUC {auc:.3f} (0.5: same distribution)")
         u = f.unit
         parts = []
         if first_gap:
-            parts.append(f"validation was already {fmt(float(f.gap_trend[0]))} worse than training at {u} {f.epoch(0)} "
-                         f"({relative_gap(rel0)}), before the model could have overfit")
+            parts.append(
+                f"validation was already {fmt(float(f.gap_trend[0]))} worse than training at {u} {f.epoch(0)} "
+                f"({relative_gap(rel0)}), before the model could have overfit"
+            )
         if offset:
-            parts.append(f"the gap is {d.gap.trend} ({fmt(d.gap.final)} at the end) and {f.val_name} has not turned "
-                         f"worse: an offset, not memorization")
+            parts.append(
+                f"the gap is {d.gap.trend} ({fmt(d.gap.final)} at the end) and {f.val_name} has not turned "
+                f"worse: an offset, not memorization"
+            )
         ev = "; ".join(parts)
         ev = cap(ev) + ". Check that both sets come from the same distribution (adversarial validation)."
         score = 0.5 + (0.2 if first_gap else 0) + (0.2 if offset else 0)

@@ -8,8 +8,10 @@ class Dropout(Rule):
     id = "dropout"
     title = "Add dropout after the hidden layers"
     group = "regularization"
-    why = ("Dropout zeroes a random share of activations at each training step, so no unit can rely "
-           "on a few others to memorize a sample; it trains an implicit ensemble of thinned networks.")
+    why = (
+        "Dropout zeroes a random share of activations at each training step, so no unit can rely "
+        "on a few others to memorize a sample; it trains an implicit ensemble of thinned networks."
+    )
     what = """\
 Adds `Dropout(rate)` layers, active only in training. Place them after the activations of the
 fully connected (hidden) layers and before the output layer; for convolutional networks, mostly
@@ -36,7 +38,7 @@ and when the gap opened early."""
     )
     defaults = {"rate": 0.3, "epochs": 100}
     fix = Fix(
-        keras='''\
+        keras="""\
 import keras
 
 model = keras.Sequential([
@@ -49,8 +51,8 @@ model = keras.Sequential([
 ])
 model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
 model.fit(x_train, y_train, validation_data=(x_val, y_val), epochs=${epochs})
-''',
-        pytorch='''\
+""",
+        pytorch="""\
 from torch import nn
 
 model = nn.Sequential(
@@ -59,7 +61,7 @@ model = nn.Sequential(
     nn.Linear(256, num_classes),
 )
 # model.train() turns dropout on for training, model.eval() off for validation
-''',
+""",
     )
 
     def check(self, f, ctx):
@@ -71,8 +73,15 @@ model = nn.Sequential(
             score -= 0.1
         elif ctx.task == "tabular":
             score += 0.05
-        ev = (cap(gap_phrase(f)) + f". Dropout {rate} after each hidden layer"
-              + (" (the gap opened early, so a high rate)" if rate == 0.5 else "")
-              + ", after any BatchNormalization layer, not between them.")
-        hint = None if ctx.task else "with --task tabular dropout ranks higher; with --task image, augmentation comes first"
+        ev = (
+            cap(gap_phrase(f))
+            + f". Dropout {rate} after each hidden layer"
+            + (" (the gap opened early, so a high rate)" if rate == 0.5 else "")
+            + ", after any BatchNormalization layer, not between them."
+        )
+        hint = (
+            None
+            if ctx.task
+            else "with --task tabular dropout ranks higher; with --task image, augmentation comes first"
+        )
         return self.hit(score, ev, {"rate": rate}, hint)

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-from ..base import Fix, Rule
 from ...analysis.early_stopping import simulate_early_stopping
+from ..base import Fix, Rule
 from ..facts import fmt
 from ..phrases import OVERFIT, keras_monitor, keras_monitor_of
 
@@ -10,8 +10,10 @@ class EarlyStopping(Rule):
     id = "early-stopping"
     title = "Stop early and restore the best epoch's weights"
     group = "stopping"
-    why = ("Epochs after the validation optimum fit noise in the training set; stopping there and "
-           "restoring those weights keeps the best model the run found.")
+    why = (
+        "Epochs after the validation optimum fit noise in the training set; stopping there and "
+        "restoring those weights keeps the best model the run found."
+    )
     what = """\
 Watches the validation metric during training, stops when it has not improved for `patience`
 epochs, and puts back the weights of the best epoch. In Keras this is
@@ -49,7 +51,7 @@ fit, and to keep the weights from before an unstable run blew up."""
     )
     defaults = {"monitor": "val_loss", "mode": "min", "patience": 10, "epochs": 200}
     fix = Fix(
-        keras='''\
+        keras="""\
 import keras
 
 early_stop = keras.callbacks.EarlyStopping(
@@ -57,8 +59,8 @@ early_stop = keras.callbacks.EarlyStopping(
 )
 model.fit(x_train, y_train, validation_data=(x_val, y_val),
           epochs=${epochs}, callbacks=[early_stop])
-''',
-        pytorch='''\
+""",
+        pytorch="""\
 import copy
 
 patience = ${patience}
@@ -73,8 +75,8 @@ for epoch in range(${epochs}):
         if wait >= patience:
             break
 model.load_state_dict(best_state)  # restore the best epoch's weights
-''',
-        lightning='''\
+""",
+        lightning="""\
 import lightning as L
 from lightning.pytorch.callbacks import EarlyStopping, ModelCheckpoint
 
@@ -83,66 +85,96 @@ best = ModelCheckpoint(monitor=${monitor}, mode=${mode}, save_top_k=1)
 trainer = L.Trainer(max_epochs=${epochs}, callbacks=[early_stop, best])
 trainer.fit(lit_model, train_loader, val_loader)
 lit_model = LitModel.load_from_checkpoint(best.best_model_path, model=model)  # the best epoch
-''',
+""",
     )
 
     def check(self, f, ctx):
         d = f.d
         sim, shorter = f.stopping
-        params = {"monitor": keras_monitor(f), "mode": f.mode, "patience": sim.patience,
-                  "epochs": max(200, 2 * f.total_epochs), "stop_epoch": sim.stop_epoch,
-                  "restored_epoch": sim.restored_epoch}
+        params = {
+            "monitor": keras_monitor(f),
+            "mode": f.mode,
+            "patience": sim.patience,
+            "epochs": max(200, 2 * f.total_epochs),
+            "stop_epoch": sim.stop_epoch,
+            "restored_epoch": sim.restored_epoch,
+        }
         call = f"Keras EarlyStopping(monitor='{params['monitor']}', patience={sim.patience}, restore_best_weights=True)"
         kept = f"restored {f.unit} {sim.restored_epoch} ({f.val_name} {fmt(sim.restored_value)}"
         kept += ", the best of the run)" if sim.restored_epoch == d.best_epoch else f"; the best was {fmt(d.best_val)})"
         noise_note = ""
         if shorter is not None:
-            noise_note = (f"; a patience of {shorter.patience} would have stopped at {f.unit} {shorter.stop_epoch} "
-                          f"on a noise dip and kept only {fmt(shorter.restored_value)}")
+            noise_note = (
+                f"; a patience of {shorter.patience} would have stopped at {f.unit} {shorter.stop_epoch} "
+                f"on a noise dip and kept only {fmt(shorter.restored_value)}"
+            )
         u = f.unit
         if d.verdict in OVERFIT and d.divergence_epoch is not None and f.accuracy_holds:
             s = f.score
             alt = simulate_early_stopping(s.val, s.points, "max", sim.patience)
-            params.update(monitor=keras_monitor_of(f, s.pair), mode="max", stop_epoch=alt.stop_epoch,
-                          restored_epoch=alt.restored_epoch)
-            ev = (f"{f.val_name} rose after {u} {d.recommended_epoch} but {s.pair.val} did not fall (see "
-                  f"regularization-in-val-loss), so stopping on {f.val_name} may stop a model that is still improving: "
-                  f"stop on {s.pair.val} instead. EarlyStopping(monitor='{params['monitor']}', mode='max', "
-                  f"patience={sim.patience}, restore_best_weights=True) would have stopped at {u} {alt.stop_epoch} and "
-                  f"restored {u} {alt.restored_epoch} ({s.pair.val} {fmt(alt.restored_value)}).")
+            params.update(
+                monitor=keras_monitor_of(f, s.pair),
+                mode="max",
+                stop_epoch=alt.stop_epoch,
+                restored_epoch=alt.restored_epoch,
+            )
+            ev = (
+                f"{f.val_name} rose after {u} {d.recommended_epoch} but {s.pair.val} did not fall (see "
+                f"regularization-in-val-loss), so stopping on {f.val_name} may stop a model that is still improving: "
+                f"stop on {s.pair.val} instead. EarlyStopping(monitor='{params['monitor']}', mode='max', "
+                f"patience={sim.patience}, restore_best_weights=True) would have stopped at {u} {alt.stop_epoch} and "
+                f"restored {u} {alt.restored_epoch} ({s.pair.val} {fmt(alt.restored_value)})."
+            )
             return self.hit(0.6, ev, params)
         if d.verdict in OVERFIT and d.divergence_epoch is not None:
             # the good phase: how long validation improved before its best (15% of the run is long)
             good = min(1.0, f.rec_i / max(f.last, 1) / 0.15)
             score = 0.45 + 0.15 * f.past_fraction + 0.35 * good
-            ev = (f"On this run's {f.val_name}, {call} would have stopped at {u} {sim.stop_epoch} "
-                  f"(after {sim.points_run} of {len(f.raw_val[0])} {u}s) and {kept}, where the run ended at "
-                  f"{fmt(float(f.val[-1]))}{noise_note}.")
+            ev = (
+                f"On this run's {f.val_name}, {call} would have stopped at {u} {sim.stop_epoch} "
+                f"(after {sim.points_run} of {len(f.raw_val[0])} {u}s) and {kept}, where the run ended at "
+                f"{fmt(float(f.val[-1]))}{noise_note}."
+            )
             return self.hit(score, ev, params)
         if d.verdict in OVERFIT:
-            ev = (f"{f.val_name} has not turned worse yet (best {fmt(d.best_val)} at {u} {d.best_epoch}), so "
-                  f"early stopping would change little now; keep {call} in place so the run ends when it does.")
+            ev = (
+                f"{f.val_name} has not turned worse yet (best {fmt(d.best_val)} at {u} {d.best_epoch}), so "
+                f"early stopping would change little now; keep {call} in place so the run ends when it does."
+            )
             return self.hit(0.3, ev, params)
         if d.verdict == "still_improving":
-            ev = (f"{f.val_name} was still improving at the last {u} ({fmt(float(f.val[-1]))} at {u} "
-                  f"{f.epoch(f.last)}), so no patience would have stopped this run; when you train longer, "
-                  f"let {call} end it.")
+            ev = (
+                f"{f.val_name} was still improving at the last {u} ({fmt(float(f.val[-1]))} at {u} "
+                f"{f.epoch(f.last)}), so no patience would have stopped this run; when you train longer, "
+                f"let {call} end it."
+            )
             return self.hit(0.4, ev, params)
         if d.verdict == "unstable":
             if not sim.stopped and f.first_nonfinite is None:
                 return None
-            blew = f", before the loss became non-finite at {u} {f.first_nonfinite}" if f.first_nonfinite is not None else ""
-            ev = (f"{call} would have stopped at {u} {sim.stop_epoch} and {kept}{blew}; it keeps a usable "
-                  f"model but does not cure the instability.")
+            blew = (
+                f", before the loss became non-finite at {u} {f.first_nonfinite}"
+                if f.first_nonfinite is not None
+                else ""
+            )
+            ev = (
+                f"{call} would have stopped at {u} {sim.stop_epoch} and {kept}{blew}; it keeps a usable "
+                f"model but does not cure the instability."
+            )
             return self.hit(0.45 if f.first_nonfinite is not None else 0.3, ev, params)
         if d.verdict == "good_fit" and sim.stopped:
             saved = (len(f.raw_val[0]) - sim.points_run) / len(f.raw_val[0])
             if saved < 0.1:
                 return None
             within = (sim.restored_value - d.best_val) * f.sign <= max(d.noise or 0.0, 1e-12)
-            tail = (f"did not improve it by more than the noise ({fmt(d.noise)})" if within
-                    else f"improved it by {fmt(abs(sim.restored_value - d.best_val))}, more than the noise ({fmt(d.noise)})")
-            ev = (f"The curves are flat near the end: {call} would have stopped at {u} {sim.stop_epoch} and "
-                  f"{kept}; the last {len(f.raw_val[0]) - sim.points_run} {u}s ({saved:.0%}) {tail}{noise_note}.")
+            tail = (
+                f"did not improve it by more than the noise ({fmt(d.noise)})"
+                if within
+                else f"improved it by {fmt(abs(sim.restored_value - d.best_val))}, more than the noise ({fmt(d.noise)})"
+            )
+            ev = (
+                f"The curves are flat near the end: {call} would have stopped at {u} {sim.stop_epoch} and "
+                f"{kept}; the last {len(f.raw_val[0]) - sim.points_run} {u}s ({saved:.0%}) {tail}{noise_note}."
+            )
             return self.hit(0.2 + 0.3 * saved, ev, params)
         return None

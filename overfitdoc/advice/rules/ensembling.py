@@ -9,8 +9,10 @@ class Ensembling(Rule):
     id = "ensembling"
     title = "Average an ensemble of models"
     group = "regularization"
-    why = ("Models trained from different random seeds make partly independent errors; averaging their "
-           "predictions cancels much of the variance that any one of them has.")
+    why = (
+        "Models trained from different random seeds make partly independent errors; averaging their "
+        "predictions cancels much of the variance that any one of them has."
+    )
     what = """\
 Trains `k` copies of the model (different seeds, or different folds of the data: bagging) and
 averages their predicted probabilities. Five members capture most of the gain."""
@@ -28,7 +30,7 @@ noisy good fits. It is the most reliable way to reduce variance when the data ca
     )
     defaults = {"members": 5, "epochs": 100}
     fix = Fix(
-        keras='''\
+        keras="""\
 import numpy as np
 import keras
 
@@ -41,8 +43,8 @@ for seed in range(${members}):
     members.append(member)
 probs = np.mean([m.predict(x_val, verbose=0) for m in members], axis=0)
 print("ensemble validation accuracy:", np.mean(probs.argmax(axis=1) == y_val))
-''',
-        pytorch='''\
+""",
+        pytorch="""\
 import torch
 
 members = []
@@ -56,15 +58,21 @@ for seed in range(${members}):
 with torch.no_grad():
     probs = torch.stack([m(x_val).softmax(dim=1) for m in members]).mean(dim=0)
 print("ensemble validation accuracy:", (probs.argmax(dim=1) == y_val).float().mean().item())
-''',
+""",
     )
 
     def check(self, f, ctx):
         d = f.d
         if d.verdict in OVERFIT:
-            return self.hit(0.27, cap(gap_phrase(f)) + "; averaging 5 models trained from different seeds cancels much of that variance.", {"members": 5})
+            return self.hit(
+                0.27,
+                cap(gap_phrase(f)) + "; averaging 5 models trained from different seeds cancels much of that variance.",
+                {"members": 5},
+            )
         if d.verdict == "good_fit":
-            ev = (f"The curves converged ({f.val_name} {fmt(float(f.val[-1]))}, gap {fmt(d.gap.final)}); to go "
-                  f"further without more data, average 5 models trained from different seeds.")
+            ev = (
+                f"The curves converged ({f.val_name} {fmt(float(f.val[-1]))}, gap {fmt(d.gap.final)}); to go "
+                f"further without more data, average 5 models trained from different seeds."
+            )
             return self.hit(0.25, ev, {"members": 5})
         return None

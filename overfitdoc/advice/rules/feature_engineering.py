@@ -9,8 +9,10 @@ class FeatureEngineering(Rule):
     id = "feature-engineering"
     title = "Select and scale the input features"
     group = "data"
-    why = ("Unscaled features make the loss surface badly conditioned, and irrelevant ones give the model "
-           "more to memorize; scaled, informative inputs make it both easier to train and to generalize.")
+    why = (
+        "Unscaled features make the loss surface badly conditioned, and irrelevant ones give the model "
+        "more to memorize; scaled, informative inputs make it both easier to train and to generalize."
+    )
     what = """\
 Two changes for vector (tabular) inputs:
 
@@ -37,7 +39,7 @@ Never with `--task image`, `text` or `audio`."""
     )
     defaults = {"k": 10, "epochs": 100}
     fix = Fix(
-        keras='''\
+        keras="""\
 import keras
 from sklearn.feature_selection import SelectKBest, mutual_info_classif
 
@@ -56,8 +58,8 @@ model = keras.Sequential([
 ])
 model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
 model.fit(x_train_sel, y_train, validation_data=(x_val_sel, y_val), epochs=${epochs})
-''',
-        pytorch='''\
+""",
+        pytorch="""\
 import torch
 from sklearn.feature_selection import SelectKBest, mutual_info_classif
 
@@ -71,7 +73,7 @@ x_train_sel, x_val_sel = x_train[:, keep], x_val[:, keep]
 mean, std = x_train_sel.mean(dim=0), x_train_sel.std(dim=0).clamp_min(1e-8)
 x_train_sel = (x_train_sel - mean) / std
 x_val_sel = (x_val_sel - mean) / std
-''',
+""",
     )
 
     def check(self, f, ctx):
@@ -81,23 +83,28 @@ x_val_sel = (x_val_sel - mean) / std
         u = f.unit
         if d.verdict == "not_learning":
             score = 0.6
-            ev = (f"{barely_moved(f)}; badly scaled "
-                  f"inputs are a common reason a network does not learn.")
+            ev = f"{barely_moved(f)}; badly scaled inputs are a common reason a network does not learn."
         elif d.verdict == "unstable" and f.training_unstable:
             score = 0.35
-            ev = (f"{f.train_name} jumps from {u} to {u}; features on very different scales make the "
-                  f"gradient steps erratic: standardize them with the training statistics.")
+            ev = (
+                f"{f.train_name} jumps from {u} to {u}; features on very different scales make the "
+                f"gradient steps erratic: standardize them with the training statistics."
+            )
         elif d.verdict in OVERFIT:
             score = 0.4
             ev = cap(gap_phrase(f)) + "; fewer, informative features leave less to memorize."
         elif d.verdict == "underfitting":
             score = 0.4
-            ev = (f"{f.train_name} levels off at {fmt(float(f.train[-1]))} with validation close behind "
-                  f"(gap {fmt(d.gap.final)}): a well-chosen feature (a ratio, a distance, a radius) can make "
-                  f"the relationship easy for a small model.")
+            ev = (
+                f"{f.train_name} levels off at {fmt(float(f.train[-1]))} with validation close behind "
+                f"(gap {fmt(d.gap.final)}): a well-chosen feature (a ratio, a distance, a radius) can make "
+                f"the relationship easy for a small model."
+            )
         else:
             return None
         if ctx.task == "tabular":
             score += 0.15
-        hint = None if ctx.task else "with --task tabular this ranks higher; for images, text or audio it does not apply"
+        hint = (
+            None if ctx.task else "with --task tabular this ranks higher; for images, text or audio it does not apply"
+        )
         return self.hit(score if ctx.task else score - 0.1, ev, {"k": 10}, hint)

@@ -9,8 +9,10 @@ class GradientClipping(Rule):
     id = "gradient-clipping"
     title = "Clip the gradient norm"
     group = "optimization"
-    why = ("Rescaling any gradient whose norm exceeds a threshold caps the size of a single step, so one "
-           "bad batch cannot throw the weights off or overflow them to NaN.")
+    why = (
+        "Rescaling any gradient whose norm exceeds a threshold caps the size of a single step, so one "
+        "bad batch cannot throw the weights off or overflow them to NaN."
+    )
     what = """\
 Rescales the gradient before each update when its (global) norm exceeds `max_norm` (1.0 is
 the usual start; log the gradient norm to choose it). Keras: `clipnorm` / `global_clipnorm` on
@@ -30,7 +32,7 @@ without normalization, and high learning rates."""
     )
     defaults = {"max_norm": 1.0, "epochs": 100}
     fix = Fix(
-        keras='''\
+        keras="""\
 import keras
 
 model.compile(
@@ -39,8 +41,8 @@ model.compile(
     metrics=["accuracy"],
 )
 model.fit(x_train, y_train, validation_data=(x_val, y_val), epochs=${epochs})
-''',
-        pytorch='''\
+""",
+        pytorch="""\
 import torch
 
 model.train()
@@ -49,13 +51,13 @@ for inputs, targets in train_loader:
     loss_fn(model(inputs), targets).backward()
     grad_norm = torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm=${max_norm})  # log it
     optimizer.step()
-''',
-        lightning='''\
+""",
+        lightning="""\
 import lightning as L
 
 trainer = L.Trainer(max_epochs=${epochs}, gradient_clip_val=${max_norm}, gradient_clip_algorithm="norm")
 trainer.fit(lit_model, train_loader, val_loader)
-''',
+""",
     )
 
     on_early_divergence = True
@@ -64,8 +66,10 @@ trainer.fit(lit_model, train_loader, val_loader)
         d = f.d
         u = f.unit
         if f.early_divergence:
-            ev = (f"{f.pair.train} overflowed to NaN or infinity at {u} {f.first_nonfinite}, before three {u}s had "
-                  f"finite values; clipping the gradient norm caps the step that causes it.")
+            ev = (
+                f"{f.pair.train} overflowed to NaN or infinity at {u} {f.first_nonfinite}, before three {u}s had "
+                f"finite values; clipping the gradient norm caps the step that causes it."
+            )
             return self.hit(0.85, cap(ev), {"max_norm": 1.0})
         if d.verdict != "unstable" or not (f.spikes or f.first_nonfinite is not None):
             return None

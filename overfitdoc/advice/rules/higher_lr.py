@@ -9,8 +9,10 @@ class HigherLr(Rule):
     id = "higher-lr"
     title = "Raise the learning rate"
     group = "optimization"
-    why = ("When the loss falls steadily but slowly, the steps are too small: a larger learning rate gets "
-           "to the same place in fewer epochs, and can leave a plateau a small one cannot.")
+    why = (
+        "When the loss falls steadily but slowly, the steps are too small: a larger learning rate gets "
+        "to the same place in fewer epochs, and can leave a plateau a small one cannot."
+    )
     what = """\
 Multiplies the learning rate by 3 to 10 (or runs a learning-rate range test: increase it
 exponentially over one epoch and take a value just below where the loss stops falling). Also
@@ -34,16 +36,16 @@ one that went flat after its loss spiked or blew up in the first epoch (the rate
     )
     defaults = {"lr": 3e-3, "epochs": 100}
     fix = Fix(
-        keras='''\
+        keras="""\
 import keras
 
 model.optimizer.learning_rate = ${lr}  # or recompile with the optimizer's learning_rate=${lr}
 model.fit(x_train, y_train, validation_data=(x_val, y_val), epochs=${epochs})
-''',
-        pytorch='''\
+""",
+        pytorch="""\
 for group in optimizer.param_groups:
     group["lr"] = ${lr}
-''',
+""",
     )
 
     def check(self, f, ctx):
@@ -68,15 +70,19 @@ for group in optimizer.param_groups:
             early = float(f.val_trend_o[0] - f.val_trend_o[min(f.last, q)]) / max(q, 1)
             late = f.end_slope
             steady = late >= 0.5 * early if early > 0 else True
-            ev = (f"{f.val_name} fell by {fmt(abs(early))} per {u} early and still {fmt(abs(late))} per {u} at the end"
-                  + (" - a steady, unhurried descent, the mark of small steps" if steady else "")
-                  + f"; {why_lr}. Try about 3x the rate.")
+            ev = (
+                f"{f.val_name} fell by {fmt(abs(early))} per {u} early and still {fmt(abs(late))} per {u} at the end"
+                + (" - a steady, unhurried descent, the mark of small steps" if steady else "")
+                + f"; {why_lr}. Try about 3x the rate."
+            )
             return self.hit(0.6 if steady else 0.45, ev, params)
         if d.verdict == "not_learning":
             if f.spikes or f.first_spike is not None:
                 return None  # a spike says the rate is too high, not too low (lower-lr)
-            ev = (f"{barely_moved(f)}; {why_lr}. If the "
-                  f"rate is tiny (below 1e-5), raise it; if not, look for a bug first (see randomization-test).")
+            ev = (
+                f"{barely_moved(f)}; {why_lr}. If the "
+                f"rate is tiny (below 1e-5), raise it; if not, look for a bug first (see randomization-test)."
+            )
             return self.hit(0.5 if (lr is None or lr.last > 1e-5) else 0.75, ev, params)
         if d.verdict in ("underfitting", "overfitting_and_underfitting"):
             if not f.train_still_falling:
@@ -84,7 +90,9 @@ for group in optimizer.param_groups:
                     ev = f"{f.train_name} flattened at {fmt(float(f.train[-1]))} with a rate of {fmt(lr.last)}: {why_lr}."
                     return self.hit(0.55, ev, params)
                 return None
-            ev = (f"{f.train_name} is still falling at the end ({fmt(abs(f.train_end_slope))} per {u}) while it "
-                  f"underfits; {why_lr}.")
+            ev = (
+                f"{f.train_name} is still falling at the end ({fmt(abs(f.train_end_slope))} per {u}) while it "
+                f"underfits; {why_lr}."
+            )
             return self.hit(0.55, ev, params)
         return None

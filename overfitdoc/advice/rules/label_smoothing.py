@@ -9,8 +9,10 @@ class LabelSmoothing(Rule):
     id = "label-smoothing"
     title = "Use label smoothing"
     group = "regularization"
-    why = ("Training towards 0.9 instead of 1.0 for the true class stops the logits from growing without "
-           "bound, so the model stays calibrated instead of becoming confidently wrong.")
+    why = (
+        "Training towards 0.9 instead of 1.0 for the true class stops the logits from growing without "
+        "bound, so the model stays calibrated instead of becoming confidently wrong."
+    )
     what = """\
 Replaces the one-hot target by `1 - eps` for the true class and `eps / k` spread over the `k`
 classes (eps about 0.1). Keras: `CategoricalCrossentropy(label_smoothing=0.1)` (one-hot labels);
@@ -36,7 +38,7 @@ to show it is a classifier."""
     )
     defaults = {"smoothing": 0.1, "epochs": 100}
     fix = Fix(
-        keras='''\
+        keras="""\
 import keras
 
 # Label smoothing needs one-hot targets
@@ -48,13 +50,13 @@ model.compile(
     metrics=["accuracy", keras.metrics.CategoricalCrossentropy(name="plain_ce")],  # unsmoothed, to compare
 )
 model.fit(x_train, y_train_1h, validation_data=(x_val, y_val_1h), epochs=${epochs})
-''',
-        pytorch='''\
+""",
+        pytorch="""\
 import torch
 
 loss_fn = torch.nn.CrossEntropyLoss(label_smoothing=${smoothing})  # for training
 plain_loss_fn = torch.nn.CrossEntropyLoss()  # for the validation numbers you log
-''',
+""",
     )
 
     def check(self, f, ctx):
@@ -65,10 +67,14 @@ plain_loss_fn = torch.nn.CrossEntropyLoss()  # for the validation numbers you lo
             return Skip("no accuracy series: label smoothing is for classifiers, and the log does not show this is one")
         if f.accuracy_holds:
             at_rec, at_end, _ = f.score_after_best
-            ev = (f"{f.val_name} rose after {f.unit} {d.recommended_epoch} while {f.score.pair.val} went from "
-                  f"{fmt(at_rec)} to {fmt(at_end)} (trend): the model grows confident on the samples it gets wrong, "
-                  f"which smoothing prevents.")
+            ev = (
+                f"{f.val_name} rose after {f.unit} {d.recommended_epoch} while {f.score.pair.val} went from "
+                f"{fmt(at_rec)} to {fmt(at_end)} (trend): the model grows confident on the samples it gets wrong, "
+                f"which smoothing prevents."
+            )
             return self.hit(0.62, ev, {"smoothing": 0.1})
-        ev = (f"The classifier's gap ends at {fmt(d.gap.final)} ({f.val_name} {fmt(float(f.val[-1]))}); smoothing the "
-              f"targets keeps its logits from growing to fit every training sample with certainty.")
+        ev = (
+            f"The classifier's gap ends at {fmt(d.gap.final)} ({f.val_name} {fmt(float(f.val[-1]))}); smoothing the "
+            f"targets keeps its logits from growing to fit every training sample with certainty."
+        )
         return self.hit(0.35, ev, {"smoothing": 0.1})

@@ -9,8 +9,10 @@ class LessRegularization(Rule):
     id = "less-regularization"
     title = "Reduce the regularization"
     group = "regularization"
-    why = ("A model that underfits while validation matches (or beats) training is held back, not "
-           "overfitting: dropout, weight decay and augmentation cost bias and buy nothing here.")
+    why = (
+        "A model that underfits while validation matches (or beats) training is held back, not "
+        "overfitting: dropout, weight decay and augmentation cost bias and buy nothing here."
+    )
     what = """\
 Lowers the dropout rates, the weight decay or L2 factors, and the strength of augmentation, one
 at a time (for example dropout 0.5 to 0.1, weight decay 10x smaller)."""
@@ -20,14 +22,16 @@ augmentation on) sits at or above the validation loss, and both are high."""
     hurts = """\
 - Remove too much and the gap opens: reduce step by step and watch it.
 - If the model has no regularization at all, this does nothing: make it bigger instead."""
-    suggested_when = "Underfitting, or overfitting and underfitting, with a gap within 5% of the training value (or negative)."
+    suggested_when = (
+        "Underfitting, or overfitting and underfitting, with a gap within 5% of the training value (or negative)."
+    )
     references = (
         "Goodfellow, I., Bengio, Y. & Courville, A. (2016). Deep Learning, chapter 7. MIT Press.",
         "Ng, A. (2018). Machine Learning Yearning, chapter 27 (techniques for reducing avoidable bias).",
     )
     defaults = {"dropout": 0.1, "weight_decay": 1e-4, "l2": 1e-5, "epochs": 100}
     fix = Fix(
-        keras='''\
+        keras="""\
 import keras
 
 # Rebuild with milder settings: a lower dropout rate, a smaller L2 factor (or none)
@@ -39,8 +43,8 @@ model = keras.Sequential([
 ])
 model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
 model.fit(x_train, y_train, validation_data=(x_val, y_val), epochs=${epochs})
-''',
-        pytorch='''\
+""",
+        pytorch="""\
 from torch import nn
 
 for module in model.modules():
@@ -48,7 +52,7 @@ for module in model.modules():
         module.p = ${dropout}  # e.g. from 0.5
 for group in optimizer.param_groups:
     group["weight_decay"] = ${weight_decay}  # e.g. 10x less
-''',
+""",
     )
 
     def check(self, f, ctx):
@@ -59,13 +63,17 @@ for group in optimizer.param_groups:
         if rel is None or rel > 0.05:
             return None
         if rel < 0:
-            ev = (f"{f.val_name} ends better than {f.train_name} ({fmt(float(f.val[-1]))} vs {fmt(float(f.train[-1]))}, "
-                  f"{pct(-rel)} better) while both are high: training is measured with regularization on and "
-                  f"is held back by it.")
+            ev = (
+                f"{f.val_name} ends better than {f.train_name} ({fmt(float(f.val[-1]))} vs {fmt(float(f.train[-1]))}, "
+                f"{pct(-rel)} better) while both are high: training is measured with regularization on and "
+                f"is held back by it."
+            )
             score = 0.62
         else:
-            ev = (f"{f.val_name} is within {pct(rel)} of {f.train_name} at the end (gap {fmt(d.gap.final)}) while both "
-                  f"are high: there is no variance to regularize away; if the model has dropout, weight decay or "
-                  f"augmentation, reduce them.")
+            ev = (
+                f"{f.val_name} is within {pct(rel)} of {f.train_name} at the end (gap {fmt(d.gap.final)}) while both "
+                f"are high: there is no variance to regularize away; if the model has dropout, weight decay or "
+                f"augmentation, reduce them."
+            )
             score = 0.5
         return self.hit(score, ev, {"dropout": 0.1, "weight_decay": 1e-4, "l2": 1e-5})

@@ -7,8 +7,10 @@ class LogValidation(Rule):
     id = "log-validation"
     title = "Log training and validation metrics every epoch"
     group = "logging"
-    why = ("Overfitting is visible only as a difference between training and validation over time: "
-           "without a validation series per epoch (and at least a few epochs) there is nothing to diagnose.")
+    why = (
+        "Overfitting is visible only as a difference between training and validation over time: "
+        "without a validation series per epoch (and at least a few epochs) there is nothing to diagnose."
+    )
     what = """\
 Records, once per epoch, the training loss, the validation loss, the same for accuracy (or
 your main metric), and the learning rate, to a file overfitdoc reads: Keras `CSVLogger` with
@@ -17,7 +19,9 @@ your main metric), and the learning rate, to a file overfitdoc reads: Keras `CSV
 learning-rate remedies in your run; an accuracy series lets it tell over-confidence and
 penalty artifacts from overfitting."""
     helps = "Any run that overfitdoc cannot diagnose: no validation series, or fewer than 3 epochs with one."
-    hurts = "Evaluating every epoch costs time on very large validation sets: evaluate a fixed subset, or every N steps."
+    hurts = (
+        "Evaluating every epoch costs time on very large validation sets: evaluate a fixed subset, or every N steps."
+    )
     suggested_when = "The diagnosis is `insufficient_data`; the evidence says what was missing."
     references = (
         "Keras `CSVLogger`: https://keras.io/api/callbacks/csv_logger/",
@@ -26,15 +30,15 @@ penalty artifacts from overfitting."""
     needs_monitor = False
     defaults = {"epochs": 100}
     fix = Fix(
-        keras='''\
+        keras="""\
 import keras
 
 model.fit(
     x_train, y_train, validation_data=(x_val, y_val), epochs=${epochs},
     callbacks=[keras.callbacks.CSVLogger("history.csv")],  # loss, val_loss, accuracy, val_accuracy
 )
-''',
-        pytorch='''\
+""",
+        pytorch="""\
 import json
 
 history = []
@@ -44,8 +48,8 @@ for epoch in range(${epochs}):
                     "lr": optimizer.param_groups[0]["lr"]})
     with open("history.json", "w") as fh:
         json.dump(history, fh)
-''',
-        lightning='''\
+""",
+        lightning="""\
 import lightning as L
 from lightning.pytorch.callbacks import LearningRateMonitor
 from lightning.pytorch.loggers import CSVLogger
@@ -55,7 +59,7 @@ trainer = L.Trainer(max_epochs=${epochs}, logger=CSVLogger("logs"),
                     callbacks=[LearningRateMonitor(logging_interval="epoch")])
 trainer.fit(lit_model, train_loader, val_loader)
 # overfitdoc diagnose logs/lightning_logs/version_0/metrics.csv
-''',
+""",
     )
 
     def check(self, f, ctx):

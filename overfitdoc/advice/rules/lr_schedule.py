@@ -11,8 +11,10 @@ class LrSchedule(Rule):
     id = "lr-schedule"
     title = "Use a learning-rate schedule (one-cycle)"
     group = "optimization"
-    why = ("A rate that rises and then anneals to near zero trains faster than a constant one, explores "
-           "with large steps early (which regularizes) and settles precisely at the end.")
+    why = (
+        "A rate that rises and then anneals to near zero trains faster than a constant one, explores "
+        "with large steps early (which regularizes) and settles precisely at the end."
+    )
     what = """\
 Changes the learning rate during training instead of keeping it constant. The one-cycle policy
 warms up to a peak (about 10x the usual rate) over the first ~30% of steps, then anneals to
@@ -39,7 +41,7 @@ a learning-rate column (`lr`, `learning_rate`), the evidence and the peak come f
     )
     defaults = {"max_lr": 1e-2, "epochs": 30}
     fix = Fix(
-        keras='''\
+        keras="""\
 import math
 import keras
 
@@ -54,8 +56,8 @@ schedule = keras.optimizers.schedules.CosineDecay(
 model.compile(optimizer=keras.optimizers.Adam(learning_rate=schedule),
               loss="sparse_categorical_crossentropy", metrics=["accuracy"])
 model.fit(x_train, y_train, validation_data=(x_val, y_val), epochs=epochs, batch_size=batch_size)
-''',
-        pytorch='''\
+""",
+        pytorch="""\
 import torch
 
 epochs = ${epochs}
@@ -69,8 +71,8 @@ for epoch in range(epochs):
         loss_fn(model(inputs), targets).backward()
         optimizer.step()
         scheduler.step()  # once per batch
-''',
-        lightning='''\
+""",
+        lightning="""\
 import lightning as L
 import torch
 from lightning.pytorch.callbacks import LearningRateMonitor
@@ -87,13 +89,13 @@ class LitModelOneCycle(LitModel):
 
 trainer = L.Trainer(max_epochs=${epochs}, callbacks=[LearningRateMonitor(logging_interval="epoch")])
 trainer.fit(LitModelOneCycle(model), train_loader, val_loader)
-''',
+""",
     )
 
     def _after_drops(self, f) -> str:
         """How validation responded to each cut of the learning rate."""
         parts = []
-        for epoch, before, after in f.lr.drops[:3]:
+        for epoch, _before, _after in f.lr.drops[:3]:
             i = f.index_at(epoch)
             if i >= f.last:
                 continue
@@ -106,8 +108,13 @@ trainer.fit(LitModelOneCycle(model), train_loader, val_loader)
     def check(self, f, ctx):
         d = f.d
         lr = f.lr
-        base = {"overfitting": 0.38, "overfitting_and_underfitting": 0.4, "still_improving": 0.55,
-                "underfitting": 0.42, "good_fit": 0.3}.get(d.verdict)
+        base = {
+            "overfitting": 0.38,
+            "overfitting_and_underfitting": 0.4,
+            "still_improving": 0.55,
+            "underfitting": 0.42,
+            "good_fit": 0.3,
+        }.get(d.verdict)
         if base is None:
             return None
         max_lr = 10 * lr.last if lr is not None else self.defaults["max_lr"]
@@ -129,12 +136,16 @@ trainer.fit(LitModelOneCycle(model), train_loader, val_loader)
         if d.verdict == "still_improving":
             ev += f" gets the {fmt(float(abs(f.end_slope)))} per {u} improvement of the last {u}s in far fewer epochs."
         elif d.verdict in OVERFIT:
-            ev += (f" explores with large steps (which regularizes) and settles by the end; this run's best "
-                   f"{f.val_name} came at {u} {d.recommended_epoch} of {f.total_epochs}.")
+            ev += (
+                f" explores with large steps (which regularizes) and settles by the end; this run's best "
+                f"{f.val_name} came at {u} {d.recommended_epoch} of {f.total_epochs}."
+            )
         elif d.verdict == "underfitting":
             ev += f" can move {f.train_name} off its plateau at {fmt(float(f.train[-1]))}."
         else:
             plateau = int(np.argmax(np.abs(f.val_trend_o - f.val_trend_o[-1]) <= 2 * (d.noise or 0)))
-            ev += (f" anneals the plateau the curves have been on since about {u} {f.epoch(plateau)} "
-                   f"to a slightly lower {f.val_name}.")
+            ev += (
+                f" anneals the plateau the curves have been on since about {u} {f.epoch(plateau)} "
+                f"to a slightly lower {f.val_name}."
+            )
         return self.hit(base, ev, params)

@@ -9,8 +9,10 @@ class MoreCapacity(Rule):
     id = "more-capacity"
     title = "Use a bigger model"
     group = "model"
-    why = ("When training itself stops short and validation follows it closely, the model cannot represent "
-           "the function: more units or layers lower the bias, and there is no variance yet to lose.")
+    why = (
+        "When training itself stops short and validation follows it closely, the model cannot represent "
+        "the function: more units or layers lower the bias, and there is no variance yet to lose."
+    )
     what = """\
 Increases the width (units or channels) or the depth of the network, or moves to a stronger
 architecture for the data (convolutions for images, attention for sequences). Double the width
@@ -31,7 +33,7 @@ when `--params` / `--train-size` show few parameters per sample."""
     )
     defaults = {"width": 256, "epochs": 100}
     fix = Fix(
-        keras='''\
+        keras="""\
 import keras
 
 model = keras.Sequential([
@@ -43,8 +45,8 @@ model = keras.Sequential([
 ])
 model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
 model.fit(x_train, y_train, validation_data=(x_val, y_val), epochs=${epochs})
-''',
-        pytorch='''\
+""",
+        pytorch="""\
 from torch import nn
 
 model = nn.Sequential(
@@ -53,7 +55,7 @@ model = nn.Sequential(
     nn.Linear(${width}, ${width}), nn.ReLU(),
     nn.Linear(${width}, num_classes),
 )
-''',
+""",
     )
 
     def check(self, f, ctx):
@@ -61,17 +63,24 @@ model = nn.Sequential(
         u = f.unit
         best_t = float(f.train.min() if f.mode == "min" else f.train.max())
         if d.verdict == "underfitting":
-            flat = "" if f.train_still_falling else f" and has flattened ({fmt(abs(f.train_end_slope))} per {u} at the end)"
-            ev = (f"{f.train_name} only reached {fmt(best_t)} (from {fmt(float(f.train[0]))}){flat}, with validation "
-                  f"close behind (gap {fmt(d.gap.final)}): the model lacks capacity, and there is no variance to lose.")
+            flat = (
+                ""
+                if f.train_still_falling
+                else f" and has flattened ({fmt(abs(f.train_end_slope))} per {u} at the end)"
+            )
+            ev = (
+                f"{f.train_name} only reached {fmt(best_t)} (from {fmt(float(f.train[0]))}){flat}, with validation "
+                f"close behind (gap {fmt(d.gap.final)}): the model lacks capacity, and there is no variance to lose."
+            )
             score = 0.9 if not f.train_still_falling else 0.75
         elif d.verdict == "overfitting_and_underfitting":
-            ev = (f"{f.train_name} stops short at {fmt(best_t)} while the gap is {fmt(d.gap.final)}: fix the bias "
-                  f"first (a bigger model), then regularize it.")
+            ev = (
+                f"{f.train_name} stops short at {fmt(best_t)} while the gap is {fmt(d.gap.final)}: fix the bias "
+                f"first (a bigger model), then regularize it."
+            )
             score = 0.5
         elif d.verdict == "not_learning":
-            ev = (f"{barely_moved(f)}; rule out a bug "
-                  f"first, then try a bigger model.")
+            ev = f"{barely_moved(f)}; rule out a bug first, then try a bigger model."
             score = 0.35
         else:
             return None

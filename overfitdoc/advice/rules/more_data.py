@@ -9,8 +9,10 @@ class MoreData(Rule):
     id = "more-data"
     title = "Get more training data"
     group = "data"
-    why = ("Variance falls as the training set grows: with more samples the noise the model can "
-           "memorize averages out, and the learning curve tells whether that will pay off.")
+    why = (
+        "Variance falls as the training set grows: with more samples the noise the model can "
+        "memorize averages out, and the learning curve tells whether that will pay off."
+    )
     what = """\
 Collects or labels more training samples (or moves data from an oversized validation set into
 training, or uses cross-validation). Before paying for data, draw the learning curve: train on
@@ -34,7 +36,7 @@ training reached a near-perfect fit."""
     )
     defaults = {"epochs": 50}
     fix = Fix(
-        keras='''\
+        keras="""\
 # Learning curve: will more data help? Train on growing shares of the training set;
 # if the best val_loss still falls at 100%, more data will help.
 for share in (0.25, 0.5, 1.0):
@@ -43,8 +45,8 @@ for share in (0.25, 0.5, 1.0):
     history = candidate.fit(x_train[:n], y_train[:n], validation_data=(x_val, y_val),
                             epochs=${epochs}, verbose=0)
     print(f"{n} samples: best val_loss {min(history.history['val_loss']):.4f}")
-''',
-        pytorch='''\
+""",
+        pytorch="""\
 import torch
 from torch.utils.data import DataLoader, Subset
 
@@ -63,7 +65,7 @@ for share in (0.25, 0.5, 1.0):
             candidate_optimizer.step()
         best = min(best, evaluate(candidate))
     print(f"{n} samples: best val_loss {best:.4f}")
-''',
+""",
     )
 
     def check(self, f, ctx):

@@ -11,8 +11,10 @@ class PreprocessingMismatch(Rule):
     id = "preprocessing-mismatch"
     title = "Check that validation is preprocessed like training"
     group = "checks"
-    why = ("If validation inputs are scaled, tokenized, resized or encoded differently from training, the "
-           "model sees another distribution at validation time, and no amount of training closes the gap.")
+    why = (
+        "If validation inputs are scaled, tokenized, resized or encoded differently from training, the "
+        "model sees another distribution at validation time, and no amount of training closes the gap."
+    )
     what = """\
 Compares what the model receives in both splits (value ranges, means and standard deviations,
 image sizes and channel order, vocabularies, label encodings), and makes preprocessing part
@@ -34,7 +36,7 @@ while training improved by more than 10%."""
         "Breck, E. et al. (2019). Data Validation for Machine Learning. SysML.",
     )
     fix = Fix(
-        keras='''\
+        keras="""\
 import numpy as np
 import keras
 
@@ -48,8 +50,8 @@ normalize.adapt(x_train)
 inputs = keras.Input(shape=x_train.shape[1:])
 model = keras.Model(inputs, model(normalize(inputs)))
 model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-''',
-        pytorch='''\
+""",
+        pytorch="""\
 # 1. Do the tensors the model sees look alike?
 for name, x in (("train", x_train), ("val", x_val)):
     print(name, tuple(x.shape), x.dtype, "mean", x.float().mean().item(), "std", x.float().std().item())
@@ -58,7 +60,7 @@ for name, x in (("train", x_train), ("val", x_val)):
 mean, std = x_train.mean(dim=0), x_train.std(dim=0).clamp_min(1e-8)
 x_train_scaled = (x_train - mean) / std
 x_val_scaled = (x_val - mean) / std
-''',
+""",
     )
 
     def check(self, f, ctx):
@@ -69,14 +71,18 @@ x_val_scaled = (x_val - mean) / std
         parts = []
         score = 0.0
         if f.mode == "min" and float(f.train[0]) > 0 and float(f.val[0]) > 2 * float(f.train[0]):
-            parts.append(f"at {u} {f.epoch(0)} {f.val_name} was {fmt(float(f.val[0]))}, {float(f.val[0]) / float(f.train[0]):.1f}x "
-                         f"{f.train_name} ({fmt(float(f.train[0]))}), although the training value is normally the worse one "
-                         f"in the first {u}")
+            parts.append(
+                f"at {u} {f.epoch(0)} {f.val_name} was {fmt(float(f.val[0]))}, {float(f.val[0]) / float(f.train[0]):.1f}x "
+                f"{f.train_name} ({fmt(float(f.train[0]))}), although the training value is normally the worse one "
+                f"in the first {u}"
+            )
             score = 0.72
         se_v = (d.noise or 0.0) / math.sqrt(f.window)
         if f.val_gain <= 2 * math.sqrt(2) * se_v and f.train_gain > 0.1 * abs(float(f.train_trend_o[0])):
-            parts.append(f"{f.val_name} never improved beyond its noise (from {fmt(float(f.val[0]))}, best {fmt(d.best_val)}) "
-                         f"while {f.train_name} went from {fmt(float(f.train[0]))} to {fmt(float(f.train[-1]))}")
+            parts.append(
+                f"{f.val_name} never improved beyond its noise (from {fmt(float(f.val[0]))}, best {fmt(d.best_val)}) "
+                f"while {f.train_name} went from {fmt(float(f.train[0]))} to {fmt(float(f.train[-1]))}"
+            )
             score = max(score, 0.6)
         if not parts:
             return None

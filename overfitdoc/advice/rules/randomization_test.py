@@ -11,8 +11,10 @@ class RandomizationTest(Rule):
     id = "randomization-test"
     title = "Run a randomization test (train on shuffled labels)"
     group = "checks"
-    why = ("A model trained on shuffled labels must score at chance on validation; if it does not, or if "
-           "its curves look like the real run's, the labels never reached the loss or validation leaks.")
+    why = (
+        "A model trained on shuffled labels must score at chance on validation; if it does not, or if "
+        "its curves look like the real run's, the labels never reached the loss or validation leaks."
+    )
     what = """\
 Trains the same model, with the same pipeline, on the training inputs with their labels
 randomly permuted, and compares with the real run:
@@ -41,7 +43,7 @@ perfect (as the test for a leak)."""
     )
     defaults = {"epochs": 20}
     fix = Fix(
-        keras='''\
+        keras="""\
 import numpy as np
 import keras
 
@@ -52,8 +54,8 @@ control.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metric
 history = control.fit(x_train, y_shuffled, validation_data=(x_val, y_val), epochs=${epochs}, verbose=0)
 print("best val accuracy with shuffled labels:", max(history.history["val_accuracy"]),
       "chance:", 1 / num_classes)
-''',
-        pytorch='''\
+""",
+        pytorch="""\
 import math
 
 import torch
@@ -71,7 +73,7 @@ for epoch in range(${epochs}):
         loss_fn(control(inputs), targets).backward()
         control_optimizer.step()
 print("validation loss with shuffled labels:", evaluate(control), "chance:", math.log(num_classes))
-''',
+""",
     )
 
     def check(self, f, ctx):
@@ -81,23 +83,37 @@ print("validation loss with shuffled labels:", evaluate(control), "chance:", mat
             ev = barely_moved(f)
             if f.chance_classes:
                 k = f.chance_classes
-                ev += f", and it sits at ln({k}) = {fmt(math.log(k))}: uniform predictions over {k} classes, chance level"
+                ev += (
+                    f", and it sits at ln({k}) = {fmt(math.log(k))}: uniform predictions over {k} classes, chance level"
+                )
             if f.spikes or f.first_spike is not None:
                 # the loss blew up before it went flat: the learning rate is the first suspect
-                ev += (": the blow-up points at the learning rate first (lower-lr); if a lower rate stays flat too, "
-                       "a run on shuffled labels tells a pipeline bug from a lack of signal.")
+                ev += (
+                    ": the blow-up points at the learning rate first (lower-lr); if a lower rate stays flat too, "
+                    "a run on shuffled labels tells a pipeline bug from a lack of signal."
+                )
                 return self.hit(0.6, ev)
-            ev += (": a bug in the data pipeline or the training loop is likelier than a modelling problem. If a run "
-                   "on shuffled labels looks the same, the labels or the gradient never reach the model.")
+            ev += (
+                ": a bug in the data pipeline or the training loop is likelier than a modelling problem. If a run "
+                "on shuffled labels looks the same, the labels or the gradient never reach the model."
+            )
             return self.hit(0.85, ev)
         se_v = (d.noise or 0.0) / math.sqrt(f.window)
-        if d.verdict in OVERFIT and f.val_gain <= 2 * math.sqrt(2) * se_v and f.train_gain > 0.1 * abs(float(f.train_trend_o[0])):
-            ev = (f"{f.val_name} never improved ({fmt(float(f.val[0]))} at {u} {f.epoch(0)}, best {fmt(d.best_val)}) while "
-                  f"{f.train_name} fell from {fmt(float(f.train[0]))} to {fmt(float(f.train[-1]))}: the model learns nothing that "
-                  f"transfers. A shuffled-label run tells a pipeline bug (same curves) from a real lack of signal.")
+        if (
+            d.verdict in OVERFIT
+            and f.val_gain <= 2 * math.sqrt(2) * se_v
+            and f.train_gain > 0.1 * abs(float(f.train_trend_o[0]))
+        ):
+            ev = (
+                f"{f.val_name} never improved ({fmt(float(f.val[0]))} at {u} {f.epoch(0)}, best {fmt(d.best_val)}) while "
+                f"{f.train_name} fell from {fmt(float(f.train[0]))} to {fmt(float(f.train[-1]))}: the model learns nothing that "
+                f"transfers. A shuffled-label run tells a pipeline bug (same curves) from a real lack of signal."
+            )
             return self.hit(0.6, ev)
         if f.val_better is not None:
-            ev = ("Validation is better than training here (see check-leakage): a model trained on shuffled labels "
-                  "must score at chance on validation; if it scores above chance, validation leaks.")
+            ev = (
+                "Validation is better than training here (see check-leakage): a model trained on shuffled labels "
+                "must score at chance on validation; if it scores above chance, validation leaks."
+            )
             return self.hit(0.45, ev)
         return None

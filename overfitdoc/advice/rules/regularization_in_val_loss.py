@@ -8,8 +8,10 @@ class RegularizationInValLoss(Rule):
     id = "regularization-in-val-loss"
     title = "Check whether the rise is the L2 penalty, not overfitting"
     group = "checks"
-    why = ("Keras adds kernel_regularizer penalties to val_loss as well as loss; as the weights grow, the "
-           "penalty alone can make val_loss rise while the model's predictions keep improving.")
+    why = (
+        "Keras adds kernel_regularizer penalties to val_loss as well as loss; as the weights grow, the "
+        "penalty alone can make val_loss rise while the model's predictions keep improving."
+    )
     what = """\
 Logs the data loss separately from the penalty, so the two can be told apart. In Keras, a
 loss metric (`keras.metrics.SparseCategoricalCrossentropy(name="data_loss")`) is computed
@@ -36,7 +38,7 @@ pytorch` or `lightning`. Skipped when the log has no accuracy-like series to com
     )
     defaults = {"epochs": 100, "l2": 1e-4}
     fix = Fix(
-        keras='''\
+        keras="""\
 import keras
 
 # A loss *metric* excludes the regularization penalty: compare val_data_loss with val_loss
@@ -47,8 +49,8 @@ model.compile(
 )
 model.fit(x_train, y_train, validation_data=(x_val, y_val), epochs=${epochs},
           callbacks=[keras.callbacks.CSVLogger("history.csv")])
-''',
-        pytorch='''\
+""",
+        pytorch="""\
 # Backpropagate data loss + penalty, but log (and validate on) the data loss alone.
 # Simpler still: use the optimizer's weight_decay, which is not part of the loss.
 l2 = ${l2}
@@ -60,7 +62,7 @@ for inputs, targets in train_loader:
     (data_loss + l2 * penalty).backward()
     optimizer.step()
 print("validation data loss:", evaluate(model))  # no penalty in it
-''',
+""",
     )
 
     def check(self, f, ctx):
@@ -68,20 +70,28 @@ print("validation data loss:", evaluate(model))  # no penalty in it
         if f.mode != "min" or d.divergence_epoch is None:
             return None
         if f.score is None or f.score.pair == f.pair:
-            return Skip(f"{f.val_name} rose after {f.unit} {d.divergence_epoch}, but the log has no accuracy-like "
-                        f"series to tell a penalty artifact from overfitting (log accuracy too)")
+            return Skip(
+                f"{f.val_name} rose after {f.unit} {d.divergence_epoch}, but the log has no accuracy-like "
+                f"series to tell a penalty artifact from overfitting (log accuracy too)"
+            )
         if not f.accuracy_holds:
             return None
         at_rec, at_end, tol = f.score_after_best
         s = f.score
         change = "rose" if at_end > at_rec + tol else "held"
-        ev = (f"{f.val_name} rose after {f.unit} {d.recommended_epoch} ({fmt(d.best_val)} to {fmt(float(f.val[-1]))}), yet "
-              f"{s.pair.val} {change} ({fmt(at_rec)} to {fmt(at_end)} on its trend; a fall of less than {fmt(tol)} is "
-              f"within its noise). With a Keras "
-              f"kernel_regularizer this can be the L2 penalty growing in val_loss, not overfitting; otherwise the "
-              f"model is growing over-confident on the samples it gets wrong. Log the data loss apart to tell.")
+        ev = (
+            f"{f.val_name} rose after {f.unit} {d.recommended_epoch} ({fmt(d.best_val)} to {fmt(float(f.val[-1]))}), yet "
+            f"{s.pair.val} {change} ({fmt(at_rec)} to {fmt(at_end)} on its trend; a fall of less than {fmt(tol)} is "
+            f"within its noise). With a Keras "
+            f"kernel_regularizer this can be the L2 penalty growing in val_loss, not overfitting; otherwise the "
+            f"model is growing over-confident on the samples it gets wrong. Log the data loss apart to tell."
+        )
         if ctx.framework in ("pytorch", "lightning"):
             ev += " (In PyTorch the optimizer's weight_decay is not in the loss, so only a penalty you add yourself can do this.)"
             return self.hit(0.4, ev)
-        hint = None if ctx.framework else "with --framework pytorch this check ranks lower: weight_decay there is not part of the loss"
+        hint = (
+            None
+            if ctx.framework
+            else "with --framework pytorch this check ranks lower: weight_decay there is not part of the loss"
+        )
         return self.hit(0.88, ev, hint=hint)

@@ -9,8 +9,10 @@ class SgdInsteadOfAdam(Rule):
     id = "sgd-instead-of-adam"
     title = "Try SGD with momentum instead of Adam"
     group = "optimization"
-    why = ("Adaptive optimizers reach a low training loss fast but often generalize worse than SGD with "
-           "momentum, which on the same budget tends to settle in flatter minima.")
+    why = (
+        "Adaptive optimizers reach a low training loss fast but often generalize worse than SGD with "
+        "momentum, which on the same budget tends to settle in flatter minima."
+    )
     what = """\
 Replaces Adam (or RMSprop) by SGD with momentum 0.9 (Nesterov), with a learning rate about 10
 to 100 times larger than Adam's (0.01 to 0.1) and a schedule (step or cosine decay); add
@@ -30,7 +32,7 @@ of the difference; try that first if you prefer Adam."""
     )
     defaults = {"lr": 0.05, "epochs": 100}
     fix = Fix(
-        keras='''\
+        keras="""\
 import keras
 
 model.compile(
@@ -39,12 +41,12 @@ model.compile(
     metrics=["accuracy"],
 )
 model.fit(x_train, y_train, validation_data=(x_val, y_val), epochs=${epochs})
-''',
-        pytorch='''\
+""",
+        pytorch="""\
 import torch
 
 optimizer = torch.optim.SGD(model.parameters(), lr=${lr}, momentum=0.9, nesterov=True, weight_decay=5e-4)
-''',
+""",
     )
 
     def check(self, f, ctx):
@@ -55,7 +57,9 @@ optimizer = torch.optim.SGD(model.parameters(), lr=${lr}, momentum=0.9, nesterov
         lr = 0.05
         if f.lr is not None:
             if f.lr.high <= 3e-3:
-                ev += f" The {f.lr.column} column ({fmt(f.lr.last)}) is an Adam-scale rate; SGD needs about 10-100x more."
+                ev += (
+                    f" The {f.lr.column} column ({fmt(f.lr.last)}) is an Adam-scale rate; SGD needs about 10-100x more."
+                )
                 score += 0.05
                 lr = min(0.1, max(0.01, 30 * f.lr.last))
             else:

@@ -9,8 +9,10 @@ class SmallValidationSet(Rule):
     id = "small-validation-set"
     title = "Use a larger validation set, or cross-validation"
     group = "checks"
-    why = ("With few validation samples, the epoch-to-epoch scatter of the validation metric is as large "
-           "as the differences you are trying to see; the best epoch it points to is partly luck.")
+    why = (
+        "With few validation samples, the epoch-to-epoch scatter of the validation metric is as large "
+        "as the differences you are trying to see; the best epoch it points to is partly luck."
+    )
     what = """\
 Makes the validation estimate less noisy: a larger validation split, or k-fold
 cross-validation (every sample validates once; the spread across folds is the uncertainty).
@@ -37,7 +39,7 @@ more."""
     )
     defaults = {"folds": 5, "epochs": 50}
     fix = Fix(
-        keras='''\
+        keras="""\
 import numpy as np
 from sklearn.model_selection import StratifiedKFold
 
@@ -50,8 +52,8 @@ for train_idx, val_idx in StratifiedKFold(n_splits=${folds}, shuffle=True, rando
                              validation_data=(x_all[val_idx], y_all[val_idx]), epochs=${epochs}, verbose=0)
     scores.append(min(history.history["val_loss"]))
 print(f"best val_loss {np.mean(scores):.4f} +- {np.std(scores):.4f} over {len(scores)} folds")
-''',
-        pytorch='''\
+""",
+        pytorch="""\
 import numpy as np
 import torch
 from sklearn.model_selection import StratifiedKFold
@@ -76,7 +78,7 @@ for train_idx, val_idx in StratifiedKFold(n_splits=${folds}, shuffle=True, rando
             best = min(best, loss_fn(fold_model(x_all[val_idx]), y_all[val_idx]).item())
     scores.append(best)
 print(f"best val loss {np.mean(scores):.4f} +- {np.std(scores):.4f} over {len(scores)} folds")
-''',
+""",
     )
 
     def check(self, f, ctx):
@@ -91,8 +93,10 @@ print(f"best val loss {np.mean(scores):.4f} +- {np.std(scores):.4f} over {len(sc
             # sampling error of its set (then the model swings: lower-lr)
             if f.training_unstable or not f.val_jumps or f.val_swings:
                 return None
-            parts.append(f"{noise_phrase(f)}, {f.val_noise_rel:.0%} of its level, while {f.train_name} is smooth: the "
-                         f"instability is in the measurement")
+            parts.append(
+                f"{noise_phrase(f)}, {f.val_noise_rel:.0%} of its level, while {f.train_name} is smooth: the "
+                f"instability is in the measurement"
+            )
             score = 0.9
         if d.verdict != "not_learning" and span > 0 and sigma / span > 0.1 and not parts:
             parts.append(f"{noise_phrase(f)}, {sigma / span:.0%} of the trend's whole range ({fmt(span)})")
@@ -100,8 +104,10 @@ print(f"best val loss {np.mean(scores):.4f} +- {np.std(scores):.4f} over {len(sc
         bi, ri = f.best_i, f.rec_i
         dip = (float(f.val_trend_o[bi]) - float(f.val_o[bi])) / sigma if sigma > 0 else 0.0
         if d.verdict != "not_learning" and abs(bi - ri) > f.window / 2 and dip > 2:
-            parts.append(f"the raw best {u} {d.best_epoch} ({fmt(d.best_val)}) is a dip {dip:.1f} noise units below "
-                         f"the trend, whose best is at {u} {d.recommended_epoch}")
+            parts.append(
+                f"the raw best {u} {d.best_epoch} ({fmt(d.best_val)}) is a dip {dip:.1f} noise units below "
+                f"the trend, whose best is at {u} {d.recommended_epoch}"
+            )
             score = max(score, 0.45)
         params = {"folds": 5}
         n = f.val_size
@@ -110,8 +116,10 @@ print(f"best val loss {np.mean(scores):.4f} +- {np.std(scores):.4f} over {len(sc
             se = f.val_sampling[1]
             params["val_size"] = n
             if se >= 0.02 or parts:
-                parts.append(f"{f.score.pair.val} moves in steps of 1/{n}, so the validation set has about {n} samples: "
-                             f"at {fmt(p)} its standard error is {fmt(se)}, and differences below about {fmt(2 * se)} are noise")
+                parts.append(
+                    f"{f.score.pair.val} moves in steps of 1/{n}, so the validation set has about {n} samples: "
+                    f"at {fmt(p)} its standard error is {fmt(se)}, and differences below about {fmt(2 * se)} are noise"
+                )
                 score = max(score, 0.3 if se >= 0.02 else score)
         if not parts or score <= 0:
             return None

@@ -8,8 +8,10 @@ class SmallerBatch(Rule):
     id = "smaller-batch"
     title = "Train with smaller batches"
     group = "optimization"
-    why = ("The gradient noise of small batches keeps the optimizer out of sharp minima, which tend to "
-           "generalize worse than the flat ones it finds instead.")
+    why = (
+        "The gradient noise of small batches keeps the optimizer out of sharp minima, which tend to "
+        "generalize worse than the flat ones it finds instead."
+    )
     what = """\
 Lowers the batch size (for example from 256 to 32). Keep the learning rate in proportion:
 halving the batch, halve the learning rate (linear scaling), or retune it."""
@@ -28,21 +30,24 @@ where Keskar et al. (2017) measured a generalization gap that smaller batches cl
     )
     defaults = {"batch_size": 32, "epochs": 100}
     fix = Fix(
-        keras='''\
+        keras="""\
 model.fit(x_train, y_train, validation_data=(x_val, y_val),
           batch_size=${batch_size}, epochs=${epochs})
-''',
-        pytorch='''\
+""",
+        pytorch="""\
 from torch.utils.data import DataLoader
 
 train_loader = DataLoader(train_dataset, batch_size=${batch_size}, shuffle=True)
 for group in optimizer.param_groups:
     group["lr"] = group["lr"] / 2  # e.g. halve it when the batch is halved (linear scaling)
-''',
+""",
     )
 
     def check(self, f, ctx):
         if f.d.verdict not in OVERFIT:
             return None
-        ev = cap(gap_phrase(f)) + "; if the batches are large (hundreds of samples), smaller ones add regularizing gradient noise."
+        ev = (
+            cap(gap_phrase(f))
+            + "; if the batches are large (hundreds of samples), smaller ones add regularizing gradient noise."
+        )
         return self.hit(0.25, ev, {"batch_size": 32})

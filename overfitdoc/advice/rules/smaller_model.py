@@ -9,8 +9,10 @@ class SmallerModel(Rule):
     id = "smaller-model"
     title = "Use a smaller model"
     group = "model"
-    why = ("A model with far more capacity than its data can memorize the training set; fewer units or "
-           "layers leave it room only for the patterns that generalize.")
+    why = (
+        "A model with far more capacity than its data can memorize the training set; fewer units or "
+        "layers leave it room only for the patterns that generalize."
+    )
     what = """\
 Reduces the width (units or channels per layer) or the depth of the network. Halve the width
 first: that divides the parameters of the hidden layers by about four. Compare the best
@@ -32,7 +34,7 @@ parameters per training sample (`--params` / `--train-size`)."""
     )
     defaults = {"width": 64, "epochs": 100}
     fix = Fix(
-        keras='''\
+        keras="""\
 import keras
 
 model = keras.Sequential([
@@ -43,8 +45,8 @@ model = keras.Sequential([
 print(model.count_params(), "parameters")
 model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
 model.fit(x_train, y_train, validation_data=(x_val, y_val), epochs=${epochs})
-''',
-        pytorch='''\
+""",
+        pytorch="""\
 from torch import nn
 
 model = nn.Sequential(
@@ -52,7 +54,7 @@ model = nn.Sequential(
     nn.Linear(${width}, num_classes),
 )
 print(sum(p.numel() for p in model.parameters()), "parameters")
-''',
+""",
     )
 
     def check(self, f, ctx):
@@ -61,7 +63,7 @@ print(sum(p.numel() for p in model.parameters()), "parameters")
             return None
         score = 0.45 + 0.5 * f.earliness + ratio_boost(ctx)
         ev = cap(gap_phrase(f)) + "."
-        if (rp := ratio_phrase(ctx)):
+        if rp := ratio_phrase(ctx):
             ev += f" The model has {rp}."
         if f.memorised is not None:
             name, value, epoch = f.memorised

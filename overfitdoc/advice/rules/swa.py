@@ -9,8 +9,10 @@ class Swa(Rule):
     id = "swa"
     title = "Average the weights along the trajectory (SWA)"
     group = "regularization"
-    why = ("Averaging the weights of the last epochs lands in the middle of a wide, flat region of the "
-           "loss, which generalizes better than any single point the optimizer visits.")
+    why = (
+        "Averaging the weights of the last epochs lands in the middle of a wide, flat region of the "
+        "loss, which generalizes better than any single point the optimizer visits."
+    )
     what = """\
 Stochastic Weight Averaging keeps a running average of the weights over the last part of
 training (with a constant or cyclical learning rate), then recomputes the batch-norm statistics
@@ -34,7 +36,7 @@ High variance, or a good fit whose validation series scatters by more than 1% of
     )
     defaults = {"epochs": 100, "swa_start": 75, "swa_lr": 0.05}
     fix = Fix(
-        keras='''\
+        keras="""\
 import keras
 
 # Keras: an exponential moving average of the weights (fit writes it into the model at the end)
@@ -44,8 +46,8 @@ model.compile(
     metrics=["accuracy"],
 )
 model.fit(x_train, y_train, validation_data=(x_val, y_val), epochs=${epochs})
-''',
-        pytorch='''\
+""",
+        pytorch="""\
 from torch.optim.swa_utils import SWALR, AveragedModel, update_bn
 
 swa_model = AveragedModel(model)
@@ -57,14 +59,14 @@ for epoch in range(${epochs}):
         swa_scheduler.step()
 update_bn(train_loader, swa_model)  # BatchNorm statistics for the averaged weights
 print("validation loss of the averaged model:", evaluate(swa_model))
-''',
-        lightning='''\
+""",
+        lightning="""\
 import lightning as L
 from lightning.pytorch.callbacks import StochasticWeightAveraging
 
 trainer = L.Trainer(max_epochs=${epochs}, callbacks=[StochasticWeightAveraging(swa_lrs=${swa_lr}, swa_epoch_start=0.75)])
 trainer.fit(lit_model, train_loader, val_loader)
-''',
+""",
     )
 
     def check(self, f, ctx):
@@ -74,15 +76,21 @@ trainer.fit(lit_model, train_loader, val_loader)
         if d.verdict in OVERFIT:
             score = 0.3 + min(0.15, rel * 3)
             start = d.recommended_epoch
-            ev = (f"{noise_phrase(f)}; averaging the weights of the {f.unit}s around {f.unit} {start}, before "
-                  f"{f.val_name} turned, gives one smoother model than any single {f.unit}.")
+            ev = (
+                f"{noise_phrase(f)}; averaging the weights of the {f.unit}s around {f.unit} {start}, before "
+                f"{f.val_name} turned, gives one smoother model than any single {f.unit}."
+            )
             return self.hit(score, ev, params)
         if d.verdict == "good_fit" and rel > 0.01:
-            ev = (f"{noise_phrase(f)} ({rel:.0%} of its level) on a plateau; averaging the weights over the "
-                  f"plateau typically gains a little for free.")
+            ev = (
+                f"{noise_phrase(f)} ({rel:.0%} of its level) on a plateau; averaging the weights over the "
+                f"plateau typically gains a little for free."
+            )
             return self.hit(0.3, ev, params)
         if d.verdict == "good_fit":
-            ev = (f"The curves converged ({f.val_name} {fmt(float(f.val[-1]))}); averaging the weights over the last "
-                  f"{f.unit}s may still gain a little.")
+            ev = (
+                f"The curves converged ({f.val_name} {fmt(float(f.val[-1]))}); averaging the weights over the last "
+                f"{f.unit}s may still gain a little."
+            )
             return self.hit(0.2, ev, params)
         return None

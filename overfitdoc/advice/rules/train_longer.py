@@ -9,8 +9,10 @@ class TrainLonger(Rule):
     id = "train-longer"
     title = "Train for more epochs"
     group = "optimization"
-    why = ("The validation curve was still going down when training stopped: the model had not yet "
-           "reached its best, and more epochs (with early stopping as the end) will get there.")
+    why = (
+        "The validation curve was still going down when training stopped: the model had not yet "
+        "reached its best, and more epochs (with early stopping as the end) will get there."
+    )
     what = """\
 Continues training, from the saved weights or from scratch with a larger epoch budget, and lets
 early stopping with best-weight restore decide when to end (`patience` from the noise of the
@@ -32,7 +34,7 @@ end. Never for a run that overfits, and never when training has plateaued."""
     )
     defaults = {"monitor": "val_loss", "mode": "min", "initial_epoch": 25, "epochs": 100, "patience": 5}
     fix = Fix(
-        keras='''\
+        keras="""\
 import keras
 
 # Continue from the current weights; early stopping decides when to end
@@ -42,8 +44,8 @@ model.fit(
     callbacks=[keras.callbacks.EarlyStopping(monitor=${monitor}, mode=${mode}, patience=${patience},
                                              restore_best_weights=True)],
 )
-''',
-        pytorch='''\
+""",
+        pytorch="""\
 import copy
 
 best_loss, best_state, wait = evaluate(model), copy.deepcopy(model.state_dict()), 0
@@ -57,8 +59,8 @@ for epoch in range(${initial_epoch}, ${epochs}):
         if wait >= ${patience}:
             break
 model.load_state_dict(best_state)
-''',
-        lightning='''\
+""",
+        lightning="""\
 import lightning as L
 from lightning.pytorch.callbacks import EarlyStopping
 
@@ -66,7 +68,7 @@ from lightning.pytorch.callbacks import EarlyStopping
 # trainer.fit(lit_model, train_loader, val_loader, ckpt_path="last.ckpt")
 trainer = L.Trainer(max_epochs=${epochs}, callbacks=[EarlyStopping(monitor=${monitor}, mode=${mode}, patience=${patience})])
 trainer.fit(lit_model, train_loader, val_loader)
-''',
+""",
     )
 
     def check(self, f, ctx):
@@ -74,22 +76,31 @@ trainer.fit(lit_model, train_loader, val_loader)
         u = f.unit
         n = f.total_epochs
         sim, _ = f.stopping
-        params = {"monitor": keras_monitor(f), "mode": f.mode, "initial_epoch": n, "epochs": 4 * n,
-                  "patience": sim.patience}
+        params = {
+            "monitor": keras_monitor(f),
+            "mode": f.mode,
+            "initial_epoch": n,
+            "epochs": 4 * n,
+            "patience": sim.patience,
+        }
         if d.verdict == "still_improving":
             q = max(2, f.n // 4)
             a = max(0, f.last - q)
             before, last = float(f.val[a]), float(f.val[-1])
             change = (last - before) / abs(before) if before else 0.0
-            ev = (f"{f.val_name} was still improving at the last {u}: {fmt(before)} at {u} {f.epoch(a)}, "
-                  f"{fmt(last)} at {u} {f.epoch(f.last)} ({change:+.1%} over the last {f.last - a} {u}s), "
-                  f"the best of the run. Continue to about {4 * n} {u}s and let early stopping "
-                  f"(patience {sim.patience}) end it.")
+            ev = (
+                f"{f.val_name} was still improving at the last {u}: {fmt(before)} at {u} {f.epoch(a)}, "
+                f"{fmt(last)} at {u} {f.epoch(f.last)} ({change:+.1%} over the last {f.last - a} {u}s), "
+                f"the best of the run. Continue to about {4 * n} {u}s and let early stopping "
+                f"(patience {sim.patience}) end it."
+            )
             return self.hit(0.95, ev, params)
         if d.verdict in ("underfitting", "overfitting_and_underfitting") and f.train_still_falling:
             if d.verdict == "overfitting_and_underfitting" and d.divergence_epoch is not None:
                 return None
-            ev = (f"{f.train_name} is still falling at the end ({fmt(abs(f.train_end_slope))} per {u} over the last "
-                  f"{max(2, f.n // 4)} {u}s, now {fmt(float(f.train[-1]))}): the model has not finished learning.")
+            ev = (
+                f"{f.train_name} is still falling at the end ({fmt(abs(f.train_end_slope))} per {u} over the last "
+                f"{max(2, f.n // 4)} {u}s, now {fmt(float(f.train[-1]))}): the model has not finished learning."
+            )
             return self.hit(0.7, ev, params)
         return None

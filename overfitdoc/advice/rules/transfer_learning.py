@@ -9,8 +9,10 @@ class TransferLearning(Rule):
     id = "transfer-learning"
     title = "Start from a pretrained model and fine-tune it"
     group = "model"
-    why = ("A network pretrained on a large data set already has general features; training only a new "
-           "head (then fine-tuning gently) needs far fewer samples of your own than learning from scratch.")
+    why = (
+        "A network pretrained on a large data set already has general features; training only a new "
+        "head (then fine-tuning gently) needs far fewer samples of your own than learning from scratch."
+    )
     what = """\
 Loads a model pretrained on a large data set (ImageNet for images, a language model for text,
 an audio model for sound), replaces its output layer with one for your classes, trains that
@@ -36,8 +38,9 @@ for underfitting. Without a task, low and with a hint; never for tabular data or
     defaults = {"epochs": 10}
     variants = {
         "image": Fix(
-            data="images", offline=False,
-            keras='''\
+            data="images",
+            offline=False,
+            keras="""\
 import keras
 
 base = keras.applications.MobileNetV3Small(
@@ -54,8 +57,8 @@ model.fit(x_train, y_train, validation_data=(x_val, y_val), epochs=${epochs})
 base.trainable = True  # 2. fine-tune everything, gently
 model.compile(optimizer=keras.optimizers.Adam(1e-5), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
 model.fit(x_train, y_train, validation_data=(x_val, y_val), epochs=${epochs})
-''',
-            pytorch='''\
+""",
+            pytorch="""\
 import torch
 from torch import nn
 from torchvision.models import ResNet18_Weights, resnet18
@@ -71,11 +74,11 @@ optimizer = torch.optim.Adam(model.fc.parameters(), lr=1e-3)
 for p in model.parameters():
     p.requires_grad = True
 optimizer = torch.optim.Adam(model.parameters(), lr=1e-5)
-''',
+""",
         ),
         "text": Fix(
             offline=False,
-            keras='''\
+            keras="""\
 import keras
 import keras_hub
 
@@ -85,8 +88,8 @@ classifier = keras_hub.models.TextClassifier.from_preset(
 classifier.compile(optimizer=keras.optimizers.Adam(2e-5), loss="sparse_categorical_crossentropy",
                    metrics=["accuracy"])
 classifier.fit(x_train, y_train, validation_data=(x_val, y_val), epochs=${epochs})
-''',
-            pytorch='''\
+""",
+            pytorch="""\
 import torch
 from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
@@ -96,7 +99,7 @@ model = AutoModelForSequenceClassification.from_pretrained(name, num_labels=num_
 optimizer = torch.optim.AdamW(model.parameters(), lr=2e-5)  # fine-tuning: a small learning rate
 # batches: tokenizer(texts, padding=True, truncation=True, return_tensors="pt");
 # model(**batch, labels=labels).loss is the loss to backpropagate
-''',
+""",
         ),
     }
 
@@ -121,4 +124,8 @@ optimizer = torch.optim.AdamW(model.parameters(), lr=2e-5)  # fine-tuning: a sma
                 score += 0.1
                 ev += f" With {ctx.train_size:,} training samples, pretrained {ctx.task} features do most of the work."
             return self.hit(score, ev)
-        return self.hit(score - 0.1, ev, hint="with --task image, text or audio (and a small --train-size) transfer learning would rank near the top")
+        return self.hit(
+            score - 0.1,
+            ev,
+            hint="with --task image, text or audio (and a small --train-size) transfer learning would rank near the top",
+        )

@@ -8,8 +8,10 @@ class Warmup(Rule):
     id = "warmup"
     title = "Warm up the learning rate"
     group = "optimization"
-    why = ("At initialization the gradients are large and Adam's statistics are unreliable; ramping the "
-           "rate up over the first steps avoids the early blow-up without giving up the full rate later.")
+    why = (
+        "At initialization the gradients are large and Adam's statistics are unreliable; ramping the "
+        "rate up over the first steps avoids the early blow-up without giving up the full rate later."
+    )
     what = """\
 Starts at a small fraction of the learning rate and raises it linearly to the full value over
 the first steps (a few hundred to a few thousand, or the first 1-5 epochs), then continues with
@@ -30,7 +32,7 @@ trouble starts later. The learning-rate column, if any, shows whether a warm-up 
     )
     defaults = {"lr": 1e-3, "warmup_steps": 500, "epochs": 100}
     fix = Fix(
-        keras='''\
+        keras="""\
 import math
 import keras
 
@@ -43,8 +45,8 @@ schedule = keras.optimizers.schedules.CosineDecay(
 model.compile(optimizer=keras.optimizers.Adam(learning_rate=schedule),
               loss="sparse_categorical_crossentropy", metrics=["accuracy"])
 model.fit(x_train, y_train, validation_data=(x_val, y_val), epochs=epochs, batch_size=batch_size)
-''',
-        pytorch='''\
+""",
+        pytorch="""\
 import torch
 
 warmup_steps = ${warmup_steps}
@@ -58,8 +60,8 @@ for epoch in range(${epochs}):
         loss_fn(model(inputs), targets).backward()
         optimizer.step()
         scheduler.step()  # once per batch
-''',
-        lightning='''\
+""",
+        lightning="""\
 import lightning as L
 import torch
 
@@ -73,7 +75,7 @@ class LitModelWarmup(LitModel):
 
 trainer = L.Trainer(max_epochs=${epochs})
 trainer.fit(LitModelWarmup(model), train_loader, val_loader)
-''',
+""",
     )
 
     def check(self, f, ctx):

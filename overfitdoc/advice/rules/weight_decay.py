@@ -8,8 +8,10 @@ class WeightDecay(Rule):
     id = "weight-decay"
     title = "Add weight decay (L2 regularization)"
     group = "regularization"
-    why = ("Weight decay pulls every weight towards zero at each step, so the model can only keep "
-           "large weights that the whole training set supports, not ones that fit a few samples.")
+    why = (
+        "Weight decay pulls every weight towards zero at each step, so the model can only keep "
+        "large weights that the whole training set supports, not ones that fit a few samples."
+    )
     what = """\
 Shrinks the weights a little at every update. With plain SGD this is the same as adding
 `lambda * ||w||^2` to the loss (L2 regularization); with Adam it is not, and decoupled weight
@@ -41,7 +43,7 @@ opened and the more parameters per training sample (`--params`, `--train-size`).
     # advice changes something; `overfitdoc rerun` measured 0.01 within noise on both examples
     defaults = {"lr": 1e-3, "weight_decay": 0.1, "epochs": 100}
     fix = Fix(
-        keras='''\
+        keras="""\
 import keras
 
 model.compile(
@@ -52,8 +54,8 @@ model.compile(
 model.fit(x_train, y_train, validation_data=(x_val, y_val), epochs=${epochs})
 # Or an L2 penalty per layer: keras.layers.Dense(256, kernel_regularizer=keras.regularizers.L2(1e-4)).
 # That penalty is added to val_loss too: see `overfitdoc explain regularization-in-val-loss`.
-''',
-        pytorch='''\
+""",
+        pytorch="""\
 import torch
 
 # Decoupled weight decay (AdamW) on the weights; biases and norm layers left undecayed
@@ -63,15 +65,18 @@ optimizer = torch.optim.AdamW(
     [{"params": decay, "weight_decay": ${weight_decay}}, {"params": no_decay, "weight_decay": 0.0}],
     lr=${lr},
 )
-''',
+""",
     )
 
     def check(self, f, ctx):
         if f.d.verdict not in OVERFIT:
             return None
-        params = {"lr": f.lr.last if f.lr is not None else self.defaults["lr"], "weight_decay": self.defaults["weight_decay"]}
+        params = {
+            "lr": f.lr.last if f.lr is not None else self.defaults["lr"],
+            "weight_decay": self.defaults["weight_decay"],
+        }
         ev = cap(gap_phrase(f)) + "."
-        if (rp := ratio_phrase(ctx)):
+        if rp := ratio_phrase(ctx):
             ev += f" The model has {rp}."
         if f.lr is not None:
             ev += f" The fix keeps this run's learning rate ({f.lr.column} {f.lr.last:.3g})."

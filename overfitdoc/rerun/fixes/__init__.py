@@ -16,6 +16,7 @@ patience from the validation noise, the dropout rate from how early the gap open
 decoupled weight decay the advice's snippet sets), so the rerun tests what the report
 advises. Fixes named with ``--fixes`` use their own documented defaults.
 """
+
 from __future__ import annotations
 
 import copy
@@ -54,7 +55,7 @@ class Fix:
     #: the advice's values for ``accepts`` (empty: the fix's own defaults)
     params: Mapping[str, Any] = {}
 
-    def with_params(self, params: Mapping[str, Any] | None) -> "Fix":
+    def with_params(self, params: Mapping[str, Any] | None) -> Fix:
         """A copy of this fix that uses the advice's ``params`` it accepts."""
         taken = {k: params[k] for k in self.accepts if params and params.get(k) is not None}
         if not taken:
@@ -63,18 +64,18 @@ class Fix:
         fix.params = taken
         return fix
 
-    def skip_reason(self, prep: "Prepared") -> str | None:
+    def skip_reason(self, prep: Prepared) -> str | None:
         """Why this fix cannot apply to the spec, or None when it can."""
         return None
 
-    def describe(self, prep: "Prepared") -> str:
+    def describe(self, prep: Prepared) -> str:
         """What exactly it does for this spec, in a few words with the numbers."""
         return self.title
 
-    def configure(self, recipe: Recipe, prep: "Prepared") -> None:
+    def configure(self, recipe: Recipe, prep: Prepared) -> None:
         """Before the model is built: batch size, model keyword arguments."""
 
-    def install(self, trainer: "Trainer") -> None:
+    def install(self, trainer: Trainer) -> None:
         """After the model and the optimizer are built."""
 
 
@@ -87,8 +88,20 @@ def register(cls: type[Fix]) -> type[Fix]:
 
 
 # the modules register themselves on import, in the order the docs list them
-from . import (data_augmentation, dropout, early_stopping, gradient_clipping, label_smoothing,  # noqa: E402,F401
-               learning_rate, lr_schedule, smaller_batch, smaller_model, swa, warmup, weight_decay)
+from . import (  # noqa: E402,F401
+    data_augmentation,
+    dropout,
+    early_stopping,
+    gradient_clipping,
+    label_smoothing,
+    learning_rate,
+    lr_schedule,
+    smaller_batch,
+    smaller_model,
+    swa,
+    warmup,
+    weight_decay,
+)
 
 #: advice rule ids that need a change to the model or the data, not to the training recipe
 NOT_AUTOMATIC = {
@@ -102,13 +115,29 @@ NOT_AUTOMATIC = {
 }
 
 #: --fixes auto without advice entries: the order tried for each verdict, best first
-OVERFIT_ORDER = ("early-stopping", "weight-decay", "dropout", "data-augmentation", "label-smoothing", "swa",
-                 "smaller-model", "smaller-batch", "lr-schedule")
+OVERFIT_ORDER = (
+    "early-stopping",
+    "weight-decay",
+    "dropout",
+    "data-augmentation",
+    "label-smoothing",
+    "swa",
+    "smaller-model",
+    "smaller-batch",
+    "lr-schedule",
+)
 DEFAULT_ORDER: dict[str, tuple[str, ...]] = {
     "overfitting": OVERFIT_ORDER,
     # high bias too: regularize without cutting capacity
-    "overfitting_and_underfitting": ("data-augmentation", "weight-decay", "early-stopping", "lr-schedule", "swa",
-                                     "label-smoothing", "dropout"),
+    "overfitting_and_underfitting": (
+        "data-augmentation",
+        "weight-decay",
+        "early-stopping",
+        "lr-schedule",
+        "swa",
+        "label-smoothing",
+        "dropout",
+    ),
     "good_fit": ("swa", "lr-schedule", "weight-decay", "early-stopping", "label-smoothing", "data-augmentation"),
     "still_improving": ("lr-schedule", "swa", "weight-decay", "early-stopping"),
     "underfitting": ("lr-schedule", "higher-lr", "smaller-batch"),
@@ -168,7 +197,7 @@ def make_variant(ids: list[str], params: Mapping[str, Mapping[str, Any]] | None 
     return Variant("+".join(ids), fixes)
 
 
-def skip_reason(ids: list[str], prep: "Prepared") -> str | None:
+def skip_reason(ids: list[str], prep: Prepared) -> str | None:
     """Why the variant made of ``ids`` cannot run on this spec, or None."""
     for i in ids:
         reason = FIXES[i].skip_reason(prep)
@@ -184,7 +213,7 @@ def advice_entries(diagnosis, context: dict) -> list[tuple[str, dict]]:
     return [(e.id, dict(e.params)) for e in advise(diagnosis, context)]
 
 
-def choose_auto(diagnosis, prep: "Prepared", top: int) -> tuple[list[str], list[tuple[str, str]], str, dict]:
+def choose_auto(diagnosis, prep: Prepared, top: int) -> tuple[list[str], list[tuple[str, str]], str, dict]:
     """``--fixes auto``: the top ``top`` applicable fixes for a diagnosis.
 
     -> (chosen ids, skipped (id, reason) pairs, where the ranking came from, the advice's
@@ -205,7 +234,9 @@ def choose_auto(diagnosis, prep: "Prepared", top: int) -> tuple[list[str], list[
         if len(chosen) >= top:
             break
         if i not in FIXES:
-            skipped.append((i, f"not automatic: {NOT_AUTOMATIC.get(i, 'changes the model or the data, not the training recipe')}"))
+            skipped.append(
+                (i, f"not automatic: {NOT_AUTOMATIC.get(i, 'changes the model or the data, not the training recipe')}")
+            )
             continue
         reason = FIXES[i].with_params(params.get(i)).skip_reason(prep)
         if reason:

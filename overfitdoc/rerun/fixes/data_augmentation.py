@@ -12,13 +12,14 @@ Done with torch operations on the batch, on the device, for any tensor data:
 Validation data is never augmented. Skipped when every input holds integers (token ids,
 categories): there is no continuous input to perturb.
 """
+
 from __future__ import annotations
 
 import torch
 import torch.nn.functional as F
 
-from . import Fix, register
 from ..trainer import TrainBatch
+from . import Fix, register
 
 NOISE = 0.1
 MIXUP_ALPHA = 0.2
@@ -96,8 +97,8 @@ def flip_and_crop(x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
     padded = F.pad(x, (pad, pad, pad, pad), mode="reflect")
     dy = torch.randint(0, 2 * pad + 1, (n,), device=x.device, generator=gen)
     dx = torch.randint(0, 2 * pad + 1, (n,), device=x.device, generator=gen)
-    rows = (dy[:, None] + torch.arange(h, device=x.device)[None, :])      # n x h
-    cols = (dx[:, None] + torch.arange(w, device=x.device)[None, :])      # n x w
+    rows = dy[:, None] + torch.arange(h, device=x.device)[None, :]  # n x h
+    cols = dx[:, None] + torch.arange(w, device=x.device)[None, :]  # n x w
     idx_n = torch.arange(n, device=x.device)[:, None, None, None]
     idx_c = torch.arange(x.shape[1], device=x.device)[None, :, None, None]
     return padded[idx_n, idx_c, rows[:, None, :, None], cols[:, None, None, :]]

@@ -14,13 +14,14 @@ as ``nn.Dropout1d/2d/3d`` do. The hooks check ``module.training``: in ``eval()``
 nothing, so validation sees the whole network, as with ``nn.Dropout``. The masks come from
 the run's own generator, so every seed's dropout is reproducible.
 """
+
 from __future__ import annotations
 
 import torch
 from torch import nn
 
-from . import Fix, register
 from ..prepare import ACTIVATIONS, WEIGHTED_LAYERS, leaf_calls
+from . import Fix, register
 
 P_DENSE = 0.25
 P_CHANNEL = 0.10
@@ -71,8 +72,10 @@ class Dropout(Fix):
         model = prep.build_model(0).to(prep.device)
         where, modules, _ = sites(model, prep.train.head(2)[0])
         if not modules:
-            return ("no hidden activation to drop: no activation module (nn.ReLU, ...) before a layer and no "
-                    "nn.Linear after another layer")
+            return (
+                "no hidden activation to drop: no activation module (nn.ReLU, ...) before a layer and no "
+                "nn.Linear after another layer"
+            )
         return None
 
     def describe(self, prep):
@@ -91,12 +94,16 @@ class Dropout(Fix):
         trainer.dropout_handles = []
         for m in modules:
             if where == "after":
+
                 def hook(module, _inputs, output, gen=gen):
                     return drop(output, gen, p_dense) if module.training and isinstance(output, torch.Tensor) else None
+
                 trainer.dropout_handles.append(m.register_forward_hook(hook))
             else:
+
                 def pre_hook(module, args, gen=gen):
                     if not module.training or not args or not isinstance(args[0], torch.Tensor):
                         return None
                     return (drop(args[0], gen, p_dense), *args[1:])
+
                 trainer.dropout_handles.append(m.register_forward_pre_hook(pre_hook))

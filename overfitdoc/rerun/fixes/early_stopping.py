@@ -7,11 +7,12 @@ patience of 10% of the epochs, at least 3: Keras' default of 0 stops on the firs
 epoch, and small validation sets are noisy. When the advice chose the fix, the patience is the
 advice's, chosen from the diagnosed run's validation noise.
 """
+
 from __future__ import annotations
 
 from ...analysis.early_stopping import EarlyStoppingRule
-from . import Fix, register
 from ..trainer import Callback
+from . import Fix, register
 
 MIN_PATIENCE = 3
 PATIENCE_SHARE = 0.10

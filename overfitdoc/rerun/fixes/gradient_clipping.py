@@ -5,12 +5,13 @@
 alike), or the advice's own when it chose the fix. The run notes on how many steps the norm
 was above it: a fix that never clipped changed nothing, and the comparison says why.
 """
+
 from __future__ import annotations
 
 import torch
 
-from . import Fix, register
 from ..trainer import Callback
+from . import Fix, register
 
 MAX_NORM = 1.0
 
@@ -52,5 +53,6 @@ class _Report(Callback):
 
     def on_train_end(self, trainer):
         trainer.clipped_steps = int(self.clipped)
-        trainer.note(f"the gradient norm was above {self.max_norm:g} (clipped) on {trainer.clipped_steps} "
-                     f"of {self.steps} steps")
+        trainer.note(
+            f"the gradient norm was above {self.max_norm:g} (clipped) on {trainer.clipped_steps} of {self.steps} steps"
+        )

@@ -6,12 +6,13 @@ Cross-entropy: ``CrossEntropyLoss(label_smoothing=0.1)`` with the spec's class w
 logged ``loss`` and ``val_loss`` stay the spec's own loss, comparable with the baseline's.
 Skipped for regression and custom losses (there are no labels to smooth).
 """
+
 from __future__ import annotations
 
 from torch import nn
 
-from . import Fix, register
 from ..prepare import TargetsLikeOutputs
+from . import Fix, register
 
 SMOOTHING = 0.1
 
@@ -40,7 +41,8 @@ class LabelSmoothing(Fix):
     def install(self, trainer):
         c = trainer.criterion
         if isinstance(c, nn.CrossEntropyLoss):
-            trainer.train_criterion = nn.CrossEntropyLoss(weight=c.weight, ignore_index=c.ignore_index,
-                                                          reduction=c.reduction, label_smoothing=SMOOTHING)
+            trainer.train_criterion = nn.CrossEntropyLoss(
+                weight=c.weight, ignore_index=c.ignore_index, reduction=c.reduction, label_smoothing=SMOOTHING
+            )
         else:
             trainer.train_criterion = TargetsLikeOutputs(c.loss, label_smoothing=SMOOTHING)

@@ -9,6 +9,7 @@
 Everything else in the optimizer stays as the spec built it. A schedule named with it
 (``lower-lr+lr-schedule``) scales from the new rate.
 """
+
 from __future__ import annotations
 
 from . import Fix, register

@@ -5,6 +5,7 @@ steps from peak/25 to a peak of 4 x the spec's learning rate, then cosine anneal
 peak/1e5 (``OneCycleLR``'s defaults otherwise). Only the learning rate cycles; momentum
 is left as the spec set it.
 """
+
 from __future__ import annotations
 
 from torch.optim.lr_scheduler import OneCycleLR

@@ -2,6 +2,7 @@
 (small batches generalise better; Keskar et al. 2017). The learning rate is unchanged.
 Skipped when the batch is already 8 samples or fewer.
 """
+
 from __future__ import annotations
 
 from . import Fix, register

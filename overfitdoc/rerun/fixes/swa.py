@@ -6,14 +6,15 @@ rate by ``SWALR`` (cosine annealing into it over 5% of the epochs, at least one;
 schedule stops there), BatchNorm statistics of the averaged model are recomputed on the
 training set, and the averaged model is the one validated from then on and the final model.
 """
+
 from __future__ import annotations
 
 import torch
 from torch import nn
 from torch.optim.swa_utils import SWALR, AveragedModel
 
-from . import Fix, register
 from ..trainer import Callback
+from . import Fix, register
 
 START_SHARE = 0.75
 MIN_EPOCHS = 4

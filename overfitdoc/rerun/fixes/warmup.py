@@ -6,6 +6,7 @@ are poor over the first steps, and large early steps on a fresh network are what
 up in its first epoch (Goyal et al. 2017; Liu et al. 2020). It cannot share a variant with
 ``lr-schedule``, whose one-cycle schedule warms up too and sets the rate at every step.
 """
+
 from __future__ import annotations
 
 from torch.optim.lr_scheduler import LambdaLR

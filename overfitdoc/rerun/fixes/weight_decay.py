@@ -11,6 +11,7 @@
 
 Skipped when the spec already decays at least this much, or its optimizer has no such setting.
 """
+
 from __future__ import annotations
 
 import torch
