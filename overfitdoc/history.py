@@ -235,7 +235,7 @@ def from_table(
             columns[name] = got[0]
             if got[1] is not None:
                 nan_cells[name] = got[1]
-    notes = list(notes)
+    note_list = list(notes)
     if index_column is not None:
         got = _numeric(table[index_column])
         idx = None if got is None else got[0]
@@ -257,7 +257,7 @@ def from_table(
         runs = split_runs(idx)
         if len(runs) > 1:
             sizes = ", ".join(f"{int(idx[a])}-{int(idx[b - 1])}" for a, b in runs)
-            notes.append(f"{len(runs)} runs appended in one file ({unit}s {sizes}); diagnosing the last")
+            note_list.append(f"{len(runs)} runs appended in one file ({unit}s {sizes}); diagnosing the last")
             a, b = runs[-1]
             idx = idx[a:b]
             columns = {k: v[a:b] for k, v in columns.items()}
@@ -266,7 +266,9 @@ def from_table(
             keep_pos = drop_resumed(idx)
             dropped = len(idx) - len(keep_pos)
             if dropped:
-                notes.append(f"{dropped} repeated {unit}s (training resumed into the same file): the later rows win")
+                note_list.append(
+                    f"{dropped} repeated {unit}s (training resumed into the same file): the later rows win"
+                )
             idx = idx[keep_pos]
             columns = {k: v[keep_pos] for k, v in columns.items()}
             nan_cells = {k: v[keep_pos] for k, v in nan_cells.items()}
@@ -275,7 +277,7 @@ def from_table(
     found = pairs if pairs is not None else find_pairs(list(columns))
     for p in found:
         if p.note:
-            notes.append(p.note)
+            note_list.append(p.note)
     return History(
         source=source,
         format=fmt,
@@ -284,6 +286,6 @@ def from_table(
         epoch_base=int(epoch_base),
         columns=columns,
         pairs=tuple(found),
-        notes=tuple(dict.fromkeys(notes)),
+        notes=tuple(dict.fromkeys(note_list)),
         nan_cells=nan_cells,
     )

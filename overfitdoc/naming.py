@@ -205,11 +205,11 @@ def find_pairs(columns: list[str]) -> list[MetricPair]:
         if not metric:
             continue
         entry = (_GRANULARITY_RANK[gran], pos, col)
-        target = {"train": train, None: bare}.get(side) if side in ("train", None) else held[side]
+        target = (train if side == "train" else bare) if side in ("train", None) else held[side]
         target.setdefault(metric, []).append(entry)
         order.setdefault(metric, pos)
     pairs = []
-    for metric in sorted(order, key=order.get):
+    for metric in sorted(order, key=order.__getitem__):
         val_side = held["val"].get(metric) or held["test"].get(metric)
         train_side = train.get(metric) or bare.get(metric)
         if not val_side or not train_side:

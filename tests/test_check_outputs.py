@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from overfitdoc.check.core import Outcome, RunCheck, report_with_gates
 from overfitdoc.check.gates import AT_MOST, GateResult
 from overfitdoc.cli import app
-from overfitdoc.render.github import annotations, escape_data, escape_property
+from overfitdoc.render.github import escape_data, escape_property, workflow_commands
 from overfitdoc.render.junit import render_junit
 
 runner = CliRunner()
@@ -154,7 +154,7 @@ def test_workflow_command_escaping():
     assert escape_property("runs/a:b,c%.csv") == "runs/a%3Ab%2Cc%25.csv"
     result = GateResult("max-gap", 1.0, 0.5, AT_MOST, False, "gap 100%\nworse")
     outcome = Outcome((RunCheck("dir,1/run:2.csv", (result,)),), ("max-gap",))
-    assert annotations(report_with_gates(outcome)) == [
+    assert workflow_commands(report_with_gates(outcome)) == [
         "::error file=dir%2C1/run%3A2.csv,title=overfitdoc max-gap::gap 100%25%0Aworse"
     ]
 
@@ -182,7 +182,7 @@ def test_every_output_renders_from_the_json_report(tmp_path):
     path = tmp_path / "junit.xml"
     check(*args, "--junit", str(path))
     assert render_junit(rep) == path.read_text(encoding="utf-8")
-    assert annotations(rep) == [
+    assert workflow_commands(rep) == [
         f"::error file={EXACT},title=overfitdoc max-gap::{MAX_GAP_DETAILS}",
         "::error file=missing.csv,title=overfitdoc::cannot read missing.csv: no such file",
     ]

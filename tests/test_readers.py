@@ -294,3 +294,11 @@ def test_reading_never_modifies_the_file(tmp_path):
     before = p.read_bytes(), p.stat().st_mtime_ns
     load_history(p)
     assert (p.read_bytes(), p.stat().st_mtime_ns) == before
+
+
+def test_a_json_number_too_long_for_int_is_an_input_error(tmp_path):
+    # json.loads raises a plain ValueError (no position) past Python's int digit limit
+    path = tmp_path / "h.json"
+    path.write_text('{"loss": [1, ' + "1" * 5000 + '], "val_loss": [1, 2]}')
+    with pytest.raises(InputError, match="h.json"):
+        load_history(path)

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ..analysis import Diagnosis
 from .base import Advice, Context, Fix, Hit, Result, Rule, Skip
 from .facts import Facts
 from .rules import load_rules
@@ -56,7 +57,9 @@ def get_rule(rule_id: str) -> Rule:
     raise UnknownRule(rule_id)
 
 
-def evaluate(diagnosis, context: Context | Mapping[str, Any] | None = None, *, strict: bool = False) -> list[Result]:
+def evaluate(
+    diagnosis: Diagnosis, context: Context | Mapping[str, Any] | None = None, *, strict: bool = False
+) -> list[Result]:
     """Every rule's verdict on one diagnosis, in registry order.
 
     A rule that raises is reported ``skipped`` with the error as its reason (one broken rule
@@ -87,7 +90,11 @@ def evaluate(diagnosis, context: Context | Mapping[str, Any] | None = None, *, s
 
 
 def advise(
-    diagnosis, context: Context | Mapping[str, Any] | None = None, top: int | None = None, *, strict: bool = False
+    diagnosis: Diagnosis,
+    context: Context | Mapping[str, Any] | None = None,
+    top: int | None = None,
+    *,
+    strict: bool = False,
 ) -> list[Advice]:
     """The remedies that apply to this run, best first (the ``top`` first when given).
 
@@ -96,12 +103,12 @@ def advise(
     """
     ctx = Context.parse(context)
     fired = [r for r in evaluate(diagnosis, ctx, strict=strict) if r.status == "fired"]
-    fired.sort(key=lambda r: (-r.hit.score, r.rule.id))
+    hits = [(r.rule, r.hit) for r in fired if r.hit is not None]
+    hits.sort(key=lambda rh: (-rh[1].score, rh[0].id))
     if top is not None:
-        fired = fired[: max(0, top)]
+        hits = hits[: max(0, top)]
     out = []
-    for rank, r in enumerate(fired, 1):
-        rule, hit = r.rule, r.hit
+    for rank, (rule, hit) in enumerate(hits, 1):
         out.append(
             Advice(
                 id=rule.id,

@@ -279,7 +279,9 @@ class Rule:
 
     def all_fixes(self) -> dict[str | None, Fix]:
         """Every fix of the rule, the default first (None) then the variants."""
-        return {None: self.fix, **self.variants} if not self.variants else dict(self.variants)
+        if not self.variants:
+            return {None: self.fix}
+        return {name: fix for name, fix in self.variants.items()}
 
     def hit(self, score: float, evidence: str, params: Mapping[str, Any] | None = None, hint: str | None = None) -> Hit:
         return Hit(round(min(1.0, max(0.0, float(score))), 3), evidence, dict(params or {}), hint)

@@ -27,7 +27,7 @@ import numpy as np
 
 from ..analysis import DEFAULT_SETTINGS, Diagnosis, LearningRate, PairSeries, Settings
 from ..analysis.early_stopping import StopSimulation, simulate_early_stopping
-from ..naming import normalise
+from ..naming import MetricPair, normalise
 from ..numbers import fmt  # noqa: F401  (the evidence sentences' number format)
 
 #: a gap of this share of the training value counts as open (the analysis' own high-variance
@@ -43,7 +43,8 @@ class Facts:
     def __init__(self, d: Diagnosis, settings: Settings = DEFAULT_SETTINGS):
         self.d = d
         self.settings = settings
-        self.pair = d.monitor
+        # read only when ``usable``, which needs a monitored pair
+        self.pair: MetricPair = d.monitor  # type: ignore[assignment]
         self.usable = d.monitor is not None and d.verdict != "insufficient_data" and len(d.points) >= 3
         self.unit = d.unit
         self.early_divergence = (
@@ -66,6 +67,10 @@ class Facts:
         self.train_trend_o = self.sign * np.asarray(d.train_trend, dtype=float)
         self.val_trend_o = self.sign * np.asarray(d.val_trend, dtype=float)
         self.stability = d.stability
+        self.gap = d.gap_series
+        monitored = d.monitored
+        assert monitored is not None
+        self.monitored: PairSeries = monitored
         self.rec_i = self.index_at(d.recommended_epoch)
         self.best_i = self.index_at(d.best_epoch)
 
@@ -103,11 +108,11 @@ class Facts:
     @property
     def gap_trend(self) -> np.ndarray:
         """Oriented gap (validation worse than training when positive), trended (the analysis')."""
-        return self.d.gap_series.trend
+        return self.gap.trend
 
     @property
     def gap_se(self) -> float:
-        return self.d.gap_series.se
+        return self.gap.se
 
     @cached_property
     def relative_gap(self) -> np.ndarray:
@@ -231,9 +236,10 @@ class Facts:
     def val_size(self) -> int | None:
         """The validation set's size as its accuracy reveals it: accuracy is k/N, so the
         smallest N that makes every logged value a whole count (N <= 5000, 8+ distinct values)."""
-        if not self.is_accuracy:
+        s = self.score
+        if not self.is_accuracy or s is None:
             return None
-        vals = np.unique(np.round(self.score.val, 9))
+        vals = np.unique(np.round(s.val, 9))
         vals = vals[(vals > 0) & (vals < 1)]
         if len(vals) < 8:
             return None
@@ -249,11 +255,11 @@ class Facts:
         its robust scatter around its trend, and the binomial standard error of one reading
         at its final value. Scatter far beyond the standard error is the model's own swing
         from epoch to epoch, not the sampling noise of a small set."""
-        n = self.val_size
-        if n is None:
+        n, s = self.val_size, self.score
+        if n is None or s is None:
             return None
-        p = float(self.score.val[-1])
-        return float(self.score.val_noise), math.sqrt(max(p * (1 - p), 1e-12) / n)
+        p = float(s.val[-1])
+        return float(s.val_noise), math.sqrt(max(p * (1 - p), 1e-12) / n)
 
     @property
     def val_swings(self) -> bool:
@@ -366,7 +372,7 @@ class Facts:
     def train_still_falling(self) -> bool:
         """The training trend still improves over the last quarter by more than its noise."""
         q = max(2, self.n // 4)
-        se = self.d.monitored.train_noise / math.sqrt(self.window)
+        se = self.monitored.train_noise / math.sqrt(self.window)
         gain = self.train_end_slope * q
         return gain > max(3 * se, 0.01 * abs(float(self.train_trend_o[self.last])))
 
@@ -381,7 +387,7 @@ class Facts:
         if self.mode != "min" or s is None or s.pair == self.pair:
             return None
         i = s.index_at(self.points[self.rec_i])
-        se = s.val_noise / math.sqrt(s.window)
+        se = s.val_noise / math.sqrt(s.window or 1)
         return float(s.val_trend[i]), float(s.val_trend[-1]), max(2 * math.sqrt(2) * se, 0.005)
 
     @cached_property

@@ -20,6 +20,8 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 
 class EarlyStoppingRule:
     """The rule's state, fed one value at a time with :meth:`update`.
@@ -83,7 +85,11 @@ class StopSimulation:
 
 
 def simulate_early_stopping(
-    values: Sequence[float], epochs: Sequence[float], mode: str, patience: int, min_delta: float = 0.0
+    values: Sequence[float] | np.ndarray,
+    epochs: Sequence[float] | np.ndarray,
+    mode: str,
+    patience: int,
+    min_delta: float = 0.0,
 ) -> StopSimulation:
     """Replay :class:`EarlyStoppingRule` on a logged series. With no finite value at all, the
     first point is the one restored.

@@ -446,7 +446,7 @@ def parse_metric_limits(values, option: str) -> dict[str, float]:
     return out
 
 
-def best_validation(d: Diagnosis, name: str) -> tuple[str, float, int, str] | str:
+def best_validation(d: Diagnosis, name: str) -> tuple[str, float, int | None, str] | str:
     """``(column, best value, its epoch, mode)`` of the validation series ``name`` names (a
     metric like ``accuracy``, or a column like ``val_accuracy``), or the reason there is none.
 

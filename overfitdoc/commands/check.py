@@ -236,11 +236,11 @@ def _render(rep: dict, format: OutputFormat) -> None:
 
 def _github(rep: dict, *, annotations_to_stderr: bool) -> None:
     """Annotations and the step summary, under GitHub Actions only."""
-    from ..render.github import annotations, append_step_summary, in_github_actions
+    from ..render.github import append_step_summary, in_github_actions, workflow_commands
 
     if not in_github_actions():
         return
-    for line in annotations(rep):
+    for line in workflow_commands(rep):
         typer.echo(line, err=annotations_to_stderr)
     try:
         append_step_summary(rep)

@@ -8,7 +8,7 @@ import io
 import re
 import sys
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import IO, TYPE_CHECKING, Annotated, NoReturn, cast
 
 import typer
 from rich.console import Console
@@ -146,7 +146,7 @@ class TrimmedLines(io.TextIOBase):
         return self.target.fileno()
 
     @property
-    def encoding(self):
+    def encoding(self):  # type: ignore[override]  # the target's, read-only as on a real stream
         return getattr(self.target, "encoding", "utf-8")
 
 
@@ -155,7 +155,12 @@ def stdout_console(file=None, width: int = 100) -> Console:
     columns; trailing spaces removed (:class:`TrimmedLines`). ``file``: another stream than
     standard output (a buffer for ``-o``), never a terminal."""
     if file is not None:
-        return Console(file=TrimmedLines(file), highlight=False, soft_wrap=False, width=width, color_system=None)
+        return Console(
+            file=cast(IO[str], TrimmedLines(file)), highlight=False, soft_wrap=False, width=width, color_system=None
+        )
     return Console(
-        file=TrimmedLines(sys.stdout), highlight=False, soft_wrap=False, width=None if sys.stdout.isatty() else width
+        file=cast(IO[str], TrimmedLines(sys.stdout)),
+        highlight=False,
+        soft_wrap=False,
+        width=None if sys.stdout.isatty() else width,
     )

@@ -75,7 +75,7 @@ def diagnose_command(
         if plot:
             images = _plot(loaded, plot, output)
         text = _render(rep, loaded, format, images, chart, output)
-        if output:
+        if output and text is not None:
             from ..io import atomic_write
 
             atomic_write(output, text)

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import enum
 import threading
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from ..errors import OverfitdocError, exit_code
 from .common import DebugOpt, err_console, fail, stdout_console
+
+if TYPE_CHECKING:  # rich.progress is imported when the command runs
+    from rich.progress import TaskID
 
 
 class Device(str, enum.Enum):
@@ -183,7 +186,7 @@ class _Progress:
             console=err_console,
             transient=False,
         )
-        self.tasks: dict[int, int] = {}
+        self.tasks: dict[int, TaskID] = {}
         self.lock = threading.Lock()
 
     def __enter__(self):
@@ -193,7 +196,7 @@ class _Progress:
     def __exit__(self, *exc):
         return self.progress.__exit__(*exc)
 
-    def _task(self, unit) -> int:
+    def _task(self, unit) -> TaskID:
         with self.lock:
             key = id(unit)
             if key not in self.tasks:

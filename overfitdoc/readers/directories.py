@@ -100,7 +100,7 @@ def find_logs(directory: Path) -> list[Path]:
         dirs = [p for p in entries if p.is_dir() and not p.name.startswith(".") and p.name not in SKIP_DIRS]
         found.extend(f for f in files if _is_log_file(f))
         ckpts = {p: int(m.group(1)) for p in dirs if (m := _CHECKPOINT.fullmatch(p.name))}
-        latest = None if (d / "trainer_state.json").is_file() or not ckpts else max(ckpts, key=ckpts.get)
+        latest = None if (d / "trainer_state.json").is_file() or not ckpts else max(ckpts, key=ckpts.__getitem__)
         for sub in dirs:
             if sub in ckpts and sub != latest:
                 continue

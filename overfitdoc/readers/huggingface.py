@@ -95,7 +95,7 @@ def read_hf_trainer_state(inp: Input) -> History:
             steps = steps[~np.isin(steps, early)]
             notes.append(f"evaluation before training (step {int(early[0])}) left out: no training loss to compare")
     keys = list(order)
-    table: dict[str, object] = {"step": steps}
+    table: dict[str, np.ndarray] = {"step": steps}
     nan_cells: dict[str, np.ndarray] = {}
     for k in keys:
         table[k] = np.array([rows[s].get(k, math.nan) for s in steps], dtype=float)
@@ -142,15 +142,15 @@ def _hf_eval_sets(pairs: list[MetricPair], keys: list[str], notes: list[str]) ->
     if "loss" not in keys:
         return pairs
     paired_vals = _held_out(pairs)
-    sets = [k for k in keys if _EVAL_SET.match(k) and k not in paired_vals and not is_meta(k)]
+    sets = {m.group(1): k for k in keys if (m := _EVAL_SET.match(k)) and k not in paired_vals and not is_meta(k)}
     if not sets:
         return pairs
-    extra = [MetricPair(metric=f"{_EVAL_SET.match(k).group(1)}_loss", train="loss", val=k, mode="min") for k in sets]
+    extra = [MetricPair(metric=f"{name}_loss", train="loss", val=k, mode="min") for name, k in sets.items()]
     if not any(p.train == "loss" for p in pairs):
-        names = ", ".join(_EVAL_SET.match(k).group(1) for k in sets)
+        names = ", ".join(sets)
         notes.append(
             f"{len(sets)} evaluation sets ({names}): the training loss is paired with each; "
-            f"monitoring the first, {sets[0]} (choose another with --monitor)"
+            f"monitoring the first, {next(iter(sets.values()))} (choose another with --monitor)"
         )
         # the monitored pair comes first among the losses
         return extra + [p for p in pairs]

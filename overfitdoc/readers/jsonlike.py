@@ -33,7 +33,7 @@ MAX_KEYS = 10_000
 
 def flatten(record: dict, prefix: str = "", depth: int = 0) -> dict:
     """``{"train": {"loss": 1}}`` -> ``{"train.loss": 1}``; lists and text are dropped."""
-    out = {}
+    out: dict[str, float | None] = {}
     if depth > 4:
         return out
     for k, v in record.items():
@@ -43,7 +43,7 @@ def flatten(record: dict, prefix: str = "", depth: int = 0) -> dict:
         elif isinstance(v, bool) or v is None:
             out[key] = None
         elif isinstance(v, Number) or (isinstance(v, str) and _numberish(v)):
-            out[key] = float(v)
+            out[key] = float(v)  # type: ignore[arg-type]  # a Number or a numeric string
     return out
 
 

@@ -92,8 +92,10 @@ class Input:
                     self._cache["json"] = json.loads(s)
                 except RecursionError:
                     self._cache["json"] = InputError(self.source, "JSON nested too deeply")
-                except ValueError as e:
+                except json.JSONDecodeError as e:
                     self._cache["json"] = NotThisFormat(f"malformed JSON ({e.msg} at line {e.lineno} column {e.colno})")
+                except ValueError as e:  # a number too long for int(), and other decoder refusals without a position
+                    self._cache["json"] = NotThisFormat(f"malformed JSON ({e})")
         got = self._cache["json"]
         if isinstance(got, Exception):
             raise got

@@ -77,7 +77,9 @@ def _group_mean(values: np.ndarray, present: np.ndarray, groups: np.ndarray, n: 
 
 
 def merge_rows(
-    key: np.ndarray, columns: dict[str, tuple[np.ndarray, np.ndarray]], mean_columns: set[str] = frozenset()
+    key: np.ndarray,
+    columns: dict[str, tuple[np.ndarray, np.ndarray]],
+    mean_columns: frozenset[str] | set[str] = frozenset(),
 ) -> tuple[np.ndarray, dict[str, np.ndarray], dict[str, np.ndarray]]:
     """Rows sharing a ``key`` (an epoch, a step) become one row, in key order: the last value
     logged in the group for most columns, the mean for ``mean_columns`` (per-step training

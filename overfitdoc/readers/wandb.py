@@ -39,7 +39,7 @@ def read_wandb_csv(inp: Input) -> History:
         parsed = epoch_ns
     epoch = parsed.pop("epoch", None)
     keep = ~np.isnan(step[0])
-    series = {k: (v[keep], p[keep]) for k, (v, p) in parsed.items() if p[keep].any()}
+    series = {k: (c[0][keep], c[1][keep]) for k, c in parsed.items() if c is not None and c[1][keep].any()}
     steps = step[0][keep]
     pairs = find_pairs(list(series))
     notes: list[str] = []

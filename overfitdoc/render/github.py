@@ -34,16 +34,16 @@ def escape_property(text: str) -> str:
     return escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def annotations(report: dict) -> list[str]:
+def workflow_commands(report: dict) -> list[str]:
     """``::error file=<source>,title=overfitdoc <gate>::<details>`` for each failed gate, and an
     ``::error`` for each input that could not be read or judged and each gate not applied."""
     lines = []
     for run in report["runs"]:
         source = run["source"]
         if not run["ok"]:
-            why = f"cannot read {source}: {run['error']}"
+            unread = f"cannot read {source}: {run['error']}"
             lines.append(
-                f"::error file={escape_property(source)},title={escape_property('overfitdoc')}::{escape_data(why)}"
+                f"::error file={escape_property(source)},title={escape_property('overfitdoc')}::{escape_data(unread)}"
             )
             continue
         if why := unjudged_reason(run):

@@ -28,12 +28,19 @@ import sys
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
 from ..errors import UsageError
 from ..io import atomic_write
 from ..numbers import epoch_range, num
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from ..analysis import Diagnosis, PairSeries
+    from ..naming import MetricPair
 
 FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
 
@@ -69,7 +76,7 @@ METADATA = {
     "svg": {"Date": None, "Creator": "overfitdoc"},
     "pdf": {"CreationDate": None, "ModDate": None, "Creator": "overfitdoc", "Producer": "overfitdoc"},
 }
-RC = {
+RC: Any = {  # Any: matplotlib's stubs accept only literal rc keys
     "font.family": "DejaVu Sans",  # ships with matplotlib: present on a bare machine
     "font.size": 10,
     "axes.titlesize": 10,
@@ -160,8 +167,8 @@ def has_display() -> bool:
 
 
 def plot_diagnoses(
-    diagnoses,
-    path: str | os.PathLike,
+    diagnoses: Iterable[Diagnosis],
+    path: str | os.PathLike | None,
     *,
     options: PlotOptions | None = None,
     compare: bool = False,
@@ -199,7 +206,7 @@ def plot_diagnoses(
     figures = []
     if path is not None and not show and not compare and len(diagnoses) >= PARALLEL_FROM:
         images = _render_in_workers(diagnoses, options, fmt)
-        if images is not None:
+        if images is not None and targets is not None:
             for target, data in zip(targets, images):
                 atomic_write(target, data)
                 written.append(target)
@@ -208,7 +215,7 @@ def plot_diagnoses(
         groups = [diagnoses] if compare else [[d] for d in diagnoses]
         for k, group in enumerate(groups):
             fig = compare_figure(group, options, pyplot=show) if compare else run_figure(group[0], options, pyplot=show)
-            if path is not None:
+            if path is not None and targets is not None and fmt is not None:
                 atomic_write(targets[k], render(fig, fmt, options.dpi))
                 written.append(targets[k])
             figures.append(fig)
@@ -270,7 +277,7 @@ def _check_folder(path) -> None:
         raise UsageError(f"cannot write {path}: folder {folder} does not exist")
 
 
-def _new_figure(size, dpi: int, pyplot: bool, layout: str | None = "constrained"):
+def _new_figure(size, dpi: int, pyplot: bool, layout: Literal["constrained", "tight"] | None = "constrained"):
     if pyplot:
         import matplotlib.pyplot as plt
 
@@ -352,7 +359,7 @@ class _RunData:
     """What a figure needs from a diagnosis: the raw monitored pair over every logged epoch
     (non-finite values as NaN), the trends, and the other pair."""
 
-    pair: object
+    pair: MetricPair | None
     x: np.ndarray
     train: np.ndarray
     val: np.ndarray
@@ -361,11 +368,17 @@ class _RunData:
     val_trend: np.ndarray
     sign: float
     bad_x: np.ndarray  # epochs where the monitored pair is not finite
-    other: object  # the PairSeries of the other panel, or None
+    other: PairSeries | None  # the other panel's series
 
     @property
     def has_pair(self) -> bool:
         return self.pair is not None
+
+    @property
+    def monitored(self) -> MetricPair:
+        """The monitored pair, for the panels drawn only when there is one."""
+        assert self.pair is not None
+        return self.pair
 
     @property
     def has_trend(self) -> bool:
@@ -414,7 +427,7 @@ def _pick_other(others):
 
 
 def _main_panel(ax, d, data: _RunData, options: PlotOptions, key: str) -> None:
-    pair = data.pair
+    pair = data.monitored
     smooth = options.smooth and data.has_trend
     _series(ax, data.x, data.train, TRAIN, f"{pair.train} (training)", "train", smooth, marker="o")
     _series(ax, data.x, data.val, VAL, f"{pair.val} (validation)", "val", smooth, marker="s")
@@ -475,6 +488,7 @@ def _main_panel(ax, d, data: _RunData, options: PlotOptions, key: str) -> None:
 
 def _other_panel(ax, d, data: _RunData, options: PlotOptions) -> None:
     series = data.other
+    assert series is not None  # drawn only when there is another pair
     p = series.pair
     x = np.asarray(series.epochs, dtype=float)
     t = np.where(np.isfinite(series.train_raw), series.train_raw, np.nan)
@@ -501,7 +515,7 @@ def _other_panel(ax, d, data: _RunData, options: PlotOptions) -> None:
 
 
 def _gap_panel(ax, d, data: _RunData, options: PlotOptions) -> None:
-    pair = data.pair
+    pair = data.monitored
     gap_raw = data.sign * (data.val - data.train)
     smooth = options.smooth and data.has_trend
     ax.axhline(0.0, color=MUTED, lw=0.9, zorder=1)
@@ -596,7 +610,7 @@ def _nonfinite_marks(ax, data: _RunData) -> None:
         gid="nonfinite",
         zorder=5,
         clip_on=False,
-        label=f"{data.pair.metric} not finite ({_span_text(data.bad_x)})",
+        label=f"{data.monitored.metric} not finite ({_span_text(data.bad_x)})",
     )
     # the x axis covers the bad epochs too, although nothing is drawn there
     lo = min(float(np.nanmin(data.x)) if len(data.x) else data.bad_x[0], float(data.bad_x[0]))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rich.console import Console, Group
+from rich.console import Console, Group, RenderableType
 from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
@@ -28,7 +28,7 @@ def verdict_text(verdict: str) -> Text:
 
 
 def render_run(run: dict, diagnosis=None, *, chart: bool = True, unicode: bool = True, width: int = 80) -> Group:
-    parts = []
+    parts: list[RenderableType] = []
     if not run["ok"]:
         return Group(Text(f"{run['source']}: error: {run['error']}", style="red"))
     mon = run["monitor"]

@@ -226,7 +226,7 @@ def _epoch_noise(base_runs: dict[int, RunRecord]) -> float | None:
     noises = [
         r.diagnosis.noise
         for r in base_runs.values()
-        if r.status == "done" and r.diagnosis is not None and getattr(r.diagnosis, "noise", None) is not None
+        if r.status == "done" and r.diagnosis is not None and r.diagnosis.noise is not None
     ]
     return statistics.fmean(noises) if noises else None
 

@@ -347,7 +347,8 @@ def _inputs(train: Split) -> tuple[tuple[str, ...], tuple[torch.Tensor | None, .
     """What each input is (image batch, other float tensor, integer ids) and, for float
     inputs, the per-feature standard deviation that scales the input-noise augmentation."""
     xs = train.inputs if isinstance(train, TensorSplit) else train.head(min(len(train), 4096))[0]
-    kinds, stds = [], []
+    kinds: list[str] = []
+    stds: list[torch.Tensor | None] = []
     for x in xs:
         if not x.is_floating_point():
             kinds.append("integer")

@@ -68,7 +68,7 @@ def results_table(result: dict) -> Table:
         elif total and complete < total:
             name.append(f" ({complete}/{total})", style="yellow")
         verdict = v["verdict"]
-        row = [name, _pm(v["kept_val_loss"])]
+        row: list[str | Text] = [name, _pm(v["kept_val_loss"])]
         if metric:
             m = v["kept_val_metric"]
             row.append(num(m["mean"], 3) if m and m.get("mean") is not None else "-")

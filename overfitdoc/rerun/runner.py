@@ -128,6 +128,7 @@ def rerun(
     last_write: dict[int, float] = {}
 
     def write_json(unit: Unit) -> None:
+        assert out is not None  # called only with an output directory
         path = out / f"{unit.file_stem}.json"
         atomic_write(path, history_json(unit.rows))
         unit.history_path = str(path)
@@ -193,17 +194,19 @@ def rerun(
                 raise spec.fail(f"the baseline failed in training: {first_base.error}")
             d = _diagnose_unit(first_base, diagnoses)
             source = "baseline (seed 0)"
+        chosen: list[str]
+        skipped: list[tuple[str, str]]
         if interrupted or d is None:
-            groups, skipped = [], []
+            chosen, skipped = [], []
             fixes_info["chosen_by"] = "nothing: interrupted before the fixes were chosen"
         else:
-            groups, skipped, chosen_by, advised = choose_auto(d, prep, top)
+            chosen, skipped, chosen_by, advised = choose_auto(d, prep, top)
             fixes_info.update(
                 chosen_by=chosen_by,
                 diagnosis={"source": source, "verdict": d.verdict, "summary": d.summary},
                 skipped=[{"fix": i, "reason": r} for i, r in skipped],
             )
-        groups = [[i] for i in groups]
+        groups: list[list[str]] = [[i] for i in chosen]
     else:
         groups = []
         for ids in named:

@@ -192,7 +192,7 @@ class Trainer:
         finally:
             unit.seconds = time.perf_counter() - t0
         unit.kept_epoch = (
-            self.kept_epoch if self.kept_epoch is not None else (unit.rows[-1]["epoch"] if unit.rows else None)
+            self.kept_epoch if self.kept_epoch is not None else (int(unit.rows[-1]["epoch"]) if unit.rows else None)
         )
         model = self.final_model if self.final_model is not None else self.eval_model
         unit.model = (

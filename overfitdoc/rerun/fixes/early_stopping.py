@@ -10,6 +10,8 @@ advice's, chosen from the diagnosed run's validation noise.
 
 from __future__ import annotations
 
+from typing import Any
+
 from ...analysis.early_stopping import EarlyStoppingRule
 from ..trainer import Callback
 from . import Fix, register
@@ -55,7 +57,9 @@ class BestWeights(Callback):
         self.rule = EarlyStoppingRule("min", patience, min_delta)
         self.best_epoch: int | None = None
         self.stopped_epoch: int | None = None
-        self._snapshot = None  # (module, state_dict) of the best epoch, on the device
+        self._snapshot: tuple[Any, dict[str, Any]] | None = (
+            None  # (module, state_dict) of the best epoch, on the device
+        )
 
     @property
     def best(self) -> float | None:

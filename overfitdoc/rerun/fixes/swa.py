@@ -64,7 +64,8 @@ class WeightAveraging(Callback):
             trainer.swa_model = self.averaged
             trainer.note(f"weights averaged from epoch {epoch}; val_loss from there is the averaged model's")
         self.averaged.update_parameters(trainer.model)
-        self.scheduler.step()
+        if self.scheduler is not None:
+            self.scheduler.step()
         update_batchnorm(self.averaged, trainer)
 
     def on_train_end(self, trainer):

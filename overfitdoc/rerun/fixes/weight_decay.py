@@ -55,7 +55,7 @@ class WeightDecay(Fix):
         return plan if isinstance(plan, str) else None
 
     def describe(self, prep):
-        kind, strength = self._plan(prep)  # type: ignore[misc]
+        kind, strength = self._plan(prep)
         if kind == "adamw":
             return f"Adam -> AdamW(lr={prep.optimizer.lr:g}, weight_decay={strength:g}) on weights"
         if kind == "decoupled":
@@ -63,7 +63,7 @@ class WeightDecay(Fix):
         return f"{prep.optimizer.name}: weight_decay={strength:g} on every parameter group"
 
     def install(self, trainer):
-        kind, strength = self._plan(trainer.prep)  # type: ignore[misc]
+        kind, strength = self._plan(trainer.prep)
         opt = trainer.optimizer
         if kind == "adamw":
             keep = ("lr", "betas", "eps", "amsgrad", "maximize", "foreach", "capturable", "differentiable", "fused")
