@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from ..errors import OverfitdocError, exit_code
+from ..errors import OverfitdocError, UsageError, exit_code
 from .common import (
     DebugOpt,
     Files,
@@ -71,8 +71,9 @@ def diagnose_command(
             runs.append(run_report(d, advise(d, context=context, top=top)))
     rep = report(runs)
     images = {}
+    no_plot = bool(plot) and not _has_matplotlib()
     try:
-        if plot:
+        if plot and not no_plot:
             images = _plot(loaded, plot, output)
         text = _render(rep, loaded, format, images, chart, output)
         if output:
@@ -83,9 +84,19 @@ def diagnose_command(
             typer.echo(text, nl=False)
     except OverfitdocError as e:
         fail(e, debug)
+    if no_plot:  # the report is printed; the image alone is missing: say so, exit 2
+        fail(UsageError(f"the plot was not drawn ({plot}): plotting needs matplotlib: pip install 'overfitdoc[plot]'"))
     code = exit_code(errors=len(loaded.errors), undiagnosable=len(loaded.undiagnosable))
     if code:
         raise typer.Exit(code)
+
+
+def _has_matplotlib() -> bool:
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        return False
+    return True
 
 
 def _plot(loaded, path: str, report_path: str | None) -> dict[str, str]:
