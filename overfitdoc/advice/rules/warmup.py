@@ -84,7 +84,7 @@ trainer.fit(LitModelWarmup(model), train_loader, val_loader)
         if d.verdict != "unstable" or not f.training_unstable:
             return None
         lr = f.lr
-        params = {"lr": float(f"{lr.last / 10:.2g}") if lr is not None else self.defaults["lr"], "warmup_steps": 500}
+        params = {"lr": float(f"{lr.peak / 10:.2g}") if lr is not None else self.defaults["lr"], "warmup_steps": 500}
         if f.early_trouble:
             first = [e for e, _, _ in f.spikes] + ([f.first_nonfinite] if f.first_nonfinite is not None else [])
             last = int(round(float(f.raw_val[0][-1])))
