@@ -37,7 +37,11 @@ def diagnose_command(
     train_size: Annotated[int | None, typer.Option("--train-size", help="Number of training samples.", min=1)] = None,
     params: Annotated[int | None, typer.Option("--params", help="Number of model parameters.", min=1)] = None,
     framework: Annotated[
-        str | None, typer.Option("--framework", help="keras, pytorch or lightning: show only that fix.")
+        str | None,
+        typer.Option(
+            "--framework",
+            help="keras, pytorch, lightning, hf (Hugging Face Trainer) or ultralytics: show only that fix (a Hugging Face or Ultralytics log picks its own by default).",
+        ),
     ] = None,
     plot: Annotated[
         str | None, typer.Option("--plot", help="Also draw the curves to this image (PNG, SVG or PDF).")

@@ -7,6 +7,7 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
+from ..advice.base import ALL_FRAMEWORK_NAMES
 from ..numbers import num
 from .chart import terminal_chart
 from .markdown import figures
@@ -72,9 +73,7 @@ def render_parts(run: dict, diagnosis=None, *, chart: bool = True, unicode: bool
             parts.append(Padding(Text(a["evidence"]), (0, 0, 0, 4)))
         top = run["advice"][0]
         for framework, code in (top.get("fix") or {}).items():
-            parts.append(
-                Text(f"Fix for #1 in {framework.capitalize() if framework != 'pytorch' else 'PyTorch'}:", style="bold")
-            )
+            parts.append(Text(f"Fix for #1 in {ALL_FRAMEWORK_NAMES.get(framework, framework)}:", style="bold"))
             parts.append(Code("\n".join(("    " + ln).rstrip() for ln in code.rstrip().splitlines())))
         hints = dict.fromkeys(a["context_hint"] for a in run["advice"] if a.get("context_hint"))
         for hint in hints:
