@@ -117,7 +117,7 @@ def advise(
                 evidence=hit.evidence,
                 score=hit.score,
                 why=rule.why,
-                fix=rule.fix_for(ctx, hit.params),
+                fix=rule.fix_for(ctx, hit.params, log_format=getattr(diagnosis, "format", None)),
                 params=dict(hit.params),
                 context_hint=hit.hint,
             )

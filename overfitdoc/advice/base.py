@@ -22,7 +22,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .facts import Facts
 
 TASKS = ("image", "text", "tabular", "audio", "timeseries")
-FRAMEWORKS = ("keras", "pytorch", "lightning")
+FRAMEWORKS = ("keras", "pytorch", "lightning", "hf", "ultralytics")
 _TASK_ALIASES = {
     "images": "image",
     "vision": "image",
@@ -46,9 +46,16 @@ _FRAMEWORK_ALIASES = {
     "tf": "keras",
     "tensorflow": "keras",
     "tf.keras": "keras",
+    "huggingface": "hf",
+    "hugging-face": "hf",
+    "transformers": "hf",
+    "hf-trainer": "hf",
+    "yolo": "ultralytics",
 }
 #: human names of the frameworks, in the order fixes are shown
 FRAMEWORK_NAMES = {"keras": "Keras", "pytorch": "PyTorch", "lightning": "Lightning"}
+#: every framework a report may show a fix for, by its human name
+ALL_FRAMEWORK_NAMES = {**FRAMEWORK_NAMES, "hf": "Hugging Face Trainer", "ultralytics": "Ultralytics"}
 
 
 @dataclass(frozen=True)
@@ -266,11 +273,19 @@ class Rule:
         """The name of the variant of :attr:`variants` to show, or None for :attr:`fix`."""
         return None
 
-    def fix_for(self, ctx: Context, params: Mapping[str, Any] | None = None) -> dict[str, str]:
-        """The rendered snippets for this context: only ``ctx.framework``'s when given."""
+    def fix_for(
+        self, ctx: Context, params: Mapping[str, Any] | None = None, *, log_format: str | None = None
+    ) -> dict[str, str]:
+        """The rendered snippets for this context: only ``ctx.framework``'s when given, else
+        the framework the log's format names (a Hugging Face or Ultralytics log), else all."""
+        from .frameworks import FORMAT_FRAMEWORK, snippet
+
         name = self.variant(ctx)
         fx = self.variants[name] if name else self.fix
         values = {**self.defaults, **(params or {})}
+        framework = ctx.framework or FORMAT_FRAMEWORK.get(log_format or "")
+        if framework in ("hf", "ultralytics"):
+            return {framework: render_snippet(snippet(self.id, framework), values)}
         snippets = fx.snippets()
         if ctx.framework:
             key = ctx.framework if ctx.framework in snippets else "pytorch"

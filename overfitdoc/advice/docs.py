@@ -9,6 +9,7 @@ Usage::
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -42,6 +43,19 @@ def _fix_section(fx: Fix, defaults: dict, level: str = "###") -> list[str]:
     return out
 
 
+def _names_used(rule: Rule) -> dict[str, str]:
+    """The names of :data:`SNIPPET_NAMES` the rule's snippets use, each with its meaning (the
+    first framework's that has it), so the page says what they are without a link."""
+    code = "\n".join(s for fx in rule.all_fixes().values() for s in fx.snippets().values())
+    words = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", code))
+    out: dict[str, str] = {}
+    for names in SNIPPET_NAMES.values():
+        for name, desc in names.items():
+            if name in words and name not in out:
+                out[name] = desc
+    return out
+
+
 def render_page(rule: Rule) -> str:
     """A rule's full page (markdown), with ruff-style headings."""
     lines = [f"# {rule.id}: {rule.title}", "", f"*{GROUPS.get(rule.group, rule.group)}.* {rule.why}", ""]
@@ -51,13 +65,16 @@ def render_page(rule: Rule) -> str:
     lines += ["## When overfitdoc suggests it", "", rule.suggested_when.strip(), ""]
     lines += ["## Fix", ""]
     slots = ", ".join(f"`{k}`" for k in rule.defaults)
-    note = "The snippets use your own objects by the names listed in [the index](README.md#names-the-snippets-use)."
+    used = _names_used(rule)
+    if used:
+        lines += ["The snippets stand for your own objects by these names:", ""]
+        lines += [f"- `{name}`: {desc}" for name, desc in used.items()] + [""]
     if slots:
-        note += (
-            f" Values shown for {slots} are defaults; in a report overfitdoc fills them from your run"
-            " (they are also in the JSON advice entry's `params`)."
-        )
-    lines += [note, ""]
+        lines += [
+            f"Values shown for {slots} are defaults; in a report overfitdoc fills them from your run"
+            " (they are also in the JSON advice entry's `params`).",
+            "",
+        ]
     if rule.variants:
         for name, fx in rule.variants.items():
             lines += [f"### For {VARIANT_NAMES.get(name, name)}", ""] + _fix_section(fx, rule.defaults, "####")

@@ -75,6 +75,17 @@ class Facts:
         self.best_i = self.index_at(d.best_epoch)
 
     # ------------------------------------------------------------------ helpers
+    @property
+    def framework(self) -> str | None:
+        """The framework the log's format names (``hf``, ``ultralytics``), or None."""
+        from .frameworks import FORMAT_FRAMEWORK
+
+        return FORMAT_FRAMEWORK.get(self.d.format)
+
+    @property
+    def is_yolo(self) -> bool:
+        return self.framework == "ultralytics"
+
     def index_at(self, epoch) -> int:
         return int(np.argmin(np.abs(self.points - float(epoch))))
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from ..numbers import relative_gap
 from .base import Context
 from .facts import Facts, fmt
@@ -110,3 +112,46 @@ def barely_moved(f: Facts) -> str:
     if f.first_spike is not None:
         text += f", after a first {f.unit} at {fmt(f.first_spike)}"
     return text + ")"
+
+
+def improvement(f: Facts) -> tuple[str, str]:
+    """How the monitored validation series moved from its first reading to its best, judged on
+    the very numbers the sentence quotes: ``("never", text)`` when the best is the first
+    reading, ``("within_noise", text)`` when the change is within two standard errors of a
+    difference of trend values (noise / sqrt(window) each), ``("improved", text)`` otherwise.
+    Rules that say "never improved" fire only on the first two, so no sentence contradicts its
+    numbers."""
+    first, best = float(f.val[0]), float(f.d.best_val if f.d.best_val is not None else f.val[0])
+    change = (first - best) * f.sign  # oriented: positive = better
+    tol = 2 * math.sqrt(2) * (f.d.noise or 0.0) / math.sqrt(f.window)
+    u = f.unit
+    if change <= 0:
+        return "never", f"{f.val_name} never improved on its first reading ({fmt(first)} at {u} {f.epoch(0)})"
+    if change <= tol:
+        return "within_noise", (
+            f"{f.val_name} improved only within its noise (from {fmt(first)} at {u} {f.epoch(0)} to a best of "
+            f"{fmt(best)}, a change of {fmt(change)} against {fmt(tol)} that noise explains)"
+        )
+    return "improved", f"{f.val_name} improved from {fmt(first)} at {u} {f.epoch(0)} to {fmt(best)}"
+
+
+def score_improved(f: Facts) -> bool:
+    """The run's accuracy-like validation series (when it is not the monitored one) got better
+    from its first reading to its best by more than its noise explains."""
+    s = f.score
+    if s is None or s.pair == f.pair:
+        # a validation-only score column (HF's eval_accuracy): its best after the first reading
+        first = f.epoch(0)
+        return any(
+            b.mode == "max" and b.column != f.val_name and b.epoch is not None and b.epoch > first
+            for b in f.d.validation_bests
+        )
+    tol = 2 * math.sqrt(2) * float(s.val_noise) / math.sqrt(max(s.window or 1, 1))
+    return float(s.val.max() - s.val[0]) > max(tol, 0.005)
+
+
+def level_share(f: Facts) -> float:
+    """The validation noise as a share of the validation trend's level at the end (what a
+    sentence saying "N% of its level" must quote)."""
+    level = abs(float(f.d.val_trend[-1]))
+    return (f.d.noise or 0.0) / level if level > 0 else 0.0

@@ -98,8 +98,9 @@ def summarise(d: Diagnosis, settings: Settings = DEFAULT_SETTINGS) -> str:
         )
     if d.verdict == "still_improving":
         return (
-            f"{val_name.capitalize()} was still improving at the last {u} ({fmt(last_val)} at {u} "
-            f"{int(d.points[-1])}, best so far {fmt(d.best_val)}): train longer."
+            f"{val_name.capitalize()} was still improving at the last {u} (its trend reached "
+            f"{fmt(float(d.val_trend[-1]))} at {u} {int(d.points[-1])}; best reading {fmt(d.best_val)} at {u} "
+            f"{d.best_epoch}): train longer."
         )
     if d.divergence_epoch is not None:
         text = diverged()

@@ -233,9 +233,31 @@ class LearningRate:
             return "cyclical" if rises > 1 else "decay"
         return "decay" if self.last < self.first else "increasing"
 
+    @cached_property
+    def schedule(self):
+        """The schedule's classification (:mod:`overfitdoc.analysis.schedule`), measured once."""
+        from .schedule import classify
+
+        return classify(self.epochs, self.values)
+
+    @property
+    def peak(self) -> float:
+        """The highest rate of the run: what the schedule was built around."""
+        return self.high
+
     def describe(self) -> str:
         """One clause in the run's numbers, e.g. ``constant at 0.001 for all 80 epochs``."""
         u = self.unit
+        sch = self.schedule
+        if sch is not None and sch.kind in ("linear", "cosine", "decay"):
+            at = f"{u} {int(round(sch.peak_epoch))}"
+            head = (
+                f"warmed up from {fmt(self.first)} to a peak of {fmt(sch.peak)} at {at}, then"
+                if sch.warmup
+                else f"started at its peak of {fmt(sch.peak)} and"
+            )
+            shape = {"linear": "decayed linearly", "cosine": "followed a cosine decay", "decay": "decayed smoothly"}
+            return f"{head} {shape[sch.kind]} to {fmt(self.last)} ({sch.name})"
         if self.constant:
             return f"was constant at {fmt(self.first)} for all {len(self.values)} {u}s"
         if self.shape == "step decay":
@@ -309,6 +331,12 @@ class Diagnosis:
         """Every paired metric but the monitored one, in the log's order."""
         metric = self.monitor.metric if self.monitor is not None else None
         return tuple(p for p in self.pairs if p.pair.metric != metric)
+
+    @property
+    def schedule(self):
+        """The learning-rate schedule (:class:`overfitdoc.analysis.schedule.Schedule`), or None
+        when the log has no learning-rate column."""
+        return self.learning_rate.schedule if self.learning_rate is not None else None
 
     @property
     def instability(self) -> Instability | None:

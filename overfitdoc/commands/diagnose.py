@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from ..errors import OverfitdocError, exit_code
+from ..errors import OverfitdocError, UsageError, exit_code
 from .common import (
     DebugOpt,
     Files,
@@ -37,7 +37,11 @@ def diagnose_command(
     train_size: Annotated[int | None, typer.Option("--train-size", help="Number of training samples.", min=1)] = None,
     params: Annotated[int | None, typer.Option("--params", help="Number of model parameters.", min=1)] = None,
     framework: Annotated[
-        str | None, typer.Option("--framework", help="keras, pytorch or lightning: show only that fix.")
+        str | None,
+        typer.Option(
+            "--framework",
+            help="keras, pytorch, lightning, hf (Hugging Face Trainer) or ultralytics: show only that fix (a Hugging Face or Ultralytics log picks its own by default).",
+        ),
     ] = None,
     plot: Annotated[
         str | None, typer.Option("--plot", help="Also draw the curves to this image (PNG, SVG or PDF).")
@@ -71,8 +75,9 @@ def diagnose_command(
             runs.append(run_report(d, advise(d, context=context, top=top)))
     rep = report(runs)
     images = {}
+    no_plot = bool(plot) and not _has_matplotlib()
     try:
-        if plot:
+        if plot and not no_plot:
             images = _plot(loaded, plot, output)
         text = _render(rep, loaded, format, images, chart, output)
         if output and text is not None:
@@ -83,9 +88,19 @@ def diagnose_command(
             typer.echo(text, nl=False)
     except OverfitdocError as e:
         fail(e, debug)
+    if no_plot:  # the report is printed; the image alone is missing: say so, exit 2
+        fail(UsageError(f"the plot was not drawn ({plot}): plotting needs matplotlib: pip install 'overfitdoc[plot]'"))
     code = exit_code(errors=len(loaded.errors), undiagnosable=len(loaded.undiagnosable))
     if code:
         raise typer.Exit(code)
+
+
+def _has_matplotlib() -> bool:
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        return False
+    return True
 
 
 def _plot(loaded, path: str, report_path: str | None) -> dict[str, str]:

@@ -49,7 +49,22 @@ def explain_command(
         fail(UsageError(f"unknown rule '{rule_id}' (see overfitdoc explain --list)"))
     from ..advice.docs import render_page
 
-    typer.echo(render_page(rule), nl=False)
+    show_markdown(render_page(rule))
+
+
+def show_markdown(text: str, stream=None) -> None:
+    """Markdown rendered by rich on a terminal (paragraphs reflowed to its width, code blocks
+    unwrapped); the raw Markdown when piped or written to a file, to paste or convert."""
+    import sys
+
+    out = stream if stream is not None else sys.stdout
+    if not out.isatty():
+        typer.echo(text, nl=False, file=out)
+        return
+    from rich.console import Console
+    from rich.markdown import Markdown
+
+    Console(file=out, highlight=False).print(Markdown(text, code_theme="ansi_dark"))
 
 
 def register(app: typer.Typer) -> None:

@@ -7,6 +7,7 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
+from ..advice.base import ALL_FRAMEWORK_NAMES
 from ..numbers import num
 from .chart import terminal_chart
 from .markdown import figures
@@ -27,10 +28,16 @@ def verdict_text(verdict: str) -> Text:
     return Text(verdict.replace("_", " ").upper(), style=VERDICT_STYLE.get(verdict, "bold"))
 
 
-def render_run(run: dict, diagnosis=None, *, chart: bool = True, unicode: bool = True, width: int = 80) -> Group:
+class Code(Text):
+    """A fix snippet: printed as it is, never wrapped or cropped at the console's width, so
+    that it pastes (a terminal that is too narrow soft-wraps it on screen, not in the text)."""
+
+
+def render_parts(run: dict, diagnosis=None, *, chart: bool = True, unicode: bool = True, width: int = 80) -> list:
+    """The report of one run as a list of renderables; snippets are :class:`Code`."""
     parts: list[RenderableType] = []
     if not run["ok"]:
-        return Group(Text(f"{run['source']}: error: {run['error']}", style="red"))
+        return [Text(f"{run['source']}: error: {run['error']}", style="red")]
     mon = run["monitor"]
     parts.append(Text(run["source"], style="bold"))
     head = Text(
@@ -66,17 +73,31 @@ def render_run(run: dict, diagnosis=None, *, chart: bool = True, unicode: bool =
             parts.append(Padding(Text(a["evidence"]), (0, 0, 0, 4)))
         top = run["advice"][0]
         for framework, code in (top.get("fix") or {}).items():
-            parts.append(
-                Text(f"Fix for #1 in {framework.capitalize() if framework != 'pytorch' else 'PyTorch'}:", style="bold")
-            )
-            parts.append(Text("\n".join("    " + ln for ln in code.rstrip().splitlines())))
+            parts.append(Text(f"Fix for #1 in {ALL_FRAMEWORK_NAMES.get(framework, framework)}:", style="bold"))
+            parts.append(Code("\n".join(("    " + ln).rstrip() for ln in code.rstrip().splitlines())))
         hints = dict.fromkeys(a["context_hint"] for a in run["advice"] if a.get("context_hint"))
         for hint in hints:
             parts.append(Text(f"hint: {hint}", style="dim"))
         parts.append(Text("overfitdoc explain ID shows a remedy's full page.", style="dim"))
     for note in run.get("notes") or []:
         parts.append(Text(f"note: {note}", style="dim"))
-    return Group(*parts)
+    return parts
+
+
+def render_run(run: dict, diagnosis=None, *, chart: bool = True, unicode: bool = True, width: int = 80) -> Group:
+    """The report of one run as one renderable (snippets wrap in it: print with
+    :func:`print_run` to keep them whole)."""
+    return Group(*render_parts(run, diagnosis, chart=chart, unicode=unicode, width=width))
+
+
+def print_run(run: dict, diagnosis, console: Console, *, chart: bool = True, unicode: bool = True) -> None:
+    """Print one run's report; snippets are printed unwrapped (``soft_wrap``), so each code
+    line stays one line whatever the width."""
+    for part in render_parts(run, diagnosis, chart=chart, unicode=unicode, width=console.width):
+        if isinstance(part, Code):
+            console.print(part, soft_wrap=True, highlight=False, markup=False)
+        else:
+            console.print(part)
 
 
 def render_summary_table(report: dict) -> Table:
@@ -107,7 +128,7 @@ def print_text(report: dict, diagnoses: dict, console: Console, *, chart: bool =
         if shown:
             console.print()
         shown += 1
-        console.print(render_run(run, diagnoses.get(i), chart=chart, unicode=unicode, width=console.width))
+        print_run(run, diagnoses.get(i), console, chart=chart, unicode=unicode)
     if len(report["runs"]) > 1 and shown:
         console.print()
         console.print(render_summary_table(report))

@@ -4,7 +4,7 @@ CASES = [
         history=("sample", "unstable.csv", {"scale_rows": {"loss": [[1, 3.0]]}}),
         expect="fire",
         score_min=0.7,
-        evidence=["went wrong early: first at epoch 1 of 30", "starts at its full value (3)"],
+        evidence=["went wrong early: first at epoch 1, in a log that runs to epoch 29", "starts at its full value (3)"],
     ),
     dict(name="later trouble: lower", history=("sample", "unstable.csv"), expect="fire", score_max=0.55),
     dict(

@@ -66,6 +66,8 @@ model = nn.Sequential(
     def check(self, f, ctx):
         d = f.d
         u = f.unit
+        if f.is_yolo or f.framework == "hf":
+            return None  # a YOLO or pretrained transformer network has its normalization already; its size is the lever (more-capacity)
         if d.verdict == "not_learning":
             ev = (
                 f"{barely_moved(f)}; normalized activations make a network trainable at all when inputs "

@@ -67,6 +67,8 @@ model = nn.Sequential(
     def check(self, f, ctx):
         if f.d.verdict not in OVERFIT:
             return None
+        if f.is_yolo and "box" in f.metric:
+            return None  # Ultralytics' dropout= is for classification models; a detector has none to add
         rate = 0.5 if f.earliness > 0.5 else 0.3
         score = 0.55 + 0.2 * f.earliness
         if ctx.task in ("image", "audio"):

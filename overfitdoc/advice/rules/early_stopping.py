@@ -99,7 +99,16 @@ lit_model = LitModel.load_from_checkpoint(best.best_model_path, model=model)  # 
             "stop_epoch": sim.stop_epoch,
             "restored_epoch": sim.restored_epoch,
         }
-        call = f"Keras EarlyStopping(monitor='{params['monitor']}', patience={sim.patience}, restore_best_weights=True)"
+        framework = ctx.framework or f.framework
+        if framework == "hf":
+            call = (
+                f"the Trainer's EarlyStoppingCallback(early_stopping_patience={sim.patience}) with "
+                f"load_best_model_at_end=True"
+            )
+        elif framework == "ultralytics":
+            call = f"Ultralytics' patience={sim.patience}"
+        else:
+            call = f"Keras EarlyStopping(monitor='{params['monitor']}', patience={sim.patience}, restore_best_weights=True)"
         kept = f"restored {f.unit} {sim.restored_epoch} ({f.val_name} {fmt(sim.restored_value)}"
         kept += ", the best of the run)" if sim.restored_epoch == d.best_epoch else f"; the best was {fmt(d.best_val)})"
         noise_note = ""

@@ -77,8 +77,8 @@ x_val_sel = (x_val_sel - mean) / std
     )
 
     def check(self, f, ctx):
-        if ctx.task in ("image", "text", "audio"):
-            return None
+        if ctx.task in ("image", "text", "audio") or f.is_yolo or f.framework == "hf":
+            return None  # images (YOLO) and pretrained transformers learn their own features
         d = f.d
         u = f.unit
         if d.verdict == "not_learning":

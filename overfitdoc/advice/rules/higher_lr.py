@@ -56,11 +56,19 @@ for group in optimizer.param_groups:
             return None
         if d.verdict == "not_learning" and f.spikes:
             return None  # a spike then a flat loss is a rate too high (see lower-lr)
-        new_lr = float(f"{3 * lr.last:.2g}") if lr is not None else self.defaults["lr"]
+        sch = lr.schedule if lr is not None else None
+        if sch is not None and sch.annealed and sch.kind != "step" and d.verdict != "not_learning":
+            return None  # annealed on purpose (a linear, cosine or smooth decay): its end is meant to be small
+        new_lr = float(f"{3 * lr.peak:.2g}") if lr is not None else self.defaults["lr"]
         params = {"lr": new_lr}
         if lr is not None:
             why_lr = f"the {lr.column} column {lr.describe()}"
-            if lr.drops and d.verdict in ("underfitting", "still_improving", "not_learning"):
+            if (
+                sch is not None
+                and sch.kind == "step"
+                and lr.drops
+                and d.verdict in ("underfitting", "still_improving", "not_learning")
+            ):
                 e, _, after = lr.drops[-1]
                 why_lr += f"; after the cut to {fmt(after)} at {u} {e} the steps are likely too small to move"
         else:
@@ -83,11 +91,13 @@ for group in optimizer.param_groups:
                 f"{barely_moved(f)}; {why_lr}. If the "
                 f"rate is tiny (below 1e-5), raise it; if not, look for a bug first (see randomization-test)."
             )
-            return self.hit(0.5 if (lr is None or lr.last > 1e-5) else 0.75, ev, params)
+            return self.hit(0.5 if (lr is None or lr.peak > 1e-5) else 0.75, ev, params)
         if d.verdict in ("underfitting", "overfitting_and_underfitting"):
             if not f.train_still_falling:
-                if lr is not None and lr.last < 1e-5:
-                    ev = f"{f.train_name} flattened at {fmt(float(f.train[-1]))} with a rate of {fmt(lr.last)}: {why_lr}."
+                # after a step cut, the rate in force is the last one; a smooth schedule is read by its peak
+                now = lr.last if sch is not None and sch.kind == "step" else lr.peak if lr is not None else 1.0
+                if lr is not None and now < 1e-5:
+                    ev = f"{f.train_name} flattened at {fmt(float(f.train[-1]))} with a rate of {fmt(now)}: {why_lr}."
                     return self.hit(0.55, ev, params)
                 return None
             ev = (

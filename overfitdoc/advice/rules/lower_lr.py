@@ -61,7 +61,7 @@ for group in optimizer.param_groups:
         d = f.d
         u = f.unit
         lr = f.lr
-        new_lr = float(f"{lr.last / 10:.2g}") if lr is not None else self.defaults["lr"]
+        new_lr = float(f"{lr.peak / 10:.2g}") if lr is not None else self.defaults["lr"]
         params = {"lr": new_lr}
         if lr is not None:
             rate = f"the {lr.column} column {lr.describe()}; divide it by 10 ({fmt(new_lr)})"

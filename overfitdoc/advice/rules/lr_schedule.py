@@ -117,7 +117,11 @@ trainer.fit(LitModelOneCycle(model), train_loader, val_loader)
         }.get(d.verdict)
         if base is None:
             return None
-        max_lr = 10 * lr.last if lr is not None else self.defaults["max_lr"]
+        max_lr = (
+            (lr.peak if lr.schedule is not None and lr.schedule.annealed else 10 * lr.last)
+            if lr is not None
+            else self.defaults["max_lr"]
+        )
         params = {"max_lr": float(f"{max_lr:.2g}"), "epochs": max(10, f.total_epochs)}
         u = f.unit
         if lr is not None and lr.constant:

@@ -4,7 +4,7 @@ import math
 
 from ..base import Fix, Rule
 from ..facts import fmt
-from ..phrases import cap
+from ..phrases import cap, improvement, score_improved
 
 
 class PreprocessingMismatch(Rule):
@@ -78,10 +78,16 @@ x_val_scaled = (x_val - mean) / std
             )
             score = 0.72
         se_v = (d.noise or 0.0) / math.sqrt(f.window)
-        if f.val_gain <= 2 * math.sqrt(2) * se_v and f.train_gain > 0.1 * abs(float(f.train_trend_o[0])):
+        how, moved = improvement(f)
+        if (
+            how != "improved"
+            and f.val_gain <= 2 * math.sqrt(2) * se_v
+            and f.train_gain > 0.1 * abs(float(f.train_trend_o[0]))
+            and f.total_epochs > 3  # a 3-epoch fine-tune has no curve to judge the splits by
+            and not score_improved(f)
+        ):
             parts.append(
-                f"{f.val_name} never improved beyond its noise (from {fmt(float(f.val[0]))}, best {fmt(d.best_val)}) "
-                f"while {f.train_name} went from {fmt(float(f.train[0]))} to {fmt(float(f.train[-1]))}"
+                f"{moved} while {f.train_name} went from {fmt(float(f.train[0]))} to {fmt(float(f.train[-1]))}"
             )
             score = max(score, 0.6)
         if not parts:

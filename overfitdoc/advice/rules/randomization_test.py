@@ -4,7 +4,7 @@ import math
 
 from ..base import Fix, Rule
 from ..facts import fmt
-from ..phrases import OVERFIT, barely_moved
+from ..phrases import OVERFIT, barely_moved, improvement, score_improved
 
 
 class RandomizationTest(Rule):
@@ -78,7 +78,6 @@ print("validation loss with shuffled labels:", evaluate(control), "chance:", mat
 
     def check(self, f, ctx):
         d = f.d
-        u = f.unit
         if d.verdict == "not_learning":
             ev = barely_moved(f)
             if f.chance_classes:
@@ -99,15 +98,18 @@ print("validation loss with shuffled labels:", evaluate(control), "chance:", mat
             )
             return self.hit(0.85, ev)
         se_v = (d.noise or 0.0) / math.sqrt(f.window)
+        how, moved = improvement(f)
         if (
             d.verdict in OVERFIT
+            and how != "improved"
             and f.val_gain <= 2 * math.sqrt(2) * se_v
             and f.train_gain > 0.1 * abs(float(f.train_trend_o[0]))
+            and not score_improved(f)  # a validation accuracy that rose: something transferred
         ):
             ev = (
-                f"{f.val_name} never improved ({fmt(float(f.val[0]))} at {u} {f.epoch(0)}, best {fmt(d.best_val)}) while "
-                f"{f.train_name} fell from {fmt(float(f.train[0]))} to {fmt(float(f.train[-1]))}: the model learns nothing that "
-                f"transfers. A shuffled-label run tells a pipeline bug (same curves) from a real lack of signal."
+                f"{moved} while {f.train_name} fell from {fmt(float(f.train[0]))} to {fmt(float(f.train[-1]))}: "
+                f"nothing the model learned shows on validation. A shuffled-label run tells a pipeline bug (same "
+                f"curves) from a real lack of signal."
             )
             return self.hit(0.6, ev)
         if f.val_better is not None:

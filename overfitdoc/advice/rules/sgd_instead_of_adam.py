@@ -61,7 +61,7 @@ optimizer = torch.optim.SGD(model.parameters(), lr=${lr}, momentum=0.9, nesterov
                     f" The {f.lr.column} column ({fmt(f.lr.last)}) is an Adam-scale rate; SGD needs about 10-100x more."
                 )
                 score += 0.05
-                lr = min(0.1, max(0.01, 30 * f.lr.last))
+                lr = min(0.1, max(0.01, 30 * f.lr.peak))
             else:
                 ev += f" The {f.lr.column} column ({fmt(f.lr.last)}) already looks like an SGD rate."
                 score -= 0.1

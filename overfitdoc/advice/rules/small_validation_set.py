@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from ..base import Fix, Rule
 from ..facts import fmt
-from ..phrases import cap, noise_phrase
+from ..phrases import cap, level_share, noise_phrase
 
 
 class SmallValidationSet(Rule):
@@ -94,7 +94,7 @@ print(f"best val loss {np.mean(scores):.4f} +- {np.std(scores):.4f} over {len(sc
             if f.training_unstable or not f.val_jumps or f.val_swings:
                 return None
             parts.append(
-                f"{noise_phrase(f)}, {f.val_noise_rel:.0%} of its level, while {f.train_name} is smooth: the "
+                f"{noise_phrase(f)}, {level_share(f):.0%} of its level, while {f.train_name} is smooth: the "
                 f"instability is in the measurement"
             )
             score = 0.9

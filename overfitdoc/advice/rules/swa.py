@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from ..base import Fix, Rule
 from ..facts import fmt
-from ..phrases import OVERFIT, noise_phrase
+from ..phrases import OVERFIT, level_share, noise_phrase
 
 
 class Swa(Rule):
@@ -83,7 +83,7 @@ trainer.fit(lit_model, train_loader, val_loader)
             return self.hit(score, ev, params)
         if d.verdict == "good_fit" and rel > 0.01:
             ev = (
-                f"{noise_phrase(f)} ({rel:.0%} of its level) on a plateau; averaging the weights over the "
+                f"{noise_phrase(f)} ({level_share(f):.0%} of its level) on a plateau; averaging the weights over the "
                 f"plateau typically gains a little for free."
             )
             return self.hit(0.3, ev, params)

@@ -84,13 +84,22 @@ trainer.fit(LitModelWarmup(model), train_loader, val_loader)
         if d.verdict != "unstable" or not f.training_unstable:
             return None
         lr = f.lr
-        params = {"lr": float(f"{lr.last / 10:.2g}") if lr is not None else self.defaults["lr"], "warmup_steps": 500}
+        params = {"lr": float(f"{lr.peak / 10:.2g}") if lr is not None else self.defaults["lr"], "warmup_steps": 500}
         if f.early_trouble:
             first = [e for e, _, _ in f.spikes] + ([f.first_nonfinite] if f.first_nonfinite is not None else [])
-            ev = f"Training went wrong early: first at {u} {min(first)} of {f.logged_points}"
+            last = int(round(float(f.raw_val[0][-1])))
+            ev = f"Training went wrong early: first at {u} {min(first)}, in a log that runs to {u} {last}"
             score = 0.72
         else:
-            ev = f"Training was unstable ({len(f.spikes)} spike(s))"
+            causes = []
+            if f.spikes:
+                n = len(f.spikes)
+                causes.append(f"{n} spike{'' if n == 1 else 's'}, the first at {u} {f.spikes[0][0]}")
+            if f.d.nonfinite:
+                causes.append(f"non-finite values from {u} {min(f.d.nonfinite)}")
+            if not causes:
+                causes.append(f"{f.train_name} scatters widely around its trend")
+            ev = f"Training was unstable ({'; '.join(causes)})"
             score = 0.5
         if lr is not None:
             if lr.warmup:

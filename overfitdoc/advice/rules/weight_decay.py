@@ -72,13 +72,13 @@ optimizer = torch.optim.AdamW(
         if f.d.verdict not in OVERFIT:
             return None
         params = {
-            "lr": f.lr.last if f.lr is not None else self.defaults["lr"],
+            "lr": f.lr.peak if f.lr is not None else self.defaults["lr"],
             "weight_decay": self.defaults["weight_decay"],
         }
         ev = cap(gap_phrase(f)) + "."
         if rp := ratio_phrase(ctx):
             ev += f" The model has {rp}."
         if f.lr is not None:
-            ev += f" The fix keeps this run's learning rate ({f.lr.column} {f.lr.last:.3g})."
+            ev += f" The fix keeps this run's peak learning rate ({f.lr.column} {f.lr.peak:.3g})."
         score = 0.62 + 0.25 * f.earliness + ratio_boost(ctx) / 2
         return self.hit(score, ev, params, ratio_hint(ctx))

@@ -1,0 +1,59 @@
+"""The learning-rate schedule, classified in the analysis from generated schedules and real logs."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import overfitdoc
+from overfitdoc.advice import advise
+from overfitdoc.analysis.schedule import classify
+
+REAL = Path(__file__).resolve().parent / "fixtures" / "realworld"
+E = np.arange(1, 101, dtype=float)
+
+
+def cosine(n=100, peak=1e-3):
+    return peak * 0.5 * (1 + np.cos(np.pi * np.arange(n) / (n - 1))) + 1e-7
+
+
+@pytest.mark.parametrize(
+    "values, kind, warmup",
+    [
+        (np.full(100, 1e-3), "constant", False),
+        (np.repeat([1e-3, 1e-4, 1e-5], [40, 30, 30]), "step", False),
+        (np.linspace(2e-5, 1e-7, 100), "linear", False),
+        (cosine(), "cosine", False),
+        (np.concatenate([np.linspace(1e-5, 1e-3, 10), np.linspace(1e-3, 1e-6, 90)]), "linear", True),
+        (np.concatenate([np.linspace(1e-5, 1e-3, 10), cosine(90)]), "cosine", True),
+        (1e-3 * 0.9 ** np.arange(100), "decay", False),
+    ],
+    ids=["constant", "step", "linear", "cosine", "warmup-linear", "warmup-cosine", "exponential"],
+)
+def test_generated_schedules(values, kind, warmup):
+    s = classify(E[: len(values)], values)
+    assert (s.kind, s.warmup) == (kind, warmup)
+    assert math.isclose(s.peak, float(values.max()))
+    assert s.annealed == (kind not in ("constant",))
+
+
+def test_real_hf_linear_decay_reads_its_peak_not_its_last_value():
+    d = overfitdoc.diagnose(str(REAL / "r028_hf_trainer_state.json"))
+    assert d.schedule is not None and d.schedule.kind == "linear"
+    text = " ".join(a.evidence for a in advise(d))
+    assert "was cut" not in text  # a smooth decay is not a list of cuts
+    assert "decayed linearly" in text
+
+
+def test_annealed_runs_are_not_told_to_raise_the_rate():
+    for name in ("r046_yolo_det_v11.csv", "r028_hf_trainer_state.json", "r032_hf_trainer_state_crlf.json"):
+        d = overfitdoc.diagnose(str(REAL / name))
+        assert d.schedule is not None and d.schedule.annealed, name
+        ids = [a.id for a in advise(d)]
+        assert "higher-lr" not in ids, name
+        for a in advise(d):  # the rate quoted is the peak, never the annealed last value
+            if "lr" in a.params:
+                assert a.params["lr"] >= d.schedule.peak / 10 - 1e-12, (name, a.id, a.params)
