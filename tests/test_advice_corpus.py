@@ -12,7 +12,7 @@ from overfitdoc.advice import advise
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 #: the agreement measured when the corpus was written; it may only rise
-FLOOR = 0.8  # 13 of 16 when written; target 0.9
+FLOOR = 0.9  # 13 of 16 (81%) when written; 15 of 16 (94%) after the ranking changes
 
 
 def _rows():

@@ -3,7 +3,6 @@ CASES = [
         name="loss U while accuracy rises",
         history=("build", "u_with_flat_accuracy"),
         expect="fire",
-        rank=1,
         evidence=["val_accuracy rose (0.879 to 0.9094", "L2 penalty"],
         hint="--framework pytorch",
     ),

@@ -74,6 +74,8 @@ print("train loss (eval mode):", train_loss, "validation loss:", evaluate(model)
         vb = f.val_better
         if vb is None:
             return None
+        if f.is_yolo and vb.perfect is None:
+            return None  # Ultralytics trains with mosaic and other augmentation on: validation below is expected
         parts = []
         score = 0.6
         if vb.perfect is not None:
@@ -87,6 +89,9 @@ print("train loss (eval mode):", train_loss, "validation loss:", evaluate(model)
                 f"better in {vb.share_below:.0%} of the second half of the run"
             )
             score = max(score, 0.85 if vb.relative < -0.25 else 0.7)
+            if vb.perfect is None and vb.acc_above is None and vb.share_below < 0.5:
+                # validation below training in under half of the late run: score 0.7 x that share
+                score = 0.7 * vb.share_below
         if vb.acc_above is not None:
             v, t = vb.acc_above
             parts.append(

@@ -134,7 +134,9 @@ lit_model = LitModel.load_from_checkpoint(best.best_model_path, model=model)  # 
                 f"patience={sim.patience}, restore_best_weights=True) would have stopped at {u} {alt.stop_epoch} and "
                 f"restored {u} {alt.restored_epoch} ({s.pair.val} {fmt(alt.restored_value)})."
             )
-            return self.hit(0.6, ev, params)
+            # score: 0.5 + 0.4 x the share of the run after the score's restored epoch
+            after = (f.epoch(f.last) - alt.restored_epoch) / max(f.epoch(f.last) - f.epoch(0), 1)
+            return self.hit(0.5 + 0.4 * max(0.0, after), ev, params)
         if d.verdict in OVERFIT and d.divergence_epoch is not None:
             # the good phase: how long validation improved before its best (15% of the run is long)
             good = min(1.0, f.rec_i / max(f.last, 1) / 0.15)

@@ -94,4 +94,6 @@ print("validation data loss:", evaluate(model))  # no penalty in it
             if ctx.framework
             else "with --framework pytorch this check ranks lower: weight_decay there is not part of the loss"
         )
-        return self.hit(0.88, ev, hint=hint)
+        # a possibility to check, not a finding: the log cannot show a penalty term, so it ranks
+        # below stopping on the score (early-stopping), which acts on what the log does show
+        return self.hit(0.7, ev, hint=hint)
