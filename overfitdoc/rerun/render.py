@@ -35,11 +35,15 @@ def change_text(change: dict | None) -> str:
     text = f"{change['mean']:+.2g}"
     if change.get("noise") is not None:
         text += f" ±{change['noise']:.2g}"
+    if change.get("p_value") is not None:
+        text += f" p={change['p_value']:.2g}"
     return text
 
 
 def judgement_text(change: dict | None) -> Text:
     if change is None or change.get("judgement") is None:
+        if change is not None and change.get("pairs") == 1:
+            return Text("no judgement (1 seed)", style="dim")
         return Text("-" if change is None else "unknown", style="dim")
     j = change["judgement"]
     return Text({"better": "better", "worse": "worse", "within_noise": "within noise"}[j], style=JUDGEMENT_STYLE[j])
@@ -58,8 +62,10 @@ def results_table(result: dict) -> Table:
     table.add_column("best (epoch)", justify="right", no_wrap=True)
     table.add_column("gap", justify="right", no_wrap=True)
     table.add_column("verdict", min_width=11)
-    table.add_column("change ±noise", justify="right", no_wrap=True)
-    table.add_column("judgement", no_wrap=True)
+    table.add_column("kept: change ±95% p", justify="right", no_wrap=True)
+    table.add_column("kept", no_wrap=True)
+    table.add_column("best: change ±95% p", justify="right", no_wrap=True)
+    table.add_column("best", no_wrap=True)
     for v in result["variants"]:
         complete, total = v["seeds_complete"], len(v["runs"])
         name = Text(v["name"], style="bold" if v["baseline"] else "")
@@ -80,6 +86,8 @@ def results_table(result: dict) -> Table:
             Text(verdict.replace("_", " ") if verdict else "-", style=VERDICT_STYLE.get(verdict or "", "")),
             change_text(v["change"]),
             judgement_text(v["change"]),
+            change_text(v.get("change_best")),
+            judgement_text(v.get("change_best")),
         ]
         table.add_row(*row)
     return table
@@ -126,8 +134,9 @@ def render(result: dict) -> Group:
             Text(
                 f"Val loss: of the weights each run ends with (early stopping: its restored best epoch; swa: the "
                 f"averaged weights), mean ±sd over {pairs} seeds. Change: its mean paired difference from the "
-                "baseline (same initial weights and data order), better or worse only beyond the noise: 2 x the "
-                "seed-to-seed standard deviation / sqrt(seeds). Best: the lowest val loss of the run. Gap: final "
+                "baseline (same initial weights and data order), kept: of the weights the run ends with, best: of "
+                "its best epoch's; ±: the 95% interval of the mean (Student t, seeds-1 dof); better or worse "
+                "only when the paired t-test's p < 0.05. Best: the lowest val loss of the run. Gap: final "
                 "val minus train loss.",
                 style="dim",
             )
@@ -137,8 +146,8 @@ def render(result: dict) -> Group:
             Text(
                 "Val loss: of the weights the run ends with (early stopping: its restored best epoch; swa: the "
                 "averaged weights). Change: its difference from the baseline (same initial weights and data "
-                "order); one seed, so the noise is 2 x the baseline's epoch-to-epoch noise: use --seeds 3 or "
-                "more to judge against seed-to-seed noise. Best: the lowest val loss of the run. Gap: final val "
+                "order); one seed, so no judgement is possible (the ± is 2 x the baseline's epoch-to-epoch noise, for "
+                "scale): use --seeds 3 or more for a paired t-test across seeds. Best: the lowest val loss of the run. Gap: final val "
                 "minus train loss.",
                 style="dim",
             )
