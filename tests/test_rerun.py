@@ -366,6 +366,38 @@ def test_paired_seeds_reproduce_the_baseline_and_share_the_start(tmp_path):
     assert a.unit("baseline", 0).rows != a.unit("baseline", 1).rows
 
 
+# its own nn.Dropout: draws from torch's global generator in training mode
+DROPOUT = """
+import torch
+from torch import nn
+
+epochs = 12
+batch_size = 8
+
+def model():
+    return nn.Sequential(nn.Linear(4, 32), nn.ReLU(), nn.Dropout(0.5), nn.Linear(32, 2))
+
+def data():
+    g = torch.Generator().manual_seed(3)
+    x = torch.randn(48, 4, generator=g)
+    y = torch.randint(0, 2, (48,), generator=g)
+    return (x[:16], y[:16]), (x[16:], y[16:])
+
+def optimizer(params):
+    return torch.optim.Adam(params, lr=0.02)
+"""
+
+
+def test_a_spec_with_its_own_dropout_is_paired_and_reproducible_with_jobs(tmp_path):
+    a = run(tmp_path, "early-stopping", body=DROPOUT, seeds=2, jobs=2)
+    b = run(tmp_path, "early-stopping", body=DROPOUT, seeds=2, jobs=2)
+    for seed in (0, 1):
+        base, es = a.unit("baseline", seed).rows, a.unit("early-stopping", seed).rows
+        assert base == b.unit("baseline", seed).rows and es == b.unit("early-stopping", seed).rows
+        assert es == base[: len(es)]  # identical to the baseline until it stops
+    assert a.unit("baseline", 0).rows != a.unit("baseline", 1).rows
+
+
 def test_dataset_too_big_to_hold_goes_through_a_dataloader(tmp_path, monkeypatch):
     from overfitdoc.rerun import data as data_mod
 
