@@ -702,3 +702,12 @@ def test_early_stopping_fix_applies_the_advice_rule_on_a_nan_start():
         assert ran == sim.points_run
         assert trainer.kept_epoch == sim.restored_epoch
         assert trainer.final_model.weight.detach().item() == sim.restored_epoch  # that epoch's weights came back
+
+
+def test_dropout_raises_the_models_own_dropout_instead_of_stacking(tmp_path):
+    res = run(tmp_path, "dropout", body=DROPOUT, epochs=1)
+    model = res.unit("dropout", 0).trainer.model
+    assert [m.p for m in model.modules() if isinstance(m, torch.nn.Dropout)] == [0.6]
+    assert not model._forward_hooks and all(not m._forward_hooks for m in model.modules())
+    what = next(v for v in res.to_dict()["variants"] if v["name"] == "dropout")["what"]
+    assert "raised the model's own 1 dropout module from p=0.5 to p=0.6" in " ".join(what)
