@@ -42,6 +42,22 @@ def change_text(change: dict | None) -> str:
     return text
 
 
+def change_cell(change: dict | None) -> Text:
+    """The mean paired change and its p-value, with the judgement word when there is one
+    (better/worse: p < 0.05; nothing when within the noise; "no judgement" with one seed)."""
+    if change is None:
+        return Text("-", style="dim")
+    text = f"{change['mean']:+.2g}"
+    if change.get("p_value") is not None:
+        text += f" p={change['p_value']:.2g}"
+    j = change.get("judgement")
+    if j in ("better", "worse"):
+        return Text.assemble(text + " ", (j, JUDGEMENT_STYLE[j]))
+    if change.get("pairs") == 1:
+        return Text(text + " no judgement", style="dim")
+    return Text(text, style="dim")
+
+
 def judgement_text(change: dict | None) -> Text:
     if change is None or change.get("judgement") is None:
         if change is not None and change.get("pairs") == 1:
@@ -64,10 +80,8 @@ def results_table(result: dict) -> Table:
     table.add_column("best (epoch)", justify="right", no_wrap=True)
     table.add_column("gap", justify="right", no_wrap=True)
     table.add_column("verdict", min_width=11)
-    table.add_column("kept: change ±95% p", justify="right", no_wrap=True)
-    table.add_column("kept", no_wrap=True)
-    table.add_column("best: change ±95% p", justify="right", no_wrap=True)
-    table.add_column("best", no_wrap=True)
+    table.add_column("kept: change, p", no_wrap=True)
+    table.add_column("best: change, p", no_wrap=True)
     for v in result["variants"]:
         complete, total = v["seeds_complete"], len(v["runs"])
         name = Text(v["name"], style="bold" if v["baseline"] else "")
@@ -86,10 +100,8 @@ def results_table(result: dict) -> Table:
         row += [
             num(gap["mean"], 2) if gap.get("mean") is not None else "-",
             Text(verdict.replace("_", " ") if verdict else "-", style=VERDICT_STYLE.get(verdict or "", "")),
-            change_text(v["change"]),
-            judgement_text(v["change"]),
-            change_text(v.get("change_best")),
-            judgement_text(v.get("change_best")),
+            change_cell(v["change"]),
+            change_cell(v.get("change_best")),
         ]
         table.add_row(*row)
     return table
@@ -137,8 +149,8 @@ def render(result: dict) -> Group:
                 f"Val loss: of the weights each run ends with (early stopping: its restored best epoch; swa: the "
                 f"averaged weights), mean ±sd over {pairs} seeds. Change: its mean paired difference from the "
                 "baseline (same initial weights and data order), kept: of the weights the run ends with, best: of "
-                "its best epoch's; ±: the 95% interval of the mean (Student t, seeds-1 dof); better or worse "
-                "only when the paired t-test's p < 0.05. Best: the lowest val loss of the run. Gap: final "
+                "its best epoch's; p: of the paired t-test (Student t, seeds-1 dof); better or worse only when "
+                "p < 0.05 (the 95% interval of the mean, noise in --format json, then excludes 0). Best: the lowest val loss of the run. Gap: final "
                 "val minus train loss.",
                 style="dim",
             )
