@@ -366,6 +366,38 @@ def test_paired_seeds_reproduce_the_baseline_and_share_the_start(tmp_path):
     assert a.unit("baseline", 0).rows != a.unit("baseline", 1).rows
 
 
+# its own nn.Dropout: draws from torch's global generator in training mode
+DROPOUT = """
+import torch
+from torch import nn
+
+epochs = 12
+batch_size = 8
+
+def model():
+    return nn.Sequential(nn.Linear(4, 32), nn.ReLU(), nn.Dropout(0.5), nn.Linear(32, 2))
+
+def data():
+    g = torch.Generator().manual_seed(3)
+    x = torch.randn(48, 4, generator=g)
+    y = torch.randint(0, 2, (48,), generator=g)
+    return (x[:16], y[:16]), (x[16:], y[16:])
+
+def optimizer(params):
+    return torch.optim.Adam(params, lr=0.02)
+"""
+
+
+def test_a_spec_with_its_own_dropout_is_paired_and_reproducible_with_jobs(tmp_path):
+    a = run(tmp_path, "early-stopping", body=DROPOUT, seeds=2, jobs=2)
+    b = run(tmp_path, "early-stopping", body=DROPOUT, seeds=2, jobs=2)
+    for seed in (0, 1):
+        base, es = a.unit("baseline", seed).rows, a.unit("early-stopping", seed).rows
+        assert base == b.unit("baseline", seed).rows and es == b.unit("early-stopping", seed).rows
+        assert es == base[: len(es)]  # identical to the baseline until it stops
+    assert a.unit("baseline", 0).rows != a.unit("baseline", 1).rows
+
+
 def test_dataset_too_big_to_hold_goes_through_a_dataloader(tmp_path, monkeypatch):
     from overfitdoc.rerun import data as data_mod
 
@@ -670,3 +702,12 @@ def test_early_stopping_fix_applies_the_advice_rule_on_a_nan_start():
         assert ran == sim.points_run
         assert trainer.kept_epoch == sim.restored_epoch
         assert trainer.final_model.weight.detach().item() == sim.restored_epoch  # that epoch's weights came back
+
+
+def test_dropout_raises_the_models_own_dropout_instead_of_stacking(tmp_path):
+    res = run(tmp_path, "dropout", body=DROPOUT, epochs=1)
+    model = res.unit("dropout", 0).trainer.model
+    assert [m.p for m in model.modules() if isinstance(m, torch.nn.Dropout)] == [0.6]
+    assert not model._forward_hooks and all(not m._forward_hooks for m in model.modules())
+    what = next(v for v in res.to_dict()["variants"] if v["name"] == "dropout")["what"]
+    assert "raised the model's own 1 dropout module from p=0.5 to p=0.6" in " ".join(what)

@@ -63,7 +63,7 @@ def rerun_command(
     jobs: Annotated[
         int,
         typer.Option(
-            "--jobs", help="Runs trained concurrently (0: all on a GPU, up to 8; one per 2 cores on CPU).", min=0
+            "--jobs", help="Runs trained concurrently (0: all on a GPU, up to 8; one per CPU core on CPU).", min=0
         ),
     ] = 0,
     out: Annotated[

@@ -74,6 +74,24 @@ def _is_log_file(path: Path) -> bool:
     return bool(h.pairs) or _metric_like(h.columns)
 
 
+def _rerun_output(d: Path) -> bool:
+    """A directory ``overfitdoc rerun`` wrote: its summary.json says ``"command": "rerun"``."""
+    summary = d / "summary.json"
+    try:
+        with summary.open("rb") as f:
+            head = f.read(65536).decode("utf-8", errors="replace")
+    except OSError:
+        return False
+    return re.search(r'"command"\s*:\s*"rerun"', head) is not None
+
+
+def _one_per_run(files: list[Path]) -> list[Path]:
+    """In a rerun's output: each run once (its Keras CSV; the PyTorch JSON of the same run and
+    the comparison summary.json go)."""
+    csv_stems = {f.stem for f in files if f.suffix == ".csv"}
+    return [f for f in files if f.name != "summary.json" and not (f.suffix == ".json" and f.stem in csv_stems)]
+
+
 def _run_dir(d: Path) -> bool:
     return bool(tbevents.run_files(d)) or mlflowstore.is_run(d)
 
@@ -97,6 +115,8 @@ def find_logs(directory: Path) -> list[Path]:
         if budget[0] < 0:
             return
         files = [p for p in entries if p.is_file()]
+        if _rerun_output(d):
+            files = _one_per_run(files)
         dirs = [p for p in entries if p.is_dir() and not p.name.startswith(".") and p.name not in SKIP_DIRS]
         found.extend(f for f in files if _is_log_file(f))
         ckpts = {p: int(m.group(1)) for p in dirs if (m := _CHECKPOINT.fullmatch(p.name))}

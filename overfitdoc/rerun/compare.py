@@ -15,13 +15,13 @@ The judgement, for K seeds with both runs complete:
 
 * ``change`` = mean over seeds of (variant's kept val_loss - baseline's kept val_loss);
   negative is better;
-* ``noise`` = 2 x s / sqrt(K), where s is the seed-to-seed standard deviation: the larger of
-  the baseline's own spread across seeds and the spread of the paired change;
-* with one seed there is no seed-to-seed spread: ``noise`` is 2 x the epoch-to-epoch noise of
-  the baseline's validation loss (its robust spread around its trend, as ``diagnose``
-  reports it), and ``noise_basis`` says ``epochs``;
-* ``judgement`` is ``better`` when change < -noise, ``worse`` when change > noise, else
-  ``within_noise``.
+* a paired t-test of the K differences (exact Student t, ``stats.py``): ``t``, ``dof`` = K-1,
+  two-sided ``p_value``, ``effect_size`` = mean difference / sd of the differences;
+* ``noise`` = the 95% half-width of the mean change, t_{0.975, K-1} x sd / sqrt(K);
+* ``judgement`` is ``better`` (change < 0) or ``worse`` (change > 0) only when p < 0.05, else
+  ``within_noise``;
+* with one seed there is no seed-to-seed spread and no judgement (``judgement`` is None);
+  ``noise`` is 2 x the baseline's epoch-to-epoch noise for scale, ``noise_basis`` ``epochs``.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from .._version import __version__
 from ..analysis import Diagnosis
 from ..report import clean
+from .stats import paired_t
 
 SCHEMA_VERSION = 1
 
@@ -108,29 +109,31 @@ def run_dict(r: RunRecord, metric: str | None) -> dict:
     return out
 
 
+ALPHA = 0.05  # "better"/"worse" only when the paired t-test's two-sided p is below this
+
+
 def judge(base: list[float], variant: list[float], base_epoch_noise: float | None) -> dict:
-    """Paired comparison of one number per seed (see the module docstring)."""
+    """Paired comparison of one number per seed (see the module docstring): a paired t-test
+    of the per-seed differences, ``better``/``worse`` only when p < 0.05."""
     k = len(base)
     diffs = [v - b for b, v in zip(base, variant)]
     mean = statistics.fmean(diffs)
     base_mean = statistics.fmean(base)
+    test = paired_t(diffs)
+    sd = statistics.stdev(diffs) if k >= 2 else None
     if k >= 2:
-        sd = statistics.stdev(diffs)
-        spread = max(sd, statistics.stdev(base))
-        noise: float | None = 2 * spread / math.sqrt(k)
+        noise: float | None = test["ci95"]  # the 95% half-width of the mean change (t quantile)
         basis = "seeds"
+        p = test["p_value"]
+        if p is not None and p < ALPHA and mean != 0.0:
+            judgement: str | None = "better" if mean < 0 else "worse"
+        else:
+            judgement = "within_noise"
     else:
-        sd = None
+        # one seed: no seed-to-seed spread, so no judgement; the epoch noise is shown for scale
         noise = 2 * base_epoch_noise if base_epoch_noise is not None and math.isfinite(base_epoch_noise) else None
         basis = "epochs"
-    if noise is None:
         judgement = None
-    elif mean < -noise:
-        judgement = "better"
-    elif mean > noise:
-        judgement = "worse"
-    else:
-        judgement = "within_noise"
     return {
         "mean": mean,
         "sd": sd,
@@ -139,6 +142,10 @@ def judge(base: list[float], variant: list[float], base_epoch_noise: float | Non
         "noise_basis": basis,
         "judgement": judgement,
         "pairs": k,
+        "t": test["t"],
+        "dof": test["dof"],
+        "p_value": test["p_value"],
+        "effect_size": test["effect_size"],
     }
 
 

@@ -23,9 +23,11 @@ def _pm(stat: dict | None, digits: int = 4) -> str:
 
 
 def _epoch(stat: dict | None) -> str:
+    """Epochs 1-based, as diagnose and compare.png number them (the histories are Keras CSV,
+    0-based, and the JSON keeps their numbering)."""
     if not stat or stat.get("mean") is None:
         return "-"
-    lo, hi = int(stat["min"]), int(stat["max"])
+    lo, hi = int(stat["min"]) + 1, int(stat["max"]) + 1
     return str(lo) if lo == hi else f"{lo}-{hi}"
 
 
@@ -35,11 +37,31 @@ def change_text(change: dict | None) -> str:
     text = f"{change['mean']:+.2g}"
     if change.get("noise") is not None:
         text += f" ±{change['noise']:.2g}"
+    if change.get("p_value") is not None:
+        text += f" p={change['p_value']:.2g}"
     return text
+
+
+def change_cell(change: dict | None) -> Text:
+    """The mean paired change and its p-value, with the judgement word when there is one
+    (better/worse: p < 0.05; nothing when within the noise; "no judgement" with one seed)."""
+    if change is None:
+        return Text("-", style="dim")
+    text = f"{change['mean']:+.2g}"
+    if change.get("p_value") is not None:
+        text += f" p={change['p_value']:.2g}"
+    j = change.get("judgement")
+    if j in ("better", "worse"):
+        return Text.assemble(text + " ", (j, JUDGEMENT_STYLE[j]))
+    if change.get("pairs") == 1:
+        return Text(text + " no judgement", style="dim")
+    return Text(text, style="dim")
 
 
 def judgement_text(change: dict | None) -> Text:
     if change is None or change.get("judgement") is None:
+        if change is not None and change.get("pairs") == 1:
+            return Text("no judgement (1 seed)", style="dim")
         return Text("-" if change is None else "unknown", style="dim")
     j = change["judgement"]
     return Text({"better": "better", "worse": "worse", "within_noise": "within noise"}[j], style=JUDGEMENT_STYLE[j])
@@ -58,8 +80,8 @@ def results_table(result: dict) -> Table:
     table.add_column("best (epoch)", justify="right", no_wrap=True)
     table.add_column("gap", justify="right", no_wrap=True)
     table.add_column("verdict", min_width=11)
-    table.add_column("change ±noise", justify="right", no_wrap=True)
-    table.add_column("judgement", no_wrap=True)
+    table.add_column("kept: change, p", no_wrap=True)
+    table.add_column("best: change, p", no_wrap=True)
     for v in result["variants"]:
         complete, total = v["seeds_complete"], len(v["runs"])
         name = Text(v["name"], style="bold" if v["baseline"] else "")
@@ -78,8 +100,8 @@ def results_table(result: dict) -> Table:
         row += [
             num(gap["mean"], 2) if gap.get("mean") is not None else "-",
             Text(verdict.replace("_", " ") if verdict else "-", style=VERDICT_STYLE.get(verdict or "", "")),
-            change_text(v["change"]),
-            judgement_text(v["change"]),
+            change_cell(v["change"]),
+            change_cell(v.get("change_best")),
         ]
         table.add_row(*row)
     return table
@@ -126,8 +148,9 @@ def render(result: dict) -> Group:
             Text(
                 f"Val loss: of the weights each run ends with (early stopping: its restored best epoch; swa: the "
                 f"averaged weights), mean ±sd over {pairs} seeds. Change: its mean paired difference from the "
-                "baseline (same initial weights and data order), better or worse only beyond the noise: 2 x the "
-                "seed-to-seed standard deviation / sqrt(seeds). Best: the lowest val loss of the run. Gap: final "
+                "baseline (same initial weights and data order), kept: of the weights the run ends with, best: of "
+                "its best epoch's; p: of the paired t-test (Student t, seeds-1 dof); better or worse only when "
+                "p < 0.05 (the 95% interval of the mean, noise in --format json, then excludes 0). Best: the lowest val loss of the run. Gap: final "
                 "val minus train loss.",
                 style="dim",
             )
@@ -137,8 +160,8 @@ def render(result: dict) -> Group:
             Text(
                 "Val loss: of the weights the run ends with (early stopping: its restored best epoch; swa: the "
                 "averaged weights). Change: its difference from the baseline (same initial weights and data "
-                "order); one seed, so the noise is 2 x the baseline's epoch-to-epoch noise: use --seeds 3 or "
-                "more to judge against seed-to-seed noise. Best: the lowest val loss of the run. Gap: final val "
+                "order); one seed, so no judgement is possible (the ± is 2 x the baseline's epoch-to-epoch noise, for "
+                "scale): use --seeds 3 or more for a paired t-test across seeds. Best: the lowest val loss of the run. Gap: final val "
                 "minus train loss.",
                 style="dim",
             )

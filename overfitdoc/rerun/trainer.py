@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import random
 import threading
 import time
 import zlib
@@ -94,6 +95,23 @@ class Callback:
         """After the last epoch (not after an interruption)."""
 
 
+#: held by a run while it trains one batch with the process-global generators set to its own
+#: states (see :meth:`Trainer.own_global_rng`): torch's global generator is one per process,
+#: not per thread, so concurrent runs whose model draws from it (nn.Dropout) take turns
+GLOBAL_RNG_LOCK = threading.Lock()
+
+#: modules that draw from torch's global generator in training mode
+STOCHASTIC_MODULES: tuple[type[nn.Module], ...] = (
+    nn.Dropout,
+    nn.Dropout1d,
+    nn.Dropout2d,
+    nn.Dropout3d,
+    nn.AlphaDropout,
+    nn.FeatureAlphaDropout,
+    nn.RReLU,
+)
+
+
 def stream_seed(seed: int, purpose: str) -> int:
     """A seed for one purpose (data order, dropout masks, mixup, ...) of one run: the same
     for every variant of a seed, independent between purposes."""
@@ -129,6 +147,16 @@ class Trainer:
         self.epoch = 0
         self.steps = 0
         self.order_generator = torch.Generator().manual_seed(stream_seed(unit.seed, "data-order"))
+        # this run's own states of the process-global generators (torch CPU and CUDA, numpy,
+        # Python's random), seeded from its seed: the same for every variant of a seed
+        g = stream_seed(unit.seed, "global")
+        self._torch_state = torch.Generator().manual_seed(g).get_state()
+        self._cuda_state = None
+        if self.device.type == "cuda":
+            self._cuda_state = torch.Generator(device=self.device).manual_seed(g).get_state()
+        self._numpy_state = np.random.RandomState(g % 2**32).get_state()
+        self._random_state = random.Random(g).getstate()
+        self.stochastic = any(isinstance(m, STOCHASTIC_MODULES) for m in self.model.modules())
         for fix in unit.variant.fixes:
             fix.install(self)
 
@@ -156,6 +184,40 @@ class Trainer:
         lr = self.optimizer.param_groups[0]["lr"]
         return float(lr)
 
+    @contextlib.contextmanager
+    def own_global_rng(self):
+        """Run the body with the global generators set to this run's own states, and keep the
+        states it leaves, under the lock (one run at a time), so that concurrent runs whose model
+        draws from them (nn.Dropout and kin) stay paired and reproducible with any --jobs. A run
+        whose model has no such module leaves the global states alone: it set them from its seed
+        once, at its start (:meth:`seed_globals`), which pairs randomness drawn elsewhere (say
+        ``torch.rand`` in ``forward``) with ``--jobs 1`` only."""
+        if not self.stochastic:
+            yield
+            return
+        with GLOBAL_RNG_LOCK:
+            self._set_globals()
+            try:
+                yield
+            finally:
+                self._torch_state = torch.get_rng_state()
+                if self._cuda_state is not None:
+                    self._cuda_state = torch.cuda.get_rng_state(self.device)
+                self._numpy_state = np.random.get_state()
+                self._random_state = random.getstate()
+
+    def _set_globals(self) -> None:
+        torch.set_rng_state(self._torch_state)
+        if self._cuda_state is not None:
+            torch.cuda.set_rng_state(self._cuda_state, self.device)
+        np.random.set_state(self._numpy_state)
+        random.setstate(self._random_state)
+
+    def seed_globals(self) -> None:
+        """Set the process-global generators to this run's seeded states (at its start)."""
+        with GLOBAL_RNG_LOCK:
+            self._set_globals()
+
     # ------------------------------------------------------------ the loop
 
     def run(self, stop: threading.Event, on_epoch: Callable[[Unit, int, dict], None] | None = None) -> Unit:
@@ -165,6 +227,7 @@ class Trainer:
         epochs done so far: the unit ends ``partial`` and ``stop`` is set for the others."""
         unit = self.unit
         unit.status = "running"
+        self.seed_globals()
         t0 = time.perf_counter()
         try:
             for epoch in range(self.epochs):
@@ -216,15 +279,16 @@ class Trainer:
         for inputs, y in self.prep.train.batches(self.batch_size, self.order_generator, drop_single=True):
             if stop.is_set():
                 raise Interrupted
-            batch = TrainBatch(inputs, y)
-            for transform in self.batch_transforms:
-                batch = transform(batch)
-            with self.autocast():
-                out = model(*batch.inputs)
-            out = out.float()
-            loss = self.objective(self.train_criterion, out, batch)
-            self.optimizer.zero_grad(set_to_none=True)
-            loss.backward()
+            with self.own_global_rng():
+                batch = TrainBatch(inputs, y)
+                for transform in self.batch_transforms:
+                    batch = transform(batch)
+                with self.autocast():
+                    out = model(*batch.inputs)
+                out = out.float()
+                loss = self.objective(self.train_criterion, out, batch)
+                self.optimizer.zero_grad(set_to_none=True)
+                loss.backward()
             for hook in self.grad_hooks:
                 hook()
             self.optimizer.step()

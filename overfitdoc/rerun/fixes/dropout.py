@@ -13,6 +13,10 @@ repair uses 0.25), or the rate of the advice when it chose the fix; feature maps
 as ``nn.Dropout1d/2d/3d`` do. The hooks check ``module.training``: in ``eval()`` mode they do
 nothing, so validation sees the whole network, as with ``nn.Dropout``. The masks come from
 the run's own generator, so every seed's dropout is reproducible.
+
+A model that already has dropout modules (``nn.Dropout``, ``nn.Dropout1d/2d/3d``) gets no
+second dropout stacked on them: their ``p`` is raised instead, to the advice's rate when that
+is higher, else by 0.1 (at most 0.8), and the variant says so.
 """
 
 from __future__ import annotations
@@ -25,6 +29,17 @@ from . import Fix, register
 
 P_DENSE = 0.25
 P_CHANNEL = 0.10
+P_STEP = 0.1
+P_MAX = 0.8
+
+
+def existing(model: nn.Module) -> list[nn.Module]:
+    """The model's own dropout modules (their ``p`` is what the fix raises)."""
+    return [m for m in model.modules() if isinstance(m, (nn.Dropout, nn.Dropout1d, nn.Dropout2d, nn.Dropout3d))]
+
+
+def raised(p: float, advised: float) -> float:
+    return advised if advised > p else min(P_MAX, round(p + P_STEP, 6))
 
 
 def sites(model: nn.Module, inputs) -> tuple[str, list[nn.Module], set[int]]:
@@ -80,6 +95,14 @@ class Dropout(Fix):
 
     def describe(self, prep):
         model = prep.build_model(0).to(prep.device)
+        own = existing(model)
+        if own:
+            ps = "/".join(sorted({f"{m.p:g}" for m in own}))
+            new = "/".join(sorted({f"{raised(m.p, self.p_dense):g}" for m in own}))
+            return (
+                f"raised the model's own {len(own)} dropout module{'s' if len(own) != 1 else ''} from p={ps} "
+                f"to p={new} (no second dropout stacked on them)"
+            )
         where, modules, dims = sites(model, prep.train.head(2)[0])
         kinds = "/".join(sorted({type(m).__name__ for m in modules}))
         rates = [f"p={self.p_dense:g}"] if any(d <= 2 for d in dims) else []
@@ -88,6 +111,11 @@ class Dropout(Fix):
 
     def install(self, trainer):
         model = trainer.model
+        own = existing(model)
+        if own:
+            for m in own:
+                m.p = raised(m.p, self.p_dense)
+            return
         where, modules, _ = sites(model, trainer.prep.train.head(2)[0])
         gen = trainer.generator("dropout")
         p_dense = self.p_dense

@@ -1,0 +1,84 @@
+"""Exact Student t tail probabilities (no scipy): the t CDF through the regularized incomplete
+beta function, and the paired t-test the rerun judges with."""
+
+from __future__ import annotations
+
+import math
+import statistics
+
+
+def betainc(a: float, b: float, x: float) -> float:
+    """The regularized incomplete beta function I_x(a, b), by its continued fraction
+    (modified Lentz), using the symmetry I_x(a, b) = 1 - I_{1-x}(b, a) where it converges slowly."""
+    if not 0.0 <= x <= 1.0:
+        raise ValueError("x must be in [0, 1]")
+    if x in (0.0, 1.0):
+        return x
+    if x > (a + 1.0) / (a + b + 2.0):
+        return 1.0 - betainc(b, a, 1.0 - x)
+    log_front = math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b) + a * math.log(x) + b * math.log1p(-x)
+    tiny = 1e-300
+    c, d = 1.0, 1.0 - (a + b) * x / (a + 1.0)
+    d = 1.0 / (d if abs(d) > tiny else tiny)
+    f = d
+    for m in range(1, 500):
+        for numerator in (
+            m * (b - m) * x / ((a + 2 * m - 1) * (a + 2 * m)),
+            -(a + m) * (a + b + m) * x / ((a + 2 * m) * (a + 2 * m + 1)),
+        ):
+            d = 1.0 + numerator * d
+            d = 1.0 / (d if abs(d) > tiny else tiny)
+            c = 1.0 + numerator / c
+            c = c if abs(c) > tiny else tiny
+            f *= c * d
+        if abs(c * d - 1.0) < 1e-15:
+            break
+    return math.exp(log_front) * f / a
+
+
+def t_cdf(t: float, dof: float) -> float:
+    """P(T <= t) for Student's t with ``dof`` degrees of freedom."""
+    if math.isinf(t):
+        return 1.0 if t > 0 else 0.0
+    tail = 0.5 * betainc(dof / 2.0, 0.5, dof / (dof + t * t))  # P(T > |t|)
+    return 1.0 - tail if t >= 0 else tail
+
+
+def t_two_sided_p(t: float, dof: float) -> float:
+    """The two-sided p-value of a t statistic."""
+    if math.isnan(t):
+        return float("nan")
+    return 2.0 * (1.0 - t_cdf(abs(t), dof)) if abs(t) < 1.0 else betainc(dof / 2.0, 0.5, dof / (dof + t * t))
+
+
+def t_quantile(p: float, dof: float) -> float:
+    """The t value with P(T <= t) = p (bisection on :func:`t_cdf`)."""
+    lo, hi = -1e6, 1e6
+    for _ in range(200):
+        mid = (lo + hi) / 2.0
+        if t_cdf(mid, dof) < p:
+            lo = mid
+        else:
+            hi = mid
+    return (lo + hi) / 2.0
+
+
+def paired_t(diffs: list[float]) -> dict:
+    """Paired t-test of the per-seed differences against zero: t, dof, two-sided p, the effect
+    size (mean difference / sd of the differences) and the 95% half-width of the mean's interval.
+    With fewer than two differences no test is possible (all None)."""
+    k = len(diffs)
+    out: dict = {"t": None, "dof": None, "p_value": None, "effect_size": None, "ci95": None}
+    if k < 2:
+        return out
+    mean = statistics.fmean(diffs)
+    sd = statistics.stdev(diffs)
+    dof = k - 1
+    half = t_quantile(0.975, dof) * sd / math.sqrt(k)
+    out.update(dof=dof, ci95=half)
+    if sd == 0.0:
+        out.update(t=None, p_value=1.0 if mean == 0.0 else 0.0, effect_size=None)
+        return out
+    t = mean / (sd / math.sqrt(k))
+    out.update(t=t, p_value=t_two_sided_p(t, dof), effect_size=mean / sd)
+    return out
