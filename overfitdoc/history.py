@@ -239,11 +239,11 @@ def from_table(
     if index_column is not None:
         got = _numeric(table[index_column])
         idx = None if got is None else got[0]
-        if idx is None or np.isnan(idx).all():
+        if idx is None or not np.isfinite(idx).any():
             raise InputError(source, f"column '{index_column}' holds no numbers")
         if unit is None:
             unit = "step" if normalise(index_column) in STEP_NAMES else "epoch"
-        keep = ~np.isnan(idx)
+        keep = np.isfinite(idx)  # an infinite epoch is no epoch: the row is dropped like an empty one
         if not keep.all():
             idx = idx[keep]
             columns = {k: v[keep] for k, v in columns.items()}

@@ -77,11 +77,15 @@ def _parse(inp: Input) -> dict[str, np.ndarray]:
 def _parse_small(inp: Input, text: str, sep: str) -> dict[str, np.ndarray]:
     import csv
 
-    rows = [
-        r
-        for r in csv.reader(io.StringIO(text), delimiter=sep, skipinitialspace=True)
-        if r and any(c.strip() for c in r)
-    ]
+    csv.field_size_limit(max(csv.field_size_limit(), SMALL))  # a field is at most the whole (small) file
+    try:
+        rows = [
+            r
+            for r in csv.reader(io.StringIO(text, newline=""), delimiter=sep, skipinitialspace=True)
+            if r and any(c.strip() for c in r)
+        ]
+    except csv.Error as e:
+        raise InputError(inp.source, f"malformed CSV ({e})") from None
     header = [h.strip() for h in rows[0]]
     width = len(header)
     body = rows[1:]

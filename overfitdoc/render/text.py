@@ -40,13 +40,14 @@ def render_parts(run: dict, diagnosis=None, *, chart: bool = True, unicode: bool
         return [Text(f"{run['source']}: error: {run['error']}", style="red")]
     mon = run["monitor"]
     parts.append(Text(run["source"], style="bold"))
+    dot = "·" if unicode else "-"  # an ASCII terminal (PYTHONIOENCODING=ascii) gets ASCII
     head = Text(
-        f"{run['format']}  ·  {run['epochs']} {run.get('unit', 'epoch')}{'' if run['epochs'] == 1 else 's'} with validation",
+        f"{run['format']}  {dot}  {run['epochs']} {run.get('unit', 'epoch')}{'' if run['epochs'] == 1 else 's'} with validation",
         style="dim",
     )
     if mon:
         head.append(
-            f"  ·  monitor {mon['train']} / {mon['val']} ({'lower' if mon['mode'] == 'min' else 'higher'} is better)"
+            f"  {dot}  monitor {mon['train']} / {mon['val']} ({'lower' if mon['mode'] == 'min' else 'higher'} is better)"
         )
     parts.append(head)
     line = Text("Verdict: ")
