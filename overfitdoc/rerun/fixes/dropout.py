@@ -33,7 +33,7 @@ P_STEP = 0.1
 P_MAX = 0.8
 
 
-def existing(model: nn.Module) -> list[nn.Module]:
+def existing(model: nn.Module) -> list[nn.modules.dropout._DropoutNd]:
     """The model's own dropout modules (their ``p`` is what the fix raises)."""
     return [m for m in model.modules() if isinstance(m, (nn.Dropout, nn.Dropout1d, nn.Dropout2d, nn.Dropout3d))]
 
@@ -113,8 +113,8 @@ class Dropout(Fix):
         model = trainer.model
         own = existing(model)
         if own:
-            for m in own:
-                m.p = raised(m.p, self.p_dense)
+            for d in own:
+                d.p = raised(d.p, self.p_dense)
             return
         where, modules, _ = sites(model, trainer.prep.train.head(2)[0])
         gen = trainer.generator("dropout")
