@@ -417,3 +417,16 @@ def test_help_is_the_docstring_with_an_example():
         "[tool.overfitdoc.check]",
     ):
         assert option in r.stdout
+
+
+def test_max_nonfinite_gate_passes_and_fails_through_the_cli(tmp_path):
+    good = tmp_path / "good.csv"
+    good.write_text("epoch,loss,val_loss\n" + "".join(f"{i},{1 / (i + 1)},{1.2 / (i + 1)}\n" for i in range(8)))
+    bad = tmp_path / "bad.csv"
+    bad.write_text(good.read_text().replace("3,0.25,0.3\n", "3,nan,nan\n"))
+    assert "nan" in bad.read_text()
+    assert check(str(good), "--max-nonfinite", "0").exit_code == 0
+    res = check(str(bad), "--max-nonfinite", "0")
+    assert res.exit_code == 1
+    assert "max-nonfinite" in res.output
+    assert check(str(bad), "--max-nonfinite", "-1").exit_code == 2

@@ -117,3 +117,20 @@ def test_parse_metric_limits():
     assert parse_metric_limits({"val_accuracy": 1}, "min_val") == {"val_accuracy": 1.0}
     with pytest.raises(UsageError, match="METRIC=VALUE"):
         parse_metric_limits(["0.9"], "--min-val")
+
+
+def test_max_nonfinite_counts_the_monitored_pairs_bad_epochs():
+    nan = float("nan")
+    bad = view(
+        {
+            "epoch": [1, 2, 3, 4, 5, 6],
+            "loss": [1.0, 0.5, nan, 0.125, 0.0625, 0.03125],
+            "val_loss": [1.0, 0.75, nan, 0.625, 0.6875, 0.75],
+        }
+    )
+    (gate,) = build_gates({"max_nonfinite": 0})
+    judged = gate.judge(bad)
+    assert (judged.value, judged.passed) == (1, False)
+    assert "first at epoch 3" in judged.details
+    assert gate.judge(RUN).passed
+    assert build_gates({"max_nonfinite": 1})[0].judge(bad).passed

@@ -21,7 +21,6 @@ folder of the file they are written in.
 from __future__ import annotations
 
 import difflib
-import math
 import os
 import sys
 from collections.abc import Callable
@@ -30,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import UsageError
-from .gates import Tolerance, parse_fraction, parse_metric_limits, parse_verdicts
+from .gates import GATES, Tolerance, check_count, check_number, parse_fraction
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -44,16 +43,7 @@ PYPROJECT = "pyproject.toml"
 STANDALONE = "overfitdoc.toml"
 
 
-def _number(value, label):
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise UsageError(f"{label} must be a number, not {value!r}")
-    return float(value)
-
-
-def _count(value, label):
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise UsageError(f"{label} must be a whole number, 0 or more, not {value!r}")
-    return value
+_number, _count = check_number, check_count
 
 
 def _text(value, label):
@@ -68,20 +58,6 @@ def _mode(value, label):
     return value
 
 
-def _verdicts(value, label):
-    if not isinstance(value, (str, list)) or not all(
-        isinstance(v, str) for v in (value if isinstance(value, list) else [value])
-    ):
-        raise UsageError(f'{label} must be a list of verdicts, e.g. ["overfitting", "unstable"]')
-    return tuple(parse_verdicts(value))
-
-
-def _limits(value, label):
-    if not isinstance(value, dict):
-        raise UsageError(f"{label} must be a table of metric = value, e.g. {{val_accuracy = 0.9}}")
-    return parse_metric_limits(value, label)
-
-
 def _fraction(value, label):
     return parse_fraction(value, label)
 
@@ -92,13 +68,7 @@ def _tolerance(value, label):
 
 #: every configuration key: (what it takes, the parser that checks it)
 KEYS: dict[str, tuple[str, Callable[[Any, str], Any]]] = {
-    "max_gap": ("number", _number),
-    "max_relative_gap": ("number or percentage", _fraction),
-    "max_gap_at_best": ("number", _number),
-    "max_epochs_past_best": ("whole number", _count),
-    "fail_on": ("list of verdicts", _verdicts),
-    "min_val": ("table of metric = number", _limits),
-    "max_val": ("table of metric = number", _limits),
+    **{g.key: (g.option.takes, g.option.parse_config) for g in GATES if g.option is not None},
     "baseline": ("path", _text),
     "tolerance": ("number or percentage", _tolerance),
     "monitor": ("metric name", _text),

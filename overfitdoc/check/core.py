@@ -27,14 +27,11 @@ from ..analysis import Diagnosis
 from ..errors import InputError, UsageError, exit_code
 from ..report import undiagnosable
 from .config import KEYS, display_path, merge
-from .gates import GATES, Gate, GateResult, RunView, Tolerance, parse_fraction, parse_metric_limits, parse_verdicts
+from .gates import GATES, Gate, GateResult, RunView, Tolerance
 
 #: how each command-line value is checked: the same rules as the configuration's
 CLI_PARSERS = {
-    "max_relative_gap": parse_fraction,
-    "fail_on": lambda v, label: tuple(parse_verdicts(v)),
-    "min_val": parse_metric_limits,
-    "max_val": parse_metric_limits,
+    **{g.key: g.option.parse_cli for g in GATES if g.option is not None and g.option.parse_cli is not None},
     "tolerance": Tolerance.parse,
 }
 

@@ -15,8 +15,9 @@ Adding a gate is adding one class here, its option in ``commands/check.py``, and
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -96,12 +97,56 @@ class RunView:
         return Measured(None, missing=f"no {what}: {reason.rstrip('.')}")
 
 
+def check_number(value, label):
+    """A configuration value that must be a finite number."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise UsageError(f"{label} must be a number, not {value!r}")
+    return float(value)
+
+
+def check_count(value, label):
+    """A configuration value that must be a whole number, 0 or more."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise UsageError(f"{label} must be a whole number, 0 or more, not {value!r}")
+    return value
+
+
+def check_verdicts(value, label):
+    if not isinstance(value, (str, list)) or not all(
+        isinstance(v, str) for v in (value if isinstance(value, list) else [value])
+    ):
+        raise UsageError(f'{label} must be a list of verdicts, e.g. ["overfitting", "unstable"]')
+    return tuple(parse_verdicts(value))
+
+
+def check_limits(value, label):
+    if not isinstance(value, dict):
+        raise UsageError(f"{label} must be a table of metric = value, e.g. {{val_accuracy = 0.9}}")
+    return parse_metric_limits(value, label)
+
+
+@dataclass(frozen=True)
+class GateOption:
+    """How a gate's limit is given: the command-line option ``--<key>`` (what typer parses,
+    its metavar and help) and the configuration key ``<key>`` (what it takes, its parser).
+    ``check`` and the configuration reader build themselves from these."""
+
+    type: Any  # float, int, str or list[str]: what typer parses
+    metavar: str
+    help: str
+    takes: str  # what the configuration key takes, for its error messages
+    parse_config: Callable[[Any, str], Any]
+    parse_cli: Callable[[Any, str], Any] | None = None  # a check beyond typer's, shared with the config
+    min: int | None = None
+
+
 class Gate:
     """A quantity measured from a run, a limit, and the comparator that judges them."""
 
     key: ClassVar[str]  # config key, e.g. "max_gap"; the option is --max-gap
     comparator: ClassVar[str] = AT_MOST
     summary: ClassVar[str]  # one line for the docs
+    option: ClassVar[GateOption | None] = None  # None: set by other options (the baseline gates)
 
     def __init__(self, limit):
         self.limit = limit
@@ -154,6 +199,13 @@ class Gate:
 class MaxGap(Gate):
     key = "max_gap"
     summary = "final gap of the monitored pair (validation minus training, oriented) at most X"
+    option = GateOption(
+        float,
+        "X",
+        "Fail when the final gap of the monitored pair (validation minus training, worse on validation is positive) is above X.",
+        "number",
+        check_number,
+    )
 
     def measure(self, run: RunView) -> Measured:
         gap = run.run["gap"]["final"]
@@ -165,6 +217,14 @@ class MaxGap(Gate):
 class MaxRelativeGap(Gate):
     key = "max_relative_gap"
     summary = "final gap divided by the final training value at most R (0.5 or 50%)"
+    option = GateOption(
+        str,
+        "R",
+        "Fail when the final gap divided by the final training value is above R (0.5 or 50%).",
+        "number or percentage",
+        lambda v, label: parse_fraction(v, label),
+        lambda v, label: parse_fraction(v, label),
+    )
 
     def measure(self, run: RunView) -> Measured:
         rel = run.run["gap"]["relative_final"]
@@ -185,6 +245,7 @@ class MaxRelativeGap(Gate):
 class MaxGapAtBest(Gate):
     key = "max_gap_at_best"
     summary = "gap at the recommended epoch at most X"
+    option = GateOption(float, "X", "Fail when the gap at the recommended epoch is above X.", "number", check_number)
 
     def measure(self, run: RunView) -> Measured:
         gap = run.run["gap"]["at_best"]
@@ -197,6 +258,14 @@ class MaxGapAtBest(Gate):
 class MaxEpochsPastBest(Gate):
     key = "max_epochs_past_best"
     summary = "epochs trained after the recommended epoch at most N"
+    option = GateOption(
+        int,
+        "N",
+        "Fail when more than N epochs were trained after the recommended epoch.",
+        "whole number",
+        check_count,
+        min=0,
+    )
 
     def measure(self, run: RunView) -> Measured:
         past = run.run["epochs_past_best"]
@@ -208,10 +277,36 @@ class MaxEpochsPastBest(Gate):
         return Measured(past, f"wasted {run.unit}s {past}", f"{end}the recommended {run.unit} is {rec}")
 
 
+class MaxNonfinite(Gate):
+    key = "max_nonfinite"
+    summary = "epochs whose monitored pair is NaN or infinite at most N"
+    option = GateOption(
+        int,
+        "N",
+        "Fail when more than N epochs of the monitored pair are NaN or infinite (0: any).",
+        "whole number",
+        check_count,
+        min=0,
+    )
+
+    def measure(self, run: RunView) -> Measured:
+        bad = run.run.get("nonfinite_epochs") or []
+        where = f"first at {run.unit} {bad[0]}" if bad else f"every {run.unit} finite"
+        return Measured(len(bad), f"non-finite {run.unit}s {len(bad)}", where)
+
+
 class FailOn(Gate):
     key = "fail_on"
     comparator = NOT_IN
     summary = "the verdict is none of these verdicts"
+    option = GateOption(
+        list[str],
+        "VERDICT[,VERDICT]",
+        "Fail on these verdicts, e.g. overfitting,unstable.",
+        "list of verdicts",
+        check_verdicts,
+        lambda v, label: tuple(parse_verdicts(v)),
+    )
 
     def __init__(self, limit):
         super().__init__(tuple(parse_verdicts(limit)))
@@ -223,8 +318,6 @@ class FailOn(Gate):
 
 class _BestVal(Gate):
     """Best validation value of a named metric (metric or column name)."""
-
-    option: ClassVar[str]
 
     def __init__(self, metric: str, limit: float):
         super().__init__(limit)
@@ -254,12 +347,28 @@ class MinVal(_BestVal):
     key = "min_val"
     comparator = AT_LEAST
     summary = "best validation value of METRIC at least VALUE (repeatable)"
+    option = GateOption(
+        list[str],
+        "METRIC=VALUE",
+        "Fail when the best validation value of METRIC is below VALUE, e.g. val_accuracy=0.9 (repeatable).",
+        "table of metric = number",
+        check_limits,
+        lambda v, label: parse_metric_limits(v, label),
+    )
 
 
 class MaxVal(_BestVal):
     key = "max_val"
     comparator = AT_MOST
     summary = "best validation value of METRIC at most VALUE (repeatable)"
+    option = GateOption(
+        list[str],
+        "METRIC=VALUE",
+        "Fail when the best validation value of METRIC is above VALUE, e.g. val_loss=0.5 (repeatable).",
+        "table of metric = number",
+        check_limits,
+        lambda v, label: parse_metric_limits(v, label),
+    )
 
 
 class _Baseline(Gate):
@@ -341,6 +450,7 @@ GATES: tuple[type[Gate], ...] = (
     MaxRelativeGap,
     MaxGapAtBest,
     MaxEpochsPastBest,
+    MaxNonfinite,
     FailOn,
     MinVal,
     MaxVal,

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import inspect
 import sys
 from typing import Annotated
 
@@ -24,7 +25,7 @@ from .common import (
     stdout_console,
 )
 
-GATES = "Gates (each off unless set)"
+GATES_PANEL = "Gates (each off unless set)"
 REGRESSION = "Regression gate"
 OUTPUT = "Output"
 CONFIG = "Configuration"
@@ -32,70 +33,6 @@ CONFIG = "Configuration"
 
 def check_command(
     files: Files,
-    max_gap: Annotated[
-        float | None,
-        typer.Option(
-            "--max-gap",
-            metavar="X",
-            rich_help_panel=GATES,
-            help="Fail when the final gap of the monitored pair (validation minus training, worse on validation is positive) is above X.",
-        ),
-    ] = None,
-    max_relative_gap: Annotated[
-        str | None,
-        typer.Option(
-            "--max-relative-gap",
-            metavar="R",
-            rich_help_panel=GATES,
-            help="Fail when the final gap divided by the final training value is above R (0.5 or 50%).",
-        ),
-    ] = None,
-    max_gap_at_best: Annotated[
-        float | None,
-        typer.Option(
-            "--max-gap-at-best",
-            metavar="X",
-            rich_help_panel=GATES,
-            help="Fail when the gap at the recommended epoch is above X.",
-        ),
-    ] = None,
-    max_epochs_past_best: Annotated[
-        int | None,
-        typer.Option(
-            "--max-epochs-past-best",
-            metavar="N",
-            min=0,
-            rich_help_panel=GATES,
-            help="Fail when more than N epochs were trained after the recommended epoch.",
-        ),
-    ] = None,
-    fail_on: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--fail-on",
-            metavar="VERDICT[,VERDICT]",
-            rich_help_panel=GATES,
-            help="Fail on these verdicts, e.g. overfitting,unstable.",
-        ),
-    ] = None,
-    min_val: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--min-val",
-            metavar="METRIC=VALUE",
-            rich_help_panel=GATES,
-            help="Fail when the best validation value of METRIC is below VALUE, e.g. val_accuracy=0.9 (repeatable).",
-        ),
-    ] = None,
-    max_val: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--max-val",
-            metavar="METRIC=VALUE",
-            rich_help_panel=GATES,
-            help="Fail when the best validation value of METRIC is above VALUE, e.g. val_loss=0.5 (repeatable).",
-        ),
-    ] = None,
     baseline: Annotated[
         str | None,
         typer.Option(
@@ -146,6 +83,7 @@ def check_command(
         bool, typer.Option("--no-config", rich_help_panel=CONFIG, help="Ignore configuration files.")
     ] = False,
     debug: DebugOpt = False,
+    **gate_limits,
 ) -> None:
     r"""Fail a CI job when training overfits: gates on the gap, the verdict and validation scores.
 
@@ -162,13 +100,7 @@ def check_command(
     from ..check import build_gates, evaluate, load_baseline, report_with_gates, resolve_config, settings_from
 
     cli = dict(
-        max_gap=max_gap,
-        max_relative_gap=max_relative_gap,
-        max_gap_at_best=max_gap_at_best,
-        max_epochs_past_best=max_epochs_past_best,
-        fail_on=fail_on,
-        min_val=min_val,
-        max_val=max_val,
+        **gate_limits,
         baseline=baseline,
         tolerance=tolerance,
         monitor=monitor,
@@ -247,6 +179,35 @@ def _github(rep: dict, *, annotations_to_stderr: bool) -> None:
     except UsageError as e:  # the gate's result matters more than the summary: warn, go on
         err_console.print(f"Warning: {e}", markup=False)
     sys.stdout.flush()
+
+
+def with_gate_options(command):
+    """Give ``command`` one option per gate that has one (``--<key>``, from its
+    :class:`~overfitdoc.check.gates.GateOption`), after the files: a new gate adds its option
+    in ``check/gates.py`` alone. typer reads the signature set here; the values arrive in
+    ``**gate_limits``."""
+    from ..check.gates import GATES
+
+    sig = inspect.signature(command, eval_str=True)
+    params = [p for p in sig.parameters.values() if p.kind is not inspect.Parameter.VAR_KEYWORD]
+    gate_params = []
+    for g in GATES:
+        o = g.option
+        if o is None:
+            continue
+        option = typer.Option(
+            "--" + g.key.replace("_", "-"), metavar=o.metavar, rich_help_panel=GATES_PANEL, help=o.help, min=o.min
+        )
+        annotation = Annotated[o.type | None, option]  # type: ignore[name-defined]
+        gate_params.append(
+            inspect.Parameter(g.key, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=annotation)
+        )
+    rest = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in params[1:]]
+    command.__signature__ = sig.replace(parameters=[params[0], *gate_params, *rest])
+    return command
+
+
+check_command = with_gate_options(check_command)
 
 
 def register(app: typer.Typer) -> None:
