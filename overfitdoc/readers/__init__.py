@@ -5,7 +5,7 @@ returns a History, or raises :class:`NotThisFormat` when the content is not its 
 Detection is by content, never by extension: the readers are tried in order of their
 ``priority`` (most specific first) and the first that accepts the file wins. ``--input-format``
 names one reader and skips detection. Adding a format is adding one module here that
-calls :func:`reader`, and its import below.
+calls :func:`reader`: every module of the package is imported below, in name order.
 
 The modules, one per format or framework:
 
@@ -21,21 +21,9 @@ The modules, one per format or framework:
 
 from __future__ import annotations
 
-# importing a reader module runs its @reader decorators (detection order is the priorities')
-from . import (  # noqa: F401
-    delimited,
-    detectron2,
-    directories,
-    huggingface,
-    jsonlike,
-    lightning,
-    mlflowstore,
-    steplog,
-    tbevents,
-    textlog,
-    ultralytics,
-    wandb,
-)
+import importlib
+import pkgutil
+
 from .directories import expand_inputs
 from .registry import (
     MAX_BYTES,
@@ -63,3 +51,8 @@ __all__ = [
     "read_input",
     "reader",
 ]
+
+# importing a reader module runs its @reader decorators (detection order is the priorities';
+# equal priorities keep the modules' name order, which pkgutil sorts)
+for _module in pkgutil.iter_modules(__path__):
+    importlib.import_module(f"{__name__}.{_module.name}")
