@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import UsageError
-from .gates import GATES, Tolerance, check_count, check_number, parse_fraction
+from .gates import GATES, Tolerance, check_number, parse_fraction
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -41,9 +41,6 @@ else:  # pragma: no cover - Python 3.10
 
 PYPROJECT = "pyproject.toml"
 STANDALONE = "overfitdoc.toml"
-
-
-_number, _count = check_number, check_count
 
 
 def _text(value, label):
@@ -73,7 +70,7 @@ KEYS: dict[str, tuple[str, Callable[[Any, str], Any]]] = {
     "tolerance": ("number or percentage", _tolerance),
     "monitor": ("metric name", _text),
     "mode": ("min or max", _mode),
-    "target": ("number", _number),
+    "target": ("number", check_number),
     "input_format": ("format name", _text),
     "junit": ("path", _text),
 }
