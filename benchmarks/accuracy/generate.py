@@ -55,7 +55,7 @@ HERE = Path(__file__).resolve().parent
 RUNS_DIR = HERE / "runs"
 TRUTH_FILE = "truth.jsonl"
 
-DATA_SEEDS = tuple(range(8))  # even -> dev, odd -> test
+DATA_SEEDS = tuple(range(16))  # even -> dev, odd -> test; seeds 0-7 are the first 512 runs
 SCENARIOS = ("overfit", "overfit_mild", "regularized", "well_tuned", "underfit", "short", "high_lr", "random")
 MAX_STEPS = 4500  # optimizer steps per run; above it the batch size grows (keeps the budget)
 
@@ -67,6 +67,10 @@ class DatasetSpec:
     train_sizes: tuple[int, ...]
     val_sizes: tuple[int, ...]
     n_test: int | None  # None: all that is left of a fixed dataset
+    model: str = "mlp"  # mlp | cnn (2-D images) | gru (sequences) | conv1d (sequences)
+    epoch_scale: float = 1.0  # the scenario's epoch count times this (10 to 1000 epochs)
+    schedules: bool = False  # draw a learning-rate schedule (logged as learning_rate)
+    label_noise: tuple[float, ...] = (0.0,)  # share of training and validation labels flipped, by data seed
 
 
 DATASETS = (
@@ -78,6 +82,35 @@ DATASETS = (
     DatasetSpec("wine", "classification", (30, 50, 80), (30, 40), None),
     DatasetSpec("friedman1", "regression", (50, 100, 300, 800), (50, 100, 200), 3000),
     DatasetSpec("linear_reg", "regression", (40, 100, 300, 800), (50, 100, 200), 3000),
+    # The families added for generalization (issue 15): other architectures, label noise, class
+    # imbalance, validation splits of 10 to 2000 samples, 10 to 1000 epochs, schedules.
+    DatasetSpec("digits_cnn", "classification", (100, 200, 400, 700), (10, 30, 100, 300), None, model="cnn"),
+    DatasetSpec(
+        "shapes_cnn", "classification", (60, 150, 400, 1000), (20, 100, 500, 2000), 1000, model="cnn", schedules=True
+    ),
+    DatasetSpec("seq_gru", "classification", (50, 150, 300, 600), (10, 50, 200, 1000), 600, model="gru"),
+    DatasetSpec(
+        "seq_conv1d", "regression", (50, 150, 400, 1000), (10, 50, 200, 1000), 2000, model="conv1d", schedules=True
+    ),
+    DatasetSpec(
+        "moons_labelnoise",
+        "classification",
+        (40, 100, 300, 800),
+        (20, 50, 200, 500),
+        3000,
+        label_noise=(0.0, 0.1, 0.2, 0.3),
+    ),
+    DatasetSpec("imbalanced", "classification", (100, 300, 800, 2000), (30, 100, 500, 2000), 3000, schedules=True),
+    DatasetSpec("friedman3_smallval", "regression", (40, 100, 300, 800), (10, 15, 20, 30), 3000, epoch_scale=0.5),
+    DatasetSpec(
+        "quantiles_long",
+        "classification",
+        (40, 80, 200, 500),
+        (20, 50, 200, 1000),
+        3000,
+        epoch_scale=2.5,
+        schedules=True,
+    ),
 )
 SPECS = {spec.name: spec for spec in DATASETS}
 
@@ -121,9 +154,80 @@ def load_pool(spec: DatasetSpec) -> tuple[np.ndarray, np.ndarray]:
         X, y = skd.make_friedman1(n_samples=pool, n_features=10, noise=1.0, random_state=104)
     elif spec.name == "linear_reg":
         X, y = skd.make_regression(n_samples=pool, n_features=30, n_informative=10, noise=25.0, random_state=105)
+    elif spec.name == "digits_cnn":
+        X, y = skd.load_digits(return_X_y=True)
+    elif spec.name == "shapes_cnn":
+        X, y = _shapes(pool, np.random.default_rng(106))
+    elif spec.name == "seq_gru":
+        X, y = _sequences_clf(pool, np.random.default_rng(107))
+    elif spec.name == "seq_conv1d":
+        X, y = _sequences_reg(pool, np.random.default_rng(108))
+    elif spec.name == "moons_labelnoise":
+        X, y = skd.make_moons(n_samples=pool, noise=0.2, random_state=109)
+    elif spec.name == "imbalanced":
+        X, y = skd.make_classification(
+            n_samples=pool,
+            n_features=12,
+            n_informative=5,
+            n_redundant=3,
+            n_classes=2,
+            weights=[0.92, 0.08],
+            flip_y=0.02,
+            class_sep=0.8,
+            random_state=110,
+        )
+    elif spec.name == "friedman3_smallval":
+        X, y = skd.make_friedman3(n_samples=pool, noise=0.1, random_state=111)
+    elif spec.name == "quantiles_long":
+        X, y = skd.make_gaussian_quantiles(n_samples=pool, n_features=4, n_classes=3, random_state=112)
+        X = X + np.random.default_rng(113).normal(0.0, 0.35, X.shape)  # overlapping shells
     else:  # pragma: no cover - the table above is the whole list
         raise KeyError(spec.name)
     return X.astype(np.float64), y
+
+
+IMAGE = 10  # side of the generated shape images
+SEQ = 16  # length of the generated sequences
+
+
+def _shapes(n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """10x10 grey images of four classes (horizontal bar, vertical bar, hollow square, diagonal
+    cross) at a random place and size, with pixel noise and random contrast: flattened rows."""
+    y = rng.integers(0, 4, n)
+    X = np.zeros((n, IMAGE, IMAGE))
+    for i in range(n):
+        size = int(rng.integers(3, 7))
+        r, c = (int(v) for v in rng.integers(0, IMAGE - size + 1, 2))
+        img = X[i]
+        if y[i] == 0:
+            img[r + size // 2, c : c + size] = 1.0
+        elif y[i] == 1:
+            img[r : r + size, c + size // 2] = 1.0
+        elif y[i] == 2:
+            img[r, c : c + size] = img[r + size - 1, c : c + size] = 1.0
+            img[r : r + size, c] = img[r : r + size, c + size - 1] = 1.0
+        else:
+            for k in range(size):
+                img[r + k, c + k] = img[r + k, c + size - 1 - k] = 1.0
+        X[i] = img * rng.uniform(0.4, 1.0) + rng.normal(0.0, 0.45, img.shape)
+    return X.reshape(n, -1), y
+
+
+def _sequences_clf(n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Noisy sinusoids of length 16: class 1 has a slightly higher frequency (a hard call)."""
+    y = rng.integers(0, 2, n)
+    freq = np.where(y == 1, 0.19, 0.14) + rng.normal(0.0, 0.02, n)
+    t = np.arange(SEQ)
+    phase = rng.uniform(0, 2 * np.pi, n)
+    X = np.sin(2 * np.pi * freq[:, None] * t[None, :] + phase[:, None]) + rng.normal(0.0, 0.6, (n, SEQ))
+    return X, y
+
+
+def _sequences_reg(n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Random walks of length 16; the target is a non-linear read of the middle steps plus noise."""
+    X = np.cumsum(rng.normal(0.0, 1.0, (n, SEQ)), axis=1)
+    y = np.tanh(X[:, 6:10].mean(1) - 0.5 * X[:, 12]) + 0.3 * np.abs(X[:, 3]) + rng.normal(0.0, 0.4, n)
+    return X, y
 
 
 def make_split(spec: DatasetSpec, data_seed: int, n_train: int, n_val: int):
@@ -136,9 +240,12 @@ def make_split(spec: DatasetSpec, data_seed: int, n_train: int, n_val: int):
     te, rest = perm[:n_test], perm[n_test:]
     va, tr = rest[:n_val], rest[n_val : n_val + n_train]
     mu, sd = X[tr].mean(0), X[tr].std(0)
-    if spec.name == "digits":
+    if spec.name in ("digits", "digits_cnn"):
         sd = np.full_like(sd, 16.0)  # pixels are 0..16; many are constant in a small training set
+    if spec.model != "mlp":  # images and sequences: one scale for every pixel / step
+        mu, sd = np.full_like(mu, X[tr].mean()), np.full_like(sd, X[tr].std())
     sd[sd < 1e-6] = 1.0  # as StandardScaler does for constant features
+    y = _flip_labels(spec, data_seed, y, np.concatenate([tr, va]))
     out = {}
     for part, idx in (("train", tr), ("val", va), ("test", te)):
         out[part] = [(X[idx] - mu) / sd, y[idx]]
@@ -147,6 +254,25 @@ def make_split(spec: DatasetSpec, data_seed: int, n_train: int, n_val: int):
         for part in out:
             out[part][1] = (out[part][1] - ym) / ys
     return out
+
+
+def label_noise_of(spec: DatasetSpec, data_seed: int) -> float:
+    """The share of flipped labels: both halves see every level (seeds 0-1 the first, 2-3 the next...)."""
+    return spec.label_noise[(data_seed // 2) % len(spec.label_noise)]
+
+
+def _flip_labels(spec: DatasetSpec, data_seed: int, y: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    """Flip a share of the training and validation labels to another class; the test labels
+    stay clean (the truth is how the model does on the real distribution)."""
+    rate = label_noise_of(spec, data_seed)
+    if not rate:
+        return y
+    rng = np.random.default_rng(20_000 + data_seed)
+    y = y.copy()
+    k = int(y.max()) + 1
+    flip = idx[rng.random(len(idx)) < rate]
+    y[flip] = (y[flip] + rng.integers(1, k, len(flip))) % k
+    return y
 
 
 # --------------------------------------------------------------------------- configurations
@@ -295,10 +421,21 @@ def sample_config(rng: np.random.Generator, spec: DatasetSpec, scenario: str) ->
     else:  # pragma: no cover
         raise KeyError(scenario)
 
+    if spec.epoch_scale != 1.0:
+        cfg["epochs"] = int(min(1000, max(10, round(cfg["epochs"] * spec.epoch_scale))))
+    budget = {"mlp": MAX_STEPS, "gru": MAX_STEPS // 4}.get(spec.model, MAX_STEPS // 2)  # convolutions, GRUs cost more
     # Keep the run inside the time budget: grow the batch, never cut the epochs.
-    while cfg["epochs"] * math.ceil(cfg["n_train"] / cfg["batch_size"]) > MAX_STEPS:
+    while cfg["epochs"] * math.ceil(cfg["n_train"] / cfg["batch_size"]) > budget:
         cfg["batch_size"] *= 2
     return cfg
+
+
+SCHEDULES = ("none", "none", "step", "cosine", "warmup")
+
+
+def sample_schedule(seed: int) -> str:
+    """A learning-rate schedule, from its own generator (the first 512 runs' draws are untouched)."""
+    return SCHEDULES[int(np.random.default_rng(seed + 7_000_000).integers(len(SCHEDULES)))]
 
 
 def plan_runs() -> list[dict]:
@@ -307,9 +444,14 @@ def plan_runs() -> list[dict]:
     for d_index, spec in enumerate(DATASETS):
         for data_seed in DATA_SEEDS:
             for s_index, scenario in enumerate(SCENARIOS):
-                seed = 1000 * d_index + 100 * data_seed + s_index
+                # seeds 8-15 offset by 100,000: 1000 * d + 100 * seed would run into the next dataset's
+                seed = 1000 * d_index + 100 * data_seed + s_index + (100_000 if data_seed >= 8 else 0)
                 rng = np.random.default_rng(seed)
                 cfg = sample_config(rng, spec, scenario)
+                if spec.schedules:
+                    cfg["schedule"] = sample_schedule(seed)
+                if spec.label_noise != (0.0,):
+                    cfg["label_noise"] = label_noise_of(spec, data_seed)
                 plan.append(
                     dict(
                         run_id=f"{spec.name}-s{data_seed}-{s_index:02d}-{scenario}",
@@ -328,7 +470,9 @@ def plan_runs() -> list[dict]:
 # --------------------------------------------------------------------------- training
 
 
-def _build_model(torch, n_in: int, n_out: int, cfg: dict):
+def _build_model(torch, n_in: int, n_out: int, cfg: dict, kind: str = "mlp"):
+    if kind != "mlp":
+        return _build_deep(torch, n_in, n_out, cfg, kind)
     nn = torch.nn
     layers, width = [], n_in
     for _ in range(cfg["depth"]):
@@ -341,6 +485,76 @@ def _build_model(torch, n_in: int, n_out: int, cfg: dict):
         width = cfg["width"]
     layers.append(nn.Linear(width, n_out))
     return nn.Sequential(*layers)
+
+
+def _build_deep(torch, n_in: int, n_out: int, cfg: dict, kind: str):
+    """The small convolutional and recurrent models. ``width`` sets the hidden layer (and the
+    channels, width / 8 clamped to 1..8; the GRU's hidden size is width clamped to 24); ``depth`` the number of convolution (or GRU) layers,
+    at most 2."""
+    nn = torch.nn
+    width, depth = cfg["width"], min(cfg["depth"], 2)
+    channels = max(1, min(8, width // 8))
+    drop = [nn.Dropout(cfg["dropout"])] if cfg["dropout"] > 0 else []
+    if kind == "gru":
+        return _gru_net(torch, min(width, 24), depth, n_out, cfg["dropout"])
+    if kind == "cnn":
+        side = int(round(math.sqrt(n_in)))
+        layers: list = [nn.Unflatten(1, (1, side, side))]
+        c_in = 1
+        for k in range(depth):
+            c_out = channels * (k + 1)
+            layers += [nn.Conv2d(c_in, c_out, 3, padding=1)]
+            layers += [nn.BatchNorm2d(c_out)] if cfg["batch_norm"] else []
+            layers += [nn.ReLU(), nn.MaxPool2d(2)]
+            side, c_in = side // 2, c_out
+        flat = c_in * side * side
+    else:  # conv1d
+        layers = [nn.Unflatten(1, (1, n_in)), nn.Conv1d(1, channels, 5, padding=2)]
+        layers += [nn.BatchNorm1d(channels)] if cfg["batch_norm"] else []
+        layers += [nn.ReLU()]
+        flat = channels * n_in
+    layers += [nn.Flatten(), *drop, nn.Linear(flat, width), nn.ReLU(), *drop, nn.Linear(width, n_out)]
+    return nn.Sequential(*layers)
+
+
+def _gru_net(torch, hidden: int, layers: int, n_out: int, dropout: float):
+    """A GRU over a sequence of scalars, its last hidden state into a linear head (the class is
+    made here so that this module imports without torch)."""
+    nn = torch.nn
+
+    class GRUNet(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.gru = nn.GRU(1, hidden, num_layers=layers, batch_first=True)
+            self.drop = nn.Dropout(dropout) if dropout > 0 else nn.Identity()
+            self.head = nn.Linear(hidden, n_out)
+
+        def forward(self, x):
+            out, _ = self.gru(x[:, :, None])
+            return self.head(self.drop(out[:, -1]))
+
+    return GRUNet()
+
+
+def _schedule(torch, opt, cfg: dict):
+    """The learning-rate schedule, stepped once per epoch (None: constant)."""
+    kind, epochs = cfg.get("schedule", "none"), cfg["epochs"]
+    sched = torch.optim.lr_scheduler
+    if kind == "step":
+        return sched.StepLR(opt, step_size=max(1, epochs // 3), gamma=0.3)
+    if kind == "cosine":
+        return sched.CosineAnnealingLR(opt, T_max=max(1, epochs))
+    if kind == "warmup":
+        warm = max(1, epochs // 10)
+        return sched.SequentialLR(
+            opt,
+            [
+                sched.LinearLR(opt, start_factor=0.1, total_iters=warm),
+                sched.CosineAnnealingLR(opt, max(1, epochs - warm)),
+            ],
+            milestones=[warm],
+        )
+    return None
 
 
 def train_run(run: dict) -> dict:
@@ -358,9 +572,11 @@ def train_run(run: dict) -> dict:
         tensors[part] = (torch.as_tensor(X, dtype=torch.float32), yt if classification else yt[:, None])
     Xtr, ytr = tensors["train"]
     n_out = int(max(int(y.max()) for _, y in data.values()) + 1) if classification else 1
-    model = _build_model(torch, Xtr.shape[1], n_out, cfg)
+    model = _build_model(torch, Xtr.shape[1], n_out, cfg, spec.model)
     data_loss = torch.nn.functional.cross_entropy if classification else torch.nn.functional.mse_loss
-    kernels = [m.weight for m in model if isinstance(m, torch.nn.Linear)]
+    nn = torch.nn
+    kernels = [m.weight for m in model.modules() if isinstance(m, (nn.Linear, nn.Conv1d, nn.Conv2d))]
+    kernels += [p for name, p in model.named_parameters() if name.startswith("gru.weight")]
 
     def full_loss(out, y):
         loss = data_loss(out, y)
@@ -374,6 +590,8 @@ def train_run(run: dict) -> dict:
         opt = torch.optim.SGD(
             model.parameters(), lr=cfg["lr"], momentum=cfg["momentum"], weight_decay=cfg["weight_decay"]
         )
+
+    scheduler = _schedule(torch, opt, cfg)
 
     # Reference levels for the hidden test loss.
     Xte, yte = tensors["test"]
@@ -429,6 +647,9 @@ def train_run(run: dict) -> dict:
         row = dict(epoch=epoch, loss=float(loss_sum) / seen, val_loss=val_full)
         if classification:
             row.update(accuracy=float(correct) / seen, val_accuracy=val_acc)
+        if scheduler is not None:  # the rate this epoch trained with, as Keras 3's CSVLogger logs it
+            row["learning_rate"] = opt.param_groups[0]["lr"]
+            scheduler.step()
         rows.append(row)
         test_loss.append(te_loss), test_acc.append(te_acc), train_eval.append(tr_eval)
         finite_params = all(bool(torch.isfinite(p).all()) for p in model.parameters())
@@ -469,6 +690,8 @@ def _json_num(value):
 
 def write_csv(path: Path, task: str, rows: list[dict]) -> None:
     cols = ["accuracy", "loss", "val_accuracy", "val_loss"] if task == "classification" else ["loss", "val_loss"]
+    if rows and "learning_rate" in rows[0]:
+        cols = sorted(cols + ["learning_rate"])  # CSVLogger writes its keys sorted
     lines = [",".join(["epoch"] + cols)]
     lines += [",".join([str(r["epoch"])] + [fmt(r[c]) for c in cols]) for r in rows]
     path.write_text("\n".join(lines) + "\n")
@@ -494,12 +717,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=None, help=f"output directory (default {RUNS_DIR})")
     parser.add_argument("--jobs", type=int, default=2, help="worker processes (default 2)")
     parser.add_argument("--limit", type=int, default=None, help="only the first N runs (smoke test)")
+    parser.add_argument("--datasets", default=None, help="only these datasets, comma-separated (smoke test)")
     args = parser.parse_args(argv)
-    if args.limit is not None and args.out is None:
-        parser.error("--limit needs --out: a partial run must not replace the benchmark's runs")
+    if (args.limit is not None or args.datasets) and args.out is None:
+        parser.error("--limit and --datasets need --out: a partial run must not replace the benchmark's runs")
     args.out = args.out or RUNS_DIR
 
-    plan = plan_runs()[: args.limit]
+    plan = plan_runs()
+    if args.datasets:
+        wanted = set(args.datasets.split(","))
+        plan = [r for r in plan if r["dataset"] in wanted]
+    plan = plan[: args.limit]
     args.out.mkdir(parents=True, exist_ok=True)
     for old in args.out.glob("*.csv"):
         old.unlink()
