@@ -22,13 +22,14 @@ def diagnose(
     monitor: str | None = None,
     mode: str | None = None,
     target: float | None = None,
+    val_size: int | None = None,
     input_format: str | None = None,
     settings: Settings = DEFAULT_SETTINGS,
 ) -> Diagnosis:
     """Diagnose a history, or the history in a file. See :mod:`overfitdoc.analysis`."""
     if not isinstance(history_or_path, History):
         history_or_path = load_history(history_or_path, input_format)
-    return _diagnose(history_or_path, monitor=monitor, mode=mode, target=target, settings=settings)
+    return _diagnose(history_or_path, monitor=monitor, mode=mode, target=target, val_size=val_size, settings=settings)
 
 
 __all__ = ["diagnose", "load_history", "History", "Diagnosis", "Settings"]

@@ -65,6 +65,20 @@ def run_report(d: Diagnosis, advice: list | None = None) -> dict:
         "nonfinite_epochs": list(d.nonfinite),
         "notes": list(d.notes),
         "missing": d.missing or None,
+        "cannot_tell": None
+        if d.cannot_tell is None
+        else {"kind": d.cannot_tell.kind, "reason": d.cannot_tell.reason, "experiment": d.cannot_tell.experiment},
+        "rejected_rise": None
+        if d.rejected_rise is None
+        else {
+            "verdict": d.rejected_rise.verdict,
+            "confidence": d.rejected_rise.confidence,
+            "rise": d.rejected_rise.rise,
+            "epoch": d.rejected_rise.epoch,
+        },
+        "val_size": None
+        if d.val_size is None
+        else {"n": d.val_size.n, "source": d.val_size.source, "series": d.val_size.series},
     }
     return clean(run)
 

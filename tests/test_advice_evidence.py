@@ -80,6 +80,14 @@ CONTRADICTIONS = [
 ]
 
 
+def _half_unit(shown: str) -> float:
+    """Half a unit in the last place of a number as printed: how far the printed value may sit
+    from the one it rounds (4 significant digits: 0.2508 stands for 0.25075 to 0.25085)."""
+    mantissa, _, exponent = shown.lower().partition("e")
+    decimals = len(mantissa.split(".")[1]) if "." in mantissa else 0
+    return 0.5 * 10 ** (-decimals + (int(exponent) if exponent else 0))
+
+
 def _check_sentence(text: str, d, f: Facts | None) -> None:
     for bad in CONTRADICTIONS:
         assert bad not in text, text
@@ -87,7 +95,7 @@ def _check_sentence(text: str, d, f: Facts | None) -> None:
     if m and d.best_val is not None:
         first = _f(m.group(1))
         better = (first - d.best_val) if d.monitor.mode == "min" else (d.best_val - first)
-        assert better <= 1e-9 * max(1.0, abs(first)) + 10 ** -(len(m.group(1)) - 1), text
+        assert better <= 1e-9 * max(1.0, abs(first)) + _half_unit(m.group(1)), text
     m = re.search(rf"a change of {NUM} against {NUM} that noise explains", text)
     if m:
         assert _f(m.group(1)) <= _f(m.group(2)), text

@@ -4,7 +4,9 @@
 
 Diagnoses every benchmark run in process, and fits a logistic regression (Platt scaling) of
 "the verdict was right" (the truth's label or its accepted second label; ambiguous runs left
-out) on ``ln(margin)`` and the verdict group, on the development half only. A group with fewer
+out) on ``ln(margin)``, the verdict group, whether the bias test decided, and the validation
+split's size (``ln(n / 100)`` when the analysis knows it, else an "unknown size" indicator),
+on the development half only. A group with fewer
 than ``MIN_GROUP`` development runs takes the pooled intercept. It prints the reliability of
 that fit on the test half, and leave-one-family-out: each data family's runs (both halves)
 scored by a fit made on the development runs of the other families. ``--write`` writes the
@@ -44,39 +46,52 @@ def observations() -> list[dict]:
         if d.margin is None:
             continue
         pred = score_mod.prediction_from_contract(run_report(d))
+        group, test, right = calibration.group_of(d.verdict), d.deciding_test, score_mod._right(t, pred)
+        if d.rejected_rise is not None:
+            # fitted as the divergence call it was (its confidence decided the rejection), so the
+            # fit does not chase its own output
+            group, test = calibration.group_of(d.rejected_rise.verdict), "rise"
+            right = score_mod._right(t, score_mod.Prediction(d.rejected_rise.verdict))
         rows.append(
             {
                 "run": rid,
                 "family": score_mod.family_of(rid),
                 "split": t.split,
-                "group": calibration.group_of(d.verdict),
+                "group": group,
                 "x": math.log(max(d.margin, 1.0)),
-                "right": score_mod._right(t, pred),
+                "extra": calibration.features(test, d.val_size.n if d.val_size else None),
+                "right": right,
             }
         )
     return rows
 
 
-def fit(rows: list[dict]) -> tuple[float, dict[str, float]]:
-    """(slope, intercepts by group, 'pooled' included) of the logistic fit on ``rows``."""
+EXTRA = ("BIAS_TEST", "SIZE", "UNKNOWN_SIZE")  # calibration.features, in order
+
+
+def fit(rows: list[dict]) -> tuple[float, dict[str, float], tuple[float, ...]]:
+    """(slope, intercepts by group with 'pooled', the EXTRA coefficients) of the logistic fit on ``rows``."""
     from sklearn.linear_model import LogisticRegression
 
     counts: dict[str, int] = {}
     for r in rows:
         counts[r["group"]] = counts.get(r["group"], 0) + 1
     groups = sorted(g for g, n in counts.items() if n >= MIN_GROUP)
-    X = np.array([[r["x"]] + [1.0 if r["group"] == g else 0.0 for g in groups] for r in rows])
+    X = np.array([[r["x"], *r["extra"]] + [1.0 if r["group"] == g else 0.0 for g in groups] for r in rows], dtype=float)
     y = np.array([int(r["right"]) for r in rows])
     model = LogisticRegression(C=C, max_iter=1000).fit(X, y)
+    k = 1 + len(EXTRA)
     slope = float(model.coef_[0][0])
+    extra = tuple(float(v) for v in model.coef_[0][1:k])
     pooled = float(model.intercept_[0])
     intercepts = {"pooled": pooled}
-    intercepts.update({g: pooled + float(model.coef_[0][1 + i]) for i, g in enumerate(groups)})
-    return slope, intercepts
+    intercepts.update({g: pooled + float(model.coef_[0][k + i]) for i, g in enumerate(groups)})
+    return slope, intercepts, extra
 
 
-def predict(slope: float, intercepts: dict[str, float], r: dict) -> float:
+def predict(slope: float, intercepts: dict[str, float], extra: tuple[float, ...], r: dict) -> float:
     z = intercepts.get(r["group"], intercepts["pooled"]) + slope * r["x"]
+    z += sum(c * f for c, f in zip(extra, r["extra"]))
     return min(0.99, max(0.05, 1.0 / (1.0 + math.exp(-z))))
 
 
@@ -97,20 +112,22 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     rows = observations()
     dev = [r for r in rows if r["split"] == "dev"]
-    slope, intercepts = fit(dev)
+    slope, intercepts, extra = fit(dev)
     print(
-        f"development fit ({len(dev)} runs): slope {slope:.4f}, intercepts "
+        f"development fit ({len(dev)} runs): slope {slope:.4f}, "
+        + ", ".join(f"{n} {v:.4f}" for n, v in zip(EXTRA, extra))
+        + ", intercepts "
         + ", ".join(f"{g} {v:.4f}" for g, v in sorted(intercepts.items()))
     )
     test = [r for r in rows if r["split"] == "test"]
-    e, bins = ece([(predict(slope, intercepts, r), r["right"]) for r in test])
+    e, bins = ece([(predict(slope, intercepts, extra, r), r["right"]) for r in test])
     print(f"test half ({len(test)} runs): ECE {e:.3f}")
     for lo, hi, n, conf, right in bins:
         print(f"  {lo:.1f}-{hi:.1f}: {n:3d} runs, mean confidence {conf:.3f}, right {right:.1%}")
     lofo = []
     for family in sorted({r["family"] for r in rows}):
-        s, i = fit([r for r in dev if r["family"] != family])
-        mine = [(predict(s, i, r), r["right"]) for r in rows if r["family"] == family]
+        s, i, x = fit([r for r in dev if r["family"] != family])
+        mine = [(predict(s, i, x, r), r["right"]) for r in rows if r["family"] == family]
         fe, _ = ece(mine)
         lofo += mine
         print(f"  left out {family}: {len(mine)} runs, ECE {fe:.3f}")
@@ -121,7 +138,8 @@ def main(argv: list[str] | None = None) -> int:
         entries = "".join(f'    "{g}": {v:.6f},\n' for g, v in sorted(intercepts.items()))
         block = (
             f"SLOPE = {slope:.6f}\nINTERCEPTS = {{\n{entries}}}\n"
-            f'FITTED_ON = "benchmarks/accuracy development half, {len(dev)} runs"\n'
+            + "".join(f"{n} = {v:.6f}\n" for n, v in zip(EXTRA, extra))
+            + f'FITTED_ON = "benchmarks/accuracy development half, {len(dev)} runs"\n'
         )
         text = re.sub(
             r"(# --- written by benchmarks/accuracy/calibrate.py; do not edit by hand ---\n).*?(# --- end)",

@@ -355,5 +355,26 @@ def by_family(
             "false_alarm_good_fit": b["false_alarm_good_fit"],
             "n_good_fit": b["n_good_fit"],
             "regret_mean": {k: r["all"]["absolute"]["mean"] for k, r in regrets.items()},
+            "regret_overfit_median": {k: r["overfitting"]["absolute"]["median"] for k, r in regrets.items()},
         }
     return out
+
+
+def cannot_tell_rates(truths: Mapping[str, object], preds: Mapping[str, Prediction], bar: float = 0.5) -> dict:
+    """How often the verdict said it cannot tell (confidence below ``bar``), by true label, and
+    how often those verdicts and the others were right."""
+    labeled = [t for t in _labeled(truths.values()) if preds[t.run_id].confidence is not None]
+    low = [t for t in labeled if preds[t.run_id].confidence < bar]
+    high = [t for t in labeled if preds[t.run_id].confidence >= bar]
+    by_label = {}
+    for label in sorted({t.label for t in labeled}):
+        sub = [t for t in labeled if t.label == label]
+        by_label[label] = {"n": len(sub), "fired": sum(1 for t in sub if preds[t.run_id].confidence < bar)}
+    right = lambda ts: _ratio(sum(1 for t in ts if _right(t, preds[t.run_id])), len(ts))  # noqa: E731
+    return {
+        "n": len(labeled),
+        "fired": len(low),
+        "right_when_fired": right(low),
+        "right_otherwise": right(high),
+        "by_label": by_label,
+    }

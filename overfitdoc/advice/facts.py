@@ -243,22 +243,11 @@ class Facts:
     def is_accuracy(self) -> bool:
         return self.score is not None and "acc" in normalise(self.score.pair.metric)
 
-    @cached_property
+    @property
     def val_size(self) -> int | None:
-        """The validation set's size as its accuracy reveals it: accuracy is k/N, so the
-        smallest N that makes every logged value a whole count (N <= 5000, 8+ distinct values)."""
-        s = self.score
-        if not self.is_accuracy or s is None:
-            return None
-        vals = np.unique(np.round(s.val, 9))
-        vals = vals[(vals > 0) & (vals < 1)]
-        if len(vals) < 8:
-            return None
-        for n in range(2, 5001):
-            x = vals * n
-            if np.all(np.abs(x - np.round(x)) < 0.01 + n * 1e-6):
-                return n
-        return None
+        """The validation set's size, as the analysis measured it (given, or read from the
+        steps of its accuracy: :mod:`overfitdoc.analysis.validation`)."""
+        return self.d.val_size.n if self.d.val_size is not None else None
 
     @cached_property
     def val_sampling(self) -> tuple[float, float] | None:

@@ -23,7 +23,19 @@ from __future__ import annotations
 from .core import diagnose
 from .settings import DEFAULT_SETTINGS, Settings
 from .summary import summarise
-from .types import VERDICTS, ColumnBest, Diagnosis, Gap, GapSeries, Instability, LearningRate, PairSeries, Stability
+from .types import (
+    VERDICTS,
+    CannotTell,
+    ColumnBest,
+    Diagnosis,
+    Gap,
+    GapSeries,
+    Instability,
+    LearningRate,
+    PairSeries,
+    Stability,
+    ValidationSize,
+)
 
 __all__ = [
     "DEFAULT_SETTINGS",
@@ -37,6 +49,8 @@ __all__ = [
     "PairSeries",
     "Settings",
     "Stability",
+    "ValidationSize",
+    "CannotTell",
     "diagnose",
     "summarise",
 ]

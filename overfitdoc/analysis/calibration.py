@@ -1,15 +1,24 @@
-"""Confidence: the probability that the verdict is right, from the margin of its deciding test.
+"""Confidence: the probability that the verdict is right, from the measurements that decided it.
 
-``confidence = 1 / (1 + exp(-(intercept[group] + slope * ln(margin))))``, clipped to
-[0.05, 0.99], where ``margin >= 1`` is how far past its bar the deciding test passed (see
-docs/analysis.md, "Verdict") and ``group`` the verdict (``overfitting_and_underfitting``
-counts with ``overfitting``). The coefficients are a logistic regression (Platt scaling) of
-"the verdict was right" on ``ln(margin)`` and the verdict, fitted on the accuracy
-benchmark's development half by ``benchmarks/accuracy/calibrate.py``, which wrote the block
-below and reports the fit's reliability on the test half and family by family, each family
-scored by a fit made without it. A verdict the benchmark has too few runs of keeps the pooled
-intercept. Verdicts that are certain by construction (``insufficient_data``; a run that blew
-up before it had three finite points) keep 1.0.
+``confidence = 1 / (1 + exp(-z))``, clipped to [0.05, 0.99], with
+
+    z = intercept[group] + SLOPE * ln(margin)
+        + BIAS_TEST        (when the bias test decided: a plateau judged by how far it got)
+        + SIZE * ln(n / 100)   (validation split of n samples, known: given or from accuracy steps)
+        + UNKNOWN_SIZE     (its size unknown)
+
+where ``margin >= 1`` is how far past its bar the deciding test passed (see docs/analysis.md,
+"Verdict"), ``group`` the verdict (``overfitting_and_underfitting`` counts with
+``overfitting``) and ``n`` is clamped to [5, 5000]. The coefficients are a logistic regression
+of "the verdict was right" on those features, fitted on the accuracy benchmark's development
+families by ``benchmarks/accuracy/calibrate.py``, which wrote the block below and reports the
+fit's reliability on the held-out families, each scored by a fit made without it. A verdict the
+benchmark has too few runs of keeps the pooled intercept. Verdicts that are certain by
+construction (``insufficient_data``; a run that blew up before it had three finite points)
+keep 1.0.
+
+A confidence below ``CANNOT_TELL`` (0.5: the verdict is more likely wrong than right) is
+reported as such, with the experiment that would decide (:mod:`.uncertainty`).
 """
 
 from __future__ import annotations
@@ -17,17 +26,20 @@ from __future__ import annotations
 import math
 
 # --- written by benchmarks/accuracy/calibrate.py; do not edit by hand ---
-SLOPE = 1.077869
+SLOPE = 1.545565
 INTERCEPTS = {
-    "good_fit": 1.236520,
-    "not_learning": 1.793032,
-    "overfitting": 0.729942,
-    "pooled": 1.317990,
-    "still_improving": 0.537253,
-    "underfitting": 2.321479,
-    "unstable": 1.298697,
+    "good_fit": -0.022850,
+    "not_learning": 1.939106,
+    "overfitting": -1.056100,
+    "pooled": 0.385375,
+    "still_improving": 0.003222,
+    "underfitting": 1.523657,
+    "unstable": 0.122074,
 }
-FITTED_ON = "benchmarks/accuracy development half, 188 runs"
+BIAS_TEST = 0.036124
+SIZE = 0.024771
+UNKNOWN_SIZE = -0.093781
+FITTED_ON = "benchmarks/accuracy development half, 758 runs"
 # --- end of the generated block ---
 
 GROUPS = {"overfitting_and_underfitting": "overfitting"}
@@ -37,8 +49,19 @@ def group_of(verdict: str) -> str:
     return GROUPS.get(verdict, verdict)
 
 
-def calibrated(verdict: str, margin: float) -> float:
-    """The probability that ``verdict`` is right, given its deciding test's ``margin``."""
+CANNOT_TELL = 0.5
+
+
+def features(test: str | None, val_size: int | None) -> tuple[float, float, float]:
+    """(bias test decided, ln(n / 100) or 0, size unknown): the features besides the margin."""
+    size = math.log(min(max(val_size, 5), 5000) / 100) if val_size else 0.0
+    return (1.0 if test == "bias" else 0.0), size, (0.0 if val_size else 1.0)
+
+
+def calibrated(verdict: str, margin: float, test: str | None = None, val_size: int | None = None) -> float:
+    """The probability that ``verdict`` is right, given its deciding ``test``, that test's
+    ``margin`` and the validation split's size (None: unknown)."""
     intercept = INTERCEPTS.get(group_of(verdict), INTERCEPTS["pooled"])
-    z = intercept + SLOPE * math.log(max(margin, 1.0))
+    bias, size, unknown = features(test, val_size)
+    z = intercept + SLOPE * math.log(max(margin, 1.0)) + BIAS_TEST * bias + SIZE * size + UNKNOWN_SIZE * unknown
     return round(min(0.99, max(0.05, 1.0 / (1.0 + math.exp(-z)))), 3)

@@ -11,7 +11,7 @@ import numpy as np
 from ..history import History
 from ..naming import is_held_out, is_meta
 from .bias import measure_bias, measure_learning
-from .calibration import calibrated
+from .calibration import CANNOT_TELL, calibrated
 from .curves import curves
 from .divergence import kept_epoch, late_gain, measure_divergence
 from .gap import measure_gap
@@ -19,7 +19,9 @@ from .series import learning_rate, measure_pair, sign_of, validation_bests
 from .settings import DEFAULT_SETTINGS, Settings
 from .stability import measure_stability
 from .summary import summarise
-from .types import Diagnosis
+from .types import Diagnosis, RejectedRise
+from .uncertainty import cannot_tell
+from .validation import validation_size
 from .verdict import decide
 
 
@@ -29,10 +31,12 @@ def diagnose(
     monitor: str | None = None,
     mode: str | None = None,
     target: float | None = None,
+    val_size: int | None = None,
     settings: Settings = DEFAULT_SETTINGS,
 ) -> Diagnosis:
     """Diagnose one history. ``monitor`` picks the pair (default: the loss), ``mode``
-    overrides its direction, ``target`` is the training value the user knows is attainable."""
+    overrides its direction, ``target`` is the training value the user knows is attainable,
+    ``val_size`` the number of validation samples (else read from accuracy steps, or unknown)."""
     # what every diagnosis of this history says, whatever the verdict (replaced below)
     base = Diagnosis(
         source=history.source,
@@ -73,6 +77,7 @@ def diagnose(
         pairs=pairs,
         nonfinite=nonfinite,
         epochs=int(len(monitored.epochs)),
+        val_size=validation_size(pairs, val_size),
         validation_bests=validation_bests(history, tuple(s.pair for s in pairs)),
     )
     n = int(monitored.finite.sum())
@@ -108,9 +113,22 @@ def diagnose(
     # epoch that blew up makes the start look far above where training sat)
     late = late_gain(c, kept, div.diverged, settings)
     stability = measure_stability(c, nonfinite, learning.flat, settings)
-    verdict, margin = decide(
+    verdict, margin, test = decide(
         stability.instability, learning, late, div, gap, bias_level, bias.margin, settings, float(c.train_trend[0])
     )
+    n_val = base.val_size.n if base.val_size else None
+    confidence = calibrated(verdict, margin, test, n_val)
+    rejected: RejectedRise | None = None
+    if test == "rise" and confidence < CANNOT_TELL:
+        # the calibrated probability that this divergence is overfitting is below one half: the
+        # better guess is the verdict without it (docs/analysis.md, "A rise more likely noise")
+        rejected = RejectedRise(verdict, confidence, div.rise, int(round(c.points[kept.kept])))
+        div = replace(div, diverged=False, range=None)
+        late = late_gain(c, kept, False, settings)
+        verdict, _, _ = decide(
+            stability.instability, learning, late, div, gap, bias_level, bias.margin, settings, float(c.train_trend[0])
+        )
+        test, confidence = "rise_rejected", round(1.0 - rejected.confidence, 3)
     points = c.points
     div_epoch: int | None = None
     div_range: tuple[int, int] | None = None
@@ -122,8 +140,10 @@ def diagnose(
         verdict=verdict,
         bias=bias_level,
         variance="high" if (div.diverged or gap.large) else "low",
-        confidence=calibrated(verdict, margin),
+        confidence=confidence,
         margin=margin,
+        deciding_test=test,
+        rejected_rise=rejected,
         best_epoch=int(round(points[kept.best])),
         best_val=float(c.val_file[kept.best]),
         recommended_epoch=int(round(points[kept.kept])),
@@ -141,6 +161,9 @@ def diagnose(
         gap_series=gap.series,
         stability=stability,
     )
+    unsure = cannot_tell(d)
+    if unsure is not None:
+        d = replace(d, cannot_tell=unsure, bias="unknown" if unsure.kind == "capacity_or_floor" else d.bias)
     return replace(d, summary=summarise(d, settings))
 
 

@@ -78,7 +78,14 @@ def measure_stability(c: Curves, nonfinite: tuple[int, ...], flat: bool, setting
     elif train_high and not flat:
         found = Instability("train_noise", train_share, s.unstable_train_noise, sigma=c.train_noise)
     elif val_high:
-        found = Instability("val_noise", val_share, s.unstable_val_noise, sigma=c.val_noise)
+        val_range = float(c.val_trend.max() - c.val_trend.min())
+        found = Instability(
+            "val_noise",
+            val_share,
+            s.unstable_val_noise,
+            sigma=c.val_noise,
+            scale_is_range=val_range > abs(float(np.median(c.val))),
+        )
     elif spike_i is not None:
         found = Instability("spike", float(t[spike_i]), s.unstable_spike, epoch=int(round(c.points[spike_i])))
     elif move_high:

@@ -43,7 +43,9 @@ def instability_reason(found: Instability, metric: str, unit: str, nonfinite: tu
     if kind == "train_noise":
         return _jumps(f"training {metric}", found.sigma or 0.0, unit, f"{found.value:.0%} of its whole range")
     if kind == "val_noise":
-        return _jumps(f"validation {metric}", found.sigma or 0.0, unit, f"{found.value:.0%} of its level")
+        # the share is of the larger of the level and the trend's range (stability.noise_share)
+        scale = "its trend's range" if found.scale_is_range else "its level"
+        return _jumps(f"validation {metric}", found.sigma or 0.0, unit, f"{found.value:.0%} of {scale}")
     if kind == "spike":
         return (
             f"training {metric} spiked to {fmt(found.value)} at {unit} {found.epoch}, "
@@ -57,7 +59,25 @@ def instability_reason(found: Instability, metric: str, unit: str, nonfinite: tu
 
 
 def summarise(d: Diagnosis, settings: Settings = DEFAULT_SETTINGS) -> str:
-    """One plain sentence with the run's own numbers."""
+    """One plain sentence with the run's own numbers; when the history cannot tell, a second
+    one says why and which experiment would decide."""
+    text = _verdict_sentence(d, settings)
+    r = d.rejected_rise
+    if r is not None and d.monitor is not None:
+        text += (
+            f" Validation {d.monitor.metric} did rise after {d.unit} {r.epoch} (by {fmt(abs(r.rise))}), but on runs "
+            f"like this one a rise that size is more often the validation split's noise than overfitting "
+            f"(confidence {r.confidence:.2f} as overfitting)."
+        )
+    if d.cannot_tell is not None:
+        text += (
+            f" Cannot tell for sure (confidence {d.confidence:.2f}): {d.cannot_tell.reason}; "
+            f"to decide, {d.cannot_tell.experiment}."
+        )
+    return text
+
+
+def _verdict_sentence(d: Diagnosis, settings: Settings) -> str:
     if d.monitor is None or d.verdict == "insufficient_data" and d.missing:
         return f"Cannot diagnose: {d.missing}."
     p = d.monitor

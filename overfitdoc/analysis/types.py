@@ -136,6 +136,7 @@ class Instability:
     threshold: float
     epoch: int | None = None
     sigma: float | None = None
+    scale_is_range: bool = False  # val_noise: the share is of the trend's range (it was above the level)
     first: float | None = None  # the first training value (no_lower_bound)
 
 
@@ -269,6 +270,35 @@ class LearningRate:
         return f"went from {fmt(self.first)} to {fmt(self.last)} (between {fmt(self.low)} and {fmt(self.high)})"
 
 
+@dataclass(frozen=True)
+class RejectedRise:
+    """A divergence the calibration judged more likely noise than overfitting: the verdict it
+    would have made, that verdict's confidence (below one half), the rise and where it began."""
+
+    verdict: str
+    confidence: float
+    rise: float  # oriented, in the metric's units
+    epoch: int
+
+
+@dataclass(frozen=True)
+class CannotTell:
+    """Why a verdict cannot be sure, and what would decide (:mod:`overfitdoc.analysis.uncertainty`)."""
+
+    kind: str  # capacity_or_floor | small_split | narrow
+    reason: str
+    experiment: str
+
+
+@dataclass(frozen=True)
+class ValidationSize:
+    """The validation split's size (:mod:`overfitdoc.analysis.validation`)."""
+
+    n: int
+    source: str  # "given" (--val-size) or "accuracy steps"
+    series: str | None = None  # the validation column it was read from
+
+
 @dataclass(frozen=True, eq=False)
 class Diagnosis:
     """What overfitdoc concludes about one history, with every measurement behind it.
@@ -295,6 +325,9 @@ class Diagnosis:
     summary: str
     missing: str = ""
     margin: float | None = None  # how far past its bar the deciding test passed (1: on it)
+    deciding_test: str | None = None  # the test whose margin that is (analysis.verdict.decide)
+    cannot_tell: CannotTell | None = None  # set when confidence < calibration.CANNOT_TELL
+    rejected_rise: RejectedRise | None = None  # a divergence judged more likely noise (deciding_test "rise_rejected")
     best_epoch: int | None = None
     best_val: float | None = None
     recommended_epoch: int | None = None
@@ -317,6 +350,7 @@ class Diagnosis:
     stability: Stability | None = None
     learning_rate: LearningRate | None = None
     validation_bests: tuple[ColumnBest, ...] = ()
+    val_size: ValidationSize | None = None  # the validation split's size, when given or read from accuracy steps
     history: History | None = None
 
     @property

@@ -27,22 +27,29 @@ def decide(
     bias_margin: float,
     settings: Settings,
     train_start: float,
-) -> tuple[str, float]:
-    """-> (verdict, margin). ``train_start``: the training trend's first value (oriented)."""
+) -> tuple[str, float, str]:
+    """-> (verdict, margin, deciding test). ``train_start``: the training trend's first value
+    (oriented). The deciding test is the one whose margin is the verdict's: ``instability``,
+    ``learning``, ``late_gain``, ``rise``, ``gap`` or ``bias``."""
     # the verdict needs validation to have got worse: a gap that opens while validation holds
     # its level is reported (variance high, and in the summary) but is not yet overfitting
     overfit = div.diverged or (gap.large and settings.gap_verdict)
     if instability is not None:
-        return "unstable", 2.0
+        return "unstable", 2.0, "instability"
     if learning.flat:
-        return "not_learning", max(1.0, settings.not_learning_drop * abs(train_start) / max(learning.drop, 1e-12))
+        drop = settings.not_learning_drop * abs(train_start) / max(learning.drop, 1e-12)
+        return "not_learning", max(1.0, drop), "learning"
     if late.still_improving:
-        return "still_improving", late.gain / max(late.needed, 1e-12)
+        return "still_improving", late.gain / max(late.needed, 1e-12), "late_gain"
+    variance_test = "rise" if div.diverged else "gap"
     if overfit and bias == "high":
-        return "overfitting_and_underfitting", min(variance_margin(div, gap, settings), bias_margin)
+        v = variance_margin(div, gap, settings)
+        return "overfitting_and_underfitting", min(v, bias_margin), variance_test if v <= bias_margin else "bias"
     if overfit:
-        return "overfitting", variance_margin(div, gap, settings)
+        return "overfitting", variance_margin(div, gap, settings), variance_test
     if bias == "high":
-        return "underfitting", bias_margin
+        return "underfitting", bias_margin, "bias"
     no_rise = div.rise_needed / max(div.rise, 1e-12) if div.rise > 0 else 10.0
-    return "good_fit", min(no_rise, settings.high_variance_gap / max(gap.relative_trend, 1e-12), bias_margin)
+    tests = {"rise": no_rise, "gap": settings.high_variance_gap / max(gap.relative_trend, 1e-12), "bias": bias_margin}
+    test = min(tests, key=lambda k: tests[k])
+    return "good_fit", tests[test], test

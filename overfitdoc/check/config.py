@@ -55,6 +55,12 @@ def _mode(value, label):
     return value
 
 
+def _positive_count(value, label):
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise UsageError(f"{label} must be a whole number, 1 or more, not {value!r}")
+    return value
+
+
 def _fraction(value, label):
     return parse_fraction(value, label)
 
@@ -71,6 +77,7 @@ KEYS: dict[str, tuple[str, Callable[[Any, str], Any]]] = {
     "monitor": ("metric name", _text),
     "mode": ("min or max", _mode),
     "target": ("number", check_number),
+    "val_size": ("whole number, 1 or more", _positive_count),
     "input_format": ("format name", _text),
     "junit": ("path", _text),
 }

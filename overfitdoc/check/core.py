@@ -71,13 +71,13 @@ def build_gates(settings: dict, baseline: RunView | None = None) -> list[Gate]:
     return gates
 
 
-def load_baseline(path: str, *, monitor=None, mode=None, target=None, input_format=None) -> RunView:
+def load_baseline(path: str, *, monitor=None, mode=None, target=None, val_size=None, input_format=None) -> RunView:
     """Read and diagnose the baseline history; one that cannot give a gap is a UsageError."""
     from ..api import diagnose
     from ..report import run_report
 
     try:
-        d = diagnose(path, monitor=monitor, mode=mode, target=target, input_format=input_format)
+        d = diagnose(path, monitor=monitor, mode=mode, target=target, val_size=val_size, input_format=input_format)
     except InputError as e:
         raise UsageError(f"baseline {e.source}: {e.reason}") from None
     run = run_report(d)

@@ -19,6 +19,7 @@ from .common import (
     MonitorOpt,
     OutputFormat,
     TargetOpt,
+    ValSizeOpt,
     err_console,
     fail,
     load_all,
@@ -54,6 +55,7 @@ def check_command(
     monitor: MonitorOpt = None,
     mode: ModeOpt = None,
     target: TargetOpt = None,
+    val_size: ValSizeOpt = None,
     input_format: InputFormatOpt = None,
     format: Annotated[
         OutputFormat,
@@ -106,6 +108,7 @@ def check_command(
         monitor=monitor,
         mode=mode,
         target=target,
+        val_size=val_size,
         input_format=input_format,
         junit=junit,
     )
@@ -116,6 +119,7 @@ def check_command(
             monitor=settings.get("monitor"),
             mode=settings.get("mode"),
             target=settings.get("target"),
+            val_size=settings.get("val_size"),
             input_format=settings.get("input_format"),
         )
         base = load_baseline(settings["baseline"], **analysis) if settings.get("baseline") else None
@@ -127,6 +131,7 @@ def check_command(
         monitor=analysis["monitor"],
         mode=Mode(analysis["mode"]) if analysis["mode"] else None,
         target=analysis["target"],
+        val_size=analysis["val_size"],
         input_format=analysis["input_format"],
         debug=debug,
     )

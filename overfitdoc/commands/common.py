@@ -45,6 +45,14 @@ ModeOpt = Annotated[
 TargetOpt = Annotated[
     float | None, typer.Option("--target", help="Training value you know is attainable (judges bias).")
 ]
+ValSizeOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--val-size",
+        min=1,
+        help="Number of validation samples (else read from the accuracy's steps when it can be): sets the confidence.",
+    ),
+]
 InputFormatOpt = Annotated[
     str | None,
     typer.Option("--input-format", help="Skip detection and read with this format (see `overfitdoc formats`)."),
@@ -77,6 +85,7 @@ def load_all(
     monitor: str | None = None,
     mode: Mode | None = None,
     target: float | None = None,
+    val_size: int | None = None,
     input_format: str | None = None,
     debug: bool = False,
 ) -> Loaded:
@@ -92,7 +101,12 @@ def load_all(
         out.sources.append(src)
         try:
             d = out.diagnoses[i] = diagnose(
-                src, monitor=monitor, mode=mode.value if mode else None, target=target, input_format=input_format
+                src,
+                monitor=monitor,
+                mode=mode.value if mode else None,
+                target=target,
+                val_size=val_size,
+                input_format=input_format,
             )
             if d.monitor is None:
                 err_console.print(f"Error: {src}: {d.missing}", markup=False)

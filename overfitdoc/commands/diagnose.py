@@ -15,6 +15,7 @@ from .common import (
     MonitorOpt,
     OutputFormat,
     TargetOpt,
+    ValSizeOpt,
     fail,
     load_all,
     stdout_console,
@@ -29,6 +30,7 @@ def diagnose_command(
     monitor: MonitorOpt = None,
     mode: ModeOpt = None,
     target: TargetOpt = None,
+    val_size: ValSizeOpt = None,
     input_format: InputFormatOpt = None,
     top: Annotated[int, typer.Option("--top", help="How many remedies to show.", min=0)] = 5,
     task: Annotated[
@@ -64,7 +66,9 @@ def diagnose_command(
         Context.parse({"task": task, "train_size": train_size, "params": params, "framework": framework}, strict=True)
     except OverfitdocError as e:
         fail(e, debug)
-    loaded = load_all(files, monitor=monitor, mode=mode, target=target, input_format=input_format, debug=debug)
+    loaded = load_all(
+        files, monitor=monitor, mode=mode, target=target, val_size=val_size, input_format=input_format, debug=debug
+    )
     context = {"task": task, "train_size": train_size, "params": params, "framework": framework}
     runs = []
     for i, src in enumerate(loaded.sources):

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from ..errors import OverfitdocError, UsageError, exit_code
-from .common import DebugOpt, Files, InputFormatOpt, ModeOpt, TargetOpt, err_console, fail, load_all
+from .common import DebugOpt, Files, InputFormatOpt, ModeOpt, TargetOpt, ValSizeOpt, err_console, fail, load_all
 
 MAX_INCHES = 60.0
 
@@ -38,6 +38,7 @@ def plot_command(
     ] = None,
     mode: ModeOpt = None,
     target: TargetOpt = None,
+    val_size: ValSizeOpt = None,
     input_format: InputFormatOpt = None,
     log_y: Annotated[bool, typer.Option("--log-y", help="Logarithmic y axis for the main panel.")] = False,
     smooth: Annotated[
@@ -75,7 +76,9 @@ def plot_command(
             show = False
     except OverfitdocError as e:
         fail(e, debug)
-    loaded = load_all(files, monitor=metric, mode=mode, target=target, input_format=input_format, debug=debug)
+    loaded = load_all(
+        files, monitor=metric, mode=mode, target=target, val_size=val_size, input_format=input_format, debug=debug
+    )
     ok = sorted(loaded.diagnoses)
     if ok:
         from ..render.plot import output_paths, plot_diagnoses

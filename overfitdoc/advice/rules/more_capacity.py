@@ -26,7 +26,9 @@ to it. The standard first move of the bias/variance recipe (Ng)."""
   `train-longer`); if it does not move at all, look for a bug first (`randomization-test`)."""
     suggested_when = """\
 Underfitting (first), overfitting and underfitting, and a model that does not learn; higher
-when `--params` / `--train-size` show few parameters per sample."""
+when `--params` / `--train-size` show few parameters per sample. First (0.95), as the experiment
+that decides, when the history cannot tell capacity from the data's noise floor
+(`cannot_tell.kind` `capacity_or_floor`: a good fit or underfit whose confidence is below 0.5)."""
     references = (
         "Ng, A. (2018). Machine Learning Yearning, chapters 20-27 (bias and variance).",
         "Goodfellow, I., Bengio, Y. & Courville, A. (2016). Deep Learning, section 5.2. MIT Press.",
@@ -82,8 +84,16 @@ model = nn.Sequential(
         elif d.verdict == "not_learning":
             ev = f"{barely_moved(f)}; rule out a bug first, then try a bigger model."
             score = 0.35
+        elif d.cannot_tell is not None and d.cannot_tell.kind == "capacity_or_floor":
+            ev = f"The experiment that decides this run: {d.cannot_tell.experiment} ({d.cannot_tell.reason})."
+            score = 0.5
         else:
             return None
+        if d.cannot_tell is not None and d.cannot_tell.kind == "capacity_or_floor":
+            # the history cannot tell capacity from the data's floor: trying a bigger model decides
+            score = 0.95
+            if not ev.startswith("The experiment"):
+                ev += f" Not sure ({d.cannot_tell.reason}): {d.cannot_tell.experiment}."
         if (rp := ratio_phrase(ctx)) and ctx.ratio is not None and ctx.ratio < 1:
             ev += f" The model has only {rp}."
             score += 0.05

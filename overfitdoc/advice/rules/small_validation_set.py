@@ -29,7 +29,9 @@ below the trend, and comparisons between runs that differ by less than the noise
 - It does not make the model better, only the measurement trustworthy."""
     suggested_when = """\
 A run flagged unstable because of its validation series alone, unless its validation accuracy
-swings by more than twice its sampling error (then the model swings: `lower-lr`); validation
+swings by more than twice its sampling error (then the model swings: `lower-lr`); first (0.95),
+as the experiment that decides, when the verdict cannot be sure because the split has under 200
+samples (`cannot_tell.kind` `small_split`); validation
 noise above 10% of the trend's range; a raw best epoch far from the trend's best and below it by
 more than 2 noise units; an accuracy standard error (from the estimated set size) of 0.02 or
 more."""
@@ -112,18 +114,29 @@ print(f"best val loss {np.mean(scores):.4f} +- {np.std(scores):.4f} over {len(sc
         params = {"folds": 5}
         n = f.val_size
         if n is not None:
+            params["val_size"] = n
+        if n is not None and f.val_sampling is not None and f.score is not None:
             p = float(f.score.val[-1])
             se = f.val_sampling[1]
-            params["val_size"] = n
+            given = d.val_size is not None and d.val_size.source == "given"
+            has = (
+                f"the validation set has {n} samples (--val-size)"
+                if given
+                else f"{f.score.pair.val} moves in steps of 1/{n}, so the validation set has about {n} samples"
+            )
             if se >= 0.02 or parts:
                 parts.append(
-                    f"{f.score.pair.val} moves in steps of 1/{n}, so the validation set has about {n} samples: "
-                    f"at {fmt(p)} its standard error is {fmt(se)}, and differences below about {fmt(2 * se)} are noise"
+                    f"{has}: at {fmt(p)} its standard error is {fmt(se)}, and differences below about "
+                    f"{fmt(2 * se)} are noise"
                 )
                 score = max(score, 0.3 if se >= 0.02 else score)
+        if d.cannot_tell is not None and d.cannot_tell.kind == "small_split":
+            # the verdict cannot be sure because the split is small: a larger one decides
+            parts.insert(0, f"the experiment that decides this run: {d.cannot_tell.experiment}")
+            score = 0.95
         if not parts or score <= 0:
             return None
-        if d.verdict == "good_fit":
+        if d.verdict == "good_fit" and d.cannot_tell is None:
             score = min(score, 0.4)
         ev = "; ".join(parts)
         return self.hit(score, cap(ev) + ".", params)

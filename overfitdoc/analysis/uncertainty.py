@@ -1,0 +1,55 @@
+"""When the history cannot tell: a verdict whose calibrated confidence is below
+:data:`~.calibration.CANNOT_TELL` keeps its best guess, and says why it cannot be sure and
+which experiment would decide. The reason follows the test that decided the verdict:
+
+* ``capacity_or_floor``: the bias test decided (a good fit or an underfit judged by how far
+  training got towards its floor) and the two curves level off together: a plateau that can be
+  the model's capacity or the data's noise floor. ``bias`` becomes ``unknown``. Experiment: the
+  same run with a model about twice as wide (or one layer deeper), same epochs: a validation
+  value clearly better than this run's best means this one underfits.
+* ``small_split``: the validation split's size is known and under ``SMALL_SPLIT`` samples: a
+  rise, or its absence, can be the sampling noise of so few samples. Experiment: hold out more
+  data (``SMALL_SPLIT`` or more), or k-fold cross-validation.
+* ``narrow``: any other narrow call. Experiment: repeat the run with other seeds (or
+  ``overfitdoc rerun``); a verdict that holds across seeds is the run's, not the seed's.
+"""
+
+from __future__ import annotations
+
+from ..numbers import fmt
+from .calibration import CANNOT_TELL
+from .types import CannotTell, Diagnosis
+
+SMALL_SPLIT = 200  # the validation size below which a narrow call is put down to sampling
+
+
+def cannot_tell(d: Diagnosis) -> CannotTell | None:
+    """Why this diagnosis cannot be sure, and the experiment that would decide; None when its
+    confidence is at least ``CANNOT_TELL`` or the verdict is certain by construction."""
+    if d.monitor is None or d.margin is None or d.confidence >= CANNOT_TELL or not len(d.points):
+        return None
+    u, metric = d.unit, d.monitor.metric
+    best = fmt(d.best_val)
+    n = d.val_size.n if d.val_size is not None else None
+    if d.deciding_test == "bias" and d.verdict in ("good_fit", "underfitting"):
+        return CannotTell(
+            "capacity_or_floor",
+            f"training and validation {metric} level off together, and one history cannot tell the model's "
+            "capacity from the data's noise floor",
+            f"train a model about twice as wide (or one layer deeper) for the same {u}s: a validation {metric} "
+            f"clearly better than this run's best ({best}) means this model underfits",
+        )
+    if n is not None and n < SMALL_SPLIT:
+        how = "given" if d.val_size is not None and d.val_size.source == "given" else "read from its accuracy's steps"
+        return CannotTell(
+            "small_split",
+            f"the validation split has {n} samples ({how}), too few to tell a real change in validation "
+            f"{metric} from sampling noise",
+            f"hold out at least {SMALL_SPLIT} validation samples, or cross-validate (k-fold), and diagnose again",
+        )
+    return CannotTell(
+        "narrow",
+        "the deciding test passed narrowly",
+        "repeat the run with two or three other seeds (or `overfitdoc rerun`): a verdict that holds across "
+        "seeds is the run's, not the seed's",
+    )

@@ -1,0 +1,178 @@
+"""The validation split's size, calibrated confidence features, and "cannot tell"."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from overfitdoc.analysis import calibration, diagnose
+from overfitdoc.analysis.uncertainty import SMALL_SPLIT, cannot_tell
+from overfitdoc.analysis.validation import accuracy_steps
+from overfitdoc.api import diagnose as diagnose_file
+from overfitdoc.cli import app
+from overfitdoc.history import from_table
+
+from .conftest import SAMPLES
+
+
+def run_cli(*args):
+    return CliRunner().invoke(app, list(args), catch_exceptions=False)
+
+
+def _clf_history(n_val: int, epochs: int = 40, seed: int = 0):
+    """A classification history whose validation accuracy is a count over ``n_val`` samples."""
+    rng = np.random.default_rng(seed)
+    e = np.arange(epochs, dtype=float)
+    loss = 0.7 * np.exp(-e / 10) + 0.1
+    val = loss + 0.05 + rng.normal(0, 0.01, epochs)
+    correct = np.clip(np.round(n_val * (0.6 + 0.3 * (1 - np.exp(-e / 8))) + rng.integers(-2, 3, epochs)), 1, n_val - 1)
+    table = {
+        "epoch": list(range(epochs)),
+        "accuracy": list(1 - loss / 2),
+        "loss": list(loss),
+        "val_accuracy": [round(float(c) / n_val, 6) for c in correct],
+        "val_loss": list(val),
+    }
+    return from_table("run.csv", "keras-csv", table)
+
+
+@pytest.mark.parametrize("n", [12, 16, 50, 200, 1000])
+def test_the_split_size_is_read_from_the_accuracy_steps(n):
+    d = diagnose(_clf_history(n))
+    assert d.val_size is not None and d.val_size.n == n
+    assert d.val_size.source == "accuracy steps" and d.val_size.series == "val_accuracy"
+
+
+def test_too_few_distinct_accuracies_tell_no_size():
+    assert accuracy_steps(np.array([0.5, 0.75])) is None
+    # values that are not counts (6 significant digits of random numbers) fit no size
+    rng = np.random.default_rng(1)
+    misses = sum(accuracy_steps(np.round(rng.uniform(0.3, 0.9, 6), 6)) is None for _ in range(50))
+    assert misses == 50
+    # a float32 count, as Keras logs it, still reads
+    assert accuracy_steps(np.array([k / 12 for k in (7, 8, 9, 10, 11)], dtype=np.float32).astype(float)) == 12
+
+
+def test_a_loss_alone_has_no_known_size_unless_given():
+    e = np.arange(30, dtype=float)
+    h = from_table(
+        "run.csv", "keras-csv", {"epoch": list(range(30)), "loss": list(1 / (1 + e)), "val_loss": list(1.1 / (1 + e))}
+    )
+    assert diagnose(h).val_size is None
+    given = diagnose(h, val_size=40).val_size
+    assert given is not None and (given.n, given.source, given.series) == (40, "given", None)
+
+
+def test_the_given_size_wins_over_the_steps():
+    d = diagnose(_clf_history(16), val_size=300)
+    assert d.val_size.n == 300 and d.val_size.source == "given"
+
+
+def test_confidence_features_follow_the_documented_formula(monkeypatch):
+    monkeypatch.setattr(calibration, "SLOPE", 1.0)
+    monkeypatch.setattr(calibration, "INTERCEPTS", {"pooled": 0.5, "good_fit": 1.0})
+    monkeypatch.setattr(calibration, "BIAS_TEST", -1.0)
+    monkeypatch.setattr(calibration, "SIZE", 0.5)
+    monkeypatch.setattr(calibration, "UNKNOWN_SIZE", -0.25)
+    sig = lambda z: round(1 / (1 + np.exp(-z)), 3)  # noqa: E731
+    assert calibration.calibrated("good_fit", 2.0, "rise", 100) == sig(1.0 + np.log(2.0))
+    assert calibration.calibrated("good_fit", 2.0, "bias", 100) == sig(np.log(2.0))
+    assert calibration.calibrated("good_fit", 1.0, "rise", 10) == sig(1.0 + 0.5 * np.log(0.1))
+    assert calibration.calibrated("good_fit", 1.0, "rise", None) == sig(0.75)
+    assert calibration.calibrated("underfitting", 1.0, "bias", 1) == sig(0.5 - 1.0 + 0.5 * np.log(0.05))  # n >= 5
+    assert calibration.calibrated("good_fit", 1e9, "rise", 100) == 0.99
+
+
+def test_cannot_tell_follows_the_deciding_test():
+    d = diagnose(_clf_history(16))
+    assert cannot_tell(replace(d, confidence=0.5)) is None
+    low = replace(d, confidence=0.42, verdict="good_fit", deciding_test="bias")
+    ct = cannot_tell(low)
+    assert ct is not None and ct.kind == "capacity_or_floor"
+    assert "twice as wide" in ct.experiment and "noise floor" in ct.reason
+    ct = cannot_tell(replace(low, deciding_test="rise"))
+    assert ct is not None and ct.kind == "small_split" and "16 samples" in ct.reason
+    assert f"at least {SMALL_SPLIT}" in ct.experiment
+    ct = cannot_tell(replace(low, deciding_test="rise", val_size=None))
+    assert ct is not None and ct.kind == "narrow" and "seeds" in ct.experiment
+
+
+def test_a_low_confidence_verdict_says_so_and_names_the_experiment(monkeypatch):
+    from overfitdoc.analysis import core
+
+    monkeypatch.setattr(core, "calibrated", lambda *a, **k: 0.3)
+    d = diagnose(_clf_history(16))
+    assert d.cannot_tell is not None and d.confidence == 0.3
+    assert "Cannot tell for sure (confidence 0.30)" in d.summary and "to decide, " in d.summary
+    if d.cannot_tell.kind == "capacity_or_floor":
+        assert d.bias == "unknown"
+
+
+def test_val_size_and_cannot_tell_are_in_the_json(tmp_path):
+    r = run_cli("diagnose", str(SAMPLES / "overfit.csv"), "--val-size", "40", "-f", "json")
+    assert r.exit_code == 0, r.output
+    run = json.loads(r.stdout)["runs"][0]
+    assert run["val_size"] == {"n": 40, "source": "given", "series": None}
+    assert run["cannot_tell"] is None or set(run["cannot_tell"]) == {"kind", "reason", "experiment"}
+
+
+@pytest.mark.parametrize("bad", ["0", "-3", "x"])
+def test_a_bad_val_size_is_a_usage_error(bad):
+    r = run_cli("diagnose", str(SAMPLES / "overfit.csv"), "--val-size", bad)
+    assert r.exit_code == 2
+
+
+def test_val_size_in_the_check_configuration(tmp_path):
+    cfg = tmp_path / "overfitdoc.toml"
+    cfg.write_text("[check]\nmax_gap = 100\nval_size = 0\n")
+    r = run_cli("check", str(SAMPLES / "overfit.csv"), "--config", str(cfg))
+    assert r.exit_code == 2 and "val_size" in r.output
+    cfg.write_text("[check]\nmax_gap = 100\nval_size = 64\n")
+    r = run_cli("check", str(SAMPLES / "overfit.csv"), "--config", str(cfg), "-f", "json")
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout)["runs"][0]["val_size"]["n"] == 64
+
+
+GENERATED = SAMPLES.parent / "tests" / "fixtures" / "generated"
+
+
+def test_a_tiny_split_is_seen_in_its_accuracy_steps_and_its_overfit_still_found():
+    """A real run (make_generated.py) validating on 16 points: its accuracy moves in steps of
+    1/16, and the epoch kept is near where the hidden 4,000-point test loss was lowest."""
+    d = diagnose_file(GENERATED / "tiny_split_overfit.json")
+    assert d.val_size is not None and (d.val_size.n, d.val_size.source) == (16, "accuracy steps")
+    assert d.verdict == "overfitting"
+    test = json.loads((GENERATED / "tiny_split_overfit.test.json").read_text())["test_loss"]
+    assert test[d.recommended_epoch - 1] <= 1.05 * min(test)  # epochs from 1
+
+
+def test_a_plateau_judged_by_how_far_it_got_is_not_called_sure():
+    """A linear model on two moons levels off with validation close behind: a good fit decided
+    by the bias test, whose confidence stays well short of sure (a 64-unit MLP does far better)."""
+    d = diagnose_file(GENERATED / "plateau_linear.json")
+    assert d.verdict == "good_fit" and d.deciding_test == "bias"
+    assert d.confidence < 0.7
+
+
+def test_a_divergence_more_likely_noise_is_not_called_overfitting(monkeypatch):
+    """A u-shaped run that overfits: when the calibration puts its overfitting call below one
+    half, the verdict is the one without the divergence, at one minus that confidence."""
+    from overfitdoc.analysis import core
+
+    e = np.arange(60, dtype=float)
+    train = 1 / (1 + e / 5)
+    val = 1 / (1 + np.minimum(e, 20) / 5) + 0.1 + 0.01 * np.maximum(e - 20, 0)
+    h = from_table("run.csv", "keras-csv", {"epoch": list(range(60)), "loss": list(train), "val_loss": list(val)})
+    sure = diagnose(h)
+    assert sure.verdict == "overfitting" and sure.rejected_rise is None and sure.divergence_epoch is not None
+    monkeypatch.setattr(core, "calibrated", lambda verdict, *a: 0.3 if verdict == "overfitting" else 0.6)
+    d = diagnose(h)
+    assert d.verdict == "good_fit" and d.deciding_test == "rise_rejected" and d.confidence == 0.7
+    assert d.divergence_epoch is None and d.recommended_epoch == sure.recommended_epoch
+    r = d.rejected_rise
+    assert r is not None and (r.verdict, r.confidence, r.epoch) == ("overfitting", 0.3, sure.recommended_epoch)
+    assert f"did rise after epoch {r.epoch}" in d.summary and "(confidence 0.30 as overfitting)" in d.summary
