@@ -4,7 +4,9 @@ so a reader never sees half a file and a failure never leaves one behind."""
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 from .errors import UsageError
@@ -36,6 +38,40 @@ def atomic_write(path: str | os.PathLike, data: bytes | str) -> None:
         except OSError:
             pass
         raise UsageError(f"cannot write {path}: {e.strerror or e}") from None
+
+
+def refuse_inputs_as_outputs(
+    outputs: Iterable[tuple[str, str | os.PathLike | None]], inputs: Iterable[str | os.PathLike | None]
+) -> None:
+    """UsageError when an output is one of the inputs: the same path once resolved (links,
+    ``..``), or the same file (``os.path.samefile``: a hard link) when both exist. ``-`` as an
+    input is standard input: the output may not be the file it was redirected from.
+
+    ``outputs``: ``(option, path)`` pairs (``("--junit", "run.csv")``), a None path unset;
+    ``inputs``: the files read, once directories are expanded (an output inside an input
+    directory is fine unless it is itself read). Every command's one check, before it writes.
+    """
+    ins = [os.fspath(p) for p in inputs if p is not None]
+    for option, out in outputs:
+        if out is None:
+            continue
+        out = os.fspath(out)
+        for inp in ins:
+            if _same_file(out, inp):
+                shown = "standard input" if inp == "-" else inp
+                same = "" if inp == out else f" ({shown})"
+                raise UsageError(f"{option} {out}: is one of the inputs{same}; overfitdoc never writes over its inputs")
+
+
+def _same_file(out: str, inp: str) -> bool:
+    try:
+        if inp == "-":
+            return os.path.samestat(os.fstat(sys.stdin.fileno()), os.stat(out))
+        if os.path.realpath(out) == os.path.realpath(inp):
+            return True
+        return os.path.exists(out) and os.path.exists(inp) and os.path.samefile(out, inp)
+    except (OSError, ValueError, AttributeError):  # no such file, no standard input (tests): not the same
+        return False
 
 
 def _umask() -> int:

@@ -75,9 +75,18 @@ def plot_command(
             show = False
     except OverfitdocError as e:
         fail(e, debug)
-    loaded = load_all(files, monitor=metric, mode=mode, target=target, input_format=input_format, debug=debug)
+    loaded = load_all(
+        files,
+        monitor=metric,
+        mode=mode,
+        target=target,
+        input_format=input_format,
+        debug=debug,
+        outputs=[("--output", output)],
+    )
     ok = sorted(loaded.diagnoses)
     if ok:
+        from ..io import refuse_inputs_as_outputs
         from ..render.plot import output_paths, plot_diagnoses
 
         # one file per run, named among all the inputs given, so that a file that could not be
@@ -87,6 +96,7 @@ def plot_command(
             names = output_paths(output, loaded.sources)
             targets = [names[i] for i in ok]
         try:
+            refuse_inputs_as_outputs([("--output", t) for t in targets or ()], loaded.sources)
             written = plot_diagnoses(
                 [loaded.diagnoses[i] for i in ok], output, options=options, compare=compare, show=show, targets=targets
             )

@@ -1,0 +1,122 @@
+"""The CLI's file safety and exit codes (issue 16): outputs never written over inputs,
+overfitdoc's own outputs never read as logs, exit codes right through closed pipes, ``--debug``
+and full disks, unreadable paths and read-only folders exit 2 with one line."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from overfitdoc.cli import app
+from overfitdoc.errors import UsageError
+from overfitdoc.io import refuse_inputs_as_outputs
+
+from .conftest import SAMPLES
+
+runner = CliRunner()
+
+
+def cli(*args, **kwargs):
+    return runner.invoke(app, [str(a) for a in args], catch_exceptions=False, **kwargs)
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture
+def run_csv(tmp_path):
+    path = tmp_path / "run.csv"
+    shutil.copy(SAMPLES / "overfit.csv", path)
+    return path
+
+
+# ---------------------------------------------------------------- outputs over inputs
+
+
+def assert_refused(r, option: str, shown: str, path: Path, before: str) -> None:
+    assert r.exit_code == 2, r.output
+    assert r.stderr.startswith(f"Error: {option} {shown}: is one of the inputs")
+    assert r.stderr.count("\n") == 1
+    assert digest(path) == before  # the input is untouched
+
+
+def test_diagnose_output_is_the_input(run_csv):
+    before = digest(run_csv)
+    for fmt in ("text", "json", "markdown"):
+        r = cli("diagnose", run_csv, "-f", fmt, "-o", run_csv)
+        assert_refused(r, "--output", str(run_csv), run_csv, before)
+
+
+def test_the_same_file_by_another_path(run_csv, tmp_path, monkeypatch):
+    before = digest(run_csv)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "sub").mkdir()
+    r = cli("diagnose", "run.csv", "-o", "sub/../run.csv")
+    assert_refused(r, "--output", "sub/../run.csv", run_csv, before)
+    (tmp_path / "link.csv").symlink_to(run_csv)
+    r = cli("diagnose", "link.csv", "-o", "run.csv")
+    assert_refused(r, "--output", "run.csv", run_csv, before)
+    (tmp_path / "hard.csv").hardlink_to(run_csv)  # another name of the same file: samefile
+    r = cli("diagnose", "run.csv", "-o", "hard.csv")
+    assert_refused(r, "--output", "hard.csv", run_csv, before)
+    assert "(run.csv)" in r.stderr
+
+
+def test_diagnose_plot_is_the_input(tmp_path):
+    svg = tmp_path / "run.svg"  # a CSV log, whatever its name
+    shutil.copy(SAMPLES / "overfit.csv", svg)
+    before = digest(svg)
+    r = cli("diagnose", svg, "--plot", svg)
+    assert_refused(r, "--plot", str(svg), svg, before)
+
+
+def test_check_junit_is_an_input_or_the_baseline(run_csv, tmp_path):
+    before = digest(run_csv)
+    r = cli("check", "--no-config", run_csv, "--max-gap", "0.1", "--junit", run_csv)
+    assert_refused(r, "--junit", str(run_csv), run_csv, before)
+    base = tmp_path / "base.csv"
+    shutil.copy(SAMPLES / "good_fit.csv", base)
+    r = cli("check", "--no-config", run_csv, "--baseline", base, "--junit", base)
+    assert_refused(r, "--junit", str(base), base, digest(base))
+
+
+def test_check_junit_from_the_configuration_is_the_configuration(run_csv, tmp_path):
+    config = tmp_path / "overfitdoc.toml"
+    config.write_text('[check]\nmax_gap = 0.1\njunit = "overfitdoc.toml"\n')
+    before = digest(config)
+    r = cli("check", "--config", config, run_csv)
+    assert r.exit_code == 2, r.output
+    assert "is one of the inputs" in r.stderr
+    assert digest(config) == before
+
+
+def test_plot_output_is_the_input(tmp_path):
+    pytest.importorskip("matplotlib")
+    svg = tmp_path / "run.svg"
+    shutil.copy(SAMPLES / "overfit.csv", svg)
+    before = digest(svg)
+    r = cli("plot", svg, "-o", svg)
+    assert_refused(r, "--output", str(svg), svg, before)
+
+
+def test_an_output_inside_an_input_directory(tmp_path):
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    shutil.copy(SAMPLES / "overfit.csv", logs / "a.csv")
+    before = digest(logs / "a.csv")
+    r = cli("diagnose", logs, "-o", logs / "a.csv")  # a log the directory holds: refused
+    assert_refused(r, "--output", str(logs / "a.csv"), logs / "a.csv", before)
+    r = cli("diagnose", logs, "-o", logs / "report.md")  # a new file beside it: fine
+    assert r.exit_code == 0, r.output
+    assert (logs / "report.md").read_text().startswith(str(logs / "a.csv"))
+
+
+def test_the_helper():
+    refuse_inputs_as_outputs([("-o", None), ("-o", "new.json")], ["sample_runs/overfit.csv", None])
+    with pytest.raises(UsageError, match=r"^-o ./sample_runs/../sample_runs/overfit.csv: is one of the inputs"):
+        refuse_inputs_as_outputs([("-o", "./sample_runs/../sample_runs/overfit.csv")], ["sample_runs/overfit.csv"])
