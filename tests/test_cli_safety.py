@@ -120,3 +120,67 @@ def test_the_helper():
     refuse_inputs_as_outputs([("-o", None), ("-o", "new.json")], ["sample_runs/overfit.csv", None])
     with pytest.raises(UsageError, match=r"^-o ./sample_runs/../sample_runs/overfit.csv: is one of the inputs"):
         refuse_inputs_as_outputs([("-o", "./sample_runs/../sample_runs/overfit.csv")], ["sample_runs/overfit.csv"])
+
+
+# ---------------------------------------------------------------- our own outputs are not logs
+
+
+@pytest.fixture
+def logs(tmp_path):
+    d = tmp_path / "logs"
+    d.mkdir()
+    shutil.copy(SAMPLES / "overfit.csv", d / "a.csv")
+    return d
+
+
+def sources(r) -> list[str]:
+    import json
+
+    return [run["source"] for run in json.loads(r.stdout)["runs"]]
+
+
+def test_a_report_written_into_the_directory_is_not_read_back(logs):
+    r = cli("diagnose", logs, "-f", "json", "-o", logs / "report.json")
+    assert r.exit_code == 0, r.output
+    r = cli("diagnose", logs, "-f", "json")  # the second time: report.json is passed over
+    assert r.exit_code == 0, r.output
+    assert sources(r) == [str(logs / "a.csv")]
+
+
+def test_own_outputs_are_known_by_content_whatever_their_name(logs):
+    r = cli("check", "--no-config", logs, "--max-gap", "100", "-f", "json")
+    assert r.exit_code == 0, r.output
+    (logs / "history.json").write_text(r.stdout)  # check's JSON, under a log's name
+    r = cli("diagnose", logs, "-f", "json")
+    (logs / "metrics.json").write_text(r.stdout)  # diagnose's JSON, under a known log name
+    r = cli("diagnose", logs, "-f", "json")
+    assert r.exit_code == 0, r.output
+    assert sources(r) == [str(logs / "a.csv")]
+    r = cli("diagnose", logs / "metrics.json")  # named on its own: exit 2, one line
+    assert r.exit_code == 2
+    assert r.stderr == (
+        f"Error: {logs / 'metrics.json'}: an overfitdoc report (overfitdoc's own output), not a training log\n"
+    )
+
+
+def test_a_rerun_summary_is_known_by_content(logs, tmp_path):
+    from overfitdoc import __version__
+    from overfitdoc.render.json import render_json
+
+    summary = {"schema_version": 1, "tool": {"name": "overfitdoc", "version": __version__}, "command": "rerun"}
+    (logs / "results.json").write_text(render_json({**summary, "variants": [{"name": "baseline", "runs": []}]}))
+    r = cli("diagnose", logs, "-f", "json")
+    assert r.exit_code == 0, r.output
+    assert sources(r) == [str(logs / "a.csv")]
+    r = cli("diagnose", logs / "results.json")
+    assert r.exit_code == 2
+    assert "the summary of an overfitdoc rerun (overfitdoc's own output), not a training log" in r.stderr
+
+
+def test_a_log_that_only_mentions_overfitdoc_is_still_a_log(tmp_path):
+    log = tmp_path / "h.json"
+    log.write_text(
+        '{"tool": {"name": "overfitdoc"}, "loss": [1.0, 0.8, 0.7, 0.6], "val_loss": [1.1, 0.9, 0.9, 1.0]}'
+    )  # no schema_version: not a report
+    r = cli("diagnose", log)
+    assert r.exit_code == 0, r.output

@@ -123,3 +123,24 @@ def test_without_out_dir_nothing_is_written(tmp_path, monkeypatch):
     res = run(tmp_path, "none", epochs=1, out_dir=None, plot=True)
     assert "outputs" not in res.to_dict()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["spec.py"]
+
+
+def test_diagnose_reads_the_out_directory_and_never_its_summary(tmp_path):
+    """README: diagnose a rerun's --out folder. Its summary.json (and a copy under any name)
+    is overfitdoc's own output, known by its content: never read as a log."""
+    import shutil
+
+    from typer.testing import CliRunner
+
+    from overfitdoc.cli import app
+
+    run(tmp_path, "weight-decay", epochs=3)
+    out = tmp_path / "out"
+    shutil.copy(out / "summary.json", out / "results.json")
+    r = CliRunner().invoke(app, ["diagnose", str(out), "--format", "json"], catch_exceptions=False)
+    assert r.exit_code == 0, r.output
+    names = sorted(run["source"].rsplit("/", 1)[-1] for run in json.loads(r.stdout)["runs"])
+    assert names == ["baseline-seed0.csv", "weight-decay-seed0.csv"]
+    r = CliRunner().invoke(app, ["diagnose", str(out / "summary.json")], catch_exceptions=False)
+    assert r.exit_code == 2
+    assert "the summary of an overfitdoc rerun (overfitdoc's own output), not a training log" in r.stderr

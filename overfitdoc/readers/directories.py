@@ -7,7 +7,9 @@ directory read as one input must hold exactly one log.
 
 What counts as a log: TensorBoard run directories, MLflow runs, and ``*.csv``, ``*.tsv``,
 ``*.json``, ``*.jsonl``, ``*.log`` and ``*.txt`` files that a reader accepts and that hold a
-metric series (a loss, an accuracy, ...), so configs, data sets and READMEs are passed over.
+metric series (a loss, an accuracy, ...), so configs, data sets and READMEs are passed over,
+and so are overfitdoc's own JSON outputs (reports, a rerun's ``summary.json``), known by their
+content (``registry.own_output``) whatever their name.
 Hidden directories, virtual environments and caches are not searched; of Hugging Face's
 ``checkpoint-N`` directories only the latest is (each holds the whole ``log_history`` so far),
 and none when the output directory has its own ``trainer_state.json``.
@@ -24,7 +26,7 @@ from ..errors import InputError, OverfitdocError
 from ..history import History
 from ..naming import is_meta, metric_mode
 from . import mlflowstore, tbevents
-from .registry import Input, NotThisFormat, open_input, read_input, reader
+from .registry import Input, NotThisFormat, looks_own, open_input, read_input, reader
 
 LOG_SUFFIXES = {".csv", ".tsv", ".json", ".jsonl", ".log", ".txt"}
 KNOWN_NAMES = {
@@ -62,6 +64,8 @@ def _is_log_file(path: Path) -> bool:
             with path.open("rb") as f:
                 head = f.read(65536).decode("utf-8", errors="replace")
         except OSError:
+            return False
+        if looks_own(head):
             return False
         if path.name == "trainer_state.json" or '"log_history"' in head:
             return True

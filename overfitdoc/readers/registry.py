@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -20,6 +21,8 @@ from ..errors import InputError
 from ..history import History
 
 MAX_BYTES = 1 << 30  # 1 GiB: past that a "history" is not one
+#: what every JSON document overfitdoc writes holds (its reports, check's, rerun's summary.json)
+OWN_MARK = re.compile(r'"tool"\s*:\s*\{\s*"name"\s*:\s*"overfitdoc"')
 
 
 class NotThisFormat(Exception):
@@ -160,6 +163,9 @@ def read_input(inp: Input, input_format: str | None = None) -> History:
                 reasons.append(f"{r.name}: {e}")
         candidates = [r for r in candidates if not r.binary]
         _ = inp.text  # binary and encoding errors first, whatever the text reader
+        own = own_output(inp)
+        if own:
+            raise InputError(inp.source, f"{own} (overfitdoc's own output), not a training log")
     for r in candidates:
         try:
             return r.read(inp)
@@ -173,6 +179,32 @@ def read_input(inp: Input, input_format: str | None = None) -> History:
     supported = ", ".join(r.name for r in formats())
     detail = json_reason.split(": ", 1)[1] if json_reason else "no reader recognised the content"
     raise InputError(inp.source, f"{detail}; supported formats: {supported}")
+
+
+def looks_own(head: str) -> bool:
+    """The first characters of a file hold the mark of overfitdoc's JSON outputs."""
+    return head.lstrip("\ufeff \t\r\n").startswith("{") and OWN_MARK.search(head) is not None
+
+
+def own_output(inp: Input) -> str | None:
+    """What ``inp`` is when overfitdoc wrote it, judged by its content, not its name: a JSON
+    object whose ``tool`` is ``{"name": "overfitdoc", ...}`` beside a ``schema_version``
+    (``diagnose --format json``, ``check --format json``, ``rerun``'s ``summary.json``).
+    None for anything else (a training log)."""
+    if not looks_own(inp.stripped[:65536]):
+        return None
+    try:
+        doc = inp.json()
+    except (NotThisFormat, InputError):
+        return None
+    if not isinstance(doc, dict) or "schema_version" not in doc:
+        return None
+    tool = doc.get("tool")
+    if not isinstance(tool, dict) or tool.get("name") != "overfitdoc":
+        return None
+    if doc.get("command") == "rerun":
+        return "the summary of an overfitdoc rerun"
+    return "an overfitdoc report"
 
 
 def load_history(path: str | os.PathLike, input_format: str | None = None) -> History:
