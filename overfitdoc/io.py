@@ -74,6 +74,62 @@ def _same_file(out: str, inp: str) -> bool:
         return False
 
 
+class GuardedStdout:
+    """Standard output for the length of a command (``cli.main`` installs it).
+
+    A reader that stopped reading (``overfitdoc check ... | head -n 1``): the rest goes to
+    /dev/null (Python's recipe for ``BrokenPipeError``, in the signal module's documentation)
+    and the command carries on to its real exit code, where rich and click would exit 1, the
+    code of a failed gate. Any other failure to write (a full disk) is a one-line UsageError,
+    exit 2; standard output is sent to /dev/null first, so that nothing fails again at exit.
+    Everything else is the wrapped stream's."""
+
+    def __init__(self, stream):
+        self._stream = stream
+        self.broken = False
+        self._error: UsageError | None = None
+
+    def write(self, s: str) -> int:
+        if not self.broken:
+            try:
+                return self._stream.write(s)
+            except OSError as e:
+                self._failed(e)
+                if not s:  # click probes a stream with write("") inside ``except Exception``,
+                    return 0  # which would swallow the error: the next call raises it
+        self._raise()
+        return len(s)
+
+    def flush(self) -> None:
+        if not self.broken:
+            try:
+                self._stream.flush()
+            except OSError as e:
+                self._failed(e)
+        self._raise()
+
+    def _raise(self) -> None:
+        if self._error is not None:
+            e, self._error = self._error, None
+            raise e
+
+    def _failed(self, e: OSError) -> None:
+        self.broken = True
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            try:
+                os.dup2(devnull, self._stream.fileno())
+            finally:
+                os.close(devnull)
+        except (OSError, ValueError, AttributeError):  # a stream without a descriptor
+            pass
+        if not isinstance(e, BrokenPipeError):
+            self._error = UsageError(f"cannot write to standard output: {e.strerror or e}")
+
+    def __getattr__(self, name: str):
+        return getattr(self._stream, name)
+
+
 def _umask() -> int:
     old = os.umask(0)
     os.umask(old)

@@ -4,18 +4,23 @@ and full disks, unreadable paths and read-only folders exit 2 with one line."""
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import io
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
-from overfitdoc.cli import app
+from overfitdoc.cli import app, main
 from overfitdoc.errors import UsageError
-from overfitdoc.io import refuse_inputs_as_outputs
+from overfitdoc.io import GuardedStdout, refuse_inputs_as_outputs
 
-from .conftest import SAMPLES
+from .conftest import ROOT, SAMPLES
 
 runner = CliRunner()
 
@@ -184,3 +189,135 @@ def test_a_log_that_only_mentions_overfitdoc_is_still_a_log(tmp_path):
     )  # no schema_version: not a report
     r = cli("diagnose", log)
     assert r.exit_code == 0, r.output
+
+
+# ---------------------------------------------------------------- exit codes: pipes, --debug, full disks
+
+
+def overfitdoc(*args, stdout) -> subprocess.CompletedProcess:
+    env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "100"}
+    env.pop("GITHUB_ACTIONS", None)
+    return subprocess.run(
+        [sys.executable, "-m", "overfitdoc", *map(str, args)],
+        cwd=ROOT,
+        env=env,
+        stdout=stdout,
+        stderr=subprocess.PIPE,
+        text=True,
+        timeout=120,
+    )
+
+
+def closed_pipe(*args) -> subprocess.CompletedProcess:
+    """Run with standard output a pipe whose reader has gone (what `| head -n 1` leaves)."""
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        return overfitdoc(*args, stdout=write)
+    finally:
+        os.close(write)
+
+
+GOOD = "sample_runs/good_fit.csv"
+OVERFIT = "sample_runs/overfit.csv"
+
+
+@pytest.mark.parametrize(
+    "args, code",
+    [
+        (("check", "--no-config", GOOD, OVERFIT, "--max-gap", "100"), 0),  # every gate passed
+        (("check", "--no-config", GOOD, OVERFIT, "--max-gap", "100", "-f", "json"), 0),
+        (("check", "--no-config", GOOD, OVERFIT, "--max-gap", "0.000001"), 1),  # a gate failed
+        (("diagnose", GOOD, OVERFIT), 0),
+        (("diagnose", GOOD, "-f", "markdown"), 0),
+        (("formats",), 0),
+    ],
+)
+def test_a_closed_pipe_keeps_the_real_exit_code(args, code):
+    r = closed_pipe(*args)
+    assert r.returncode == code, r.stderr
+    assert r.stderr == ""
+
+
+def test_head_reads_one_line_and_check_exits_0():
+    r = subprocess.run(
+        f"{sys.executable} -m overfitdoc check --no-config {GOOD} {OVERFIT} --max-gap 100 | head -n 1; "
+        'exit "${PIPESTATUS[0]}"',
+        shell=True,
+        executable="/bin/bash",
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert r.returncode == 0, r.stderr
+    assert len(r.stdout.splitlines()) == 1
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="no /dev/full")
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("diagnose", OVERFIT),
+        ("diagnose", OVERFIT, "-f", "json"),
+        ("check", "--no-config", OVERFIT, "--max-gap", "100"),
+        ("check", "--no-config", OVERFIT, "--max-gap", "100", "-f", "json"),
+        ("formats",),
+    ],
+)
+def test_standard_output_on_a_full_disk_exits_2_with_one_line(args):
+    with open("/dev/full", "w") as full:
+        r = overfitdoc(*args, stdout=full)
+    assert r.returncode == 2
+    assert r.stderr == "Error: cannot write to standard output: No space left on device\n"
+
+
+def test_a_report_written_with_o_does_not_touch_standard_output(tmp_path):
+    if not os.path.exists("/dev/full"):
+        pytest.skip("no /dev/full")
+    with open("/dev/full", "w") as full:
+        r = overfitdoc("diagnose", OVERFIT, "-o", tmp_path / "r.txt", stdout=full)
+    assert r.returncode == 0, r.stderr
+    assert (tmp_path / "r.txt").read_text().startswith(OVERFIT)
+
+
+def boom(*args, **kwargs):
+    raise RuntimeError("a bug")
+
+
+@pytest.mark.parametrize("debug", [False, True])
+def test_an_internal_error_exits_3_with_or_without_debug(monkeypatch, capsys, debug):
+    import overfitdoc.api
+
+    monkeypatch.setattr(overfitdoc.api, "diagnose", boom)
+    monkeypatch.setattr(sys, "argv", ["overfitdoc", "diagnose", OVERFIT, *(["--debug"] if debug else [])])
+    with pytest.raises(SystemExit) as e:
+        main()
+    assert e.value.code == 3
+    err = capsys.readouterr().err
+    assert "Internal error in overfitdoc: RuntimeError: a bug" in err
+    if debug:
+        assert "Traceback (most recent call last)" in err and "in boom" in err
+    else:
+        assert err.count("\n") == 1 and "run with --debug for the traceback" in err
+
+
+class Failing(io.StringIO):
+    def __init__(self, error: OSError):
+        super().__init__()
+        self.error = error
+
+    def flush(self):
+        raise self.error
+
+
+def test_guarded_stdout():
+    g = GuardedStdout(Failing(BrokenPipeError(errno.EPIPE, "Broken pipe")))
+    g.write("report\n")
+    g.flush()  # a reader that went away: nothing raised, the rest dropped
+    assert g.broken and g.write("more") == 4
+    g = GuardedStdout(Failing(OSError(errno.ENOSPC, "No space left on device")))
+    g.write("report\n")
+    with pytest.raises(UsageError, match="^cannot write to standard output: No space left on device$"):
+        g.flush()
+    g.flush()  # said once
