@@ -321,3 +321,108 @@ def test_guarded_stdout():
     with pytest.raises(UsageError, match="^cannot write to standard output: No space left on device$"):
         g.flush()
     g.flush()  # said once
+
+
+# ---------------------------------------------------------------- unreadable paths
+
+DROP_DAC = ["--inh-caps=-dac_override,-dac_read_search", "--bounding-set=-dac_override,-dac_read_search"]
+
+
+def unprivileged() -> list[str]:
+    """The prefix that runs a command without the right to read past file modes: none for a
+    normal user; as root, setpriv without CAP_DAC_OVERRIDE (skipped where there is none)."""
+    if os.geteuid() != 0:
+        return []
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        pytest.skip("running as root, and no setpriv to drop the capability that reads past chmod 000")
+    return [setpriv, *DROP_DAC]
+
+
+@pytest.fixture
+def locked(tmp_path):
+    """A tree of unreadable things; modes restored for tmp_path's clean-up."""
+    shutil.copy(SAMPLES / "overfit.csv", tmp_path / "ok.csv")
+    (tmp_path / "locked").mkdir()
+    shutil.copy(SAMPLES / "overfit.csv", tmp_path / "locked" / "a.csv")
+    shutil.copy(SAMPLES / "overfit.csv", tmp_path / "secret.csv")
+    (tmp_path / "tree" / "b").mkdir(parents=True)
+    shutil.copy(SAMPLES / "overfit.csv", tmp_path / "tree" / "a.csv")
+    shutil.copy(SAMPLES / "overfit.csv", tmp_path / "tree" / "b" / "c.csv")
+    shutil.copytree(ROOT / "tests" / "fixtures" / "trainers" / "tensorboard" / "keras", tmp_path / "tb")
+    blocked = [tmp_path / "locked", tmp_path / "secret.csv", tmp_path / "tree" / "b", tmp_path / "tb" / "validation"]
+    for p in blocked:
+        p.chmod(0)
+    yield tmp_path
+    for p in blocked:
+        p.chmod(0o755)
+
+
+@pytest.mark.parametrize(
+    "args, line",
+    [
+        (("diagnose", "locked"), "Error: locked: permission denied"),
+        (("diagnose", "secret.csv"), "Error: secret.csv: permission denied"),
+        (("diagnose", "locked/a.csv"), "Error: locked/a.csv: permission denied"),
+        (("diagnose", "tree"), "Error: tree: permission denied (tree/b)"),  # never passed over in silence
+        (("diagnose", "tb"), "Error: tb: permission denied (tb/validation)"),  # a TensorBoard run's split
+        (("check", "--no-config", "ok.csv", "tree", "--max-gap", "100"), "Error: tree: permission denied (tree/b)"),
+    ],
+)
+def test_unreadable_paths_exit_2_naming_them(locked, args, line):
+    prefix = unprivileged()
+    probe = subprocess.run([*prefix, sys.executable, "-c", "open('secret.csv')"], cwd=locked, capture_output=True)
+    if probe.returncode == 0:
+        pytest.skip("chmod 000 does not stop this user reading")
+    pytest.importorskip("tensorboard")
+    env = {**os.environ, "NO_COLOR": "1", "PYTHONPATH": str(ROOT)}
+    r = subprocess.run(
+        [*prefix, sys.executable, "-m", "overfitdoc", *args], cwd=locked, env=env, capture_output=True, text=True
+    )
+    assert r.returncode == 2, r.stderr
+    assert r.stderr == line + "\n"
+
+
+def deny(monkeypatch, *names: str) -> None:
+    """Reading a file or listing a folder of one of these names raises PermissionError, as it
+    would for a user without the right (whoever runs the tests)."""
+    import pathlib
+
+    real_iterdir, real_read = pathlib.Path.iterdir, pathlib.Path.read_bytes
+
+    def iterdir(self):
+        if self.name in names:
+            raise PermissionError(errno.EACCES, "Permission denied", str(self))
+        return real_iterdir(self)
+
+    def read_bytes(self):
+        if self.name in names:
+            raise PermissionError(errno.EACCES, "Permission denied", str(self))
+        return real_read(self)
+
+    monkeypatch.setattr(pathlib.Path, "iterdir", iterdir)
+    monkeypatch.setattr(pathlib.Path, "read_bytes", read_bytes)
+
+
+def test_an_unreadable_tensorboard_split_is_exit_2(tmp_path, monkeypatch):
+    pytest.importorskip("tensorboard")
+    run = tmp_path / "tb"
+    shutil.copytree(ROOT / "tests" / "fixtures" / "trainers" / "tensorboard" / "keras", run)
+    deny(monkeypatch, "validation")
+    r = cli("diagnose", run)
+    assert r.exit_code == 2
+    assert r.stderr == f"Error: {run}: permission denied ({run / 'validation'})\n"
+
+
+def test_an_unreadable_file_or_folder_is_exit_2(tmp_path, monkeypatch):
+    (tmp_path / "tree" / "b").mkdir(parents=True)
+    shutil.copy(SAMPLES / "overfit.csv", tmp_path / "tree" / "a.csv")
+    shutil.copy(SAMPLES / "overfit.csv", tmp_path / "secret.csv")
+    deny(monkeypatch, "b", "secret.csv")
+    r = cli("diagnose", tmp_path / "secret.csv", tmp_path / "tree", SAMPLES / "good_fit.csv")
+    assert r.exit_code == 2
+    assert r.stderr == (
+        f"Error: {tmp_path / 'secret.csv'}: permission denied\n"
+        f"Error: {tmp_path / 'tree'}: permission denied ({tmp_path / 'tree' / 'b'})\n"
+    )
+    assert "good_fit.csv" in r.stdout  # the readable input is still reported

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from ..errors import InputError
+from ..errors import InputError, PermissionDenied
 from ..history import History
 
 MAX_BYTES = 1 << 30  # 1 GiB: past that a "history" is not one
@@ -110,17 +110,17 @@ def open_input(source: str) -> Input:
     if source == "-":
         return Input(source, None, sys.stdin.buffer.read())
     path = Path(source)
-    if not path.exists():
-        raise InputError(source, "no such file")
-    if path.is_dir():
-        return Input(source, path, is_dir=True)
     try:
+        if not path.exists():
+            raise InputError(source, "no such file")
+        if path.is_dir():
+            return Input(source, path, is_dir=True)
         size = path.stat().st_size
         if size > MAX_BYTES:
             raise InputError(source, f"file too large ({size / 2**30:.1f} GiB; the limit is 1 GiB)")
         return Input(source, path, path.read_bytes())
-    except PermissionError:
-        raise InputError(source, "permission denied") from None
+    except PermissionError as e:
+        raise denied(source, e.filename) from None
     except IsADirectoryError:
         return Input(source, path, is_dir=True)
     except OSError as e:
@@ -133,7 +133,44 @@ def formats() -> list[Reader]:
 
 
 def read_input(inp: Input, input_format: str | None = None) -> History:
-    """Detect the format of ``inp`` (or use ``input_format``) and read it."""
+    """Detect the format of ``inp`` (or use ``input_format``) and read it.
+
+    A file or folder that may not be read, the input or one inside it (a TensorBoard run's
+    ``validation/``, a log in a directory), is :class:`~overfitdoc.errors.PermissionDenied`
+    for the input, naming what could not be read."""
+    try:
+        return _read_input(inp, input_format)
+    except PermissionDenied as e:
+        if e.source == inp.source:
+            raise
+        raise denied(inp.source, e.path or e.source) from None
+    except PermissionError as e:
+        raise denied(inp.source, e.filename) from None
+
+
+def denied(source: str, filename) -> PermissionDenied:
+    """``source`` may not be read because of ``filename`` (a PermissionError's): named by the
+    folder that blocks it, the first from ``source`` down that may not be listed (a file
+    looked for inside an unreadable folder is that folder's fault), else by ``filename``."""
+    if not filename:
+        return PermissionDenied(source)
+    path = Path(os.fspath(filename))
+    top = len(Path(source).parts)
+    blocked = path
+    for folder in path.parents:
+        if len(folder.parts) < top:
+            break
+        try:
+            with os.scandir(folder):
+                pass
+        except PermissionError:
+            blocked = folder
+        except OSError:
+            pass
+    return PermissionDenied(source, str(blocked))
+
+
+def _read_input(inp: Input, input_format: str | None = None) -> History:
     if input_format:
         if input_format not in READERS:
             raise InputError(inp.source, f"unknown input format '{input_format}' (known: {', '.join(sorted(READERS))})")
