@@ -40,6 +40,17 @@ def atomic_write(path: str | os.PathLike, data: bytes | str) -> None:
         raise UsageError(f"cannot write {path}: {e.strerror or e}") from None
 
 
+def check_writable_folder(folder: str | os.PathLike, label: str) -> None:
+    """UsageError ``"<label>: <why>"`` unless a file can be created in ``folder`` (a
+    read-only folder or file system): said before the work whose outputs would go there."""
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".overfitdoc-probe.", suffix=".tmp", dir=folder)
+    except OSError as e:
+        raise UsageError(f"{label}: {e.strerror or e}") from None
+    os.close(fd)
+    os.unlink(tmp)
+
+
 def refuse_inputs_as_outputs(
     outputs: Iterable[tuple[str, str | os.PathLike | None]], inputs: Iterable[str | os.PathLike | None]
 ) -> None:

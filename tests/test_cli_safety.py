@@ -426,3 +426,58 @@ def test_an_unreadable_file_or_folder_is_exit_2(tmp_path, monkeypatch):
         f"Error: {tmp_path / 'tree'}: permission denied ({tmp_path / 'tree' / 'b'})\n"
     )
     assert "good_fit.csv" in r.stdout  # the readable input is still reported
+
+
+# ---------------------------------------------------------------- read-only folders
+
+
+@pytest.fixture
+def readonly(tmp_path):
+    shutil.copy(SAMPLES / "overfit.csv", tmp_path / "ok.csv")
+    (tmp_path / "ro").mkdir()
+    (tmp_path / "ro").chmod(0o555)
+    yield tmp_path
+    (tmp_path / "ro").chmod(0o755)
+
+
+@pytest.mark.parametrize(
+    "args, path",
+    [
+        (("diagnose", "ok.csv", "-o", "ro/report.json"), "ro/report.json"),
+        (("diagnose", "ok.csv", "-f", "json", "-o", "ro/report.json"), "ro/report.json"),
+        (("check", "--no-config", "ok.csv", "--max-gap", "100", "--junit", "ro/junit.xml"), "ro/junit.xml"),
+        (("plot", "ok.csv", "-o", "ro/curves.svg"), "ro/curves.svg"),
+    ],
+)
+def test_writing_into_a_read_only_folder_exits_2_naming_the_path(readonly, args, path):
+    prefix = unprivileged()
+    probe = subprocess.run([*prefix, sys.executable, "-c", "open('ro/x', 'w')"], cwd=readonly, capture_output=True)
+    if probe.returncode == 0:
+        pytest.skip("chmod 555 does not stop this user writing")
+    if args[0] == "plot":
+        pytest.importorskip("matplotlib")
+    env = {**os.environ, "NO_COLOR": "1", "PYTHONPATH": str(ROOT)}
+    r = subprocess.run(
+        [*prefix, sys.executable, "-m", "overfitdoc", *args], cwd=readonly, env=env, capture_output=True, text=True
+    )
+    assert r.returncode == 2, r.stderr
+    assert r.stderr == f"Error: cannot write {path}: Permission denied\n"
+    assert os.listdir(readonly / "ro") == []
+
+
+@pytest.mark.parametrize("error", [errno.EACCES, errno.EROFS])
+def test_a_folder_that_refuses_new_files_is_exit_2(tmp_path, monkeypatch, error):
+    import tempfile
+
+    def refuse(*args, **kwargs):
+        raise OSError(error, os.strerror(error))
+
+    monkeypatch.setattr(tempfile, "mkstemp", refuse)
+    out = tmp_path / "report.json"
+    r = cli("diagnose", SAMPLES / "overfit.csv", "-o", out)
+    assert r.exit_code == 2
+    assert r.stderr == f"Error: cannot write {out}: {os.strerror(error)}\n"
+    r = cli("check", "--no-config", SAMPLES / "overfit.csv", "--max-gap", "100", "--junit", out)
+    assert r.exit_code == 2
+    assert r.stderr == f"Error: cannot write {out}: {os.strerror(error)}\n"
+    assert not out.exists()

@@ -144,3 +144,26 @@ def test_diagnose_reads_the_out_directory_and_never_its_summary(tmp_path):
     r = CliRunner().invoke(app, ["diagnose", str(out / "summary.json")], catch_exceptions=False)
     assert r.exit_code == 2
     assert "the summary of an overfitdoc rerun (overfitdoc's own output), not a training log" in r.stderr
+
+
+def test_a_read_only_out_folder_is_exit_2_before_any_training(tmp_path, monkeypatch):
+    import errno
+    import os
+    import tempfile
+
+    out = tmp_path / "ro"
+    out.mkdir()
+    real = tempfile.mkstemp
+
+    def mkstemp(*args, dir=None, **kwargs):
+        if dir is not None and os.path.abspath(dir) == str(out):
+            raise PermissionError(errno.EACCES, "Permission denied")
+        return real(*args, dir=dir, **kwargs)
+
+    monkeypatch.setattr(tempfile, "mkstemp", mkstemp)
+    trained = []
+    monkeypatch.setattr(runner_mod, "execute", lambda *a, **k: trained.append(1))
+    r = cli(spec(tmp_path), "--fixes", "weight-decay", "--epochs", "2", "--out", str(out), "--device", "cpu")
+    assert r.exit_code == 2
+    assert r.stderr == f"Error: --out {out}: Permission denied\n"
+    assert trained == [] and os.listdir(out) == []
