@@ -4,6 +4,7 @@ so a reader never sees half a file and a failure never leaves one behind."""
 from __future__ import annotations
 
 import os
+import stat
 import sys
 import tempfile
 from collections.abc import Iterable
@@ -13,9 +14,24 @@ from .errors import UsageError
 
 
 def atomic_write(path: str | os.PathLike, data: bytes | str) -> None:
-    """Write ``data`` to ``path`` atomically; one-line UsageError when the path is bad."""
-    target = Path(path)
+    """Write ``data`` to ``path`` atomically; one-line UsageError when the path is bad.
+
+    What is not a regular file is written into, never replaced: a device, a FIFO
+    (``-o /dev/null``, ``--junit /dev/stdout``, which renaming would replace, as root, in
+    ``/dev``); a symbolic link is followed, the file it names replaced and the link kept."""
     payload = data.encode("utf-8") if isinstance(data, str) else data
+    try:
+        st = os.stat(path)
+    except OSError:
+        st = None
+    if st is not None and not stat.S_ISREG(st.st_mode) and not stat.S_ISDIR(st.st_mode):
+        try:
+            with open(path, "wb") as fh:
+                fh.write(payload)
+        except OSError as e:
+            raise UsageError(f"cannot write {path}: {e.strerror or e}") from None
+        return
+    target = Path(os.path.realpath(path)) if os.path.islink(path) else Path(path)
     folder = target.parent if str(target.parent) else Path(".")
     if target.is_dir():
         raise UsageError(f"cannot write {path}: it is a directory")

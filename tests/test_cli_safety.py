@@ -481,3 +481,32 @@ def test_a_folder_that_refuses_new_files_is_exit_2(tmp_path, monkeypatch, error)
     assert r.exit_code == 2
     assert r.stderr == f"Error: cannot write {out}: {os.strerror(error)}\n"
     assert not out.exists()
+
+
+# ---------------------------------------------------------------- what is not a regular file
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs")
+def test_an_output_that_is_a_fifo_is_written_into_not_replaced(tmp_path):
+    import threading
+
+    fifo = tmp_path / "out.fifo"
+    os.mkfifo(fifo)
+    got = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()), daemon=True)
+    reader.start()
+    r = cli("diagnose", SAMPLES / "overfit.csv", "-f", "json", "-o", fifo)
+    reader.join(30)
+    assert r.exit_code == 0, r.output
+    assert fifo.is_fifo()  # not replaced by a regular file, as /dev/null would be
+    assert got and b'"schema_version": 1' in got[0]
+
+
+def test_an_output_that_is_a_link_keeps_the_link(tmp_path):
+    real = tmp_path / "real.json"
+    real.write_text("old")
+    link = tmp_path / "link.json"
+    link.symlink_to(real)
+    r = cli("diagnose", SAMPLES / "overfit.csv", "-f", "json", "-o", link)
+    assert r.exit_code == 0, r.output
+    assert link.is_symlink() and '"schema_version": 1' in real.read_text()
