@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import importlib
 import sys
+import traceback
 from typing import Annotated
 
 import typer
@@ -46,19 +47,44 @@ for _name in COMMANDS:
 
 
 def main() -> None:
-    """Entry point: any exception that escapes a command is a bug in overfitdoc: exit 3.
-    Ctrl-C exits 130 (the shell's code for an interrupt), never 1, which means "gate failed"."""
+    """Entry point: the command's exit code, whatever happens to standard output.
+
+    * any exception that escapes a command is a bug in overfitdoc: exit 3, with the traceback
+      under ``--debug`` (still 3, never Python's 1, which means "gate failed");
+    * Ctrl-C exits 130 (the shell's code for an interrupt), never 1;
+    * standard output closed by its reader (``| head``): the command's own code
+      (:class:`~overfitdoc.io.GuardedStdout`); standard output that cannot be written (a full
+      disk): one line, exit 2.
+    """
+    from .errors import OverfitdocError
+    from .io import GuardedStdout
+
+    debug = "--debug" in sys.argv
+    stream = sys.stdout
+    sys.stdout = GuardedStdout(stream)
+    code: int | str | None
     try:
-        app()
+        try:
+            app()
+        finally:  # what is still buffered is written here, where a failure is still one line
+            sys.stdout.flush()
     except SystemExit as e:
         # click turns Ctrl-C into Abort, prints "Aborted!" and exits 1 while handling it
-        if e.code == 1 and type(e.__context__).__name__ == "Abort":
-            sys.exit(EXIT_INTERRUPTED)
-        raise
+        code = EXIT_INTERRUPTED if e.code == 1 and type(e.__context__).__name__ == "Abort" else e.code
+    except OverfitdocError as e:  # standard output failed outside a command's own handling
+        if debug:
+            traceback.print_exc()
+        sys.stderr.write(f"Error: {e}\n")
+        code = e.exit_code
     except Exception as e:  # noqa: BLE001
-        if "--debug" in sys.argv:
-            raise
-        sys.stderr.write(
-            f"Internal error in overfitdoc: {type(e).__name__}: {e} (run with --debug for the traceback)\n"
-        )
-        sys.exit(EXIT_INTERNAL)
+        if debug:
+            traceback.print_exc()
+            sys.stderr.write(f"Internal error in overfitdoc: {type(e).__name__}: {e}\n")
+        else:
+            sys.stderr.write(
+                f"Internal error in overfitdoc: {type(e).__name__}: {e} (run with --debug for the traceback)\n"
+            )
+        code = EXIT_INTERNAL
+    finally:
+        sys.stdout = stream
+    sys.exit(code)

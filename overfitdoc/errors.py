@@ -55,5 +55,16 @@ class InputError(OverfitdocError):
         super().__init__(f"{source}: {reason}")
 
 
+class PermissionDenied(InputError):
+    """An input, or a file or folder inside an input directory, that may not be read.
+
+    ``path``: what could not be read, when it is not the input itself (a TensorBoard run's
+    ``validation/``): the reason names it."""
+
+    def __init__(self, source: str, path: str | None = None):
+        self.path = path if path and path != source else None
+        super().__init__(source, "permission denied" + (f" ({self.path})" if self.path else ""))
+
+
 class UsageError(OverfitdocError):
     """Bad options or configuration (not tied to one input file)."""

@@ -123,3 +123,47 @@ def test_without_out_dir_nothing_is_written(tmp_path, monkeypatch):
     res = run(tmp_path, "none", epochs=1, out_dir=None, plot=True)
     assert "outputs" not in res.to_dict()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["spec.py"]
+
+
+def test_diagnose_reads_the_out_directory_and_never_its_summary(tmp_path):
+    """README: diagnose a rerun's --out folder. Its summary.json (and a copy under any name)
+    is overfitdoc's own output, known by its content: never read as a log."""
+    import shutil
+
+    from typer.testing import CliRunner
+
+    from overfitdoc.cli import app
+
+    run(tmp_path, "weight-decay", epochs=3)
+    out = tmp_path / "out"
+    shutil.copy(out / "summary.json", out / "results.json")
+    r = CliRunner().invoke(app, ["diagnose", str(out), "--format", "json"], catch_exceptions=False)
+    assert r.exit_code == 0, r.output
+    names = sorted(run["source"].rsplit("/", 1)[-1] for run in json.loads(r.stdout)["runs"])
+    assert names == ["baseline-seed0.csv", "weight-decay-seed0.csv"]
+    r = CliRunner().invoke(app, ["diagnose", str(out / "summary.json")], catch_exceptions=False)
+    assert r.exit_code == 2
+    assert "the summary of an overfitdoc rerun (overfitdoc's own output), not a training log" in r.stderr
+
+
+def test_a_read_only_out_folder_is_exit_2_before_any_training(tmp_path, monkeypatch):
+    import errno
+    import os
+    import tempfile
+
+    out = tmp_path / "ro"
+    out.mkdir()
+    real = tempfile.mkstemp
+
+    def mkstemp(*args, dir=None, **kwargs):
+        if dir is not None and os.path.abspath(dir) == str(out):
+            raise PermissionError(errno.EACCES, "Permission denied")
+        return real(*args, dir=dir, **kwargs)
+
+    monkeypatch.setattr(tempfile, "mkstemp", mkstemp)
+    trained = []
+    monkeypatch.setattr(runner_mod, "execute", lambda *a, **k: trained.append(1))
+    r = cli(spec(tmp_path), "--fixes", "weight-decay", "--epochs", "2", "--out", str(out), "--device", "cpu")
+    assert r.exit_code == 2
+    assert r.stderr == f"Error: --out {out}: Permission denied\n"
+    assert trained == [] and os.listdir(out) == []

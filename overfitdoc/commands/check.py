@@ -134,6 +134,8 @@ def check_command(
         val_size=analysis["val_size"],
         input_format=analysis["input_format"],
         debug=debug,
+        outputs=[("--junit", settings.get("junit"))],
+        other_inputs=[settings.get("baseline"), str(cfg.path) if cfg.path else None],
     )
     outcome = evaluate(
         loaded.sources, loaded.diagnoses, loaded.errors, gates, advice=lambda d: advise(d, top=5), config=cfg.path

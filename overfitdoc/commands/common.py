@@ -7,6 +7,7 @@ import enum
 import io
 import re
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING, Annotated, NoReturn, cast
 
@@ -88,13 +89,21 @@ def load_all(
     val_size: int | None = None,
     input_format: str | None = None,
     debug: bool = False,
+    outputs: Iterable[tuple[str, str | None]] = (),
+    other_inputs: Iterable[str | None] = (),
 ) -> Loaded:
-    """Read and diagnose every input; a bad one is recorded and reported, the others go on."""
+    """Read and diagnose every input; a bad one is recorded and reported, the others go on.
+
+    ``outputs``: the command's output options, ``(option, path)``: one that is an input (once
+    directories are expanded) or one of ``other_inputs`` (a baseline, a configuration file)
+    is a UsageError, exit 2, before anything is read."""
     from ..api import diagnose
+    from ..io import refuse_inputs_as_outputs
 
     out = Loaded()
     try:
         sources = expand(files)
+        refuse_inputs_as_outputs(outputs, [*sources, *other_inputs])
     except OverfitdocError as e:
         fail(e, debug)
     for i, src in enumerate(sources):

@@ -67,7 +67,14 @@ def diagnose_command(
     except OverfitdocError as e:
         fail(e, debug)
     loaded = load_all(
-        files, monitor=monitor, mode=mode, target=target, val_size=val_size, input_format=input_format, debug=debug
+        files,
+        monitor=monitor,
+        mode=mode,
+        target=target,
+        val_size=val_size,
+        input_format=input_format,
+        debug=debug,
+        outputs=[("--output", output), ("--plot", plot)],
     )
     context = {"task": task, "train_size": train_size, "params": params, "framework": framework}
     runs = []
@@ -112,10 +119,13 @@ def _plot(loaded, path: str, report_path: str | None) -> dict[str, str]:
     Returns each run's image path as the report should link it (relative to the report)."""
     import os
 
+    from ..io import refuse_inputs_as_outputs
     from ..render.plot import output_paths, plot_diagnoses
 
     ok = sorted(loaded.diagnoses)
     names = output_paths(path, loaded.sources)
+    if len(loaded.sources) > 1:  # out-<run>.png each
+        refuse_inputs_as_outputs([("--plot", names[i]) for i in ok], loaded.sources)
     ds = [loaded.diagnoses[i] for i in ok]
     written = plot_diagnoses(ds, path, targets=[names[i] for i in ok] if len(loaded.sources) > 1 else None)
     base = os.path.dirname(os.path.abspath(report_path)) if report_path else os.getcwd()

@@ -77,10 +77,18 @@ def plot_command(
     except OverfitdocError as e:
         fail(e, debug)
     loaded = load_all(
-        files, monitor=metric, mode=mode, target=target, val_size=val_size, input_format=input_format, debug=debug
+        files,
+        monitor=metric,
+        mode=mode,
+        target=target,
+        val_size=val_size,
+        input_format=input_format,
+        debug=debug,
+        outputs=[("--output", output)],
     )
     ok = sorted(loaded.diagnoses)
     if ok:
+        from ..io import refuse_inputs_as_outputs
         from ..render.plot import output_paths, plot_diagnoses
 
         # one file per run, named among all the inputs given, so that a file that could not be
@@ -90,6 +98,7 @@ def plot_command(
             names = output_paths(output, loaded.sources)
             targets = [names[i] for i in ok]
         try:
+            refuse_inputs_as_outputs([("--output", t) for t in targets or ()], loaded.sources)
             written = plot_diagnoses(
                 [loaded.diagnoses[i] for i in ok], output, options=options, compare=compare, show=show, targets=targets
             )

@@ -7,8 +7,12 @@ directory read as one input must hold exactly one log.
 
 What counts as a log: TensorBoard run directories, MLflow runs, and ``*.csv``, ``*.tsv``,
 ``*.json``, ``*.jsonl``, ``*.log`` and ``*.txt`` files that a reader accepts and that hold a
-metric series (a loss, an accuracy, ...), so configs, data sets and READMEs are passed over.
-Hidden directories, virtual environments and caches are not searched; of Hugging Face's
+metric series (a loss, an accuracy, ...), so configs, data sets and READMEs are passed over,
+and so are overfitdoc's own JSON outputs (reports, a rerun's ``summary.json``), known by their
+content (``registry.own_output``) whatever their name.
+A file or folder inside that may not be read is an error for the directory, naming it
+(``permission denied (runs/b)``), never passed over in silence. Hidden directories, virtual
+environments and caches are not searched; of Hugging Face's
 ``checkpoint-N`` directories only the latest is (each holds the whole ``log_history`` so far),
 and none when the output directory has its own ``trainer_state.json``.
 """
@@ -20,11 +24,11 @@ import re
 from dataclasses import replace
 from pathlib import Path
 
-from ..errors import InputError, OverfitdocError
+from ..errors import InputError, OverfitdocError, PermissionDenied
 from ..history import History
 from ..naming import is_meta, metric_mode
 from . import mlflowstore, tbevents
-from .registry import Input, NotThisFormat, open_input, read_input, reader
+from .registry import Input, NotThisFormat, looks_own, open_input, read_input, reader
 
 LOG_SUFFIXES = {".csv", ".tsv", ".json", ".jsonl", ".log", ".txt"}
 KNOWN_NAMES = {
@@ -63,12 +67,16 @@ def _is_log_file(path: Path) -> bool:
                 head = f.read(65536).decode("utf-8", errors="replace")
         except OSError:
             return False
+        if looks_own(head):
+            return False
         if path.name == "trainer_state.json" or '"log_history"' in head:
             return True
         first = head.splitlines()[0] if head else ""
         return _metric_like(re.split(r"[,;\t|]", first)) or _metric_like(re.findall(r'"([^"]+)"\s*:', first))
     try:
         h = read_input(open_input(str(path)))
+    except PermissionDenied:  # a log that may not be read is not passed over in silence
+        raise
     except (OverfitdocError, NotThisFormat, ValueError, TypeError, KeyError, IndexError, RecursionError):
         return False
     return bool(h.pairs) or _metric_like(h.columns)
@@ -109,6 +117,8 @@ def find_logs(directory: Path) -> list[Path]:
     def walk(d: Path, depth: int) -> None:
         try:
             entries = sorted(d.iterdir(), key=lambda p: p.name)
+        except PermissionError:  # a folder that may not be read is not passed over in silence
+            raise
         except OSError:
             return
         budget[0] -= len(entries)
@@ -146,7 +156,10 @@ def expand_inputs(paths) -> list[str]:
             out.append(p)
             continue
         root = Path(p)
-        logs = find_logs(root)
+        try:
+            logs = find_logs(root)
+        except (PermissionError, InputError):  # kept as one input: reading it says what is wrong
+            logs = []
         if not logs:
             out.append(p)
             continue

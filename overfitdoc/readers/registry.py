@@ -10,16 +10,19 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from ..errors import InputError
+from ..errors import InputError, PermissionDenied
 from ..history import History
 
 MAX_BYTES = 1 << 30  # 1 GiB: past that a "history" is not one
+#: what every JSON document overfitdoc writes holds (its reports, check's, rerun's summary.json)
+OWN_MARK = re.compile(r'"tool"\s*:\s*\{\s*"name"\s*:\s*"overfitdoc"')
 
 
 class NotThisFormat(Exception):
@@ -107,17 +110,17 @@ def open_input(source: str) -> Input:
     if source == "-":
         return Input(source, None, sys.stdin.buffer.read())
     path = Path(source)
-    if not path.exists():
-        raise InputError(source, "no such file")
-    if path.is_dir():
-        return Input(source, path, is_dir=True)
     try:
+        if not path.exists():
+            raise InputError(source, "no such file")
+        if path.is_dir():
+            return Input(source, path, is_dir=True)
         size = path.stat().st_size
         if size > MAX_BYTES:
             raise InputError(source, f"file too large ({size / 2**30:.1f} GiB; the limit is 1 GiB)")
         return Input(source, path, path.read_bytes())
-    except PermissionError:
-        raise InputError(source, "permission denied") from None
+    except PermissionError as e:
+        raise denied(source, e.filename) from None
     except IsADirectoryError:
         return Input(source, path, is_dir=True)
     except OSError as e:
@@ -130,7 +133,44 @@ def formats() -> list[Reader]:
 
 
 def read_input(inp: Input, input_format: str | None = None) -> History:
-    """Detect the format of ``inp`` (or use ``input_format``) and read it."""
+    """Detect the format of ``inp`` (or use ``input_format``) and read it.
+
+    A file or folder that may not be read, the input or one inside it (a TensorBoard run's
+    ``validation/``, a log in a directory), is :class:`~overfitdoc.errors.PermissionDenied`
+    for the input, naming what could not be read."""
+    try:
+        return _read_input(inp, input_format)
+    except PermissionDenied as e:
+        if e.source == inp.source:
+            raise
+        raise denied(inp.source, e.path or e.source) from None
+    except PermissionError as e:
+        raise denied(inp.source, e.filename) from None
+
+
+def denied(source: str, filename) -> PermissionDenied:
+    """``source`` may not be read because of ``filename`` (a PermissionError's): named by the
+    folder that blocks it, the first from ``source`` down that may not be listed (a file
+    looked for inside an unreadable folder is that folder's fault), else by ``filename``."""
+    if not filename:
+        return PermissionDenied(source)
+    path = Path(os.fspath(filename))
+    top = len(Path(source).parts)
+    blocked = path
+    for folder in path.parents:
+        if len(folder.parts) < top:
+            break
+        try:
+            with os.scandir(folder):
+                pass
+        except PermissionError:
+            blocked = folder
+        except OSError:
+            pass
+    return PermissionDenied(source, str(blocked))
+
+
+def _read_input(inp: Input, input_format: str | None = None) -> History:
     if input_format:
         if input_format not in READERS:
             raise InputError(inp.source, f"unknown input format '{input_format}' (known: {', '.join(sorted(READERS))})")
@@ -160,6 +200,9 @@ def read_input(inp: Input, input_format: str | None = None) -> History:
                 reasons.append(f"{r.name}: {e}")
         candidates = [r for r in candidates if not r.binary]
         _ = inp.text  # binary and encoding errors first, whatever the text reader
+        own = own_output(inp)
+        if own:
+            raise InputError(inp.source, f"{own} (overfitdoc's own output), not a training log")
     for r in candidates:
         try:
             return r.read(inp)
@@ -173,6 +216,32 @@ def read_input(inp: Input, input_format: str | None = None) -> History:
     supported = ", ".join(r.name for r in formats())
     detail = json_reason.split(": ", 1)[1] if json_reason else "no reader recognised the content"
     raise InputError(inp.source, f"{detail}; supported formats: {supported}")
+
+
+def looks_own(head: str) -> bool:
+    """The first characters of a file hold the mark of overfitdoc's JSON outputs."""
+    return head.lstrip("\ufeff \t\r\n").startswith("{") and OWN_MARK.search(head) is not None
+
+
+def own_output(inp: Input) -> str | None:
+    """What ``inp`` is when overfitdoc wrote it, judged by its content, not its name: a JSON
+    object whose ``tool`` is ``{"name": "overfitdoc", ...}`` beside a ``schema_version``
+    (``diagnose --format json``, ``check --format json``, ``rerun``'s ``summary.json``).
+    None for anything else (a training log)."""
+    if not looks_own(inp.stripped[:65536]):
+        return None
+    try:
+        doc = inp.json()
+    except (NotThisFormat, InputError):
+        return None
+    if not isinstance(doc, dict) or "schema_version" not in doc:
+        return None
+    tool = doc.get("tool")
+    if not isinstance(tool, dict) or tool.get("name") != "overfitdoc":
+        return None
+    if doc.get("command") == "rerun":
+        return "the summary of an overfitdoc rerun"
+    return "an overfitdoc report"
 
 
 def load_history(path: str | os.PathLike, input_format: str | None = None) -> History:

@@ -19,7 +19,7 @@ import torch
 from ..analysis import Diagnosis, diagnose
 from ..errors import UsageError
 from ..history import from_table
-from ..io import atomic_write
+from ..io import atomic_write, check_writable_folder
 from .compare import RunRecord, build_report
 from .executor import default_jobs, execute
 from .fixes import BASELINE, Recipe, Variant, choose_auto, make_variant, parse_fixes, skip_reason
@@ -121,6 +121,7 @@ def rerun(
             out.mkdir(parents=True, exist_ok=True)
         except OSError as e:
             raise UsageError(f"--out {out_dir}: {e.strerror or e}") from None
+        check_writable_folder(out, f"--out {out_dir}")  # a read-only folder: before any training
 
     stop = threading.Event()
     diagnoses: dict[int, Diagnosis | None] = {}
