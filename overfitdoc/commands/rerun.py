@@ -213,7 +213,7 @@ class _Progress:
     def epoch(self, unit, epoch: int, logs: dict) -> None:
         task = self._task(unit)
         info = f"loss {logs['loss']:.4g}  val {logs['val_loss']:.4g}"
-        self.progress.update(task, completed=epoch + 1, info=info)
+        self.progress.update(task, completed=epoch, info=info)
 
     def done(self, unit) -> None:
         task = self._task(unit)

@@ -23,11 +23,11 @@ def _pm(stat: dict | None, digits: int = 4) -> str:
 
 
 def _epoch(stat: dict | None) -> str:
-    """Epochs 1-based, as diagnose and compare.png number them (the histories are Keras CSV,
-    0-based, and the JSON keeps their numbering)."""
+    """The range of the seeds' epochs: 1-based, as every output of the re-run and diagnose of
+    its histories number them."""
     if not stat or stat.get("mean") is None:
         return "-"
-    lo, hi = int(stat["min"]) + 1, int(stat["max"]) + 1
+    lo, hi = int(stat["min"]), int(stat["max"])
     return str(lo) if lo == hi else f"{lo}-{hi}"
 
 

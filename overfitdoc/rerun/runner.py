@@ -94,11 +94,12 @@ def rerun(
     by commas, combined with ``+`` (``"weight-decay,dropout+swa"``). ``out_dir``: where the
     outputs go: each run's history ``<variant>-seed<N>.json`` (overfitdoc's PyTorch JSON,
     rewritten atomically as the run trains: see :data:`HISTORY_WRITE_INTERVAL`; an
-    interrupted run keeps its finished epochs) and ``<variant>-seed<N>.csv`` (Keras CSV,
-    written when the run ends), ``summary.json`` (the result dict, also when interrupted)
+    interrupted run keeps its finished epochs) and ``<variant>-seed<N>.csv`` (Keras CSV
+    with epochs from 1, written when the run ends), ``summary.json`` (the result dict, also when interrupted)
     and, when matplotlib is installed and the re-run was not interrupted, ``compare.png``
     (seed 0's validation curve of every variant). ``plot=False`` skips the figure. ``on_epoch(unit, epoch,
-    logs)`` is called after every epoch of every run (from worker threads when ``jobs > 1``);
+    logs)`` is called after every epoch of every run (``epoch`` from 1, as every output
+    numbers epochs; from worker threads when ``jobs > 1``);
     a KeyboardInterrupt raised there, or Ctrl-C, stops the re-run and keeps what was done.
     ``on_plan(plan)`` is called once the fixes are chosen, before the variants train.
     ``keep_models`` keeps each run's final model in ``result.units`` (the CLI drops them, to
@@ -331,7 +332,7 @@ def history_json(rows: list[dict[str, float]]) -> str:
     values as NaN / Infinity (which overfitdoc reads)."""
     out = []
     for r in rows:
-        rec: dict = {"epoch": int(r["epoch"]) + 1}
+        rec: dict = {"epoch": int(r["epoch"])}
         for k, v in r.items():
             if k == "epoch":
                 continue
@@ -347,7 +348,8 @@ def history_json(rows: list[dict[str, float]]) -> str:
 
 
 def history_csv(rows: list[dict[str, float]]) -> str:
-    """Keras CSVLogger's layout: ``epoch`` (from 0), then the keys sorted; non-finite as nan/inf."""
+    """Keras CSVLogger's layout, ``epoch`` then the keys sorted, non-finite as nan/inf; but
+    ``epoch`` from 1 (CSVLogger counts from 0), as every other output of the re-run numbers them."""
     keys = sorted({k for r in rows for k in r if k != "epoch"})
     lines = [",".join(["epoch", *keys])]
     for r in rows:

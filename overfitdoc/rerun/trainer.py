@@ -5,7 +5,8 @@ themselves on the :class:`Trainer` through its extension points (``model`` hooks
 ``optimizer``, ``train_criterion``, ``batch_transforms``, ``step_schedulers``,
 ``callbacks``, ``eval_model``) before the first epoch.
 
-What is logged, per epoch, in Keras' names (``epoch`` from 0):
+What is logged, per epoch, in Keras' names (``epoch`` from 1, as ``diagnose`` numbers epochs;
+the callbacks and ``on_epoch`` get the same 1-based number):
 
 * ``loss``: the spec's loss on the training batches as trained (augmented, mixed, with
   dropout), averaged over the epoch's samples. Label smoothing changes the gradient only,
@@ -144,7 +145,7 @@ class Trainer:
         self.dropout_handles: list = []  # set by the dropout fix
         self.clipped_steps: int | None = None  # set by the gradient-clipping fix
         self.stop_training = False
-        self.epoch = 0
+        self.epoch = 0  # the epoch being trained, from 1 (0 before the first)
         self.steps = 0
         self.order_generator = torch.Generator().manual_seed(stream_seed(unit.seed, "data-order"))
         # this run's own states of the process-global generators (torch CPU and CUDA, numpy,
@@ -230,7 +231,7 @@ class Trainer:
         self.seed_globals()
         t0 = time.perf_counter()
         try:
-            for epoch in range(self.epochs):
+            for epoch in range(1, self.epochs + 1):
                 self.epoch = epoch
                 train_logs = self.train_epoch(stop)
                 for cb in self.callbacks:
