@@ -11,7 +11,13 @@ share of the cores for torch's intra-op threads (:func:`threads_per_job`).
 
 Stopping: Ctrl-C in the main thread (or a KeyboardInterrupt from a progress callback in any
 thread) sets ``stop``; every running unit ends at its next batch and keeps the epochs it
-finished (status ``partial``); units not started stay ``pending``.
+finished (status ``partial``); units not started stay ``pending``. A second Ctrl-C while the
+main thread waits for the running units stops the waiting: those units are ``partial`` too.
+
+Nothing ends a worker silently: an exception that escapes a run (a ``sys.exit`` in the spec's
+code, an error writing its history) fails that run with the reason and the worker goes on
+with the next; a unit still ``running`` when its worker has gone is ``failed`` (``partial``
+when the re-run was interrupted). No unit is left ``running``.
 """
 
 from __future__ import annotations
@@ -24,7 +30,7 @@ from collections.abc import Callable
 import torch
 
 from .prepare import Prepared
-from .spec import _first_line
+from .spec import _first_line, exit_call
 from .trainer import Trainer, Unit
 
 #: at most this many concurrent runs on one GPU by default
@@ -92,6 +98,9 @@ def run_unit(
         try:
             trainer = Trainer(unit, prep)
             trainer.run(stop, on_epoch)
+        except SystemExit as e:  # the spec's own code called sys.exit: this run fails, not overfitdoc
+            unit.status = "failed"
+            unit.error = f"the spec called {exit_call(e)} in training"
         except Exception as e:  # noqa: BLE001 - one run failing must not take the others down
             unit.status = "failed"
             unit.error = f"{type(e).__name__}: {_first_line(e)}"
@@ -129,6 +138,24 @@ def execute(
         )
 
 
+def lost(unit: Unit, e: BaseException) -> None:
+    """An exception escaped the run (after training: writing its history, the caller's
+    callback): the run failed, with the reason."""
+    unit.status = "failed"
+    unit.error = f"the run stopped on {type(e).__name__}: {_first_line(e)}"
+
+
+def _settle(pending: list[Unit], stop: threading.Event) -> None:
+    """No unit stays ``running`` once its worker is gone."""
+    for u in pending:
+        if u.status == "running":
+            if stop.is_set():
+                u.status = "partial"
+            else:
+                u.status = "failed"
+                u.error = u.error or "its worker thread ended without finishing it"
+
+
 def _execute(pending: list[Unit], prep: Prepared, *, jobs: int, stop: threading.Event, kw: dict) -> bool:
     if jobs <= 1 or len(pending) <= 1:
         for u in pending:
@@ -138,6 +165,9 @@ def _execute(pending: list[Unit], prep: Prepared, *, jobs: int, stop: threading.
                 run_unit(u, prep, stop, **kw)
             except KeyboardInterrupt:  # in on_done, between units
                 stop.set()
+            except Exception as e:  # noqa: BLE001 - reported on the run, the others go on
+                lost(u, e)
+        _settle(pending, stop)
         return stop.is_set()
 
     cuda = prep.device.type == "cuda"
@@ -157,6 +187,8 @@ def _execute(pending: list[Unit], prep: Prepared, *, jobs: int, stop: threading.
                 run_unit(unit, prep, stop, stream=stream, **kw)
             except KeyboardInterrupt:
                 stop.set()
+            except BaseException as e:  # noqa: BLE001 - a worker never dies silently
+                lost(unit, e)
 
     threads = [
         threading.Thread(target=worker, name=f"overfitdoc-rerun-{i}", daemon=True)
@@ -170,6 +202,11 @@ def _execute(pending: list[Unit], prep: Prepared, *, jobs: int, stop: threading.
                 t.join(0.1)  # a timed join lets Ctrl-C reach the main thread
     except KeyboardInterrupt:
         stop.set()
-        for t in threads:
-            t.join()
+        try:
+            for t in threads:
+                while t.is_alive():
+                    t.join(0.1)
+        except KeyboardInterrupt:
+            pass  # a second one: stop waiting for the runs (they are left as partial)
+    _settle(pending, stop)
     return stop.is_set()

@@ -17,7 +17,7 @@ import torch
 from torch import nn
 
 from .data import DataError, Split, TensorSplit, to_split
-from .spec import DEFAULT_BATCH_SIZE, DEFAULT_EPOCHS, DEFAULT_LR, Spec, _first_line
+from .spec import DEFAULT_BATCH_SIZE, DEFAULT_EPOCHS, DEFAULT_LR, Spec, _first_line, exit_call
 
 ACTIVATIONS = (
     nn.ReLU,
@@ -155,6 +155,8 @@ def prepare(spec: Spec, device: torch.device, *, epochs: int | None = None, amp:
     """Call data() and model(), place the data, choose the loss, check the first batch."""
     try:
         out = spec.data_fn()
+    except SystemExit as e:
+        raise spec.fail(f"the spec called {exit_call(e)} in data()") from None
     except Exception as e:  # noqa: BLE001 - the user's code: one line
         raise spec.fail(f"data() raised {type(e).__name__}: {_first_line(e)}") from None
     if not isinstance(out, (tuple, list)) or len(out) != 2:
@@ -230,6 +232,8 @@ def _model(spec: Spec) -> nn.Module:
     try:
         torch.manual_seed(0)
         m = spec.model_fn()
+    except SystemExit as e:
+        raise spec.fail(f"the spec called {exit_call(e)} in model()") from None
     except Exception as e:  # noqa: BLE001
         raise spec.fail(f"model() raised {type(e).__name__}: {_first_line(e)}") from None
     if not isinstance(m, nn.Module):

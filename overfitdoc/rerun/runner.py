@@ -4,6 +4,7 @@ variants for every seed, write each history, diagnose it, and compare with the b
 from __future__ import annotations
 
 import copy
+import functools
 import importlib.util
 import json
 import math
@@ -24,7 +25,7 @@ from .compare import RunRecord, build_report
 from .executor import default_jobs, execute
 from .fixes import BASELINE, Recipe, Variant, choose_auto, make_variant, parse_fixes, skip_reason
 from .prepare import Prepared, prepare
-from .spec import load_spec
+from .spec import SpecError, exit_call, load_spec, spec_environment
 from .trainer import Unit
 
 DEVICES = ("auto", "cuda", "cpu")
@@ -68,6 +69,24 @@ def resolve_device(name: str) -> torch.device:
     return torch.device(name)
 
 
+def _contained(fn):
+    """Run the whole re-run inside :func:`.spec.spec_environment` (``sys.argv`` is the spec
+    alone, no bytecode), and turn a ``sys.exit`` the spec calls outside training (at import,
+    in data(), model(), optimizer(), the loss...) into one :class:`SpecError` line. overfitdoc's
+    library never calls sys.exit, so a SystemExit here is the spec's."""
+
+    @functools.wraps(fn)
+    def wrapper(spec_path: str, **kw):
+        with spec_environment(spec_path):
+            try:
+                return fn(spec_path, **kw)
+            except SystemExit as e:
+                raise SpecError(spec_path, f"the spec called {exit_call(e)}") from None
+
+    return wrapper
+
+
+@_contained
 def rerun(
     spec_path: str,
     *,
@@ -86,6 +105,7 @@ def rerun(
     keep_trainers: bool = False,
     keep_models: bool = True,
     plot: bool = True,
+    finishing: threading.Event | None = None,
 ) -> RerunResult:
     """Re-train the spec's model as an unchanged baseline and under fixes, for ``seeds`` seeds.
 
@@ -104,6 +124,12 @@ def rerun(
     ``on_plan(plan)`` is called once the fixes are chosen, before the variants train.
     ``keep_models`` keeps each run's final model in ``result.units`` (the CLI drops them, to
     free the GPU as runs end); ``keep_trainers`` keeps the trainers too (tests, notebooks).
+    ``finishing`` is set once training is over, while the results are written: the CLI's
+    signal handler then no longer interrupts, so a second Ctrl-C cannot lose the summary.
+
+    The spec is imported and run in this process, with its privileges, with ``sys.argv`` set
+    to ``[spec_path]`` and no bytecode written; a ``sys.exit`` it calls is a :class:`SpecError`
+    (in training: that run fails with the reason).
     """
     t0 = time.perf_counter()
     if seeds < 1:
@@ -242,6 +268,8 @@ def rerun(
         )
     else:
         n_jobs = 1
+    if finishing is not None:
+        finishing.set()
 
     records = []
     for u in units:
@@ -252,7 +280,7 @@ def rerun(
                 fixes=u.variant.ids,
                 seed=u.seed,
                 status=u.status,
-                rows=u.rows,
+                rows=list(u.rows),  # a snapshot: a run abandoned by a second Ctrl-C may still append
                 diagnosis=d,
                 history_path=u.history_path,
                 csv_path=u.csv_path,
