@@ -76,6 +76,16 @@ def rerun_command(
         ),
     ] = "overfitdoc-rerun",
     amp: Annotated[bool, typer.Option("--amp", help="bfloat16 autocast (for GPUs).")] = False,
+    timeout: Annotated[
+        float | None,
+        typer.Option(
+            "--timeout",
+            metavar="SECONDS",
+            help="The most one run, and importing the spec or one call of data() or model(), may take: "
+            "a run past it is stopped and marked timed out (the others go on); a hung data() or model() is exit 2.",
+            min=0.001,
+        ),
+    ] = None,
     format: Annotated[RerunFormat, typer.Option("--format", "-f", help="text (default) or json.")] = RerunFormat.text,
     debug: DebugOpt = False,
 ) -> None:
@@ -122,6 +132,7 @@ def rerun_command(
                 on_unit=progress.done if progress else None,
                 on_plan=progress.plan if progress else None,
                 finishing=signals.finishing,
+                timeout=timeout,
             )
     except OverfitdocError as e:
         fail(e, debug)
@@ -270,7 +281,9 @@ class _Progress:
 
     def done(self, unit) -> None:
         task = self._task(unit)
-        status = {"done": "done", "partial": "stopped", "failed": "failed"}.get(unit.status, unit.status)
+        status = {"done": "done", "partial": "stopped", "failed": "failed", "timed_out": "timed out"}.get(
+            unit.status, unit.status
+        )
         t = self.progress.tasks[task]
         self.progress.update(task, info=f"{t.fields.get('info', '')}  {status}")
 

@@ -174,14 +174,16 @@ def build_report(
         runs = sorted(by_variant.get(v["name"], []), key=lambda r: r.seed)
         run_dicts = [run_dict(r, metric) for r in runs]
         complete = [d for d, r in zip(run_dicts, runs) if r.status == "done" and d["kept_val_loss"] is not None]
-        shown = complete or [d for d in run_dicts if d["status"] == "partial" and d["kept_val_loss"] is not None]
+        shown = complete or [
+            d for d in run_dicts if d["status"] in ("partial", "timed_out") and d["kept_val_loss"] is not None
+        ]
         entry = {
             "name": v["name"],
             "fixes": list(v["fixes"]),
             "baseline": not v["fixes"],
             "what": list(v.get("what", [])),
             "seeds_complete": len(complete),
-            "partial": bool(shown) and not complete,  # the numbers below are of interrupted runs
+            "partial": bool(shown) and not complete,  # the numbers below are of interrupted or timed-out runs
             "kept_val_loss": _stat([d["kept_val_loss"] for d in shown]),
             "kept_val_metric": ({"name": metric, **_stat([d["kept_val_metric"] for d in shown])} if metric else None),
             "best_val_loss": _stat([d["best_val_loss"] for d in shown]),

@@ -85,8 +85,9 @@ def results_table(result: dict) -> Table:
     for v in result["variants"]:
         complete, total = v["seeds_complete"], len(v["runs"])
         name = Text(v["name"], style="bold" if v["baseline"] else "")
-        if v.get("partial"):
-            name.append(" (partial)", style="yellow")
+        timed_out = any(r["status"] == "timed_out" for r in v["runs"])
+        if v.get("partial") or (timed_out and not complete):
+            name.append(" (timed out)" if timed_out else " (partial)", style="yellow")
         elif total and complete < total:
             name.append(f" ({complete}/{total})", style="yellow")
         verdict = v["verdict"]
@@ -122,6 +123,7 @@ def render(result: dict) -> Group:
             f"Data: {s['train_size']:,} training and {s['val_size']:,} validation samples, batch {s['batch_size']}, "
             f"{s['epochs']} epochs, {seeds} seed{'s' if seeds != 1 else ''}, {s['device']}"
             f"{' (bf16 autocast)' if s['amp'] else ''}, {s['jobs']} concurrent run{'s' if s['jobs'] != 1 else ''}"
+            + (f", --timeout {s['timeout']:g} s per run" if s.get("timeout") else "")
         )
     )
     fx = result["fixes"]
@@ -173,7 +175,9 @@ def render(result: dict) -> Group:
         parts.append(Text(f"note: {n}", style="dim"))
     for v in result["variants"]:
         for r in v["runs"]:
-            if r["error"]:
+            if r["error"] and r["status"] == "timed_out":
+                parts.append(Text(f"{v['name']} (seed {r['seed']}) {r['error']}", style="red"))
+            elif r["error"]:
                 parts.append(Text(f"{v['name']} (seed {r['seed']}) failed: {r['error']}", style="red"))
     if result.get("interrupted"):
         done = sum(r["status"] == "done" for v in result["variants"] for r in v["runs"])

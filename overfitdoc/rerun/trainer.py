@@ -45,6 +45,10 @@ class Interrupted(Exception):
     """Raised inside a run when the re-run was asked to stop (Ctrl-C, or another run's)."""
 
 
+class TimedOut(Exception):
+    """Raised inside a run at its first batch past its ``--timeout`` deadline (this run only)."""
+
+
 @dataclass
 class TrainBatch:
     """A training batch on its way to the model. ``mix`` is set by mixup: (other targets,
@@ -65,7 +69,7 @@ class Unit:
     epochs: int = 0  # planned (a fix may stop earlier)
     model: nn.Module | None = None  # built before training; afterwards the final model
     rows: list[dict[str, float]] = field(default_factory=list)
-    status: str = "pending"  # pending | running | done | partial | failed
+    status: str = "pending"  # pending | running | done | partial | failed | timed_out
     error: str | None = None
     notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
@@ -73,6 +77,9 @@ class Unit:
     history_path: str | None = None  # its PyTorch JSON history, once written
     csv_path: str | None = None  # its Keras CSV history, written when it ends
     trainer: Trainer | None = None  # kept only when the caller asks (tests, notebooks)
+    timeout: float | None = None  # --timeout: the most seconds this run may take
+    deadline: float | None = None  # time.monotonic() past which it stops (set when it starts)
+    abandoned: bool = False  # did not return after its deadline: the re-run went on without it
 
     @property
     def label(self) -> str:
@@ -253,6 +260,13 @@ class Trainer:
         except (Interrupted, KeyboardInterrupt):
             unit.status = "partial"
             stop.set()
+        except TimedOut:
+            unit.status = "timed_out"
+            n = len(unit.rows)
+            unit.error = (
+                f"timed out: stopped at --timeout {unit.timeout:g} s, in epoch {self.epoch} of {self.epochs}; "
+                f"{n} finished epoch{'s' if n != 1 else ''} kept"
+            )
         finally:
             unit.seconds = time.perf_counter() - t0
         unit.kept_epoch = (
@@ -280,6 +294,8 @@ class Trainer:
         for inputs, y in self.prep.train.batches(self.batch_size, self.order_generator, drop_single=True):
             if stop.is_set():
                 raise Interrupted
+            if self.unit.deadline is not None and time.monotonic() > self.unit.deadline:
+                raise TimedOut
             with self.own_global_rng():
                 batch = TrainBatch(inputs, y)
                 for transform in self.batch_transforms:
