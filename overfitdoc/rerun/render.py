@@ -7,7 +7,7 @@ from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
-from ..numbers import num
+from ..numbers import num, pct
 from ..render.text import VERDICT_STYLE
 
 JUDGEMENT_STYLE = {"better": "bold green", "worse": "bold red", "within_noise": "dim"}
@@ -65,6 +65,41 @@ def judgement_text(change: dict | None) -> Text:
         return Text("-" if change is None else "unknown", style="dim")
     j = change["judgement"]
     return Text({"better": "better", "worse": "worse", "within_noise": "within noise"}[j], style=JUDGEMENT_STYLE[j])
+
+
+def _signed_pct(x: float) -> str:
+    return ("+" if x > 0 else "") + pct(x)
+
+
+def resolution_line(res: dict | None) -> str | None:
+    """One line when changes that matter (at least ``visible_change`` of the baseline's val
+    loss) stayed within noise: the validation split and seeds could not resolve them."""
+    if not res or res["resolved"]:
+        return None
+    un = res["unresolved"]
+    shown = ", ".join(f"{u['name']} {_signed_pct(u['relative'])}" for u in un[:3]) + (
+        f" and {len(un) - 3} more" if len(un) > 3 else ""
+    )
+    first = un[0]
+    seeds = res["seeds"]
+    text = (
+        f"Not resolved: {shown} {'is' if len(un) == 1 else 'are'} within noise, though "
+        f"{'it changes' if len(un) == 1 else 'each changes'} the val loss by {pct(res['visible_change'])} or more: "
+        f"{seeds} seeds on {res['val_size']:,} validation samples can detect no change smaller than "
+        f"±{first['noise']:.2g} ({first['name']}'s). "
+    )
+    if res["seeds_needed"] is not None:
+        text += (
+            f"--seeds {res['seeds_needed']} would resolve {res['seeds_needed_for']}'s change if its mean and sd "
+            "held; or validate on more samples (a larger split in data()), or use k-fold cross-validation "
+            "(overfitdoc explain small-validation-set)."
+        )
+    else:
+        text += (
+            f"Not even {res['max_seeds']:,} seeds would at this sd: validate on more samples (a larger split in "
+            "data()), or use k-fold cross-validation (overfitdoc explain small-validation-set)."
+        )
+    return text
 
 
 SHORT_METRICS = {"accuracy": "acc"}
@@ -137,6 +172,9 @@ def render(result: dict) -> Group:
         parts.append(Text(f"  skipped {sk['fix']}: {sk['reason']}", style="yellow"))
     parts.append(Text(""))
     parts.append(results_table(result))
+    line = resolution_line(result.get("resolution"))
+    if line:
+        parts.append(Text(line, style="yellow"))
     parts.append(Text(""))
     what = [(v["name"], v["what"]) for v in result["variants"] if v["what"]]
     if what:
