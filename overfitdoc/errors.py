@@ -11,9 +11,17 @@ EXIT_GATE_FAILED = 1  # only `check`: a gate that could be applied failed
 EXIT_BAD_INPUT = 2  # bad usage, bad configuration, an input that could not be read or judged
 EXIT_INTERNAL = 3  # a bug in overfitdoc; never 1, so CI can trust 1 to mean "gate failed"
 EXIT_INTERRUPTED = 130  # Ctrl-C: the shell's code for SIGINT (128 + 2), not a result
+EXIT_TERMINATED = 143  # SIGTERM (128 + 15), handled as Ctrl-C is (``rerun`` writes its summary)
 
 
-def exit_code(errors: int = 0, undiagnosable: int = 0, gates_failed: int = 0, *, interrupted: bool = False) -> int:
+def exit_code(
+    errors: int = 0,
+    undiagnosable: int = 0,
+    gates_failed: int = 0,
+    *,
+    interrupted: bool = False,
+    terminated: bool = False,
+) -> int:
     """The exit code of every command once its inputs are dealt with: the one policy.
 
     * ``errors``: inputs that could not be read (for ``rerun``: runs that failed);
@@ -22,7 +30,7 @@ def exit_code(errors: int = 0, undiagnosable: int = 0, gates_failed: int = 0, *,
       run lacks the measurement for, such as a ``--min-val`` metric it does not log;
     * ``gates_failed``: ``check`` gates that were applied and failed.
 
-    130 when interrupted; else 2 when any input could not be read or judged (2 wins over 1: a
+    143 when stopped by SIGTERM, 130 when interrupted (Ctrl-C); else 2 when any input could not be read or judged (2 wins over 1: a
     gate that could not be applied is not a failed gate, and a CI job must not read it as
     one); else 1 when a gate failed; else 0.
 
@@ -30,6 +38,8 @@ def exit_code(errors: int = 0, undiagnosable: int = 0, gates_failed: int = 0, *,
     configuration exits 2 before anything is read (:attr:`OverfitdocError.exit_code`), and an
     exception that escapes a command is a bug in overfitdoc, 3 (``cli.main``).
     """
+    if terminated:
+        return EXIT_TERMINATED
     if interrupted:
         return EXIT_INTERRUPTED
     if errors or undiagnosable:

@@ -54,6 +54,7 @@ def train_only(tmp_path):
         ({"undiagnosable": 1, "gates_failed": 2}, EXIT_BAD_INPUT),  # 2 wins over 1
         ({"errors": 1, "gates_failed": 2}, EXIT_BAD_INPUT),
         ({"errors": 1, "interrupted": True}, EXIT_INTERRUPTED),
+        ({"errors": 1, "interrupted": True, "terminated": True}, 143),  # SIGTERM (rerun)
     ],
 )
 def test_exit_code(counts, code):

@@ -304,7 +304,9 @@ def test_swa_validates_and_keeps_the_averaged_model(tmp_path):
     swa = unit.trainer.swa_model
     assert isinstance(swa, torch.optim.swa_utils.AveragedModel)
     assert unit.model is swa.module
-    assert int(swa.n_averaged) == 8 - 6  # epochs 6 and 7
+    assert int(swa.n_averaged) == 8 - 6  # epochs 7 and 8 (from 1)
+    assert "epochs 7-8" in res.to_dict()["variants"][1]["what"][0]
+    assert "weights averaged from epoch 7" in " ".join(unit.notes)
     assert unit.trainer.evaluate(swa)["val_loss"] == pytest.approx(unit.rows[-1]["val_loss"], rel=1e-6)
     live = unit.trainer.evaluate(unit.trainer.model)["val_loss"]
     assert live != pytest.approx(unit.rows[-1]["val_loss"], rel=1e-9)
@@ -349,7 +351,7 @@ def test_histories_are_keras_csv_that_overfitdoc_reads(tmp_path):
     for v in ("baseline", "weight-decay"):
         for s in (0, 1):
             h = load_history(str(tmp_path / "out" / f"{v}-seed{s}.csv"))
-            assert h.format == "keras-csv" and h.epoch_base == 0 and len(h) == 4
+            assert h.format == "keras-csv" and h.epoch_base == 1 and len(h) == 4
             assert {p.metric for p in h.pairs} == {"loss", "accuracy"}
     d = res.to_dict()
     assert d["variants"][0]["runs"][0]["verdict"] is not None
@@ -361,7 +363,7 @@ def test_paired_seeds_reproduce_the_baseline_and_share_the_start(tmp_path):
     b = run(tmp_path, "swa", epochs=8, seeds=2, jobs=1)
     for seed in (0, 1):
         assert a.unit("baseline", seed).rows == b.unit("baseline", seed).rows  # threads or not, same numbers
-        # swa changes nothing before epoch 6: same weights, same batches, same numbers
+        # swa changes nothing before epoch 7: same weights, same batches, same numbers
         assert a.unit("swa", seed).rows[:6] == a.unit("baseline", seed).rows[:6]
     assert a.unit("baseline", 0).rows != a.unit("baseline", 1).rows
 
@@ -423,7 +425,7 @@ def test_dataset_too_big_to_hold_goes_through_a_dataloader(tmp_path, monkeypatch
 
 def test_interrupt_keeps_finished_and_partial_histories(tmp_path):
     def interrupt(unit, epoch, logs):
-        if unit.variant.name == "dropout" and epoch == 1:
+        if unit.variant.name == "dropout" and epoch == 2:
             raise KeyboardInterrupt
 
     res = run(tmp_path, "weight-decay,dropout,swa", epochs=4, jobs=1, on_epoch=interrupt)
@@ -454,7 +456,7 @@ def test_interrupt_keeps_finished_and_partial_histories(tmp_path):
 
 def test_interrupt_with_concurrent_runs(tmp_path):
     def interrupt(unit, epoch, logs):
-        if unit.variant.name == "weight-decay" and epoch == 0:
+        if unit.variant.name == "weight-decay" and epoch == 1:
             raise KeyboardInterrupt
 
     res = run(tmp_path, "weight-decay,dropout", epochs=50, jobs=2, on_epoch=interrupt)

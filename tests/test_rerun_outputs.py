@@ -56,7 +56,7 @@ def test_fast_epochs_write_the_json_at_most_every_interval_and_at_the_end(tmp_pa
 
 def test_interruption_keeps_the_json_histories_and_the_summary(tmp_path):
     def interrupt(unit, epoch, logs):
-        if unit.variant.name == "dropout" and epoch == 1:
+        if unit.variant.name == "dropout" and epoch == 2:
             raise KeyboardInterrupt
 
     res = run(tmp_path, "weight-decay,dropout,swa", epochs=4, jobs=1, on_epoch=interrupt, plot=True)
@@ -167,3 +167,35 @@ def test_a_read_only_out_folder_is_exit_2_before_any_training(tmp_path, monkeypa
     assert r.exit_code == 2
     assert r.stderr == f"Error: --out {out}: Permission denied\n"
     assert trained == [] and os.listdir(out) == []
+
+
+def test_epochs_are_numbered_from_1_everywhere_as_diagnose_numbers_them(tmp_path):
+    """Table, notes, summary.json, the JSON and the CSV history all count epochs from 1, and
+    `diagnose` of either history reports the same best epoch as the re-run does."""
+    from .test_rerun import OVERFITS
+
+    out = tmp_path / "o"
+    r = cli(spec(tmp_path, OVERFITS), "--fixes", "early-stopping", "--seeds", "1", "--out", str(out), "--device", "cpu")
+    assert r.exit_code == 0, r.output
+    summary = json.loads((out / "summary.json").read_text())
+    base, es = summary["variants"][0], summary["variants"][1]
+    rows = json.loads((out / "baseline-seed0.json").read_text())
+    assert rows[0]["epoch"] == 1 and rows[-1]["epoch"] == len(rows) == 30
+    csv_lines = (out / "baseline-seed0.csv").read_text().splitlines()
+    assert csv_lines[1].split(",")[0] == "1" and csv_lines[-1].split(",")[0] == "30"
+    vals = [row["val_loss"] for row in rows]
+    best = vals.index(min(vals)) + 1  # 1-based
+    run0 = base["runs"][0]
+    for path in (out / "baseline-seed0.json", out / "baseline-seed0.csv"):
+        d = diagnose(str(path))
+        assert d.epoch_base == 1 and d.best_epoch == best == run0["best_epoch"]
+        assert d.summary == run0["summary"]  # the sentence (with its epochs) the re-run reports
+    assert run0["kept_epoch"] == 30 and base["best_epoch"]["min"] == best
+    row = next(line for line in r.stdout.splitlines() if line.startswith("baseline "))
+    assert f"({best})" in row  # the table's best (epoch)
+    es_rows = json.loads((out / "early-stopping-seed0.json").read_text())
+    es_vals = [row["val_loss"] for row in es_rows]
+    es_best = es_vals.index(min(es_vals)) + 1
+    assert es["runs"][0]["kept_epoch"] == es_best
+    assert f"restored the weights of epoch {es_best} (best val_loss)" in r.stdout
+    assert f"early stopping at epoch {len(es_rows)}" in r.stdout

@@ -4,6 +4,8 @@ which fix really helped. torch is imported only inside the command, from overfit
 from __future__ import annotations
 
 import enum
+import signal
+import sys
 import threading
 from typing import TYPE_CHECKING, Annotated
 
@@ -74,6 +76,16 @@ def rerun_command(
         ),
     ] = "overfitdoc-rerun",
     amp: Annotated[bool, typer.Option("--amp", help="bfloat16 autocast (for GPUs).")] = False,
+    timeout: Annotated[
+        float | None,
+        typer.Option(
+            "--timeout",
+            metavar="SECONDS",
+            help="The most one run, and importing the spec or one call of data() or model(), may take: "
+            "a run past it is stopped and marked timed out (the others go on); a hung data() or model() is exit 2.",
+            min=0.001,
+        ),
+    ] = None,
     format: Annotated[RerunFormat, typer.Option("--format", "-f", help="text (default) or json.")] = RerunFormat.text,
     debug: DebugOpt = False,
 ) -> None:
@@ -101,8 +113,9 @@ def rerun_command(
     elif history is not None:
         _judgeable_history(history, debug)
     progress = _Progress() if err_console.is_terminal else None
+    signals = _Signals()
     try:
-        with progress or _null():
+        with signals, progress or _null():
             result = rerun(
                 spec,
                 history=history,
@@ -118,9 +131,14 @@ def rerun_command(
                 on_epoch=progress.epoch if progress else None,
                 on_unit=progress.done if progress else None,
                 on_plan=progress.plan if progress else None,
+                finishing=signals.finishing,
+                timeout=timeout,
             )
     except OverfitdocError as e:
         fail(e, debug)
+    except KeyboardInterrupt:  # before any run was trained (importing the spec, data(), model())
+        err_console.print("Interrupted before training started: nothing was written.", markup=False)
+        raise typer.Exit(exit_code(interrupted=True, terminated=signals.terminated)) from None
     report = result.to_dict()
     if format is RerunFormat.json:
         from ..render.json import render_json
@@ -144,7 +162,8 @@ def rerun_command(
     else:
         for line in failed:
             err_console.print(f"Error: {line}", markup=False)
-    code = exit_code(errors=len(failed), interrupted=bool(report["interrupted"]))
+    interrupted = bool(report["interrupted"])
+    code = exit_code(errors=len(failed), interrupted=interrupted, terminated=interrupted and signals.terminated)
     if code:
         raise typer.Exit(code)
 
@@ -161,6 +180,51 @@ def _judgeable_history(path: str, debug: bool) -> None:
     if d.monitor is None:
         err_console.print(f"Error: {path}: {d.missing}", markup=False)
         raise typer.Exit(exit_code(undiagnosable=1))
+
+
+class _Signals:
+    """SIGINT (Ctrl-C) and SIGTERM while the re-run runs, handled alike. The first stops it: a
+    KeyboardInterrupt in the main thread, so the runs end at their next batch, the finished
+    epochs are kept and the summary is written. A later one stops the waiting for runs still
+    going. Once training is over (``finishing``), none interrupts the writing of the results.
+    Exit 143 when the first was SIGTERM, else 130."""
+
+    SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+    def __init__(self) -> None:
+        self.received: list[int] = []
+        self.finishing = threading.Event()
+        self._old: dict = {}
+
+    @property
+    def terminated(self) -> bool:
+        return bool(self.received) and self.received[0] == signal.SIGTERM
+
+    def __enter__(self):
+        if threading.current_thread() is threading.main_thread():
+            for sig in self.SIGNALS:
+                self._old[sig] = signal.signal(sig, self._handle)
+        return self
+
+    def __exit__(self, *exc):
+        for sig, old in self._old.items():
+            signal.signal(sig, old)
+        return False
+
+    def _handle(self, signum, frame) -> None:
+        self.received.append(signum)
+        if self.finishing.is_set():
+            return  # the results are being written: they are what the signal asked to keep
+        name = signal.Signals(signum).name
+        if len(self.received) == 1:
+            sys.stderr.write(
+                f"\n{name}: stopping; the runs end at their next batch, the finished ones are kept and the "
+                "summary is written (again to stop waiting for them)\n"
+            )
+        else:
+            sys.stderr.write(f"\n{name} again: no longer waiting for the runs still going\n")
+        sys.stderr.flush()
+        raise KeyboardInterrupt
 
 
 class _null:
@@ -213,11 +277,13 @@ class _Progress:
     def epoch(self, unit, epoch: int, logs: dict) -> None:
         task = self._task(unit)
         info = f"loss {logs['loss']:.4g}  val {logs['val_loss']:.4g}"
-        self.progress.update(task, completed=epoch + 1, info=info)
+        self.progress.update(task, completed=epoch, info=info)
 
     def done(self, unit) -> None:
         task = self._task(unit)
-        status = {"done": "done", "partial": "stopped", "failed": "failed"}.get(unit.status, unit.status)
+        status = {"done": "done", "partial": "stopped", "failed": "failed", "timed_out": "timed out"}.get(
+            unit.status, unit.status
+        )
         t = self.progress.tasks[task]
         self.progress.update(task, info=f"{t.fields.get('info', '')}  {status}")
 

@@ -21,7 +21,15 @@ The judgement, for K seeds with both runs complete:
 * ``judgement`` is ``better`` (change < 0) or ``worse`` (change > 0) only when p < 0.05, else
   ``within_noise``;
 * with one seed there is no seed-to-seed spread and no judgement (``judgement`` is None);
-  ``noise`` is 2 x the baseline's epoch-to-epoch noise for scale, ``noise_basis`` ``epochs``.
+  ``noise`` is 2 x the baseline's epoch-to-epoch noise for scale, ``noise_basis`` ``epochs``;
+* ``seeds_needed``: the fewest seeds at which a change with this mean and sd would reach
+  p < 0.05 (:func:`.stats.seeds_needed`).
+
+``noise`` is also the minimum detectable effect: the smallest mean change these seeds, at this
+sd, can call better or worse. When a fix changes the kept val loss by at least
+:data:`VISIBLE_CHANGE` of the baseline's and is still within noise, the re-run could not
+resolve an effect of a size that matters: ``resolution`` (see :func:`resolution`) says so, and
+how many seeds would.
 """
 
 from __future__ import annotations
@@ -34,7 +42,7 @@ from dataclasses import dataclass, field
 from .._version import __version__
 from ..analysis import Diagnosis
 from ..report import clean
-from .stats import paired_t
+from .stats import MAX_SEEDS, paired_t, seeds_needed
 
 SCHEMA_VERSION = 1
 
@@ -146,6 +154,49 @@ def judge(base: list[float], variant: list[float], base_epoch_noise: float | Non
         "dof": test["dof"],
         "p_value": test["p_value"],
         "effect_size": test["effect_size"],
+        "seeds_needed": seeds_needed(mean, sd) if sd is not None else None,
+    }
+
+
+#: a change of at least this share of the baseline's kept val loss is one that matters
+VISIBLE_CHANGE = 0.01
+
+
+def resolution(variants: list[dict], seeds: int, val_size: int | None) -> dict | None:
+    """Whether the re-run resolved the effects it saw. ``unresolved``: the fixes whose kept
+    val loss changed by at least :data:`VISIBLE_CHANGE` of the baseline's (``relative``) and
+    that are still within noise: their minimum detectable effect (``noise``, the 95% half-width
+    with these seeds) exceeds the change observed. ``seeds_needed``: the fewest seeds that would
+    resolve one of them (the fix is ``seeds_needed_for``) if its mean and sd held; None when
+    more than :data:`.stats.MAX_SEEDS`. None when nothing was judged (one seed, no fixes)."""
+    judged = [v for v in variants if v.get("change") and v["change"].get("judgement") is not None]
+    if not judged:
+        return None
+    unresolved = [
+        {
+            "name": v["name"],
+            "mean": v["change"]["mean"],
+            "relative": v["change"]["relative"],
+            "noise": v["change"]["noise"],
+            "seeds_needed": v["change"]["seeds_needed"],
+        }
+        for v in judged
+        if v["change"]["judgement"] == "within_noise"
+        and v["change"]["relative"] is not None
+        and abs(v["change"]["relative"]) >= VISIBLE_CHANGE
+    ]
+    unresolved.sort(key=lambda u: -abs(u["relative"]))
+    needed = [u for u in unresolved if u["seeds_needed"] is not None]
+    best = min(needed, key=lambda u: u["seeds_needed"]) if needed else None
+    return {
+        "resolved": not unresolved,
+        "visible_change": VISIBLE_CHANGE,
+        "seeds": seeds,
+        "val_size": val_size,
+        "unresolved": unresolved,
+        "seeds_needed": best["seeds_needed"] if best else None,
+        "seeds_needed_for": best["name"] if best else None,
+        "max_seeds": MAX_SEEDS,
     }
 
 
@@ -174,14 +225,16 @@ def build_report(
         runs = sorted(by_variant.get(v["name"], []), key=lambda r: r.seed)
         run_dicts = [run_dict(r, metric) for r in runs]
         complete = [d for d, r in zip(run_dicts, runs) if r.status == "done" and d["kept_val_loss"] is not None]
-        shown = complete or [d for d in run_dicts if d["status"] == "partial" and d["kept_val_loss"] is not None]
+        shown = complete or [
+            d for d in run_dicts if d["status"] in ("partial", "timed_out") and d["kept_val_loss"] is not None
+        ]
         entry = {
             "name": v["name"],
             "fixes": list(v["fixes"]),
             "baseline": not v["fixes"],
             "what": list(v.get("what", [])),
             "seeds_complete": len(complete),
-            "partial": bool(shown) and not complete,  # the numbers below are of interrupted runs
+            "partial": bool(shown) and not complete,  # the numbers below are of interrupted or timed-out runs
             "kept_val_loss": _stat([d["kept_val_loss"] for d in shown]),
             "kept_val_metric": ({"name": metric, **_stat([d["kept_val_metric"] for d in shown])} if metric else None),
             "best_val_loss": _stat([d["best_val_loss"] for d in shown]),
@@ -213,6 +266,7 @@ def build_report(
     for rank, e in enumerate(rest, 1):
         e["rank"] = rank
     out_variants = base + rest
+    n_pairs = max((e["change"]["pairs"] for e in rest if e["change"]), default=0)
     return clean(
         {
             "schema_version": SCHEMA_VERSION,
@@ -225,6 +279,7 @@ def build_report(
             "out_dir": out_dir,
             "wall_seconds": round(wall_seconds, 3),
             "variants": out_variants,
+            "resolution": resolution(out_variants, n_pairs, setup.get("val_size")),
         }
     )
 

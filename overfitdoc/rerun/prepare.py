@@ -17,7 +17,7 @@ import torch
 from torch import nn
 
 from .data import DataError, Split, TensorSplit, to_split
-from .spec import DEFAULT_BATCH_SIZE, DEFAULT_EPOCHS, DEFAULT_LR, Spec, _first_line
+from .spec import DEFAULT_BATCH_SIZE, DEFAULT_EPOCHS, DEFAULT_LR, Spec, _first_line, exit_call
 
 ACTIVATIONS = (
     nn.ReLU,
@@ -151,10 +151,17 @@ class Prepared:
         return self.train.steps(batch_size)
 
 
-def prepare(spec: Spec, device: torch.device, *, epochs: int | None = None, amp: bool = False) -> Prepared:
-    """Call data() and model(), place the data, choose the loss, check the first batch."""
+def prepare(
+    spec: Spec, device: torch.device, *, epochs: int | None = None, amp: bool = False, stage: list[str] | None = None
+) -> Prepared:
+    """Call data() and model(), place the data, choose the loss, check the first batch.
+    ``stage`` gets the name of each call into the spec as it starts (what a --timeout names)."""
+    stage = stage if stage is not None else []
+    stage.append("data()")
     try:
         out = spec.data_fn()
+    except SystemExit as e:
+        raise spec.fail(f"the spec called {exit_call(e)} in data()") from None
     except Exception as e:  # noqa: BLE001 - the user's code: one line
         raise spec.fail(f"data() raised {type(e).__name__}: {_first_line(e)}") from None
     if not isinstance(out, (tuple, list)) or len(out) != 2:
@@ -172,12 +179,14 @@ def prepare(spec: Spec, device: torch.device, *, epochs: int | None = None, amp:
     except DataError as e:
         raise spec.fail(f"data(): {e}") from None
 
+    stage.append("model()")
     model = _model(spec)
     param_dtype = next((p.dtype for p in model.parameters() if p.is_floating_point()), torch.get_default_dtype())
     train, val = _cast(train, param_dtype), _cast(val, param_dtype)
     model = model.to(device)
     batch_size = spec.batch_size or DEFAULT_BATCH_SIZE
     xs, y = train.head(min(batch_size, len(train), 64))
+    stage.append("the model, loss and metrics on the first batch")
     criterion, loss_name, loss_reason, task, metrics, out_t = _check_first_batch(spec, model, xs, y, amp, device)
     vxs, vy = val.head(min(len(val), 8))
     try:
@@ -190,6 +199,7 @@ def prepare(spec: Spec, device: torch.device, *, epochs: int | None = None, amp:
             f"the first validation batch does not fit the model or the loss: {_first_line(e)}; "
             "give the validation set the same shapes and types as the training set"
         ) from None
+    stage.append("optimizer(params)" if spec.optimizer_fn else "the default optimizer")
     try:
         opt = (
             spec.optimizer_fn(list(model.parameters()))
@@ -222,6 +232,8 @@ def prepare(spec: Spec, device: torch.device, *, epochs: int | None = None, amp:
         optimizer=info,
         param_count=sum(p.numel() for p in model.parameters()),
     )
+    if spec.capacity_keyword is not None:
+        stage.append(f"model({spec.capacity_keyword}=...) for the smaller model")
     _smaller(prep)
     return prep
 
@@ -230,6 +242,8 @@ def _model(spec: Spec) -> nn.Module:
     try:
         torch.manual_seed(0)
         m = spec.model_fn()
+    except SystemExit as e:
+        raise spec.fail(f"the spec called {exit_call(e)} in model()") from None
     except Exception as e:  # noqa: BLE001
         raise spec.fail(f"model() raised {type(e).__name__}: {_first_line(e)}") from None
     if not isinstance(m, nn.Module):

@@ -7,7 +7,7 @@ from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
-from ..numbers import num
+from ..numbers import num, pct
 from ..render.text import VERDICT_STYLE
 
 JUDGEMENT_STYLE = {"better": "bold green", "worse": "bold red", "within_noise": "dim"}
@@ -23,11 +23,11 @@ def _pm(stat: dict | None, digits: int = 4) -> str:
 
 
 def _epoch(stat: dict | None) -> str:
-    """Epochs 1-based, as diagnose and compare.png number them (the histories are Keras CSV,
-    0-based, and the JSON keeps their numbering)."""
+    """The range of the seeds' epochs: 1-based, as every output of the re-run and diagnose of
+    its histories number them."""
     if not stat or stat.get("mean") is None:
         return "-"
-    lo, hi = int(stat["min"]) + 1, int(stat["max"]) + 1
+    lo, hi = int(stat["min"]), int(stat["max"])
     return str(lo) if lo == hi else f"{lo}-{hi}"
 
 
@@ -67,6 +67,41 @@ def judgement_text(change: dict | None) -> Text:
     return Text({"better": "better", "worse": "worse", "within_noise": "within noise"}[j], style=JUDGEMENT_STYLE[j])
 
 
+def _signed_pct(x: float) -> str:
+    return ("+" if x > 0 else "") + pct(x)
+
+
+def resolution_line(res: dict | None) -> str | None:
+    """One line when changes that matter (at least ``visible_change`` of the baseline's val
+    loss) stayed within noise: the validation split and seeds could not resolve them."""
+    if not res or res["resolved"]:
+        return None
+    un = res["unresolved"]
+    shown = ", ".join(f"{u['name']} {_signed_pct(u['relative'])}" for u in un[:3]) + (
+        f" and {len(un) - 3} more" if len(un) > 3 else ""
+    )
+    first = un[0]
+    seeds = res["seeds"]
+    text = (
+        f"Not resolved: {shown} {'is' if len(un) == 1 else 'are'} within noise, though "
+        f"{'it changes' if len(un) == 1 else 'each changes'} the val loss by {pct(res['visible_change'])} or more: "
+        f"{seeds} seeds on {res['val_size']:,} validation samples can detect no change smaller than "
+        f"±{first['noise']:.2g} ({first['name']}'s). "
+    )
+    if res["seeds_needed"] is not None:
+        text += (
+            f"--seeds {res['seeds_needed']} would resolve {res['seeds_needed_for']}'s change if its mean and sd "
+            "held; or validate on more samples (a larger split in data()), or use k-fold cross-validation "
+            "(overfitdoc explain small-validation-set)."
+        )
+    else:
+        text += (
+            f"Not even {res['max_seeds']:,} seeds would at this sd: validate on more samples (a larger split in "
+            "data()), or use k-fold cross-validation (overfitdoc explain small-validation-set)."
+        )
+    return text
+
+
 SHORT_METRICS = {"accuracy": "acc"}
 
 
@@ -85,8 +120,9 @@ def results_table(result: dict) -> Table:
     for v in result["variants"]:
         complete, total = v["seeds_complete"], len(v["runs"])
         name = Text(v["name"], style="bold" if v["baseline"] else "")
-        if v.get("partial"):
-            name.append(" (partial)", style="yellow")
+        timed_out = any(r["status"] == "timed_out" for r in v["runs"])
+        if v.get("partial") or (timed_out and not complete):
+            name.append(" (timed out)" if timed_out else " (partial)", style="yellow")
         elif total and complete < total:
             name.append(f" ({complete}/{total})", style="yellow")
         verdict = v["verdict"]
@@ -122,6 +158,7 @@ def render(result: dict) -> Group:
             f"Data: {s['train_size']:,} training and {s['val_size']:,} validation samples, batch {s['batch_size']}, "
             f"{s['epochs']} epochs, {seeds} seed{'s' if seeds != 1 else ''}, {s['device']}"
             f"{' (bf16 autocast)' if s['amp'] else ''}, {s['jobs']} concurrent run{'s' if s['jobs'] != 1 else ''}"
+            + (f", --timeout {s['timeout']:g} s per run" if s.get("timeout") else "")
         )
     )
     fx = result["fixes"]
@@ -135,6 +172,9 @@ def render(result: dict) -> Group:
         parts.append(Text(f"  skipped {sk['fix']}: {sk['reason']}", style="yellow"))
     parts.append(Text(""))
     parts.append(results_table(result))
+    line = resolution_line(result.get("resolution"))
+    if line:
+        parts.append(Text(line, style="yellow"))
     parts.append(Text(""))
     what = [(v["name"], v["what"]) for v in result["variants"] if v["what"]]
     if what:
@@ -173,7 +213,9 @@ def render(result: dict) -> Group:
         parts.append(Text(f"note: {n}", style="dim"))
     for v in result["variants"]:
         for r in v["runs"]:
-            if r["error"]:
+            if r["error"] and r["status"] == "timed_out":
+                parts.append(Text(f"{v['name']} (seed {r['seed']}) {r['error']}", style="red"))
+            elif r["error"]:
                 parts.append(Text(f"{v['name']} (seed {r['seed']}) failed: {r['error']}", style="red"))
     if result.get("interrupted"):
         done = sum(r["status"] == "done" for v in result["variants"] for r in v["runs"])

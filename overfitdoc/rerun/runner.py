@@ -4,6 +4,7 @@ variants for every seed, write each history, diagnose it, and compare with the b
 from __future__ import annotations
 
 import copy
+import functools
 import importlib.util
 import json
 import math
@@ -12,6 +13,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 import torch
@@ -24,7 +26,7 @@ from .compare import RunRecord, build_report
 from .executor import default_jobs, execute
 from .fixes import BASELINE, Recipe, Variant, choose_auto, make_variant, parse_fixes, skip_reason
 from .prepare import Prepared, prepare
-from .spec import load_spec
+from .spec import SpecError, exit_call, load_spec, spec_environment
 from .trainer import Unit
 
 DEVICES = ("auto", "cuda", "cpu")
@@ -35,6 +37,7 @@ DEVICES = ("auto", "cuda", "cpu")
 #: and when it is interrupted
 HISTORY_WRITE_INTERVAL = 0.5
 SUMMARY_NAME = "summary.json"
+T = TypeVar("T")
 COMPARE_PLOT_NAME = "compare.png"
 
 
@@ -68,6 +71,24 @@ def resolve_device(name: str) -> torch.device:
     return torch.device(name)
 
 
+def _contained(fn):
+    """Run the whole re-run inside :func:`.spec.spec_environment` (``sys.argv`` is the spec
+    alone, no bytecode), and turn a ``sys.exit`` the spec calls outside training (at import,
+    in data(), model(), optimizer(), the loss...) into one :class:`SpecError` line. overfitdoc's
+    library never calls sys.exit, so a SystemExit here is the spec's."""
+
+    @functools.wraps(fn)
+    def wrapper(spec_path: str, **kw):
+        with spec_environment(spec_path):
+            try:
+                return fn(spec_path, **kw)
+            except SystemExit as e:
+                raise SpecError(spec_path, f"the spec called {exit_call(e)}") from None
+
+    return wrapper
+
+
+@_contained
 def rerun(
     spec_path: str,
     *,
@@ -86,6 +107,8 @@ def rerun(
     keep_trainers: bool = False,
     keep_models: bool = True,
     plot: bool = True,
+    finishing: threading.Event | None = None,
+    timeout: float | None = None,
 ) -> RerunResult:
     """Re-train the spec's model as an unchanged baseline and under fixes, for ``seeds`` seeds.
 
@@ -94,27 +117,45 @@ def rerun(
     by commas, combined with ``+`` (``"weight-decay,dropout+swa"``). ``out_dir``: where the
     outputs go: each run's history ``<variant>-seed<N>.json`` (overfitdoc's PyTorch JSON,
     rewritten atomically as the run trains: see :data:`HISTORY_WRITE_INTERVAL`; an
-    interrupted run keeps its finished epochs) and ``<variant>-seed<N>.csv`` (Keras CSV,
-    written when the run ends), ``summary.json`` (the result dict, also when interrupted)
+    interrupted run keeps its finished epochs) and ``<variant>-seed<N>.csv`` (Keras CSV
+    with epochs from 1, written when the run ends), ``summary.json`` (the result dict, also when interrupted)
     and, when matplotlib is installed and the re-run was not interrupted, ``compare.png``
     (seed 0's validation curve of every variant). ``plot=False`` skips the figure. ``on_epoch(unit, epoch,
-    logs)`` is called after every epoch of every run (from worker threads when ``jobs > 1``);
+    logs)`` is called after every epoch of every run (``epoch`` from 1, as every output
+    numbers epochs; from worker threads when ``jobs > 1``);
     a KeyboardInterrupt raised there, or Ctrl-C, stops the re-run and keeps what was done.
     ``on_plan(plan)`` is called once the fixes are chosen, before the variants train.
     ``keep_models`` keeps each run's final model in ``result.units`` (the CLI drops them, to
     free the GPU as runs end); ``keep_trainers`` keeps the trainers too (tests, notebooks).
+    ``timeout``: the most seconds importing the spec, each call of data() or model(), and each
+    run may take. A run past it stops at its next batch, or is abandoned when it does not get
+    there (status ``timed_out``, its finished epochs kept) and the others go on; an import,
+    data() or model() past it is a :class:`SpecError` naming the call (the call is left
+    running in a daemon thread: Python cannot stop it).
+    ``finishing`` is set once training is over, while the results are written: the CLI's
+    signal handler then no longer interrupts, so a second Ctrl-C cannot lose the summary.
+
+    The spec is imported and run in this process, with its privileges, with ``sys.argv`` set
+    to ``[spec_path]`` and no bytecode written; a ``sys.exit`` it calls is a :class:`SpecError`
+    (in training: that run fails with the reason).
     """
     t0 = time.perf_counter()
     if seeds < 1:
         raise UsageError("--seeds must be at least 1")
     if epochs is not None and epochs < 1:
         raise UsageError("--epochs must be at least 1")
+    if timeout is not None and not (timeout > 0 and math.isfinite(timeout)):
+        raise UsageError(f"--timeout must be a positive number of seconds, not {timeout:g}")
     dev = resolve_device(device)
     if amp and dev.type == "cuda" and not torch.cuda.is_bf16_supported():
         raise UsageError("--amp uses bfloat16 autocast, which this GPU does not support")
     named = None if fixes.strip() == "auto" else parse_fixes(fixes)  # usage errors before any work
-    spec = load_spec(spec_path)
-    prep = prepare(spec, dev, epochs=epochs, amp=amp)
+    if timeout is not None:
+        # torch's first optimizer imports torch._dynamo (seconds): not the spec's time
+        torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
+    spec = bounded(lambda: load_spec(spec_path), timeout, spec_path, ["importing the spec"])
+    stage: list[str] = []
+    prep = bounded(lambda: prepare(spec, dev, epochs=epochs, amp=amp, stage=stage), timeout, spec_path, stage)
     out = Path(out_dir) if out_dir else None
     if out is not None:
         try:
@@ -164,10 +205,11 @@ def rerun(
         for fix in variant.fixes:
             fix.configure(recipe, prep)
         if recipe.model_kwargs:
-            model = prep.build_model(seed, **recipe.model_kwargs)
+            kw = ", ".join(f"{k}={v!r}" for k, v in recipe.model_kwargs.items())
+            model = bounded(lambda: prep.build_model(seed, **recipe.model_kwargs), timeout, spec_path, [f"model({kw})"])
         else:
-            if seed not in models:
-                models[seed] = prep.build_model(seed)  # one draw per seed: every variant starts here
+            if seed not in models:  # one draw per seed: every variant starts here
+                models[seed] = bounded(lambda: prep.build_model(seed), timeout, spec_path, ["model()"])
             model = copy.deepcopy(models[seed])
         return Unit(variant=variant, seed=seed, recipe=recipe, epochs=prep.epochs, model=model)
 
@@ -190,9 +232,12 @@ def rerun(
                 on_done=on_done,
                 keep_trainers=keep_trainers,
                 keep_models=keep_models,
+                timeout=timeout,
             )
             if first_base.status == "failed":
                 raise spec.fail(f"the baseline failed in training: {first_base.error}")
+            if first_base.status == "timed_out":
+                raise spec.fail(f"the baseline (seed 0) {first_base.error}; no fixes can be chosen from it")
             d = _diagnose_unit(first_base, diagnoses)
             source = "baseline (seed 0)"
         chosen: list[str]
@@ -239,9 +284,12 @@ def rerun(
             on_done=on_done,
             keep_trainers=keep_trainers,
             keep_models=keep_models,
+            timeout=timeout,
         )
     else:
         n_jobs = 1
+    if finishing is not None:
+        finishing.set()
 
     records = []
     for u in units:
@@ -252,7 +300,7 @@ def rerun(
                 fixes=u.variant.ids,
                 seed=u.seed,
                 status=u.status,
-                rows=u.rows,
+                rows=list(u.rows),  # a snapshot: a run abandoned by a second Ctrl-C may still append
                 diagnosis=d,
                 history_path=u.history_path,
                 csv_path=u.csv_path,
@@ -263,6 +311,7 @@ def rerun(
             )
         )
     setup = _setup(prep, dev, n_jobs, seeds, amp)
+    setup["timeout"] = timeout
     report = build_report(
         setup,
         fixes_info,
@@ -276,6 +325,36 @@ def rerun(
     if out is not None:
         write_outputs(report, units, variants, out, plot=plot, diagnoses=diagnoses)
     return RerunResult(report=report, units=units, prep=prep)
+
+
+def bounded(fn: Callable[[], T], timeout: float | None, spec_path: str, stage: list[str]) -> T:
+    """``fn()``, or with a timeout: in a daemon thread, waited for at most ``timeout`` seconds
+    per stage (``fn`` appends to ``stage`` as it calls into the spec: each call gets the whole
+    timeout); past it a :class:`SpecError` naming the call it was in (``stage[-1]``). What
+    ``fn`` raises is raised here."""
+    if timeout is None:
+        return fn()
+    box: dict = {}
+
+    def target() -> None:
+        try:
+            box["value"] = fn()
+        except BaseException as e:  # noqa: BLE001 - handed to the caller's thread
+            box["error"] = e
+
+    t = threading.Thread(target=target, name="overfitdoc-rerun-spec", daemon=True)
+    t.start()
+    seen, end = len(stage), time.monotonic() + timeout
+    while t.is_alive() and time.monotonic() < end:
+        t.join(min(0.1, max(0.0, end - time.monotonic())))  # short joins: Ctrl-C reaches this thread
+        if len(stage) != seen:  # the next call into the spec: its own timeout
+            seen, end = len(stage), time.monotonic() + timeout
+    if t.is_alive():
+        what = stage[-1] if stage else "the spec"
+        raise SpecError(spec_path, f"{what} did not return within --timeout {timeout:g} s; stopped waiting for it")
+    if "error" in box:
+        raise box["error"]
+    return box["value"]
 
 
 def write_outputs(
@@ -332,7 +411,7 @@ def history_json(rows: list[dict[str, float]]) -> str:
     values as NaN / Infinity (which overfitdoc reads)."""
     out = []
     for r in rows:
-        rec: dict = {"epoch": int(r["epoch"]) + 1}
+        rec: dict = {"epoch": int(r["epoch"])}
         for k, v in r.items():
             if k == "epoch":
                 continue
@@ -348,7 +427,8 @@ def history_json(rows: list[dict[str, float]]) -> str:
 
 
 def history_csv(rows: list[dict[str, float]]) -> str:
-    """Keras CSVLogger's layout: ``epoch`` (from 0), then the keys sorted; non-finite as nan/inf."""
+    """Keras CSVLogger's layout, ``epoch`` then the keys sorted, non-finite as nan/inf; but
+    ``epoch`` from 1 (CSVLogger counts from 0), as every other output of the re-run numbers them."""
     keys = sorted({k for r in rows for k in r if k != "epoch"})
     lines = [",".join(["epoch", *keys])]
     for r in rows:

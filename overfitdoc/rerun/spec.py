@@ -18,10 +18,17 @@ A spec defines (see ``examples/binary_mlp.py`` for a complete one)::
 
 The spec is never edited: every fix changes the training recipe around it. A spec that
 does not fit gets one line naming the spec and what to change (:class:`SpecError`, exit 2).
+
+The spec is Python code, imported and run with the privileges of whoever runs overfitdoc.
+While it is imported and run (:func:`spec_environment`), ``sys.argv`` is ``[spec path]``
+(a spec that parses arguments at import sees none of overfitdoc's), no bytecode is written
+(no ``__pycache__`` beside it), and a ``sys.exit()`` it calls is a :class:`SpecError`, not
+the end of overfitdoc.
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import inspect
 import re
@@ -61,6 +68,27 @@ class Spec:
 
     def fail(self, reason: str) -> SpecError:
         return SpecError(self.source, reason)
+
+
+def exit_call(e: SystemExit) -> str:
+    """How the spec called ``sys.exit``, as it would be written: ``sys.exit(2)``."""
+    if e.code is None:
+        return "sys.exit()"
+    text = repr(e.code)
+    text = text.splitlines()[0] if text else text
+    return f"sys.exit({text if len(text) <= 60 else text[:57] + '...'})"
+
+
+@contextlib.contextmanager
+def spec_environment(path: str):
+    """While the spec is imported and run: ``sys.argv`` is ``[path]`` and no bytecode is
+    written (both restored afterwards)."""
+    argv, no_bytecode = sys.argv, sys.dont_write_bytecode
+    sys.argv, sys.dont_write_bytecode = [path], True
+    try:
+        yield
+    finally:
+        sys.argv, sys.dont_write_bytecode = argv, no_bytecode
 
 
 def load_spec(path: str) -> Spec:
@@ -111,8 +139,13 @@ def _import(p: Path, source: str):
     added = folder not in sys.path
     if added:
         sys.path.insert(0, folder)  # the spec may import modules next to it
+    no_bytecode = sys.dont_write_bytecode
+    sys.dont_write_bytecode = True  # no __pycache__ beside the user's spec (nor its neighbours)
     try:
         loader_spec.loader.exec_module(module)
+    except SystemExit as e:
+        sys.modules.pop(name, None)
+        raise SpecError(source, f"the spec called {exit_call(e)} while loading") from None
     except SyntaxError as e:
         sys.modules.pop(name, None)
         raise SpecError(source, f"syntax error at line {e.lineno}: {e.msg}") from None
@@ -120,6 +153,7 @@ def _import(p: Path, source: str):
         sys.modules.pop(name, None)
         raise SpecError(source, f"raised {type(e).__name__} while loading: {_first_line(e)}") from None
     finally:
+        sys.dont_write_bytecode = no_bytecode
         if added:
             try:
                 sys.path.remove(folder)

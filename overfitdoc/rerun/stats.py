@@ -82,3 +82,34 @@ def paired_t(diffs: list[float]) -> dict:
     t = mean / (sd / math.sqrt(k))
     out.update(t=t, p_value=t_two_sided_p(t, dof), effect_size=mean / sd)
     return out
+
+
+#: seeds_needed looks no further than this many seeds
+MAX_SEEDS = 1000
+
+
+def seeds_needed(mean: float, sd: float, alpha: float = 0.05, limit: int = MAX_SEEDS) -> int | None:
+    """The fewest seeds n >= 2 at which the paired t-test of differences with this ``mean`` and
+    ``sd`` would give a two-sided p below ``alpha``: |mean| sqrt(n) / sd beyond the Student t
+    quantile with n-1 degrees of freedom. It is the seed count at which the observed change, if
+    its mean and sd held, would be called better or worse (with the true effect at that size, a
+    re-run at n seeds reaches p < alpha about half the time). None when ``mean`` is 0 or more
+    than ``limit`` seeds would be needed; 2 when ``sd`` is 0."""
+    if not (math.isfinite(mean) and math.isfinite(sd)) or mean == 0.0:
+        return None
+    if sd == 0.0:
+        return 2
+
+    def resolved(n: int) -> bool:
+        return t_two_sided_p(abs(mean) * math.sqrt(n) / sd, n - 1) < alpha
+
+    if not resolved(limit):
+        return None
+    lo, hi = 2, limit  # |mean| sqrt(n) / sd grows and the t quantile falls with n: monotone
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if resolved(mid):
+            hi = mid
+        else:
+            lo = mid + 1
+    return lo

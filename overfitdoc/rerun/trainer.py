@@ -5,7 +5,8 @@ themselves on the :class:`Trainer` through its extension points (``model`` hooks
 ``optimizer``, ``train_criterion``, ``batch_transforms``, ``step_schedulers``,
 ``callbacks``, ``eval_model``) before the first epoch.
 
-What is logged, per epoch, in Keras' names (``epoch`` from 0):
+What is logged, per epoch, in Keras' names (``epoch`` from 1, as ``diagnose`` numbers epochs;
+the callbacks and ``on_epoch`` get the same 1-based number):
 
 * ``loss``: the spec's loss on the training batches as trained (augmented, mixed, with
   dropout), averaged over the epoch's samples. Label smoothing changes the gradient only,
@@ -44,6 +45,10 @@ class Interrupted(Exception):
     """Raised inside a run when the re-run was asked to stop (Ctrl-C, or another run's)."""
 
 
+class TimedOut(Exception):
+    """Raised inside a run at its first batch past its ``--timeout`` deadline (this run only)."""
+
+
 @dataclass
 class TrainBatch:
     """A training batch on its way to the model. ``mix`` is set by mixup: (other targets,
@@ -64,7 +69,7 @@ class Unit:
     epochs: int = 0  # planned (a fix may stop earlier)
     model: nn.Module | None = None  # built before training; afterwards the final model
     rows: list[dict[str, float]] = field(default_factory=list)
-    status: str = "pending"  # pending | running | done | partial | failed
+    status: str = "pending"  # pending | running | done | partial | failed | timed_out
     error: str | None = None
     notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
@@ -72,6 +77,9 @@ class Unit:
     history_path: str | None = None  # its PyTorch JSON history, once written
     csv_path: str | None = None  # its Keras CSV history, written when it ends
     trainer: Trainer | None = None  # kept only when the caller asks (tests, notebooks)
+    timeout: float | None = None  # --timeout: the most seconds this run may take
+    deadline: float | None = None  # time.monotonic() past which it stops (set when it starts)
+    abandoned: bool = False  # did not return after its deadline: the re-run went on without it
 
     @property
     def label(self) -> str:
@@ -144,7 +152,7 @@ class Trainer:
         self.dropout_handles: list = []  # set by the dropout fix
         self.clipped_steps: int | None = None  # set by the gradient-clipping fix
         self.stop_training = False
-        self.epoch = 0
+        self.epoch = 0  # the epoch being trained, from 1 (0 before the first)
         self.steps = 0
         self.order_generator = torch.Generator().manual_seed(stream_seed(unit.seed, "data-order"))
         # this run's own states of the process-global generators (torch CPU and CUDA, numpy,
@@ -230,7 +238,7 @@ class Trainer:
         self.seed_globals()
         t0 = time.perf_counter()
         try:
-            for epoch in range(self.epochs):
+            for epoch in range(1, self.epochs + 1):
                 self.epoch = epoch
                 train_logs = self.train_epoch(stop)
                 for cb in self.callbacks:
@@ -252,6 +260,13 @@ class Trainer:
         except (Interrupted, KeyboardInterrupt):
             unit.status = "partial"
             stop.set()
+        except TimedOut:
+            unit.status = "timed_out"
+            n = len(unit.rows)
+            unit.error = (
+                f"timed out: stopped at --timeout {unit.timeout:g} s, in epoch {self.epoch} of {self.epochs}; "
+                f"{n} finished epoch{'s' if n != 1 else ''} kept"
+            )
         finally:
             unit.seconds = time.perf_counter() - t0
         unit.kept_epoch = (
@@ -279,6 +294,8 @@ class Trainer:
         for inputs, y in self.prep.train.batches(self.batch_size, self.order_generator, drop_single=True):
             if stop.is_set():
                 raise Interrupted
+            if self.unit.deadline is not None and time.monotonic() > self.unit.deadline:
+                raise TimedOut
             with self.own_global_rng():
                 batch = TrainBatch(inputs, y)
                 for transform in self.batch_transforms:

@@ -1,6 +1,6 @@
 """``swa``: stochastic weight averaging (Izmailov et al. 2018) over the last quarter of the run.
 
-``torch.optim.swa_utils``: from epoch ``0.75 x epochs`` the weights are averaged at the end
+``torch.optim.swa_utils``: from epoch ``int(0.75 x epochs) + 1`` (epochs counted from 1) the weights are averaged at the end
 of each epoch into an ``AveragedModel``, the learning rate is held at the spec's learning
 rate by ``SWALR`` (cosine annealing into it over 5% of the epochs, at least one; a one-cycle
 schedule stops there), BatchNorm statistics of the averaged model are recomputed on the
@@ -21,7 +21,8 @@ MIN_EPOCHS = 4
 
 
 def start_epoch(epochs: int) -> int:
-    return max(1, int(START_SHARE * epochs))
+    """The first averaged epoch, counted from 1 (the last quarter of the run)."""
+    return max(1, int(START_SHARE * epochs)) + 1
 
 
 @register
@@ -36,7 +37,7 @@ class StochasticWeightAveraging(Fix):
         return None
 
     def describe(self, prep):
-        return f"average the weights of epochs {start_epoch(prep.epochs)}-{prep.epochs - 1} at lr {prep.optimizer.lr:g}"
+        return f"average the weights of epochs {start_epoch(prep.epochs)}-{prep.epochs} at lr {prep.optimizer.lr:g}"
 
     def install(self, trainer):
         trainer.callbacks.append(WeightAveraging(start_epoch(trainer.epochs), trainer.prep.optimizer.lr))
