@@ -9,7 +9,7 @@ from dataclasses import replace
 import numpy as np
 
 from ..history import History
-from ..naming import is_held_out, is_meta
+from ..naming import is_held_out, is_meta, normalising_once
 from .bias import measure_bias, measure_learning
 from .calibration import calibrated
 from .curves import curves
@@ -23,6 +23,7 @@ from .types import Diagnosis
 from .verdict import decide
 
 
+@normalising_once()
 def diagnose(
     history: History,
     *,

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from ..errors import InputError
 from ..history import History
+from ..naming import normalising_once
 
 MAX_BYTES = 1 << 30  # 1 GiB: past that a "history" is not one
 
@@ -187,6 +188,7 @@ def formats() -> list[Reader]:
     return sorted(READERS.values(), key=lambda r: (r.priority, r.name))
 
 
+@normalising_once()
 def read_input(inp: Input, input_format: str | None = None) -> History:
     """Detect the format of ``inp`` (or use ``input_format``) and read it."""
     if input_format:
