@@ -13,9 +13,11 @@ import os
 from .analysis import DEFAULT_SETTINGS, Diagnosis, Settings
 from .analysis import diagnose as _diagnose
 from .history import History
+from .naming import normalising_once
 from .readers import load_history
 
 
+@normalising_once()
 def diagnose(
     history_or_path: History | str | os.PathLike,
     *,

@@ -23,6 +23,8 @@ guesses at names. The rules, in order:
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 TRAIN_WORDS = ("training", "train", "tr")
@@ -132,8 +134,40 @@ class MetricPair:
     note: str = ""
 
 
+_CACHE: dict[str, str] | None = None  # while reading or diagnosing: each name normalised once
+
+
 def normalise(name: str) -> str:
-    """``'Validation Loss'`` -> ``'validation_loss'``; ``'TrainLoss'`` -> ``'train_loss'``."""
+    """``'Validation Loss'`` -> ``'validation_loss'``; ``'TrainLoss'`` -> ``'train_loss'``.
+
+    Inside :func:`normalising_once` (reading a file, diagnosing a history) a name is
+    normalised once however often it is asked for: a log with 10^6 columns asked ~24 times
+    per name and spent minutes in the regular expressions."""
+    cache = _CACHE
+    if cache is None:
+        return _normalise(name)
+    got = cache.get(name)
+    if got is None:
+        got = cache[name] = _normalise(name)
+    return got
+
+
+@contextmanager
+def normalising_once() -> Iterator[None]:
+    """Cache :func:`normalise` for the duration (re-entrant; the cache goes at the outer end,
+    so nothing is kept between files). Usable as a decorator."""
+    global _CACHE
+    if _CACHE is not None:
+        yield
+        return
+    _CACHE = {}
+    try:
+        yield
+    finally:
+        _CACHE = None
+
+
+def _normalise(name: str) -> str:
     s = name.strip()
     s = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", s)
     s = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1_\2", s)

@@ -9,7 +9,7 @@ from dataclasses import replace
 import numpy as np
 
 from ..history import History
-from ..naming import is_held_out, is_meta
+from ..naming import is_held_out, is_meta, normalising_once
 from .bias import measure_bias, measure_learning
 from .calibration import CANNOT_TELL, calibrated
 from .curves import curves
@@ -25,6 +25,7 @@ from .validation import validation_size
 from .verdict import decide
 
 
+@normalising_once()
 def diagnose(
     history: History,
     *,

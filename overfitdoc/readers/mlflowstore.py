@@ -19,15 +19,15 @@ import numpy as np
 from ..errors import InputError
 from ..history import History, from_table
 from ..naming import find_pairs
-from .registry import Input, NotThisFormat, reader
+from .registry import Input, NotThisFormat, read_path, reader
 
 
 def meta(directory: Path) -> dict[str, str]:
     """The flat ``key: value`` lines of ``meta.yaml`` (no YAML library needed)."""
     out: dict[str, str] = {}
     try:
-        text = (directory / "meta.yaml").read_text(encoding="utf-8", errors="replace")
-    except OSError:
+        text = read_path(directory / "meta.yaml", str(directory)).decode("utf-8", errors="replace")
+    except (OSError, InputError):
         return out
     for line in text.splitlines():
         if line[:1].isspace() or ":" not in line:
@@ -78,14 +78,14 @@ def run_label(r: Path) -> str:
     name = meta(r).get("run_name") or ""
     if not name:
         try:
-            name = (r / "tags" / "mlflow.runName").read_text(encoding="utf-8").strip()
-        except OSError:
+            name = read_path(r / "tags" / "mlflow.runName", str(r)).decode("utf-8").strip()
+        except (OSError, InputError, UnicodeDecodeError):
             name = ""
     return f"{name} ({r.name[:8]})" if name else r.name
 
 
 def _metric_file(source: str, path: Path) -> tuple[np.ndarray, np.ndarray]:
-    text = path.read_text(encoding="utf-8", errors="replace")
+    text = read_path(path, f"{source}: {path.name}").decode("utf-8", errors="replace")
     lines = [ln for ln in text.splitlines() if ln.strip()]
     if not lines:
         return np.empty(0), np.empty(0)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import stat
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ from pathlib import Path
 
 from ..errors import InputError, PermissionDenied
 from ..history import History
+from ..naming import normalising_once
 
 MAX_BYTES = 1 << 30  # 1 GiB: past that a "history" is not one
 #: what every JSON document overfitdoc writes holds (its reports, check's, rerun's summary.json)
@@ -105,20 +107,58 @@ class Input:
         return got
 
 
+READ_CHUNK = 16 << 20
+
+
+def read_limited(stream, source: str, size_hint: int = 0) -> bytes:
+    """Every byte of ``stream`` up to :data:`MAX_BYTES`, counting what is read (a size the
+    file reports is only a hint); one byte past the limit is an InputError, not a read on
+    to the end of ``/dev/zero``."""
+    parts = [stream.read(min(size_hint, MAX_BYTES) + 1)]
+    total = len(parts[0])
+    while parts[-1] and total <= MAX_BYTES:
+        chunk = stream.read(min(READ_CHUNK, MAX_BYTES + 1 - total))
+        if not chunk:
+            break
+        parts.append(chunk)
+        total += len(chunk)
+    if total > MAX_BYTES:
+        raise InputError(source, "more than 1 GiB (the limit) to read")
+    return parts[0] if len(parts) == 1 else b"".join(parts)
+
+
+_NOT_REGULAR = (
+    (stat.S_ISFIFO, "a named pipe"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def _not_regular(mode: int) -> str | None:
+    """Why a file of this mode is not read (None for a regular file)."""
+    if stat.S_ISREG(mode):
+        return None
+    kind = next((what for test, what in _NOT_REGULAR if test(mode)), "not a file")
+    return f"not a regular file ({kind}); give a file, or - to read standard input"
+
+
 def open_input(source: str) -> Input:
-    """Read the bytes of a path, or of standard input for ``-``, with one-line errors."""
+    """Read the bytes of a path, or of standard input for ``-``, with one-line errors.
+
+    Only regular files are opened (a named pipe with no writer would block forever, a device
+    such as ``/dev/zero`` never ends); the file is opened without blocking and checked on its
+    descriptor, so a path swapped for a pipe meanwhile is refused too. Standard input is read
+    up to the same limit, counted in bytes read."""
     if source == "-":
-        return Input(source, None, sys.stdin.buffer.read())
+        return Input(source, None, read_limited(sys.stdin.buffer, source))
     path = Path(source)
     try:
         if not path.exists():
             raise InputError(source, "no such file")
         if path.is_dir():
             return Input(source, path, is_dir=True)
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            raise InputError(source, f"file too large ({size / 2**30:.1f} GiB; the limit is 1 GiB)")
-        return Input(source, path, path.read_bytes())
+        return Input(source, path, read_path(path, source))
     except PermissionError as e:
         raise denied(source, e.filename) from None
     except IsADirectoryError:
@@ -127,11 +167,31 @@ def open_input(source: str) -> Input:
         raise InputError(source, f"cannot read ({e.strerror or e})") from None
 
 
+def read_path(path: Path, source: str) -> bytes:
+    """The bytes of the regular file ``path``, bounded (see :func:`open_input`); an InputError
+    naming ``source`` for a pipe, a device or a file past the limit, OSError as it comes."""
+    why = _not_regular(path.stat().st_mode)
+    if why:
+        raise InputError(source, why)
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    with os.fdopen(fd, "rb") as f:
+        st = os.fstat(fd)
+        why = _not_regular(st.st_mode)
+        if why:
+            raise InputError(source, why)
+        if st.st_size > MAX_BYTES:
+            raise InputError(source, f"file too large ({st.st_size / 2**30:.1f} GiB; the limit is 1 GiB)")
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(fd, True)
+        return read_limited(f, source, st.st_size)
+
+
 def formats() -> list[Reader]:
     """Every registered reader, in detection order."""
     return sorted(READERS.values(), key=lambda r: (r.priority, r.name))
 
 
+@normalising_once()
 def read_input(inp: Input, input_format: str | None = None) -> History:
     """Detect the format of ``inp`` (or use ``input_format``) and read it.
 

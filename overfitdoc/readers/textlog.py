@@ -1,32 +1,76 @@
 """Plain-text logs: the lines a training loop prints, one or more per epoch, holding
 ``Key=value`` or ``Key: value`` pairs, e.g.
 ``2023-05-15 22:50:17,398 INFO:Epoch 1: Train Loss=0.0717, Val Loss=0.0766`` or
-``Epoch: 1, TrainLoss: 673.5184, ValLoss: 184.2612, LR: 0.000200``."""
+``Epoch: 1, TrainLoss: 673.5184, ValLoss: 184.2612, LR: 0.000200``.
+
+A line is scanned in time linear in its length (a 100 KB model-summary line is read like a
+short one): the epoch pattern has no two adjacent ambiguous repeats, the number is atomic,
+and a pair is found from its separator: ``=`` or ``:`` followed by a number, then the key
+walked back from it. That finds what
+``([A-Za-z][A-Za-z0-9_ ./\\-]*?)\\s*[=:]\\s*(NUMBER)(?![\\w.])`` (re.IGNORECASE) finds with
+``findall``, which retried its lazy key from every letter of a long run (quadratic)."""
 
 from __future__ import annotations
 
 import math
 import re
+import string
 
 from ..history import History, from_table
 from .registry import Input, NotThisFormat, reader
 
-NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|[-+]?(?:nan|inf(?:inity)?)"
-EPOCH = re.compile(r"\bepoch\b\s*[:=#]?\s*\[?\s*(\d+)(?:\s*/\s*\d+)?\]?", re.IGNORECASE)
-PAIR = re.compile(r"([A-Za-z][A-Za-z0-9_ ./\-]*?)\s*(?:=|:)\s*(" + NUMBER + r")(?![\w.])", re.IGNORECASE)
+NUMBER = r"(?>[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|[-+]?(?:nan|inf(?:inity)?))"
+EPOCH = re.compile(r"\bepoch\b\s*+(?:[:=#]\s*+)?(?:\[\s*+)?(\d++)(?:\s*+/\s*+\d++)?\]?", re.IGNORECASE)
+# a separator with the number after it: where a pair ends
+VALUE = re.compile(r"[=:]\s*+(" + NUMBER + r")(?![\w.])", re.IGNORECASE)
+SEPARATOR = re.compile(r"[=:]")
+# what [A-Za-z] and [A-Za-z0-9_ ./\-] match under re.IGNORECASE (4 non-ASCII letters among them)
+KEY_START = frozenset(string.ascii_letters + "\u0130\u0131\u017f\u212a")
+KEY_CHARS = KEY_START | frozenset(string.digits + "_ ./-")
+MAX_EPOCH_DIGITS = 15  # past that the number is no epoch (and int() of 4300+ digits raises)
+
+
+def pairs(line: str) -> list[tuple[str, str]]:
+    """Every ``(key, number)`` pair of ``line``, left to right, in one pass."""
+    found = []
+    resume = 0  # where the previous pair ended: a key starts at or after it
+    for sep in SEPARATOR.finditer(line):
+        i = sep.start()
+        if i < resume:
+            continue
+        m = VALUE.match(line, i)
+        if not m:
+            continue
+        end = i
+        while end > resume and line[end - 1].isspace():
+            end -= 1
+        start = end
+        while start > resume and line[start - 1] in KEY_CHARS:
+            start -= 1
+        while start < end and line[start] not in KEY_START:
+            start += 1
+        if start == end:
+            continue
+        found.append((line[start:end], m.group(1)))
+        resume = m.end()
+    return found
 
 
 def parse_line(line: str) -> tuple[int | None, dict[str, float]]:
     epoch = None
     m = EPOCH.search(line)
     if m:
-        epoch = int(m.group(1))
+        if len(m.group(1)) <= MAX_EPOCH_DIGITS:
+            epoch = int(m.group(1))
         line = line[: m.start()] + " ; " + line[m.end() :]
     values = {}
-    for key, num in PAIR.findall(line):
+    for key, num in pairs(line):
         key = key.strip(" .-/")
         if key and not key.isupper() or len(key) > 3:
-            values[key] = float(num)
+            try:
+                values[key] = float(num)
+            except ValueError:  # "ınf": IGNORECASE lets a dotless i spell inf; float() does not
+                continue
     return epoch, values
 
 

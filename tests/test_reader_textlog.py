@@ -1,0 +1,107 @@
+"""The text-log reader: linear in the line's length, and the same pairs as the pattern it
+replaced (a lazy key retried from every letter: 40,000 characters of ``x`` took 41 s)."""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+import subprocess
+import sys
+
+from overfitdoc import load_history
+from overfitdoc.readers.textlog import EPOCH, pairs, parse_line
+
+from .conftest import ROOT
+
+# the patterns the reader used before it scanned from separators (quadratic and cubic on long lines)
+OLD_NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|[-+]?(?:nan|inf(?:inity)?)"
+OLD_EPOCH = re.compile(r"\bepoch\b\s*[:=#]?\s*\[?\s*(\d+)(?:\s*/\s*\d+)?\]?", re.IGNORECASE)
+OLD_PAIR = re.compile(r"([A-Za-z][A-Za-z0-9_ ./\-]*?)\s*(?:=|:)\s*(" + OLD_NUMBER + r")(?![\w.])", re.IGNORECASE)
+
+PIECES = list("aeEinfty xX1239.-+/_=:=:\t,;#[]") + [
+    "epoch",
+    "Epoch ",
+    "nan",
+    "inf",
+    "infinity",
+    "loss",
+    "val_loss",
+    " 1e5",
+    "1.5",
+    "\u0131",  # dotless i: [A-Za-z] matches it under IGNORECASE
+    "\u212a",  # Kelvin sign, likewise
+]
+
+
+def test_pairs_and_epoch_are_what_the_old_patterns_found_on_short_lines():
+    rng = random.Random(16)
+    for _ in range(20_000):
+        line = "".join(rng.choice(PIECES) for _ in range(rng.randrange(1, 30)))
+        assert pairs(line) == OLD_PAIR.findall(line), line
+        new, old = EPOCH.search(line), OLD_EPOCH.search(line)
+        assert (new and (new.span(), new.group(1))) == (old and (old.span(), old.group(1))), line
+
+
+KERAS = "".join(f"Epoch {e}/3 - loss: {1 - e / 10:.4f} - val_loss: {1 - e / 20:.4f}\n" for e in (1, 2, 3))
+SUMMARY = "dense_1 Dense None 64 params 640 layer normalization / dropout - "
+
+# each costs the old patterns from tens of seconds to hours; run in a subprocess so a
+# regression fails on the timeout instead of hanging the suite
+LONG_LINES = {
+    "x": "x" * 40_000,
+    "summary": (SUMMARY * (100_000 // len(SUMMARY))),
+    "epoch-then-spaces": "epoch" + " " * 30_000 + "x",
+    "separator-then-digits": "a: " + "1" * 50_000 + "x",
+    "pairs": "a b: 1e5x " * 10_000,
+    "epoch-digits": "epoch " + "9" * 5_000,
+}
+
+TIMER = """
+import json, sys, time
+from overfitdoc.readers.textlog import parse_line
+out = {}
+for name, line in json.loads(sys.stdin.read()).items():
+    t = time.perf_counter()
+    epoch, values = parse_line(line)
+    out[name] = [time.perf_counter() - t, epoch, values]
+print(json.dumps(out))
+"""
+
+
+def test_long_lines_are_parsed_in_linear_time():
+    p = subprocess.run(
+        [sys.executable, "-c", TIMER],
+        input=json.dumps(LONG_LINES),
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+    )
+    assert p.returncode == 0, p.stderr
+    got = json.loads(p.stdout)
+    for name, (seconds, _, _) in got.items():
+        assert seconds < 1.0, f"{name}: {seconds:.2f} s"
+    assert got["x"][1:] == [None, {}]
+    assert got["epoch-digits"][1:] == [None, {}]  # 5,000 digits are no epoch (int() refuses 4,300)
+    assert got["pairs"][2] == {}  # "1e5x" is no number
+
+
+def test_a_log_with_a_100_kb_summary_line_reads_its_epochs(tmp_path):
+    path = tmp_path / "train.log"
+    path.write_text(KERAS[: KERAS.index("Epoch 2")] + SUMMARY * 1600 + "\n" + KERAS[KERAS.index("Epoch 2") :])
+    p = subprocess.run(
+        [sys.executable, "-m", "overfitdoc", "diagnose", str(path), "--format", "json"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+    )
+    assert p.returncode == 0, p.stderr
+    h = load_history(str(path))
+    assert h.format == "text-log" and list(h.index) == [1, 2, 3]
+    assert list(h.columns["val_loss"]) == [0.95, 0.9, 0.85]
+
+
+def test_a_dotless_i_spelling_inf_is_not_a_number():
+    assert parse_line("loss=\u0131nf val_loss=1") == (None, {"val_loss": 1.0})
