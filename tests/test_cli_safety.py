@@ -400,8 +400,18 @@ def deny(monkeypatch, *names: str) -> None:
             raise PermissionError(errno.EACCES, "Permission denied", str(self))
         return real_read(self)
 
+    from overfitdoc.readers import registry
+
+    real_read_path = registry.read_path
+
+    def read_path(path, source):  # files are opened by descriptor (registry.read_path)
+        if pathlib.Path(path).name in names:
+            raise PermissionError(errno.EACCES, "Permission denied", str(path))
+        return real_read_path(path, source)
+
     monkeypatch.setattr(pathlib.Path, "iterdir", iterdir)
     monkeypatch.setattr(pathlib.Path, "read_bytes", read_bytes)
+    monkeypatch.setattr(registry, "read_path", read_path)
 
 
 def test_an_unreadable_tensorboard_split_is_exit_2(tmp_path, monkeypatch):
