@@ -106,6 +106,17 @@ def ece(pairs: list[tuple[float, bool]], edges=(0.0, 0.5, 0.6, 0.7, 0.8, 0.9, 1.
     return out, rows
 
 
+def leave_one_family_out(rows: list[dict]) -> dict[str, list[tuple[float, bool]]]:
+    """Per family, (confidence, right) of each of its runs (both halves), the confidence from a
+    fit on the development runs of the other families."""
+    dev = [r for r in rows if r["split"] == "dev"]
+    out = {}
+    for family in sorted({r["family"] for r in rows}):
+        s, i, x = fit([r for r in dev if r["family"] != family])
+        out[family] = [(predict(s, i, x, r), r["right"]) for r in rows if r["family"] == family]
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--write", action="store_true", help="write the development fit into calibration.py")
@@ -124,13 +135,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"test half ({len(test)} runs): ECE {e:.3f}")
     for lo, hi, n, conf, right in bins:
         print(f"  {lo:.1f}-{hi:.1f}: {n:3d} runs, mean confidence {conf:.3f}, right {right:.1%}")
-    lofo = []
-    for family in sorted({r["family"] for r in rows}):
-        s, i, x = fit([r for r in dev if r["family"] != family])
-        mine = [(predict(s, i, x, r), r["right"]) for r in rows if r["family"] == family]
-        fe, _ = ece(mine)
-        lofo += mine
-        print(f"  left out {family}: {len(mine)} runs, ECE {fe:.3f}")
+    by_family = leave_one_family_out(rows)
+    for family, mine in by_family.items():
+        print(f"  left out {family}: {len(mine)} runs, ECE {ece(mine)[0]:.3f}")
+    lofo = [pair for mine in by_family.values() for pair in mine]
     e, _ = ece(lofo)
     print(f"leave-one-family-out, pooled ({len(lofo)} runs): ECE {e:.3f}")
     if args.write:

@@ -122,67 +122,61 @@ def split_of(data_seed: int) -> str:
 # --------------------------------------------------------------------------- data
 
 
+def _quantiles(skd, n: int):
+    X, y = skd.make_gaussian_quantiles(n_samples=n, n_features=4, n_classes=3, random_state=112)
+    return X + np.random.default_rng(113).normal(0.0, 0.35, X.shape), y  # overlapping shells
+
+
+#: how each dataset's pool is made: ``(sklearn.datasets, pool size) -> (X, y)``
+POOLS = {
+    "moons": lambda skd, n: skd.make_moons(n_samples=n, noise=0.3, random_state=101),
+    "circles": lambda skd, n: skd.make_circles(n_samples=n, noise=0.2, factor=0.5, random_state=102),
+    "noisy_clf": lambda skd, n: skd.make_classification(
+        n_samples=n,
+        n_features=20,
+        n_informative=6,
+        n_redundant=4,
+        n_classes=3,
+        n_clusters_per_class=2,
+        flip_y=0.15,
+        class_sep=1.0,
+        random_state=103,
+    ),
+    "digits": lambda skd, n: skd.load_digits(return_X_y=True),
+    "breast_cancer": lambda skd, n: skd.load_breast_cancer(return_X_y=True),
+    "wine": lambda skd, n: skd.load_wine(return_X_y=True),
+    "friedman1": lambda skd, n: skd.make_friedman1(n_samples=n, n_features=10, noise=1.0, random_state=104),
+    "linear_reg": lambda skd, n: skd.make_regression(
+        n_samples=n, n_features=30, n_informative=10, noise=25.0, random_state=105
+    ),
+    "digits_cnn": lambda skd, n: skd.load_digits(return_X_y=True),
+    "shapes_cnn": lambda skd, n: _shapes(n, np.random.default_rng(106)),
+    "seq_gru": lambda skd, n: _sequences_clf(n, np.random.default_rng(107)),
+    "seq_conv1d": lambda skd, n: _sequences_reg(n, np.random.default_rng(108)),
+    "moons_labelnoise": lambda skd, n: skd.make_moons(n_samples=n, noise=0.2, random_state=109),
+    "imbalanced": lambda skd, n: skd.make_classification(
+        n_samples=n,
+        n_features=12,
+        n_informative=5,
+        n_redundant=3,
+        n_classes=2,
+        weights=[0.92, 0.08],
+        flip_y=0.02,
+        class_sep=0.8,
+        random_state=110,
+    ),
+    "friedman3_smallval": lambda skd, n: skd.make_friedman3(n_samples=n, noise=0.1, random_state=111),
+    "quantiles_long": _quantiles,
+}
+
+
 def load_pool(spec: DatasetSpec) -> tuple[np.ndarray, np.ndarray]:
     """All samples a dataset offers. Generated pools use a fixed random_state, so every
     data seed samples the same distribution (same class centroids, same coefficients)."""
     from sklearn import datasets as skd
 
     pool = (spec.n_test or 0) + max(spec.train_sizes) + max(spec.val_sizes)
-    if spec.name == "moons":
-        X, y = skd.make_moons(n_samples=pool, noise=0.3, random_state=101)
-    elif spec.name == "circles":
-        X, y = skd.make_circles(n_samples=pool, noise=0.2, factor=0.5, random_state=102)
-    elif spec.name == "noisy_clf":
-        X, y = skd.make_classification(
-            n_samples=pool,
-            n_features=20,
-            n_informative=6,
-            n_redundant=4,
-            n_classes=3,
-            n_clusters_per_class=2,
-            flip_y=0.15,
-            class_sep=1.0,
-            random_state=103,
-        )
-    elif spec.name == "digits":
-        X, y = skd.load_digits(return_X_y=True)
-    elif spec.name == "breast_cancer":
-        X, y = skd.load_breast_cancer(return_X_y=True)
-    elif spec.name == "wine":
-        X, y = skd.load_wine(return_X_y=True)
-    elif spec.name == "friedman1":
-        X, y = skd.make_friedman1(n_samples=pool, n_features=10, noise=1.0, random_state=104)
-    elif spec.name == "linear_reg":
-        X, y = skd.make_regression(n_samples=pool, n_features=30, n_informative=10, noise=25.0, random_state=105)
-    elif spec.name == "digits_cnn":
-        X, y = skd.load_digits(return_X_y=True)
-    elif spec.name == "shapes_cnn":
-        X, y = _shapes(pool, np.random.default_rng(106))
-    elif spec.name == "seq_gru":
-        X, y = _sequences_clf(pool, np.random.default_rng(107))
-    elif spec.name == "seq_conv1d":
-        X, y = _sequences_reg(pool, np.random.default_rng(108))
-    elif spec.name == "moons_labelnoise":
-        X, y = skd.make_moons(n_samples=pool, noise=0.2, random_state=109)
-    elif spec.name == "imbalanced":
-        X, y = skd.make_classification(
-            n_samples=pool,
-            n_features=12,
-            n_informative=5,
-            n_redundant=3,
-            n_classes=2,
-            weights=[0.92, 0.08],
-            flip_y=0.02,
-            class_sep=0.8,
-            random_state=110,
-        )
-    elif spec.name == "friedman3_smallval":
-        X, y = skd.make_friedman3(n_samples=pool, noise=0.1, random_state=111)
-    elif spec.name == "quantiles_long":
-        X, y = skd.make_gaussian_quantiles(n_samples=pool, n_features=4, n_classes=3, random_state=112)
-        X = X + np.random.default_rng(113).normal(0.0, 0.35, X.shape)  # overlapping shells
-    else:  # pragma: no cover - the table above is the whole list
-        raise KeyError(spec.name)
+    X, y = POOLS[spec.name](skd, pool)
     return X.astype(np.float64), y
 
 

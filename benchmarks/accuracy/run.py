@@ -503,14 +503,9 @@ def render_lofo_calibration() -> list[str]:
     """Each family's confidence scored by a calibration fitted without it (calibrate.py)."""
     import calibrate
 
-    rows = calibrate.observations()
-    dev = [r for r in rows if r["split"] == "dev"]
-    pooled, lines = [], []
-    for family in sorted({r["family"] for r in rows}):
-        s, i, x = calibrate.fit([r for r in dev if r["family"] != family])
-        mine = [(calibrate.predict(s, i, x, r), r["right"]) for r in rows if r["family"] == family]
-        pooled += mine
-        lines.append([family, str(len(mine)), num(calibrate.ece(mine)[0], 3)])
+    by_family = calibrate.leave_one_family_out(calibrate.observations())
+    lines = [[family, str(len(mine)), num(calibrate.ece(mine)[0], 3)] for family, mine in by_family.items()]
+    pooled = [pair for mine in by_family.values() for pair in mine]
     e, bins = calibrate.ece(pooled)
     out = [
         "",

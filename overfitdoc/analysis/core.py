@@ -114,9 +114,13 @@ def diagnose(
     # epoch that blew up makes the start look far above where training sat)
     late = late_gain(c, kept, div.diverged, settings)
     stability = measure_stability(c, nonfinite, learning.flat, settings)
-    verdict, margin, test = decide(
-        stability.instability, learning, late, div, gap, bias_level, bias.margin, settings, float(c.train_trend[0])
-    )
+
+    def verdict_of(div, late):
+        return decide(
+            stability.instability, learning, late, div, gap, bias_level, bias.margin, settings, float(c.train_trend[0])
+        )
+
+    verdict, margin, test = verdict_of(div, late)
     n_val = base.val_size.n if base.val_size else None
     confidence = calibrated(verdict, margin, test, n_val)
     rejected: RejectedRise | None = None
@@ -126,9 +130,7 @@ def diagnose(
         rejected = RejectedRise(verdict, confidence, div.rise, int(round(c.points[kept.kept])))
         div = replace(div, diverged=False, range=None)
         late = late_gain(c, kept, False, settings)
-        verdict, _, _ = decide(
-            stability.instability, learning, late, div, gap, bias_level, bias.margin, settings, float(c.train_trend[0])
-        )
+        verdict, _, _ = verdict_of(div, late)
         test, confidence = "rise_rejected", round(1.0 - rejected.confidence, 3)
     points = c.points
     div_epoch: int | None = None

@@ -30,7 +30,7 @@ def cannot_tell(d: Diagnosis) -> CannotTell | None:
         return None
     u, metric = d.unit, d.monitor.metric
     best = fmt(d.best_val)
-    n = d.val_size.n if d.val_size is not None else None
+    size = d.val_size
     if d.deciding_test == "bias" and d.verdict in ("good_fit", "underfitting"):
         return CannotTell(
             "capacity_or_floor",
@@ -39,8 +39,9 @@ def cannot_tell(d: Diagnosis) -> CannotTell | None:
             f"train a model about twice as wide (or one layer deeper) for the same {u}s: a validation {metric} "
             f"clearly better than this run's best ({best}) means this model underfits",
         )
-    if n is not None and n < SMALL_SPLIT:
-        how = "given" if d.val_size is not None and d.val_size.source == "given" else "read from its accuracy's steps"
+    if size is not None and size.n < SMALL_SPLIT:
+        n = size.n
+        how = "given" if size.source == "given" else "read from its accuracy's steps"
         return CannotTell(
             "small_split",
             f"the validation split has {n} samples ({how}), too few to tell a real change in validation "

@@ -36,11 +36,13 @@ def accuracy_steps(values: np.ndarray) -> int | None:
     vals = vals[(vals > 0) & (vals < 1)]
     if len(vals) < MIN_DISTINCT:
         return None
-    for n in range(2, MAX_SIZE + 1):
-        x = vals * n
-        if np.all(np.abs(x - np.round(x)) < n * 1e-6 + 1e-9):
-            return n
-    return None
+    sizes = np.arange(2, MAX_SIZE + 1, dtype=float)  # every candidate at once, narrowed value by value
+    for v in vals:
+        x = v * sizes
+        sizes = sizes[np.abs(x - np.round(x)) < sizes * 1e-6 + 1e-9]
+        if not len(sizes):
+            return None
+    return int(sizes[0])
 
 
 def validation_size(pairs: tuple[PairSeries, ...], given: int | None = None) -> ValidationSize | None:

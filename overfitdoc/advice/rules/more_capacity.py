@@ -64,6 +64,9 @@ model = nn.Sequential(
         d = f.d
         u = f.unit
         best_t = float(f.train.min() if f.mode == "min" else f.train.max())
+        # a good fit or underfit whose history cannot tell capacity from the data's floor: a
+        # bigger model is the experiment that decides (it comes first)
+        unsure = d.cannot_tell if d.cannot_tell is not None and d.cannot_tell.kind == "capacity_or_floor" else None
         if d.verdict == "underfitting":
             flat = (
                 ""
@@ -75,6 +78,8 @@ model = nn.Sequential(
                 f"close behind (gap {fmt(d.gap.final)}): the model lacks capacity, and there is no variance to lose."
             )
             score = 0.9 if not f.train_still_falling else 0.75
+            if unsure is not None:
+                ev += f" Not sure ({unsure.reason}): {unsure.experiment}."
         elif d.verdict == "overfitting_and_underfitting":
             ev = (
                 f"{f.train_name} stops short at {fmt(best_t)} while the gap is {fmt(d.gap.final)}: fix the bias "
@@ -84,16 +89,12 @@ model = nn.Sequential(
         elif d.verdict == "not_learning":
             ev = f"{barely_moved(f)}; rule out a bug first, then try a bigger model."
             score = 0.35
-        elif d.cannot_tell is not None and d.cannot_tell.kind == "capacity_or_floor":
-            ev = f"The experiment that decides this run: {d.cannot_tell.experiment} ({d.cannot_tell.reason})."
-            score = 0.5
+        elif unsure is not None:
+            ev = f"The experiment that decides this run: {unsure.experiment} ({unsure.reason})."
         else:
             return None
-        if d.cannot_tell is not None and d.cannot_tell.kind == "capacity_or_floor":
-            # the history cannot tell capacity from the data's floor: trying a bigger model decides
+        if unsure is not None:
             score = 0.95
-            if not ev.startswith("The experiment"):
-                ev += f" Not sure ({d.cannot_tell.reason}): {d.cannot_tell.experiment}."
         if (rp := ratio_phrase(ctx)) and ctx.ratio is not None and ctx.ratio < 1:
             ev += f" The model has only {rp}."
             score += 0.05
