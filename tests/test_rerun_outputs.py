@@ -1,6 +1,7 @@
 """What `overfitdoc rerun` leaves in --out: each run's PyTorch JSON history, rewritten as it
 trains (so an interruption keeps the finished epochs), summary.json (the result dict, also
-when interrupted) and compare.png (seed 0's validation curve of every variant)."""
+when interrupted) and compare.png (every variant's mean validation curve over its seeds, in a
+min-max band)."""
 
 from __future__ import annotations
 
@@ -199,3 +200,35 @@ def test_epochs_are_numbered_from_1_everywhere_as_diagnose_numbers_them(tmp_path
     assert es["runs"][0]["kept_epoch"] == es_best
     assert f"restored the weights of epoch {es_best} (best val_loss)" in r.stdout
     assert f"early stopping at epoch {len(es_rows)}" in r.stdout
+
+
+def test_compare_plot_draws_the_seed_mean_and_a_min_max_band(tmp_path):
+    pytest.importorskip("matplotlib")  # skipped only where it truly is not installed
+    import numpy as np
+
+    from overfitdoc.render.plot import compare_figure
+
+    res = run(tmp_path, "weight-decay", epochs=3, seeds=3, plot=True)
+    out = tmp_path / "out"
+    assert (out / "compare.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert res.to_dict()["outputs"]["compare_plot"] == str(out / "compare.png")
+    variants = list(dict.fromkeys(u.variant for u in res.units))
+    shown, bands = runner_mod.compare_inputs(res.units, variants)
+    assert [d.source for d in shown] == ["baseline (mean of 3 seeds)", "weight-decay (mean of 3 seeds)"]
+    for v, d, band in zip(variants, shown, bands):
+        vals = np.array([[r["val_loss"] for r in u.rows] for u in res.units if u.variant is v])
+        assert vals.shape == (3, 3)
+        assert list(band.x) == [1, 2, 3]
+        assert np.allclose(band.low, vals.min(axis=0)) and np.allclose(band.high, vals.max(axis=0))
+        assert np.allclose(d.monitored.val_raw, vals.mean(axis=0))  # the curve: the mean over seeds
+        assert (band.low < band.high).all()  # seeds differ: a band, not seed 0's line
+    fig = compare_figure(shown, bands=bands)
+    ax = fig.axes[0]
+    gids = [c.get_gid() for c in ax.collections]
+    assert "val-band-0" in gids and "val-band-1" in gids
+    assert "band: min-max over the seeds of val_loss" in ax.get_title(loc="left")
+    assert [line.get_gid() for line in ax.lines if line.get_gid() == "val-raw-0"] == ["val-raw-0"]
+    (tmp_path / "one").mkdir()
+    one = run(tmp_path / "one", "none", epochs=2, seeds=1, plot=True)
+    shown1, bands1 = runner_mod.compare_inputs(one.units, [one.units[0].variant])
+    assert [d.source for d in shown1] == ["baseline"] and bands1 == [None]  # one seed: no band

@@ -174,6 +174,7 @@ def plot_diagnoses(
     compare: bool = False,
     show: bool = False,
     targets: list[str] | None = None,
+    bands: list[Band | None] | None = None,
 ) -> list[str]:
     """Draw each diagnosis (or all of them in one figure with ``compare=True``) and write the
     image(s) atomically; returns the paths written, in the order of ``diagnoses``.
@@ -182,7 +183,8 @@ def plot_diagnoses(
     ``compare`` go to one file each (see :func:`output_paths`). ``path`` may be None only with
     ``show=True``; ``targets`` names the file of each run explicitly instead (the CLI names
     them among all the inputs given, so an unreadable input does not rename the others).
-    Raises UsageError (one line) for an unknown extension or a bad path.
+    Raises UsageError (one line) for an unknown extension or a bad path. ``bands`` (with
+    ``compare``): a shaded band per run behind its validation curve (see :class:`Band`).
 
     >>> plot_diagnoses([overfitdoc.diagnose("run.csv")], "run.png")   # doctest: +SKIP
     ['run.png']
@@ -214,7 +216,11 @@ def plot_diagnoses(
     with mpl.rc_context(RC):
         groups = [diagnoses] if compare else [[d] for d in diagnoses]
         for k, group in enumerate(groups):
-            fig = compare_figure(group, options, pyplot=show) if compare else run_figure(group[0], options, pyplot=show)
+            fig = (
+                compare_figure(group, options, pyplot=show, bands=bands)
+                if compare
+                else run_figure(group[0], options, pyplot=show)
+            )
             if path is not None and targets is not None and fmt is not None:
                 atomic_write(targets[k], render(fig, fmt, options.dpi))
                 written.append(targets[k])
@@ -744,13 +750,30 @@ def _key_numbers(d, width_in: float = DEFAULT_WIDTH) -> str:
 # ---------------------------------------------------------------- several runs compared
 
 
-def compare_figure(diagnoses, options: PlotOptions | None = None, *, pyplot: bool = False):
+@dataclass(frozen=True)
+class Band:
+    """A shaded band behind a run's validation curve in compare mode: from ``low`` to ``high``
+    at each epoch ``x`` (rerun: the minimum and maximum over its seeds); ``label`` says what it
+    is, in the panel's title."""
+
+    x: np.ndarray
+    low: np.ndarray
+    high: np.ndarray
+    label: str = "band: min-max"
+
+
+def compare_figure(
+    diagnoses, options: PlotOptions | None = None, *, pyplot: bool = False, bands: list[Band | None] | None = None
+):
     """Validation curves (top) and gaps (bottom) of several runs in one figure with a shared
-    legend: whether a change helped. Each run's recommended epoch is a dot on its curve."""
+    legend: whether a change helped. Each run's recommended epoch is a dot on its curve;
+    ``bands[i]``, when given, is shaded behind run ``i``'s curve (gid ``val-band-<i>``)."""
     import matplotlib as mpl
 
     options = options or PlotOptions()
     diagnoses = list(diagnoses)
+    bands = list(bands) if bands is not None else []
+    band_labels = list(dict.fromkeys(b.label for b in bands if b is not None))
     with mpl.rc_context(RC):
         size = options.size or (DEFAULT_WIDTH, 6.4)
         fig = _new_figure(size, options.dpi, pyplot)
@@ -771,6 +794,13 @@ def compare_figure(diagnoses, options: PlotOptions | None = None, *, pyplot: boo
             units.append(d.unit)
             smooth = options.smooth and data.has_trend
             all_raw.append(data.val)
+            band = bands[i] if i < len(bands) else None
+            if band is not None and len(band.x):
+                ax_val.fill_between(
+                    band.x, band.low, band.high, color=colour, alpha=0.16, lw=0, gid=f"val-band-{i}", zorder=1
+                )
+                finite = np.concatenate([band.low, band.high])
+                all_raw.append(finite[np.isfinite(finite)])
             ax_val.plot(
                 data.x,
                 data.val,
@@ -840,9 +870,10 @@ def compare_figure(diagnoses, options: PlotOptions | None = None, *, pyplot: boo
             color="#333333",
         )
         ax_val.set_title(
-            "validation curves (faint: raw values; dot: recommended epoch)"
-            if options.smooth
-            else "validation curves (dot: recommended epoch)",
+            "validation curves ("
+            + "".join(f"{label}; " for label in band_labels)
+            + ("faint: raw values; " if options.smooth else "")
+            + "dot: recommended epoch)",
             loc="left",
             fontsize=8.5,
             color="#333333",

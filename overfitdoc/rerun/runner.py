@@ -120,7 +120,8 @@ def rerun(
     interrupted run keeps its finished epochs) and ``<variant>-seed<N>.csv`` (Keras CSV
     with epochs from 1, written when the run ends), ``summary.json`` (the result dict, also when interrupted)
     and, when matplotlib is installed and the re-run was not interrupted, ``compare.png``
-    (seed 0's validation curve of every variant). ``plot=False`` skips the figure. ``on_epoch(unit, epoch,
+    (every variant's validation curve averaged over its seeds, with a band from the lowest
+    to the highest seed: :func:`compare_inputs`). ``plot=False`` skips the figure. ``on_epoch(unit, epoch,
     logs)`` is called after every epoch of every run (``epoch`` from 1, as every output
     numbers epochs; from worker threads when ``jobs > 1``);
     a KeyboardInterrupt raised there, or Ctrl-C, stops the re-run and keeps what was done.
@@ -380,15 +381,10 @@ def write_outputs(
         elif importlib.util.find_spec("matplotlib") is None:
             outputs["compare_plot_note"] = "not drawn: matplotlib is not installed (pip install 'overfitdoc[plot]')"
         else:
-            shown = [
-                d
-                for v in variants
-                for u in units
-                if u.variant is v and u.seed == 0 and (d := _diagnose_unit(u, diagnoses)) is not None
-            ]
+            shown, bands = compare_inputs(units, variants)
             if shown:
                 try:
-                    outputs["compare_plot"] = compare_plot(shown, out / COMPARE_PLOT_NAME)
+                    outputs["compare_plot"] = compare_plot(shown, out / COMPARE_PLOT_NAME, bands)
                 except Exception as e:  # noqa: BLE001 - the figure is a bonus; the results stand without it
                     outputs["compare_plot_note"] = f"not drawn: {type(e).__name__}: {e}"
             else:
@@ -397,11 +393,59 @@ def write_outputs(
         atomic_write(out / SUMMARY_NAME, render_json(report))
 
 
-def compare_plot(shown: list[Diagnosis], path: Path) -> str:
-    """The validation curves of these runs' diagnoses in one figure (``overfitdoc plot --compare``)."""
-    from ..render.plot import plot_diagnoses
+def compare_inputs(units: list[Unit], variants: list[Variant]) -> tuple[list[Diagnosis], list]:
+    """What compare.png draws for each variant: the diagnosis of its mean history (at each
+    epoch, every logged series averaged over the seeds that reached it; its finished runs, or
+    any with epochs when none finished), named after the variant, and a band from the lowest
+    to the highest validation value of those seeds at each epoch
+    (:class:`overfitdoc.render.plot.Band`)."""
+    from ..render.plot import Band
 
-    written = plot_diagnoses(shown, path, compare=True)
+    shown: list[Diagnosis] = []
+    bands: list = []
+    for v in variants:
+        runs = [u for u in units if u.variant is v and u.rows]
+        done = [u for u in runs if u.status == "done"]
+        runs = done or runs
+        if not runs:
+            continue
+        epochs = sorted({int(r["epoch"]) for u in runs for r in u.rows})
+        at = {e: i for i, e in enumerate(epochs)}
+        keys = sorted({k for u in runs for r in u.rows for k in r if k != "epoch"})
+        per_seed = {k: np.full((len(runs), len(epochs)), np.nan) for k in keys}
+        for j, u in enumerate(runs):
+            for r in u.rows:
+                for k in keys:
+                    x = r.get(k)
+                    if x is not None and math.isfinite(float(x)):
+                        per_seed[k][j, at[int(r["epoch"])]] = float(x)
+        table: dict[str, np.ndarray] = {"epoch": np.array(epochs, dtype=float)}
+        for k, a in per_seed.items():
+            counts = np.isfinite(a).sum(axis=0)
+            sums = np.where(np.isfinite(a), a, 0.0).sum(axis=0)
+            table[k] = np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
+        name = v.name if len(runs) == 1 else f"{v.name} (mean of {len(runs)} seeds)"
+        d = diagnose(from_table(name, "keras-csv", table, index_column="epoch"))
+        shown.append(d)
+        col = d.monitor.val if d.monitor is not None else None
+        if col in per_seed and len(runs) > 1:
+            a = per_seed[col]
+            ok = np.isfinite(a).any(axis=0)
+            low = np.where(ok, np.where(np.isfinite(a), a, np.inf).min(axis=0), np.nan)
+            high = np.where(ok, np.where(np.isfinite(a), a, -np.inf).max(axis=0), np.nan)
+            bands.append(Band(np.array(epochs, dtype=float), low, high, f"band: min-max over the seeds of {col}"))
+        else:
+            bands.append(None)
+    return shown, bands
+
+
+def compare_plot(shown: list[Diagnosis], path: Path, bands: list | None = None) -> str:
+    """The validation curves of these runs' diagnoses in one figure (``overfitdoc plot --compare``),
+    with a band behind each where ``bands`` has one."""
+    from ..render.plot import PlotOptions, plot_diagnoses
+
+    title = f"Comparing {len(shown)} variant{'s' if len(shown) != 1 else ''}"
+    written = plot_diagnoses(shown, path, compare=True, bands=bands, options=PlotOptions(title=title))
     return written[0]
 
 
