@@ -23,6 +23,7 @@ from .types import Diagnosis
 from .verdict import decide
 
 
+@np.errstate(all="ignore")  # non-finite and huge values are measured, not warned about
 @normalising_once()
 def diagnose(
     history: History,

@@ -25,6 +25,7 @@ def sniff_separator(header: str) -> str:
 
 
 SMALL = 4 << 20  # below 4 MB the csv module is quicker than importing pandas
+MAX_COLUMNS = 100_000  # a header wider than this is no training log (and costs ~100 us a column)
 
 
 def parse_delimited(inp: Input) -> dict[str, np.ndarray]:
@@ -65,6 +66,11 @@ def _parse(inp: Input) -> dict[str, np.ndarray]:
         raise NotThisFormat("fewer than two named columns")
     if any(_is_number(h) for h in header if h):
         raise NotThisFormat("the first line is data, not a header")
+    if len(header) > MAX_COLUMNS:
+        why = f"{len(header):,} columns (a training log has at most {MAX_COLUMNS:,})"
+        if inp.stripped[:1] in ("{", "["):  # JSON that failed to parse: let its reason stand
+            raise NotThisFormat(why)
+        raise InputError(inp.source, why)
     cols = _parse_small(inp, text, sep) if len(text) < SMALL else _parse_large(inp, first, sep)
     if not cols or not len(next(iter(cols.values()))):
         raise InputError(inp.source, "a header but no rows")
