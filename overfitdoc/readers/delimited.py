@@ -8,7 +8,7 @@ import io
 import numpy as np
 
 from ..errors import InputError
-from ..history import History, from_table
+from ..history import MAX_COLUMNS, History, from_table
 from ..naming import normalise
 from ..numbers import is_number as _is_number
 from .registry import Input, NotThisFormat, reader
@@ -25,7 +25,6 @@ def sniff_separator(header: str) -> str:
 
 
 SMALL = 4 << 20  # below 4 MB the csv module is quicker than importing pandas
-MAX_COLUMNS = 100_000  # a header wider than this is no training log (and costs ~100 us a column)
 
 
 def parse_delimited(inp: Input) -> dict[str, np.ndarray]:

@@ -9,7 +9,7 @@ import math
 from numbers import Number
 
 from ..errors import InputError
-from ..history import History, from_table
+from ..history import MAX_COLUMNS, History, from_table
 from ..naming import normalise
 from ..numbers import is_number as _numberish
 from .registry import Input, NotThisFormat, reader
@@ -96,6 +96,8 @@ def _table_from_doc(inp: Input, doc) -> tuple[str, dict[str, list]]:
     if _is_record_list(doc):
         return "pytorch-json", _records_to_table(doc)
     if isinstance(doc, dict):
+        if len(doc) > MAX_COLUMNS:
+            raise InputError(inp.source, f"{len(doc):,} keys (a training history has at most {MAX_COLUMNS:,} series)")
         for key in CONTAINER_KEYS:
             for k in doc:
                 if normalise(str(k)) == key and (_is_record_list(doc[k]) or isinstance(doc[k], dict)):
