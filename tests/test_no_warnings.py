@@ -62,3 +62,24 @@ def test_a_header_past_the_column_limit_is_refused_before_the_rows_are_parsed(tm
     path.write_text("{" + ", ".join(f'"k{i}": [{i}, 1]' for i in range(60)) + "}\n{bad\n{}\n")
     with pytest.raises(InputError, match="malformed JSON"):
         load_history(path)
+
+
+def test_the_learning_rate_schedule_is_classified_without_warnings():
+    # measured lazily (after diagnose, when advice or the report asks): 1e308 / 1e-300
+    # overflowed in schedule.classify
+    from overfitdoc.analysis.schedule import classify
+
+    values = [1e-3] * 5 + [1e308] + [1e-300] * 6
+    classify(list(range(len(values))), values)
+
+
+def test_a_hugging_face_log_with_nan_steps_is_read_or_refused(tmp_path):
+    # float("nan") as a dict key, then np.float64(nan) looked up: KeyError (exit 3)
+    import json
+
+    log = [{"epoch": e, "step": s, "loss": 1.0 / (1 + e)} for e, s in enumerate([float("nan"), 10, 20, 30])]
+    log += [{"epoch": e, "step": s, "eval_loss": 1.2 / (1 + e)} for e, s in enumerate([float("nan"), 10, 20, 30])]
+    path = tmp_path / "trainer_state.json"
+    path.write_text(json.dumps({"log_history": log, "global_step": 30}))
+    h = load_history(path)
+    assert h.format == "hf-trainer-state" and len(h) == 3  # the NaN step left out
