@@ -37,12 +37,14 @@ def flatten(record: dict, prefix: str = "", depth: int = 0) -> dict:
     if depth > 4:
         return out
     for k, v in record.items():
+        if isinstance(v, list):
+            continue  # (first: a list is no Number, and the ABC check is slow on 10^5 keys)
         key = f"{prefix}{k}"
         if isinstance(v, dict):
             out.update(flatten(v, key + ".", depth + 1))
         elif isinstance(v, bool) or v is None:
             out[key] = None
-        elif isinstance(v, Number) or (isinstance(v, str) and _numberish(v)):
+        elif isinstance(v, (int, float, Number)) or (isinstance(v, str) and _numberish(v)):
             out[key] = float(v)  # type: ignore[arg-type]  # a Number or a numeric string
     return out
 
