@@ -17,6 +17,9 @@ from .naming import MetricPair, find_pairs, normalise, pick_monitor
 
 EPOCH_NAMES = ("epoch", "epochs")
 STEP_NAMES = ("step", "global_step", "iteration", "iter", "steps")
+# series (columns, JSON keys) a file may have: past that it is no training history, and the
+# readers and the analysis, linear in them at ~50-100 us each, would take minutes
+MAX_COLUMNS = 100_000
 
 
 @dataclass(frozen=True, eq=False)
@@ -214,6 +217,8 @@ def from_table(
     for among the usual names, and rows are numbered from 1 when there is none). Appended
     runs are split and the last one kept (with a note); resumed epochs keep the later row.
     """
+    if len(table) > MAX_COLUMNS:
+        raise InputError(source, f"{len(table):,} series (a training history has at most {MAX_COLUMNS:,})")
     names = [c for c in table if isinstance(c, str)]
     if index_column is None:
         for want in EPOCH_NAMES + STEP_NAMES:

@@ -5,6 +5,7 @@ or reading forever, and the 1 GiB limit counts the bytes actually read (standard
 from __future__ import annotations
 
 import io
+import json
 import os
 import subprocess
 import sys
@@ -108,3 +109,26 @@ def test_the_limit_counts_bytes_read_not_the_size_reported(monkeypatch):
         registry.read_limited(stream, "f", size_hint=10)
     assert stream.tell() == 1001
     assert registry.read_limited(io.BytesIO(b"y" * 1000), "f", size_hint=0) == b"y" * 1000
+
+
+def test_the_number_of_series_is_bounded(tmp_path, monkeypatch):
+    # linear in the series, but at ~50-100 us each a 200,000-key JSON took 15 s and a
+    # 1 GiB one would take an hour: past MAX_COLUMNS a file is refused in one line
+    from overfitdoc import history
+    from overfitdoc.readers import jsonlike, textlog
+
+    for module in (history, jsonlike, textlog):
+        monkeypatch.setattr(module, "MAX_COLUMNS", 50)
+    path = tmp_path / "wide.json"
+    path.write_text(json.dumps({f"k{i}": [1.0, 2.0] for i in range(51)}))
+    with pytest.raises(InputError, match=r"wide.json: 51 keys \(a training history has at most 50 series\)$"):
+        load_history(path)
+    path.write_text(json.dumps({f"k{i}": [1.0, 2.0] for i in range(50)}))
+    assert len(load_history(path).columns) == 50
+    path = tmp_path / "train.log"
+    path.write_text("".join(f"epoch {e}: " + " ".join(f"k{e}_{i}={i}" for i in range(10)) + "\n" for e in range(6)))
+    with pytest.raises(InputError, match="train.log: more than 50 different keys"):
+        load_history(path)
+    table = {"epoch": [0, 1]} | {f"m{i}": [1.0, 2.0] for i in range(50)}
+    with pytest.raises(InputError, match=r"t.csv: 51 series \(a training history has at most 50\)"):
+        history.from_table("t.csv", "csv", table)

@@ -461,3 +461,89 @@ def test_without_matplotlib_the_user_is_told_to_install_it(tmp_path, monkeypatch
         assert r.stderr.strip().startswith("Error: "), r.stderr
         if args[0] == "diagnose":  # the report is printed all the same; the plot alone is missing
             assert "Verdict:" in r.stdout and "the plot was not drawn" in r.stderr
+
+
+# ---------------------------------------------------------------- names and values matplotlib chokes on
+
+
+DOLLAR_NAMES = ("$\\notacommand{x}$ loss", "val $\\notacommand{x}$ loss")
+
+
+def test_metric_names_with_dollars_are_drawn_as_written(tmp_path):
+    # matplotlib read "$...$" as mathtext and raised ValueError on an unknown command
+    train = [1.0, 0.8, 0.7, 0.6, 0.55, 0.5, 0.48, 0.47]
+    val = [1.1, 0.9, 0.8, 0.78, 0.8, 0.85, 0.9, 0.95]
+    d = diagnose(hist(train, val, names=DOLLAR_NAMES, extra={"$a$cc": [0.5] * 8, "val_$a$cc": [0.4] * 8}))
+    assert d.monitor is not None and d.monitor.train == DOLLAR_NAMES[0]
+    for options in (PlotOptions(), PlotOptions(log_y=True)):
+        out = tmp_path / f"dollars-{options.log_y}.png"
+        assert plot_diagnoses([d], out, options=options) == [str(out)]
+        assert out.read_bytes().startswith(b"\x89PNG")
+    fig = run_figure(d)
+    labels = [t for t in fig.axes[0].get_legend().get_texts() if "notacommand" in t.get_text()]
+    assert labels and not any(t.get_parse_math() for t in labels)
+    out = tmp_path / "compare.svg"
+    plot_diagnoses([d, d], out, compare=True)
+    assert out.read_bytes().startswith(b"<?xml")
+
+
+def test_a_file_name_with_dollars_plots_through_the_cli(tmp_path):
+    path = tmp_path / "run_$\\notacommand$.csv"
+    path.write_text("epoch,loss,val_loss\n" + "".join(f"{e},{1 - e / 10},{1 - e / 20}\n" for e in range(6)))
+    out = tmp_path / "out.png"
+    r = cli("plot", path, "-o", out)
+    assert r.exit_code == 0, r.output
+    assert out.read_bytes().startswith(b"\x89PNG")
+
+
+ALTERNATING = [(-1e308 if i % 2 == 0 else 1e308) for i in range(16)]
+
+
+def test_values_near_1e308_are_left_out_with_a_note(tmp_path):
+    # they made matplotlib's transforms singular (LinAlgError) or overflow
+    train = [1.0, 0.8, 0.7, 1e308, 0.6, 0.55, 0.5, -1e308, 0.45, 0.4]
+    val = [1.1, 0.9, 0.85, 0.8, 1e308, 0.75, 0.76, 0.8, 0.82, 0.85]
+    runs = [
+        diagnose(hist(train, val)),
+        diagnose(hist(ALTERNATING, ALTERNATING, extra={"accuracy": ALTERNATING, "val_accuracy": ALTERNATING})),
+    ]
+    for k, d in enumerate(runs):
+        for options in (PlotOptions(), PlotOptions(log_y=True), PlotOptions(smooth=False)):
+            out = tmp_path / f"big-{k}-{options.log_y}-{options.smooth}.png"
+            plot_diagnoses([d], out, options=options)
+            assert out.read_bytes().startswith(b"\x89PNG")
+    (note,) = by_gid(run_figure(runs[0]), "unplottable-note")
+    assert note.get_text() == "3 values beyond ±1e100 not drawn"
+    ys = np.concatenate([line.get_ydata() for line in by_gid(run_figure(runs[0]), "train-raw")])
+    assert np.nanmax(np.abs(ys)) < 10
+    out = tmp_path / "compare.png"
+    plot_diagnoses(runs, out, compare=True)
+    assert out.read_bytes().startswith(b"\x89PNG")
+
+
+def test_an_alternating_1e308_log_plots_through_the_cli_without_warnings(tmp_path):
+    path = tmp_path / "h.json"
+    path.write_text(
+        '{"loss": [' + ", ".join(map(repr, ALTERNATING)) + '], "val_loss": [' + ", ".join(map(repr, ALTERNATING)) + "]}"
+    )
+    out = tmp_path / "out.png"
+    p = subprocess.run(
+        [sys.executable, "-m", "overfitdoc", "plot", str(path), "-o", str(out)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=dict(os.environ, PYTHONWARNINGS="default"),
+        timeout=120,
+    )
+    assert p.returncode == 0, p.stderr
+    assert p.stderr == ""
+    assert out.read_bytes().startswith(b"\x89PNG")
+    p = subprocess.run(
+        [sys.executable, "-m", "overfitdoc", "diagnose", str(path)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=dict(os.environ, PYTHONWARNINGS="default"),
+        timeout=120,
+    )
+    assert p.returncode == 0 and p.stderr == "", p.stderr

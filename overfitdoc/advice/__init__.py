@@ -17,6 +17,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import numpy as np
+
 from ..analysis import Diagnosis
 from .base import Advice, Context, Fix, Hit, Result, Rule, Skip
 from .facts import Facts
@@ -89,6 +91,7 @@ def evaluate(
     return out
 
 
+@np.errstate(all="ignore")  # facts are measured lazily from the Diagnosis; no warning for the log's values
 def advise(
     diagnosis: Diagnosis,
     context: Context | Mapping[str, Any] | None = None,

@@ -25,6 +25,7 @@ from .validation import validation_size
 from .verdict import decide
 
 
+@np.errstate(all="ignore")  # non-finite and huge values are measured, not warned about
 @normalising_once()
 def diagnose(
     history: History,

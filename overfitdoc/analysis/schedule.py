@@ -46,6 +46,7 @@ class Schedule:
         return f"warm-up then {base}" if self.warmup and self.kind not in ("constant", "increasing") else base
 
 
+@np.errstate(all="ignore")  # measured lazily, after diagnose: a huge or tiny rate is the log's
 def classify(epochs, values) -> Schedule | None:
     """The schedule of a learning-rate series (positive finite values, in order)."""
     v = np.asarray(values, dtype=float)

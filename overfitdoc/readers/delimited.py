@@ -8,7 +8,7 @@ import io
 import numpy as np
 
 from ..errors import InputError
-from ..history import History, from_table
+from ..history import MAX_COLUMNS, History, from_table
 from ..naming import normalise
 from ..numbers import is_number as _is_number
 from .registry import Input, NotThisFormat, reader
@@ -65,6 +65,11 @@ def _parse(inp: Input) -> dict[str, np.ndarray]:
         raise NotThisFormat("fewer than two named columns")
     if any(_is_number(h) for h in header if h):
         raise NotThisFormat("the first line is data, not a header")
+    if len(header) > MAX_COLUMNS:
+        why = f"{len(header):,} columns (a training log has at most {MAX_COLUMNS:,})"
+        if inp.stripped[:1] in ("{", "["):  # JSON that failed to parse: let its reason stand
+            raise NotThisFormat(why)
+        raise InputError(inp.source, why)
     cols = _parse_small(inp, text, sep) if len(text) < SMALL else _parse_large(inp, first, sep)
     if not cols or not len(next(iter(cols.values()))):
         raise InputError(inp.source, "a header but no rows")

@@ -71,6 +71,8 @@ def read_hf_trainer_state(inp: Input) -> History:
         if not isinstance(step, (int, float)) or isinstance(step, bool):
             continue
         step = float(step)
+        if not math.isfinite(step):
+            continue  # a NaN or infinite step is dropped like a missing one (NaN was a KeyError)
         row = rows.setdefault(step, {})
         for k, v in e.items():
             if k in ("step", "epoch"):

@@ -9,7 +9,7 @@ import math
 from numbers import Number
 
 from ..errors import InputError
-from ..history import History, from_table
+from ..history import MAX_COLUMNS, History, from_table
 from ..naming import normalise
 from ..numbers import is_number as _numberish
 from .registry import Input, NotThisFormat, reader
@@ -37,12 +37,14 @@ def flatten(record: dict, prefix: str = "", depth: int = 0) -> dict:
     if depth > 4:
         return out
     for k, v in record.items():
+        if isinstance(v, list):
+            continue  # (first: a list is no Number, and the ABC check is slow on 10^5 keys)
         key = f"{prefix}{k}"
         if isinstance(v, dict):
             out.update(flatten(v, key + ".", depth + 1))
         elif isinstance(v, bool) or v is None:
             out[key] = None
-        elif isinstance(v, Number) or (isinstance(v, str) and _numberish(v)):
+        elif isinstance(v, (int, float, Number)) or (isinstance(v, str) and _numberish(v)):
             out[key] = float(v)  # type: ignore[arg-type]  # a Number or a numeric string
     return out
 
@@ -96,6 +98,8 @@ def _table_from_doc(inp: Input, doc) -> tuple[str, dict[str, list]]:
     if _is_record_list(doc):
         return "pytorch-json", _records_to_table(doc)
     if isinstance(doc, dict):
+        if len(doc) > MAX_COLUMNS:
+            raise InputError(inp.source, f"{len(doc):,} keys (a training history has at most {MAX_COLUMNS:,} series)")
         for key in CONTAINER_KEYS:
             for k in doc:
                 if normalise(str(k)) == key and (_is_record_list(doc[k]) or isinstance(doc[k], dict)):

@@ -39,7 +39,7 @@ def read_lightning_csv(inp: Input) -> History:
     step = st[0]
     series = {k: v for k, v in parsed.items() if v is not None and isinstance(k, str) and k.strip()}
     notes: list[str] = []
-    keep = ~np.isnan(epoch)
+    keep = np.isfinite(epoch)  # an infinite epoch is dropped like an empty one (as from_table does)
     any_value = np.zeros(len(epoch), dtype=bool)
     for _, present in series.values():
         any_value |= present

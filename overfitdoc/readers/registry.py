@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
+import numpy as np
+
 from ..errors import InputError, PermissionDenied
 from ..history import History
 from ..naming import normalising_once
@@ -191,6 +193,7 @@ def formats() -> list[Reader]:
     return sorted(READERS.values(), key=lambda r: (r.priority, r.name))
 
 
+@np.errstate(all="ignore")  # an overflow or NaN in the data is the data's, reported as such
 @normalising_once()
 def read_input(inp: Input, input_format: str | None = None) -> History:
     """Detect the format of ``inp`` (or use ``input_format``) and read it.

@@ -16,7 +16,8 @@ import math
 import re
 import string
 
-from ..history import History, from_table
+from ..errors import InputError
+from ..history import MAX_COLUMNS, History, from_table
 from .registry import Input, NotThisFormat, reader
 
 NUMBER = r"(?>[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|[-+]?(?:nan|inf(?:inity)?))"
@@ -58,7 +59,8 @@ def pairs(line: str) -> list[tuple[str, str]]:
 
 def parse_line(line: str) -> tuple[int | None, dict[str, float]]:
     epoch = None
-    m = EPOCH.search(line)
+    # (a case-blind regex search is slow on a megabyte line: look for the word first)
+    m = EPOCH.search(line) if "epoch" in line.lower() else None
     if m:
         if len(m.group(1)) <= MAX_EPOCH_DIGITS:
             epoch = int(m.group(1))
@@ -97,6 +99,8 @@ def read_text_log(inp: Input) -> History:
     keys: dict[str, None] = {}
     for r in rows.values():
         keys.update(dict.fromkeys(r))
+        if len(keys) > MAX_COLUMNS:
+            raise InputError(inp.source, f"more than {MAX_COLUMNS:,} different keys (a training log has fewer)")
     table = {"epoch": [float(e) for e in order]}
     table.update({k: [rows[e].get(k, math.nan) for e in order] for k in keys})
     return from_table(inp.source, "text-log", table, index_column="epoch", dedupe=False)

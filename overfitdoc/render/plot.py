@@ -103,6 +103,9 @@ DEFAULT_WIDTH = 8.0  # inches: 800 px at 100 dpi, the width GitHub shows
 PANEL_HEIGHTS = {1: 4.6, 2: 6.2, 3: 7.4}
 CHARS_PER_INCH = 14.0  # of the 9.5 pt key numbers, DejaVu Sans
 OUTLIER_SPAN = 4.0  # raw points further than this many plot heights away are clipped
+# values (and epochs) beyond this are not drawn: matplotlib's transforms overflow or become
+# singular on axes spanning ~1e308 (LinAlgError), and no curve is readable at that scale
+PLOTTABLE = 1e100
 
 
 @dataclass(frozen=True)
@@ -347,6 +350,7 @@ def run_figure(d, options: PlotOptions | None = None, *, pyplot: bool = False):
         fig.suptitle(title, y=1 - 0.14 / size[1], va="top")
         if data.pair is None:
             _empty_panel(axes[0], d)
+            _plain_text(fig)
             return fig
         _main_panel(axes[0], d, data, options, key)
         k = 1
@@ -357,6 +361,7 @@ def run_figure(d, options: PlotOptions | None = None, *, pyplot: bool = False):
             _gap_panel(axes[k], d, data, options)
         axes[-1].set_xlabel(d.unit)
         _integer_epochs(axes[-1], data.x)
+        _plain_text(fig)
         return fig
 
 
@@ -375,6 +380,7 @@ class _RunData:
     sign: float
     bad_x: np.ndarray  # epochs where the monitored pair is not finite
     other: PairSeries | None  # the other panel's series
+    unplottable: int = 0  # finite values (or epochs) beyond PLOTTABLE, left out of the figure
 
     @property
     def has_pair(self) -> bool:
@@ -408,18 +414,71 @@ class _RunData:
         t = np.where(np.isfinite(t), t, np.nan)
         v = np.where(np.isfinite(v), v, np.nan)
         bad = np.union1d(bad, np.asarray(d.nonfinite, dtype=float))
+        x, t, v, n = _plottable(x, t, v)
+        points, train_trend, val_trend, _ = _plottable(
+            *(np.asarray(a, dtype=float) for a in (d.points, d.train_trend, d.val_trend))
+        )
+        bad, n_bad = _plottable(bad)[0], int((np.abs(bad) > PLOTTABLE).sum())
         return cls(
             pair,
             x,
             t,
             v,
-            np.asarray(d.points, dtype=float),
-            np.asarray(d.train_trend, dtype=float),
-            np.asarray(d.val_trend, dtype=float),
+            points,
+            train_trend,
+            val_trend,
             1.0 if pair.mode == "min" else -1.0,
-            bad,
+            bad[np.isfinite(bad)],
             _pick_other(others),
+            n + n_bad,
         )
+
+
+def _plottable(x: np.ndarray, *ys: np.ndarray) -> tuple:
+    """``x`` and each ``ys`` with values beyond PLOTTABLE as NaN (NaN epochs are not drawn),
+    and how many finite values that left out."""
+    n = 0
+    out = []
+    for a in (x, *ys):
+        with np.errstate(invalid="ignore"):
+            far = np.abs(a) > PLOTTABLE
+        n += int(far.sum())
+        out.append(np.where(far, np.nan, a) if far.any() else a)
+    return (*out, n)
+
+
+def _unplottable_note(ax, n: int) -> None:
+    """Say that values too large to draw were left out (the report still has them)."""
+    if not n:
+        return
+    ax.text(
+        0.99,
+        0.90,
+        f"{n} value{'s' if n > 1 else ''} beyond ±1e100 not drawn",
+        transform=ax.transAxes,
+        ha="right",
+        va="top",
+        fontsize=8,
+        color=MUTED,
+        gid="unplottable-note",
+    )
+
+
+def _plain_text(fig) -> None:
+    """Draw every text of the figure as written: a metric or file name with ``$...$`` in it
+    is not matplotlib mathtext (which raised ValueError on ``$\\frac$`` and the like). Tick
+    labels keep mathtext, which log axes use for their powers of ten."""
+    from matplotlib.text import Text
+
+    ticks = set()
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            ticks.add(axis.offsetText)
+            for tick in axis.get_major_ticks() + axis.get_minor_ticks():
+                ticks.update((tick.label1, tick.label2))
+    for t in fig.findobj(Text):
+        if t not in ticks:
+            t.set_parse_math(False)
 
 
 def _pick_other(others):
@@ -477,6 +536,7 @@ def _main_panel(ax, d, data: _RunData, options: PlotOptions, key: str) -> None:
             )
     _epoch_markers(ax, d, legend=True, gid_suffix="")
     _nonfinite_marks(ax, data)
+    _unplottable_note(ax, data.unplottable)
     height = ax.get_position().height * ax.figure.get_figheight()
     direction = " (lower is better)" if pair.mode == "min" else " (higher is better)"
     ax.set_ylabel(pair.metric + (direction if height >= 2.2 else ""))
@@ -499,14 +559,18 @@ def _other_panel(ax, d, data: _RunData, options: PlotOptions) -> None:
     x = np.asarray(series.epochs, dtype=float)
     t = np.where(np.isfinite(series.train_raw), series.train_raw, np.nan)
     v = np.where(np.isfinite(series.val_raw), series.val_raw, np.nan)
+    x, t, v, n = _plottable(x, t, v)
     smooth = options.smooth
     _series(ax, x, t, TRAIN, f"{p.train} (training)", f"other-{_safe(p.metric)}-train", smooth, marker="o")
     _series(ax, x, v, VAL, f"{p.val} (validation)", f"other-{_safe(p.metric)}-val", smooth, marker="s")
     if smooth and series.has_trend:
-        for trend_values, colour, name in ((series.train_trend, TRAIN, "train"), (series.val_trend, VAL, "val")):
+        trend_x, train_trend, val_trend, _ = _plottable(
+            *(np.asarray(a, dtype=float) for a in (series.points, series.train_trend, series.val_trend))
+        )
+        for trend_values, colour, name in ((train_trend, TRAIN, "train"), (val_trend, VAL, "val")):
             label = f"{p.train} (training)" if name == "train" else f"{p.val} (validation)"
             ax.plot(
-                series.points,
+                trend_x,
                 trend_values,
                 color=colour,
                 lw=1.8,
@@ -515,6 +579,7 @@ def _other_panel(ax, d, data: _RunData, options: PlotOptions) -> None:
                 label=f"{label}, trend",
             )
     _epoch_markers(ax, d, legend=False, gid_suffix="-other-panel")
+    _unplottable_note(ax, n)
     ax.set_ylabel(p.metric)
     if ax.get_legend_handles_labels()[0]:
         ax.legend(loc="best", fontsize=8.5)
@@ -565,6 +630,9 @@ def _at(x, y, points):
 
 def _epoch_markers(ax, d, *, legend: bool, gid_suffix: str) -> None:
     unit = d.unit
+    far = lambda e: e is not None and not abs(e) <= PLOTTABLE  # noqa: E731
+    if far(d.recommended_epoch) or far(d.divergence_epoch) or (d.divergence_range and far(d.divergence_range[0])):
+        return  # an epoch beyond PLOTTABLE: nothing drawn at that scale (the note says so)
     if d.divergence_range is not None and d.divergence_range[0] != d.divergence_range[1]:
         a, b = d.divergence_range
         ax.axvspan(
@@ -780,10 +848,12 @@ def compare_figure(
         ax_val, ax_gap = fig.subplots(2, 1, sharex=True, height_ratios=[2.6, 1.4])
         names = _run_names([d.source for d in diagnoses])
         metrics, units, all_raw, all_trend = [], [], [], []
+        unplottable = 0
         for i, (d, name) in enumerate(zip(diagnoses, names)):
             colour = RUN_COLOURS[i % len(RUN_COLOURS)]
             style = RUN_STYLES[(i // len(RUN_COLOURS)) % len(RUN_STYLES)]
             data = _RunData.of(d)
+            unplottable += data.unplottable
             label = f"{name}: {_verdict_words(d.verdict)}"
             if d.recommended_epoch is not None:
                 label += f", recommended {d.unit} {d.recommended_epoch}"
@@ -840,7 +910,7 @@ def compare_figure(
                 ax_gap.plot(data.x, gap_raw, color=colour, lw=0.6, alpha=0.25, gid=f"gap-raw-{i}", zorder=2)
             else:
                 ax_gap.plot(data.x, gap_raw, color=colour, lw=1.6, ls=style, gid=f"gap-raw-{i}", zorder=3)
-            if d.recommended_epoch is not None and len(data.points):
+            if d.recommended_epoch is not None and abs(d.recommended_epoch) <= PLOTTABLE and len(data.points):
                 k = int(np.argmin(np.abs(data.points - d.recommended_epoch)))
                 y = data.val_trend[k] if smooth else _at(data.x, data.val, data.points[k : k + 1])[0]
                 ax_val.plot(
@@ -855,7 +925,7 @@ def compare_figure(
                     zorder=6,
                     gid=f"recommended-epoch-{i}",
                 )
-            if d.divergence_epoch is not None:
+            if d.divergence_epoch is not None and abs(d.divergence_epoch) <= PLOTTABLE:
                 ax_gap.axvline(
                     d.divergence_epoch, color=colour, lw=1.0, ls=(0, (4, 2.5)), alpha=0.8, gid=f"divergence-epoch-{i}"
                 )
@@ -894,6 +964,9 @@ def compare_figure(
                 ncols=1 if len(handles) > 3 or max(len(s) for s in labels) > 45 else len(handles),
                 fontsize=9,
             )
+        if unplottable:
+            _unplottable_note(ax_val, unplottable)
+        _plain_text(fig)
         return fig
 
 

@@ -121,7 +121,21 @@ def render_summary_table(report: dict) -> Table:
 
 
 def print_text(report: dict, diagnoses: dict, console: Console, *, chart: bool = True) -> None:
-    unicode = (console.encoding or "").lower().startswith("utf")
+    """Print the report. On a console that is not UTF-8 (``PYTHONIOENCODING=ascii``, a latin-1
+    terminal) the report is drawn with ASCII glyphs, and whatever its encoding still cannot
+    hold (rich's ``…`` where a cell is cut, a metric or file name in another script) is
+    written as ``?`` instead of raising UnicodeEncodeError."""
+    if (console.encoding or "").lower().startswith("utf"):
+        _print_text(report, diagnoses, console, chart=chart, unicode=True)
+        return
+    with console.capture() as captured:
+        _print_text(report, diagnoses, console, chart=chart, unicode=False)
+    encoding = console.encoding or "ascii"
+    console.file.write(captured.get().encode(encoding, "replace").decode(encoding))
+    console.file.flush()
+
+
+def _print_text(report: dict, diagnoses: dict, console: Console, *, chart: bool, unicode: bool) -> None:
     shown = 0
     for i, run in enumerate(report["runs"]):
         if not run["ok"]:

@@ -235,10 +235,12 @@ def _walk(doc, rng: random.Random, depth: int = 0):
 def json_edit(rng: random.Random, b: bytes) -> bytes:
     try:
         doc = json.loads(b.decode("utf-8-sig"))
+    except RecursionError:  # deep_json made it: left as it is
+        return b
     except (ValueError, UnicodeDecodeError):
         try:
             doc = [json.loads(ln) for ln in b.decode("utf-8", "replace").splitlines() if ln.strip()]
-        except ValueError:
+        except (ValueError, RecursionError):
             return b
     for _ in range(rng.randint(1, 4)):
         node = _walk(doc, rng)
@@ -269,9 +271,12 @@ def json_edit(rng: random.Random, b: bytes) -> bytes:
                 node.insert(i, _random_value(rng))
     if rng.random() < 0.2:
         doc = {"history": doc, "config": {"log": b[:2000].decode("utf-8", "replace")}}
-    if rng.random() < 0.2:
-        return "\n".join(json.dumps(r) for r in (doc if isinstance(doc, list) else [doc])).encode()
-    return json.dumps(doc, allow_nan=True).encode()
+    try:
+        if rng.random() < 0.2:
+            return "\n".join(json.dumps(r) for r in (doc if isinstance(doc, list) else [doc])).encode()
+        return json.dumps(doc, allow_nan=True).encode()
+    except RecursionError:
+        return b
 
 
 MUTATIONS = {
