@@ -59,9 +59,9 @@ def relative_gap(x: float | None, *, times_from: float = TIMES_FROM, whole_times
 
     By default, as the reports' "final gap" row writes it: ``5% of the training value``, from
     10 on ``40.2x the training value``; None (a training value of 0): ``training value 0``.
-    The advice's evidence says multiples from 2 on, in whole numbers (``times_from=2,
-    whole_times=True``: ``40x the training value``); the analysis' summaries only percentages
-    (``times_from=math.inf``: ``292% of the training value``)."""
+    The analysis' summaries write it the same way (a gap of 7 million percent is read as
+    ``7.07e+04x``); the advice's evidence says multiples from 2 on, in whole numbers
+    (``times_from=2, whole_times=True``: ``40x the training value``)."""
     if x is None:
         return "training value 0"
     if abs(x) < times_from:

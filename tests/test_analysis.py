@@ -3,6 +3,7 @@ gaps can be worked out by hand) and on the sample runs."""
 
 from __future__ import annotations
 
+import json
 import math
 from pathlib import Path
 
@@ -329,7 +330,9 @@ def test_with_a_large_widening_gap_a_rise_is_judged_against_the_validation_level
     d = diagnose(hist(train, risen))  # under 2% of its range
     assert d.gap.trend == "widening" and d.variance == "high"
     assert d.verdict == "overfitting" and 35 <= d.divergence_epoch <= 50
-    assert diagnose(hist(train, risen), settings=Settings(gap_rise=1.0)).verdict == "good_fit"
+    # without the gap's bar it takes the size bar, in log space (the loss spans more than a
+    # decade): a rise by exp(min_rise * ln(1.1 / 0.05)) - 1, 59% at min_rise 0.15
+    assert diagnose(hist(train, risen), settings=Settings(gap_rise=1.0, min_rise=0.15)).verdict == "good_fit"
     # the same rise with a steady gap (training level with validation) is judged on the range
     assert diagnose(hist(risen - 0.01, risen)).divergence_epoch is None
 
@@ -390,3 +393,27 @@ def test_a_smooth_fall_over_decades_is_not_unstable():
     d = diagnose_file(GENERATED / "five_decades.json")
     assert d.val[0] / d.val.min() > 1e5
     assert d.verdict == "good_fit" and d.instability is None
+    # the moves the log-space trend does not explain: none (the raw moves are 15% a step)
+    assert d.stability.val_move < 0.01
+
+
+def test_a_rise_after_decades_of_fall_is_judged_in_log_space():
+    """A full-batch fit falling smoothly over three decades (427 to 0.2), then validation rising
+    72% (make_generated.py): overfitting. On a linear scale the first epochs set the bar for a
+    rise (3% of a range of 427 is 13, 64 times the minimum) and it was called a good fit."""
+    from overfitdoc.analysis.curves import curves
+    from overfitdoc.analysis.divergence import min_rise
+    from overfitdoc.analysis.settings import DEFAULT_SETTINGS
+    from overfitdoc.api import diagnose as diagnose_file
+
+    d = diagnose_file(GENERATED / "decades_then_rise.json")
+    assert d.val.max() / d.val.min() > 1e3
+    assert d.verdict == "overfitting" and d.instability is None
+    assert d.divergence_epoch == d.recommended_epoch == 434
+    assert d.stability.val_move < 0.01
+    # the bar for the rise is relative to the kept value: exp(0.03 * ln-range) - 1 of it
+    rows = json.loads((GENERATED / "decades_then_rise.json").read_text())
+    train, val = (np.array([r[k] for r in rows]) for k in ("train_loss", "val_loss"))
+    c = curves(np.arange(1.0, len(rows) + 1), train, val, "min", DEFAULT_SETTINGS)
+    assert c.val_log_range == pytest.approx(math.log(val.max() / val.min()), rel=0.05)
+    assert min_rise(c, 0.2, DEFAULT_SETTINGS) == pytest.approx(0.2 * np.expm1(0.03 * c.val_log_range))

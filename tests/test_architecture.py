@@ -8,7 +8,17 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "overfitdoc"
 MAY_ALIGN = ("analysis", "readers", "history.py")
-SMOOTHING = {"trend", "noise", "window_for", "running_median3", "local_linear", "local3", "typical_move", "noise_share"}
+SMOOTHING = {
+    "trend",
+    "noise",
+    "window_for",
+    "running_median3",
+    "local_linear",
+    "local3",
+    "typical_move",
+    "noise_share",
+    "log_space",
+}
 
 
 def _modules():

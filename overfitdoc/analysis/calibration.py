@@ -26,19 +26,19 @@ from __future__ import annotations
 import math
 
 # --- written by benchmarks/accuracy/calibrate.py; do not edit by hand ---
-SLOPE = 1.545565
+SLOPE = 1.569170
 INTERCEPTS = {
-    "good_fit": -0.022850,
-    "not_learning": 1.939106,
-    "overfitting": -1.056100,
-    "pooled": 0.385375,
-    "still_improving": 0.003222,
-    "underfitting": 1.523657,
-    "unstable": 0.122074,
+    "good_fit": 0.094216,
+    "not_learning": 1.983290,
+    "overfitting": -1.107964,
+    "pooled": 0.420014,
+    "still_improving": 0.031118,
+    "underfitting": 1.553556,
+    "unstable": 0.167977,
 }
-BIAS_TEST = 0.036124
-SIZE = 0.024771
-UNKNOWN_SIZE = -0.093781
+BIAS_TEST = 0.025514
+SIZE = 0.009980
+UNKNOWN_SIZE = -0.245671
 FITTED_ON = "benchmarks/accuracy development half, 758 runs"
 # --- end of the generated block ---
 

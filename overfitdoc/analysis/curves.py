@@ -15,7 +15,7 @@ import numpy as np
 
 from .series import sign_of
 from .settings import Settings
-from .smoothing import noise, trend, window_for
+from .smoothing import log_space, noise, trend, window_for
 
 
 @dataclass(frozen=True, eq=False)
@@ -36,6 +36,7 @@ class Curves:
     val_se: float  # ... of a validation trend value (at least 1e-12 of val_scale)
     val_diff_se: float  # ... of a difference of two validation trend values
     val_scale: float  # the larger of the validation level and its trend's range
+    val_log_range: float | None = None  # range of the log-space validation trend (a loss spanning decades)
 
     @property
     def n(self) -> int:
@@ -55,6 +56,11 @@ def curves(points: np.ndarray, train: np.ndarray, val: np.ndarray, mode: str, se
     train_noise, val_noise = noise(train_o, train_trend), noise(val_o, val_trend)
     val_scale = max(abs(float(np.median(val_o))), float(val_trend.max() - val_trend.min()), 1e-12)
     val_se = max(val_noise / math.sqrt(w), 1e-12 * val_scale)
+    log_val = log_space(val_o) if mode == "min" else None
+    val_log_range = None
+    if log_val is not None:
+        log_trend = trend(log_val, w)
+        val_log_range = float(log_trend.max() - log_trend.min())
     return Curves(
         mode=mode,
         sign=sign,
@@ -72,6 +78,7 @@ def curves(points: np.ndarray, train: np.ndarray, val: np.ndarray, mode: str, se
         val_se=val_se,
         val_diff_se=val_se * math.sqrt(2),
         val_scale=val_scale,
+        val_log_range=val_log_range,
     )
 
 

@@ -4,7 +4,8 @@ overfitting) with its range, and whether validation was still improving at the e
 * ``recommended_epoch`` is the minimum of the *kept score*, mostly (``kept_raw``) the raw
   validation value and partly its 3-point local trend; ``best_epoch`` the raw minimum;
 * ``divergence_epoch`` is the recommended epoch when, after it, the validation trend rises
-  by more than both ``z_rise`` trend uncertainties and ``min_rise`` of the validation scale,
+  by more than both ``z_rise`` trend uncertainties and ``min_rise`` of the validation scale
+  (in log space for a loss spanning more than a decade, :func:`min_rise`),
   for at least ``min_sustain`` points, while the training trend does not rise.
 """
 
@@ -47,12 +48,22 @@ class Divergence:
     range: tuple[int, int] | None  # indices of the onset range, when diverged
 
 
+def min_rise(c: Curves, kept_score: float, settings: Settings) -> float:
+    """The rise that counts by size: ``min_rise`` of the validation scale. For a loss spanning
+    more than a decade the scale is measured in log space: a rise by the factor
+    ``exp(min_rise * log_range)`` from the kept value (``log_range`` the range of the log-space
+    trend), so the first epochs' huge values do not set the bar for a rise near the minimum."""
+    if c.val_log_range is not None and kept_score > 0:
+        return kept_score * float(np.expm1(settings.min_rise * c.val_log_range))
+    return settings.min_rise * c.val_scale
+
+
 def measure_divergence(c: Curves, k: KeptEpoch, gap_large: bool, settings: Settings) -> Divergence:
     """A sustained rise of the validation trend after the kept epoch, training not rising."""
     kept, last = k.kept, c.last
     kept_score = float(k.score[kept])
     rise = float(c.val_trend[last] - min(k.light_trend[kept], kept_score))
-    rise_needed = max(settings.z_rise * c.val_diff_se, settings.min_rise * c.val_scale)
+    rise_needed = max(settings.z_rise * c.val_diff_se, min_rise(c, kept_score, settings))
     tail = c.val_trend[kept + 1 :]
     # sustained over half a trend window at least: nearer the end the trend is an extrapolation
     hold = max(settings.min_sustain, c.window // 2)

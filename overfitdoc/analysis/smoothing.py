@@ -91,8 +91,25 @@ def noise_share(sigma: float, smooth: np.ndarray, level: float) -> float:
     return sigma / max(float(smooth.max() - smooth.min()), level, 1e-12)
 
 
-def typical_move(x: np.ndarray) -> float:
-    """The typical epoch-to-epoch change, ``median(|x[i+1] - x[i]|)``, against the level ``|median(x)|``."""
+def log_space(x: np.ndarray) -> np.ndarray | None:
+    """``ln(x)`` of a positive series spanning more than a decade (its largest value over ten
+    times its smallest), else None. Such a series is measured in log space where its scale
+    matters: a loss falling by 15% a step over five decades moves by a constant share, and its
+    linear range, set by the first epochs, says nothing about a rise near its minimum."""
+    if len(x) == 0 or not float(np.min(x)) > 0 or float(np.max(x)) <= 10 * float(np.min(x)):
+        return None
+    return np.log(x)
+
+
+def typical_move(x: np.ndarray, w: int) -> float:
+    """The typical epoch-to-epoch change, ``median(|x[i+1] - x[i]|)``, against the level
+    ``|median(x)|``. For a positive series spanning more than a decade (:func:`log_space`) it is
+    the relative move that the log-space trend over ``w`` points does not explain,
+    ``exp(median|r[i+1] - r[i]|) - 1`` with ``r = ln x - trend(ln x)``: a smooth exponential fall
+    (15% a step over five decades) is its trend, and moves by nothing."""
     if len(x) <= 3:
         return 0.0
+    logs = log_space(x)
+    if logs is not None:
+        return float(np.expm1(np.median(np.abs(np.diff(logs - trend(logs, w))))))
     return float(np.median(np.abs(np.diff(x)))) / max(abs(float(np.median(x))), 1e-12)

@@ -130,7 +130,7 @@ def _verdict_sentence(d: Diagnosis, settings: Settings) -> str:
         extra = (
             " Training also stops short of what it should reach." if d.verdict == "overfitting_and_underfitting" else ""
         )
-        rel = f" ({relative_gap(gap.relative_final, times_from=math.inf)})" if gap.relative_final is not None else ""
+        rel = f" ({relative_gap(gap.relative_final)})" if gap.relative_final is not None else ""
         return (
             f"Validation {p.metric} ends {fmt(gap.final)} worse than training{rel} and the gap is "
             f"{gap.trend}, though {val_name} has not turned worse.{extra}"
@@ -141,7 +141,7 @@ def _verdict_sentence(d: Diagnosis, settings: Settings) -> str:
             f" (from {fmt(float(d.train[0]))}), and validation follows it closely "
             f"(final gap {fmt(gap.final)}): the model underfits."
         )
-    rel = f", {relative_gap(gap.relative_final, times_from=math.inf)}" if gap.relative_final is not None else ""
+    rel = f", {relative_gap(gap.relative_final)}" if gap.relative_final is not None else ""
     held = (
         f"{val_name.capitalize()} has held its level (best trend at {u} {d.recommended_epoch}, "
         f"{fmt(rec_val)}; final {fmt(last_val)})"
