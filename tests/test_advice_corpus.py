@@ -13,7 +13,7 @@ from overfitdoc.advice import advise, evaluate
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 #: the agreement measured; it may only rise
-FLOOR = 0.74  # 35 runs: 26 of 35 (74%) when the corpus was grown to 35 runs, before the ranking changed
+FLOOR = 1.0  # 35 runs: 26 of 35 (74%) before the ranking changed (issue 18), 35 of 35 after
 
 
 def _split(cell: str) -> list[str]:

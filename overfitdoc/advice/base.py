@@ -254,6 +254,9 @@ class Rule:
     helps: ClassVar[str]
     hurts: ClassVar[str]
     suggested_when: ClassVar[str]
+    #: how the score is computed from this run's named quantities (markdown; the page's "How
+    #: it is ranked" section); empty for a rule whose score is not documented yet
+    ranking: ClassVar[str] = ""
     references: ClassVar[tuple[str, ...]]
     fix: ClassVar[Fix]
     #: alternative fixes by name (e.g. ``image`` and ``noise``); :meth:`variant` picks one
