@@ -106,7 +106,19 @@ def test_advice_entries_follow_the_contract_plus_documented_fields():
     entries = [a.to_dict() for a in advise(d, top=5)]
     assert [e["rank"] for e in entries] == [1, 2, 3, 4, 5]
     for e in entries:
-        assert set(e) == {"id", "rank", "title", "evidence", "score", "why", "fix", "params", "context_hint"}
+        assert set(e) == {
+            "id",
+            "rank",
+            "title",
+            "evidence",
+            "score",
+            "why",
+            "fix",
+            "params",
+            "context_hint",
+            "measured",
+        }
+        assert e["measured"] is None  # only with a re-run (diagnose --rerun)
         assert isinstance(e["score"], float) and 0 <= e["score"] <= 1
         assert set(e["fix"]) >= {"keras", "pytorch"}
     json.dumps(entries)  # serializable as is

@@ -318,6 +318,8 @@ class Advice:
     fix: Mapping[str, str]
     params: Mapping[str, Any]
     context_hint: str | None = None
+    #: what a re-run measured for this fix (``diagnose --rerun DIR``): :meth:`.measured.Effect.to_dict`
+    measured: Mapping[str, Any] | None = None
 
     def to_dict(self) -> dict:
         return {
@@ -330,6 +332,7 @@ class Advice:
             "fix": dict(self.fix),
             "params": dict(self.params),
             "context_hint": self.context_hint,
+            "measured": dict(self.measured) if self.measured is not None else None,
         }
 
 
