@@ -147,3 +147,15 @@ def test_cli_json_has_the_measured_fields():
     advice = json.loads(res.stdout)["runs"][0]["advice"]
     assert advice[0]["id"] == "early-stopping" and advice[0]["measured"]["judgement"] == "better"
     assert all("measured" in a for a in advice)
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "mkfifo"), reason="no named pipes here")
+def test_a_named_pipe_is_refused_not_read(tmp_path):
+    import os
+
+    fifo = tmp_path / "summary.json"
+    os.mkfifo(fifo)
+    with pytest.raises(InputError, match="named pipe"):
+        read_rerun(str(fifo))
+    with pytest.raises(InputError, match="has no summary.json"):
+        read_rerun(str(tmp_path))  # a folder whose summary.json is not a file

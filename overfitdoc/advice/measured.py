@@ -33,6 +33,7 @@ from typing import Any
 
 from ..errors import InputError
 from ..numbers import fmt
+from ..readers.registry import read_path
 
 SUMMARY_NAME = "summary.json"  # the name overfitdoc.rerun writes (rerun.runner.SUMMARY_NAME)
 #: fixes whose effect is read on the kept weights: they cannot change the best of the run
@@ -107,14 +108,16 @@ def read_rerun(directory: str) -> Measured:
     one, a file that is not JSON, or a summary that is not a re-run's raises
     :class:`InputError` (one line, exit 2)."""
     p = Path(directory)
-    summary = p / SUMMARY_NAME if p.is_dir() else p
     if not p.exists():
         raise _fail(directory, "no such rerun output folder (--rerun)")
-    if not summary.is_file():
+    summary = p / SUMMARY_NAME if p.is_dir() else p  # a pipe or a device: read_path refuses it
+    if p.is_dir() and not summary.is_file():
         raise _fail(directory, f"not a rerun output folder: it has no {SUMMARY_NAME} (--rerun)")
-    try:
-        data = json.loads(summary.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError) as e:
+    try:  # bounded, one-line errors for what cannot be read (as every input is)
+        data = json.loads(read_path(summary, str(summary)).decode("utf-8"))
+    except OSError as e:
+        raise _fail(str(summary), f"cannot read the rerun summary ({e.strerror or type(e).__name__})") from None
+    except (UnicodeDecodeError, ValueError) as e:
         raise _fail(str(summary), f"cannot read the rerun summary ({type(e).__name__})") from None
     if not isinstance(data, dict) or data.get("command") != "rerun" or not isinstance(data.get("variants"), list):
         raise _fail(str(summary), "not an overfitdoc rerun summary (no command 'rerun' with variants)")
