@@ -7,6 +7,7 @@ beyond it (p 0.07-0.38 with 3 seeds)."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -149,10 +150,8 @@ def test_cli_json_has_the_measured_fields():
     assert all("measured" in a for a in advice)
 
 
-@pytest.mark.skipif(not hasattr(__import__("os"), "mkfifo"), reason="no named pipes here")
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes here")
 def test_a_named_pipe_is_refused_not_read(tmp_path):
-    import os
-
     fifo = tmp_path / "summary.json"
     os.mkfifo(fifo)
     with pytest.raises(InputError, match="named pipe"):
