@@ -9,12 +9,13 @@ import math
 import pytest
 from typer.testing import CliRunner
 
-from overfitdoc.advice import Context, advise, evaluate, get_rule, rules
+import overfitdoc
+from overfitdoc.advice import Context, Facts, advise, evaluate, get_rule, rules
 from overfitdoc.advice.docs import diff_docs, generate, render_page
 from overfitdoc.analysis.early_stopping import simulate_early_stopping
 from overfitdoc.cli import app
 from overfitdoc.errors import UsageError
-from tests.advice_cases import case_diagnosis
+from tests.advice_cases import SAMPLES, case_diagnosis
 
 runner = CliRunner()
 
@@ -33,10 +34,12 @@ def test_clear_late_overfit_ranks_early_stopping_first(name):
     assert "weight-decay" in top
 
 
-def test_gap_from_the_first_epochs_ranks_capacity_and_regularization_first():
+def test_gap_from_the_first_epochs_stops_first_then_capacity_and_regularization():
+    # 47 of 49 epochs after the best: stopping removes the overtraining, a smaller or
+    # regularized model only slows it (issue 17), so early stopping leads and they follow
     ranked = [a.id for a in advise(case_diagnosis(("build", "early_gap")), strict=True)]
-    assert set(ranked[:2]) == {"weight-decay", "smaller-model"}
-    assert ranked.index("early-stopping") > 1
+    assert ranked[0] == "early-stopping"
+    assert set(ranked[1:3]) == {"weight-decay", "smaller-model"}
 
 
 @pytest.mark.parametrize("name", ["still_improving.csv", "still_improving.json"])
@@ -104,7 +107,19 @@ def test_advice_entries_follow_the_contract_plus_documented_fields():
     entries = [a.to_dict() for a in advise(d, top=5)]
     assert [e["rank"] for e in entries] == [1, 2, 3, 4, 5]
     for e in entries:
-        assert set(e) == {"id", "rank", "title", "evidence", "score", "why", "fix", "params", "context_hint"}
+        assert set(e) == {
+            "id",
+            "rank",
+            "title",
+            "evidence",
+            "score",
+            "why",
+            "fix",
+            "params",
+            "context_hint",
+            "measured",
+        }
+        assert e["measured"] is None  # only with a re-run (diagnose --rerun)
         assert isinstance(e["score"], float) and 0 <= e["score"] <= 1
         assert set(e["fix"]) >= {"keras", "pytorch"}
     json.dumps(entries)  # serializable as is
@@ -192,6 +207,7 @@ def test_every_rule_is_documented_with_every_section():
             "## When it helps",
             "## When it hurts",
             "## When overfitdoc suggests it",
+            "## How it is ranked",
             "## Fix",
             "## References",
             "Keras",
@@ -284,3 +300,18 @@ def test_one_early_stopping_rule_for_advice_rerun_and_the_benchmark_peer():
         assert rule.best_index in (sim.restored_index, None)
     sim = simulate_early_stopping([math.nan, 1.0, 0.9, 0.8, 0.7, 0.6], range(6), "min", 2)
     assert (sim.fired, sim.restored_epoch) == (False, 5)
+
+
+@pytest.mark.parametrize(
+    "name", ["friedman1-s1-00-overfit.csv", "moons-s1-00-overfit.csv", "digits-s2-00-overfit.csv", "overfit.csv"]
+)
+def test_early_stopping_score_is_its_documented_share_after_the_best(name):
+    # the formula on its explain page: 0.5 + 0.45 x the share of the run's epochs after the best
+    # (from the epoch stopping on the accuracy would restore, when the accuracy held)
+    path = SAMPLES / name if name == "overfit.csv" else SAMPLES.parent / "benchmarks" / "accuracy" / "runs" / name
+    d = overfitdoc.diagnose(str(path))
+    f = Facts(d)
+    es = next(a for a in advise(d) if a.id == "early-stopping")
+    after = f.after(es.params["restored_epoch"]) if f.accuracy_holds else f.after_best
+    assert es.score == round(0.5 + 0.45 * after, 3)
+    assert "0.5 + 0.45 x after" in get_rule("early-stopping").ranking

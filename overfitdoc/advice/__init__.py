@@ -22,6 +22,7 @@ import numpy as np
 from ..analysis import Diagnosis
 from .base import Advice, Context, Fix, Hit, Result, Rule, Skip
 from .facts import Facts
+from .measured import Measured, read_rerun
 from .rules import load_rules
 
 __all__ = [
@@ -33,6 +34,8 @@ __all__ = [
     "Rule",
     "Skip",
     "Facts",
+    "Measured",
+    "read_rerun",
     "advise",
     "evaluate",
     "rules",
@@ -98,31 +101,48 @@ def advise(
     top: int | None = None,
     *,
     strict: bool = False,
+    measured: Measured | None = None,
 ) -> list[Advice]:
     """The remedies that apply to this run, best first (the ``top`` first when given).
 
     Ranked by score, then by rule id: the order is deterministic. ``context`` is the dict the
     CLI passes (``task``, ``train_size``, ``params``, ``framework``) or a :class:`Context`.
+    ``measured`` (:func:`read_rerun`): a re-run's effects re-rank the advice (see
+    :mod:`.measured`); each measured rule's evidence starts with its effect and p-value.
     """
     ctx = Context.parse(context)
-    fired = [r for r in evaluate(diagnosis, ctx, strict=strict) if r.status == "fired"]
-    hits = [(r.rule, r.hit) for r in fired if r.hit is not None]
-    hits.sort(key=lambda rh: (-rh[1].score, rh[0].id))
+    results = evaluate(diagnosis, ctx, strict=strict)
+    hits = [(r.rule, r.hit) for r in results if r.status == "fired" and r.hit is not None]
+    if measured is not None:
+        # a fix the re-run found better is advised even when the history did not suggest it
+        fired = {rule.id for rule, _ in hits}
+        for r in results:
+            e = measured.effects.get(r.rule.id)
+            if r.rule.id not in fired and e is not None and e.judgement == "better":
+                hits.append((r.rule, Hit(0.0, "")))
+        hits.sort(key=lambda rh: (*measured.tier(rh[0].id, rh[1].score), rh[0].id))
+    else:
+        hits.sort(key=lambda rh: (-rh[1].score, rh[0].id))
     if top is not None:
         hits = hits[: max(0, top)]
     out = []
     for rank, (rule, hit) in enumerate(hits, 1):
+        effect = measured.effects.get(rule.id) if measured is not None else None
+        evidence = hit.evidence
+        if effect is not None and measured is not None:
+            evidence = effect.sentence(measured.source) + (" " + evidence if evidence else "")
         out.append(
             Advice(
                 id=rule.id,
                 rank=rank,
                 title=rule.title,
-                evidence=hit.evidence,
+                evidence=evidence,
                 score=hit.score,
                 why=rule.why,
                 fix=rule.fix_for(ctx, hit.params, log_format=getattr(diagnosis, "format", None)),
                 params=dict(hit.params),
                 context_hint=hit.hint,
+                measured=effect.to_dict() if effect is not None else None,
             )
         )
     return out

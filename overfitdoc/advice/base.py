@@ -254,6 +254,9 @@ class Rule:
     helps: ClassVar[str]
     hurts: ClassVar[str]
     suggested_when: ClassVar[str]
+    #: how the score is computed from this run's named quantities (markdown; the page's "How
+    #: it is ranked" section); empty for a rule whose score is not documented yet
+    ranking: ClassVar[str] = ""
     references: ClassVar[tuple[str, ...]]
     fix: ClassVar[Fix]
     #: alternative fixes by name (e.g. ``image`` and ``noise``); :meth:`variant` picks one
@@ -315,6 +318,8 @@ class Advice:
     fix: Mapping[str, str]
     params: Mapping[str, Any]
     context_hint: str | None = None
+    #: what a re-run measured for this fix (``diagnose --rerun DIR``): :meth:`.measured.Effect.to_dict`
+    measured: Mapping[str, Any] | None = None
 
     def to_dict(self) -> dict:
         return {
@@ -327,6 +332,7 @@ class Advice:
             "fix": dict(self.fix),
             "params": dict(self.params),
             "context_hint": self.context_hint,
+            "measured": dict(self.measured) if self.measured is not None else None,
         }
 
 

@@ -158,6 +158,18 @@ class Facts:
         """Share of the validation points that came after the recommended epoch."""
         return (self.last - self.rec_i) / max(self.last, 1)
 
+    def after(self, epoch) -> float:
+        """Share of the run's epochs (in the file's own units) that came after ``epoch``:
+        (last epoch - epoch) / (last epoch - first epoch), 0 for a one-point run."""
+        span = float(self.points[-1] - self.points[0])
+        return max(0.0, float(self.points[-1] - float(epoch)) / span) if span > 0 else 0.0
+
+    @property
+    def after_best(self) -> float:
+        """Share of the run's epochs after its best validation epoch (the analysis' best):
+        970 of 1,500 epochs after the best is 0.65. Early stopping's score rises with it."""
+        return self.after(self.d.best_epoch)
+
     @cached_property
     def val_gain(self) -> float:
         """How much the validation trend improved from the first point to its best (oriented)."""
@@ -445,6 +457,24 @@ class Facts:
             acc_above=acc_above,
             perfect=perfect,
         )
+
+    @property
+    def leak_suspected(self) -> bool:
+        """Validation is better than training by more than a training-time handicap explains.
+
+        Dropout, augmentation (mosaic, SpecAugment), a penalty or an adversarial term in the
+        training loss make training *measure* worse than validation by a share of its value,
+        for as long as they are on: validation below training is what they give, and a log
+        cannot tell them from a leak. What they cannot give is a validation metric that is
+        nearly perfect (``perfect``), or validation better than a training fit that is itself
+        near-perfect (``memorised``: a handicap strong enough to hold training above validation
+        does not let training memorise). A leak is suspected on those only; otherwise the
+        leak checks stay silent (their premise is not met), except for a time series
+        (``--task timeseries``), where a random split leaks by itself."""
+        vb = self.val_better
+        if vb is None:
+            return False
+        return vb.perfect is not None or (vb.loss_margin and self.memorised is not None)
 
 
 @dataclass(frozen=True)

@@ -52,18 +52,26 @@ def diagnose_command(
         str | None, typer.Option("--output", "-o", help="Write the report to this file instead of standard output.")
     ] = None,
     chart: Annotated[bool, typer.Option("--chart/--no-chart", help="Small chart in the text report.")] = True,
+    rerun: Annotated[
+        str | None,
+        typer.Option(
+            "--rerun",
+            help="An `overfitdoc rerun` output folder: rank the advice by the effects its summary.json measured.",
+        ),
+    ] = None,
     debug: DebugOpt = False,
 ) -> None:
     """Diagnose training histories: the gap, the divergence epoch, bias and variance, and what to do.
 
     Example: overfitdoc diagnose history.csv --format json
     """
-    from ..advice import advise
+    from ..advice import advise, read_rerun
     from ..advice.base import Context
     from ..report import error_report, report, run_report
 
-    try:  # bad --task or --framework: one line and exit 2, before reading anything
+    try:  # bad --task, --framework or --rerun: one line and exit 2, before reading anything
         Context.parse({"task": task, "train_size": train_size, "params": params, "framework": framework}, strict=True)
+        measured = read_rerun(rerun) if rerun is not None else None
     except OverfitdocError as e:
         fail(e, debug)
     loaded = load_all(
@@ -83,7 +91,7 @@ def diagnose_command(
             runs.append(error_report(src, loaded.errors[i]))
         else:
             d = loaded.diagnoses[i]
-            runs.append(run_report(d, advise(d, context=context, top=top)))
+            runs.append(run_report(d, advise(d, context=context, top=top, measured=measured)))
     rep = report(runs)
     images = {}
     no_plot = bool(plot) and not _has_matplotlib()

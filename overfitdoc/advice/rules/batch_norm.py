@@ -29,6 +29,10 @@ regularizing effect (batch noise) is mild: on its own it rarely fixes a wide gen
 A run that does not learn or is unstable (it conditions the optimization), one that is still
 improving slowly or underfits (it allows a higher learning rate), and, low, as a mild
 regularizer for overfitting."""
+    ranking = """\
+By verdict: `0.4` not learning, `0.35` unstable with the instability in training itself, `0.3`
+still improving or underfitting, `0.22` overfitting. Silent on Ultralytics and Hugging Face logs
+(those networks have their normalization already)."""
     references = (
         "Ioffe, S. & Szegedy, C. (2015). Batch Normalization: Accelerating Deep Network Training by Reducing Internal Covariate Shift. ICML.",
         "Santurkar, S. et al. (2018). How Does Batch Normalization Help Optimization? NeurIPS.",

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from ...numbers import pct
-from ..base import Fix, Rule
+from ..base import Fix, Rule, Skip
 from ..facts import fmt
 from ..phrases import cap
 
@@ -31,10 +31,20 @@ regularization penalty is part of the training loss, and early in an epoch-avera
 training value is a running mean of improving weights). The rule allows for the last; it cannot
 see the first two, so it hedges."""
     suggested_when = """\
-Validation better than training at the end by more than 10% of the training value (after
-allowing half an epoch of training progress), validation accuracy 0.05 above training, or a
-validation metric that is nearly perfect. Not for unstable runs or runs that do not learn,
-whose training numbers are no baseline."""
+Validation nearly perfect, or better than training (by more than 10% of the training value,
+after allowing half an epoch of training progress) while training itself reached a near-perfect
+fit. Validation below training otherwise is what dropout, augmentation (mosaic, SpecAugment),
+a penalty or an adversarial term in the training loss give, and the log cannot tell it from a
+leak: the rule then stays silent (its premise is not met), except with `--task timeseries`,
+where a random split leaks by itself. Not for unstable runs or runs that do not learn, whose
+training numbers are no baseline."""
+    ranking = """\
+`score = 0.9` when a validation metric is nearly perfect (0.999 or more twice, or a loss below
+0.1% of where it started while training stays 10 times higher); else
+`score = 0.6 + 0.3 x margin` when validation is better than a near-perfect training fit, and
+`0.5 + 0.3 x margin` for a time series without either sign, where `margin` is how much better
+validation ends than training, as a share of the training value, divided by 0.25 and capped
+at 1 (25% better or more counts fully)."""
     references = (
         "Kaufman, S., Rosset, S., Perlich, C. & Stitelman, O. (2012). Leakage in Data Mining: Formulation, Detection, and Avoidance. ACM TKDD 6(4).",
         "Schoop, E., Huang, F. & Hartmann, B. (2021). UMLAUT: Debugging Deep Learning Programs using Program Structure, Model Behavior, and Error Descriptions. CHI.",
@@ -74,38 +84,47 @@ print("train loss (eval mode):", train_loss, "validation loss:", evaluate(model)
         vb = f.val_better
         if vb is None:
             return None
-        if f.is_yolo and vb.perfect is None:
-            return None  # Ultralytics trains with mosaic and other augmentation on: validation below is expected
+        timeseries = ctx.task == "timeseries"
+        if not (f.leak_suspected or timeseries):
+            return Skip(
+                f"{f.val_name} ends below {f.train_name}, which dropout, augmentation or a penalty in the "
+                f"training loss give; the log cannot tell that from a leak (a leak is suspected only when "
+                f"validation is nearly perfect or better than a near-perfect training fit)"
+            )
         parts = []
-        score = 0.6
         if vb.perfect is not None:
             name, val, train = vb.perfect
             parts.append(f"{name} reached {fmt(val)}, nearly perfect (training ends at {fmt(train)})")
-            score = 0.9
         if vb.loss_margin:
-            parts.append(
+            part = (
                 f"{f.val_name} ends {pct(-vb.relative)} better than {f.train_name} ({fmt(float(f.val[-1]))} vs "
                 f"{fmt(float(f.train[-1]))}, after allowing {fmt(vb.lag)} for the training running mean) and is "
                 f"better in {vb.share_below:.0%} of the second half of the run"
             )
-            score = max(score, 0.85 if vb.relative < -0.25 else 0.7)
-            if vb.perfect is None and vb.acc_above is None and vb.share_below < 0.5:
-                # validation below training in under half of the late run: score 0.7 x that share
-                score = 0.7 * vb.share_below
+            if f.memorised is not None:
+                name, value, epoch = f.memorised
+                part += f", though {name} reached {fmt(value)} (near-perfect from {f.unit} {epoch})"
+            parts.append(part)
         if vb.acc_above is not None:
             v, t = vb.acc_above
             parts.append(
                 f"{f.score.pair.val} is {fmt(v - t)} above {f.score.pair.train} at the end ({fmt(v)} vs {fmt(t)}, trend)"
             )
-            score = max(score, 0.8 if v - t > 0.1 else 0.7)
-        ev = "; ".join(parts)
-        ev = cap(ev) + (
-            ". That is normal when dropout or augmentation is active in training (its numbers "
-            "are measured with them on); if the model has neither, look for samples or "
-            "label-revealing features shared between training and validation before "
-            "tuning anything else."
+        # the margin's share of the training value, full weight at 25%
+        margin = min(1.0, max(0.0, -vb.relative) / 0.25) if vb.loss_margin else 0.0
+        if vb.perfect is not None:
+            score = 0.9
+        elif f.leak_suspected:
+            score = 0.6 + 0.3 * margin
+        else:
+            score = 0.5 + 0.3 * margin
+        ev = cap("; ".join(parts)) + (
+            ". Dropout or augmentation in training cannot explain that; look for samples or "
+            "label-revealing features shared between training and validation before tuning anything else."
+            if f.leak_suspected
+            else ". That is normal when dropout or augmentation is active in training; for a time series, "
+            "look at the split first."
         )
-        if ctx.task == "timeseries":
+        if timeseries:
             ev += " For time series, split by time: a random split leaks the future into training."
-            score += 0.05
         return self.hit(score, ev)

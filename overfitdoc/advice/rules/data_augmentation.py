@@ -35,6 +35,9 @@ Tikhonov regularization, Bishop 1995)."""
     suggested_when = """\
 High variance only. Ranked high with `--task image` or `--task audio`, lower for tabular data
 and time series, where the fix is input noise."""
+    ranking = """\
+`score = 0.5 + 0.15 x earliness + ratio boost / 2`, `+ 0.22` with `--task image` or `audio`,
+`- 0.1` with `tabular` or `timeseries` (`earliness` and the ratio boost as in `smaller-model`)."""
     references = (
         "Shorten, C. & Khoshgoftaar, T. M. (2019). A survey on Image Data Augmentation for Deep Learning. Journal of Big Data 6, 60.",
         "DeVries, T. & Taylor, G. W. (2017). Improved Regularization of Convolutional Neural Networks with Cutout. arXiv:1708.04552.",

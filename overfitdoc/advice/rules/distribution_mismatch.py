@@ -31,6 +31,11 @@ adapt (more data like it, domain adaptation), not the split."""
 A gap above a quarter of the training value at the end that is stable or narrowing
 without a rise of the validation curve, or that was already above it at the first epoch;
 higher with `--task timeseries`."""
+    ranking = """\
+For a gap that is large at the end (more than 25% of the training value):
+`score = 0.5 + 0.2 x [the gap was already large at the first point] + 0.2 x [it is an offset:
+no divergence and a stable or narrowing gap]`, `+ 0.1` with `--task timeseries`; silent when
+neither holds."""
     references = (
         "Quinonero-Candela, J., Sugiyama, M., Schwaighofer, A. & Lawrence, N. D. (2009). Dataset Shift in Machine Learning. MIT Press.",
         "Rabanser, S., Guennemann, S. & Lipton, Z. (2019). Failing Loudly: An Empirical Study of Methods for Detecting Dataset Shift. NeurIPS.",

@@ -40,10 +40,22 @@ other remedy; use it whenever you train for a fixed, generous number of epochs."
 - Some large models get better again after a rise (epoch-wise double descent); a patience
   shorter than the rise cuts that off."""
     suggested_when = """\
-The validation curve turned worse after a best epoch (a divergence): ranked first when the good
-phase was long and many epochs came after the best. Lower when the gap is wide but validation
-has not turned, as the stopping rule when training longer, to skip the flat epochs of a good
-fit, and to keep the weights from before an unstable run blew up."""
+The validation curve turned worse after a best epoch (a divergence): the more of the run came
+after the best, the higher it ranks (first on a run with most of its epochs after the best).
+Lower when the gap is wide but validation has not turned, as the stopping rule when training
+longer, to skip the flat epochs of a good fit, and to keep the weights from before an unstable
+run blew up."""
+    ranking = """\
+With `after` = the share of the run's epochs after its best validation epoch
+((last epoch - best epoch) / (last epoch - first epoch); 970 of 1,500 epochs is 0.65):
+
+- validation turned worse (a divergence): `score = 0.5 + 0.45 x after`; when the loss rose but
+  the accuracy did not fall (stop on the accuracy instead), `after` is counted from the epoch
+  stopping on the accuracy would restore;
+- a good fit whose flat end the stop would skip (10% of the points or more):
+  `score = 0.2 + 0.5 x after`;
+- overfitting whose validation has not turned: `0.3`; still improving: `0.4`; unstable:
+  `0.45` when the loss became non-finite (the stop keeps the weights from before), else `0.3`."""
     references = (
         "Prechelt, L. (1998). Early Stopping - But When? In *Neural Networks: Tricks of the Trade*, LNCS 1524, pp. 55-69.",
         "Keras `EarlyStopping`: https://keras.io/api/callbacks/early_stopping/",
@@ -134,13 +146,10 @@ lit_model = LitModel.load_from_checkpoint(best.best_model_path, model=model)  # 
                 f"patience={sim.patience}, restore_best_weights=True) would have stopped at {u} {alt.stop_epoch} and "
                 f"restored {u} {alt.restored_epoch} ({s.pair.val} {fmt(alt.restored_value)})."
             )
-            # score: 0.5 + 0.4 x the share of the run after the score's restored epoch
-            after = (f.epoch(f.last) - alt.restored_epoch) / max(f.epoch(f.last) - f.epoch(0), 1)
-            return self.hit(0.5 + 0.4 * max(0.0, after), ev, params)
+            # the share of the run after the epoch stopping on the score would restore
+            return self.hit(0.5 + 0.45 * f.after(alt.restored_epoch), ev, params)
         if d.verdict in OVERFIT and d.divergence_epoch is not None:
-            # the good phase: how long validation improved before its best (15% of the run is long)
-            good = min(1.0, f.rec_i / max(f.last, 1) / 0.15)
-            score = 0.45 + 0.15 * f.past_fraction + 0.35 * good
+            score = 0.5 + 0.45 * f.after_best
             ev = (
                 f"On this run's {f.val_name}, {call} would have stopped at {u} {sim.stop_epoch} "
                 f"(after {sim.points_run} of {len(f.raw_val[0])} {u}s) and {kept}, where the run ended at "
@@ -187,5 +196,5 @@ lit_model = LitModel.load_from_checkpoint(best.best_model_path, model=model)  # 
                 f"The curves are flat near the end: {call} would have stopped at {u} {sim.stop_epoch} and "
                 f"{kept}; the last {len(f.raw_val[0]) - sim.points_run} {u}s ({saved:.0%}) {tail}{noise_note}."
             )
-            return self.hit(0.2 + 0.3 * saved, ev, params)
+            return self.hit(0.2 + 0.5 * f.after_best, ev, params)
         return None

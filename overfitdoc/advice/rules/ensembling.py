@@ -24,6 +24,8 @@ noisy good fits. It is the most reliable way to reduce variance when the data ca
 - No help for bias: an ensemble of underfitting models underfits.
 - Members must differ: same seed and same data gives k copies of one model."""
     suggested_when = "High variance, or a good fit you want to push further; low in the ranking."
+    ranking = """\
+`0.27` for an overfitting run, `0.25` for a good fit; silent otherwise."""
     references = (
         "Dietterich, T. G. (2000). Ensemble Methods in Machine Learning. Multiple Classifier Systems, LNCS 1857.",
         "Lakshminarayanan, B., Pritzel, A. & Blundell, C. (2017). Simple and Scalable Predictive Uncertainty Estimation using Deep Ensembles. NeurIPS.",

@@ -33,6 +33,10 @@ a relationship one well-chosen feature would make easy."""
 Tabular data (`--task tabular`, or no task given, then lower): when training does not learn or
 is unstable (scaling), when it overfits (selection), when it underfits (engineered features).
 Never with `--task image`, `text` or `audio`."""
+    ranking = """\
+By verdict: `0.6` not learning, `0.35` unstable in training, `0.4` overfitting or underfitting;
+`+ 0.15` with `--task tabular`, `- 0.1` when no task is given. Silent for images, text, audio,
+Ultralytics and Hugging Face logs."""
     references = (
         "LeCun, Y., Bottou, L., Orr, G. & Mueller, K.-R. (1998). Efficient BackProp. In *Neural Networks: Tricks of the Trade*.",
         "Guyon, I. & Elisseeff, A. (2003). An Introduction to Variable and Feature Selection. JMLR 3, 1157-1182.",

@@ -26,6 +26,9 @@ without normalization, and high learning rates."""
   lower the rate instead.
 - A threshold far below the typical norm slows training like a tiny learning rate."""
     suggested_when = "An unstable run whose training series spikes or becomes non-finite."
+    ranking = """\
+`0.85` when the loss became non-finite (also before three finite points), `0.78` when training
+only spiked (a jump of more than half from one point to the next); silent otherwise."""
     references = (
         "Pascanu, R., Mikolov, T. & Bengio, Y. (2013). On the difficulty of training recurrent neural networks. ICML.",
         "Zhang, J., He, T., Sra, S. & Jadbabaie, A. (2020). Why Gradient Clipping Accelerates Training. ICLR.",

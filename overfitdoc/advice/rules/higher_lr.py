@@ -30,6 +30,13 @@ not move at all with a tiny rate."""
 Still improving, underfitting while the training loss is still falling, or not learning; the
 evidence uses the learning-rate column when the log has one. Never for an unstable run, nor for
 one that went flat after its loss spiked or blew up in the first epoch (the rate is too high)."""
+    ranking = """\
+Still improving: `0.6` when the descent is steady (the last quarter's improvement at least half
+the first's), else `0.45`; not learning: `0.75` when the peak rate is 1e-5 or below, else `0.5`;
+underfitting: `0.55` while training is still falling, or when it flattened at a rate below
+1e-5 (the last rate after a step cut, else the peak). Silent when the
+schedule annealed the rate on purpose (a linear, cosine or smooth decay), after a spike, and
+for overfitting, good-fit and unstable runs."""
     references = (
         "Smith, L. N. (2017). Cyclical Learning Rates for Training Neural Networks (the LR range test). WACV.",
         "Bengio, Y. (2012). Practical Recommendations for Gradient-Based Training of Deep Architectures. In *Neural Networks: Tricks of the Trade*.",

@@ -31,6 +31,9 @@ see. Also a standard regularizer for image and text classifiers with many classe
 High variance in a classifier (an accuracy series is logged); ranked high when the validation
 loss rose while validation accuracy did not fall. Skipped when the run has no accuracy series
 to show it is a classifier."""
+    ranking = """\
+Overfitting classifiers with an accuracy series: `0.62` when the loss rose but the accuracy did
+not fall beyond its noise (over-confidence), else `0.35`."""
     references = (
         "Szegedy, C. et al. (2016). Rethinking the Inception Architecture for Computer Vision. CVPR (section 7).",
         "Mueller, R., Kornblith, S. & Hinton, G. (2019). When Does Label Smoothing Help? NeurIPS.",

@@ -25,6 +25,9 @@ augmentation on) sits at or above the validation loss, and both are high."""
     suggested_when = (
         "Underfitting, or overfitting and underfitting, with a gap within 5% of the training value (or negative)."
     )
+    ranking = """\
+Underfitting runs whose final gap is at most 5% of the training value: `0.62` when validation
+ends better than training (training is held back by its regularization), `0.5` otherwise."""
     references = (
         "Goodfellow, I., Bengio, Y. & Courville, A. (2016). Deep Learning, chapter 7. MIT Press.",
         "Ng, A. (2018). Machine Learning Yearning, chapter 27 (techniques for reducing avoidable bias).",

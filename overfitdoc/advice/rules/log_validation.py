@@ -23,6 +23,8 @@ penalty artifacts from overfitting."""
         "Evaluating every epoch costs time on very large validation sets: evaluate a fixed subset, or every N steps."
     )
     suggested_when = "The diagnosis is `insufficient_data`; the evidence says what was missing."
+    ranking = """\
+`1.0` when the log has no validation series (nothing else can be judged); silent otherwise."""
     references = (
         "Keras `CSVLogger`: https://keras.io/api/callbacks/csv_logger/",
         "Lightning logging: https://lightning.ai/docs/pytorch/stable/extensions/logging.html",

@@ -37,6 +37,12 @@ by more than twice the sampling error of its set (the set is large enough, so th
 too far), else after `small-validation-set` (the set's size is unknown). A run that does not
 learn after an early spike, or after a first epoch whose mean loss is more than 1.5 times the
 level it then stays at. The new rate comes from the learning-rate column when the log has one."""
+    ranking = """\
+`0.95` when the loss blew up (non-finite values, spikes, or a non-finite start) or training is
+unstable; not learning after a spike or a first-epoch blow-up: `0.7`; an unstable run whose
+training is smooth: `0.8` when the validation accuracy swings beyond twice its sampling error
+(the split's size known), `0.5` when validation jumps with the size unknown, `0.75` when the
+training trend itself climbed back up."""
     references = (
         "Bengio, Y. (2012). Practical Recommendations for Gradient-Based Training of Deep Architectures. In *Neural Networks: Tricks of the Trade*.",
         "Goodfellow, I., Bengio, Y. & Courville, A. (2016). Deep Learning, section 8.5. MIT Press.",

@@ -34,6 +34,9 @@ test (Smith, 2017): the largest rate at which the loss still falls."""
     suggested_when = """\
 Overfitting, still improving, underfitting, and a good fit that has plateaued. When the log has
 a learning-rate column (`lr`, `learning_rate`), the evidence and the peak come from it."""
+    ranking = """\
+By verdict: `0.55` still improving, `0.42` underfitting, `0.4` overfitting and underfitting,
+`0.38` overfitting, `0.3` good fit."""
     references = (
         "Smith, L. N. (2017). Cyclical Learning Rates for Training Neural Networks. WACV.",
         "Smith, L. N. & Topin, N. (2019). Super-Convergence: Very Fast Training of Neural Networks Using Large Learning Rates. SPIE 11006.",

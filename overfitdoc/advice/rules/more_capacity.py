@@ -29,6 +29,11 @@ Underfitting (first), overfitting and underfitting, and a model that does not le
 when `--params` / `--train-size` show few parameters per sample. First (0.95), as the experiment
 that decides, when the history cannot tell capacity from the data's noise floor
 (`cannot_tell.kind` `capacity_or_floor`: a good fit or underfit whose confidence is below 0.5)."""
+    ranking = """\
+Underfitting: `0.9`, or `0.75` while training is still falling; overfitting and underfitting
+`0.5`; not learning `0.35`; `0.95` whenever the analysis cannot tell a capacity limit from the
+data's noise floor; `+ 0.05` with under one parameter per training sample (`--params`,
+`--train-size`)."""
     references = (
         "Ng, A. (2018). Machine Learning Yearning, chapters 20-27 (bias and variance).",
         "Goodfellow, I., Bengio, Y. & Courville, A. (2016). Deep Learning, section 5.2. MIT Press.",

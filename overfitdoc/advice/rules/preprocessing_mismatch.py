@@ -31,6 +31,11 @@ Nothing, beyond the time to check: it is a bug hunt. Differences that are intend
 A validation loss more than twice the training loss at the first epoch (the training value is
 normally the worse one then), or a validation series that never improved beyond its noise
 while training improved by more than 10%."""
+    ranking = """\
+`0.72` when the first validation loss is more than twice the first training loss; `0.6` when
+validation never improved beyond its noise (gain at most 2 x sqrt(2) x its standard error)
+while training fell by more than 10%, for runs of more than 3 epochs whose validation accuracy
+did not rise; the larger when both hold."""
     references = (
         "Sculley, D. et al. (2015). Hidden Technical Debt in Machine Learning Systems (training/serving skew). NeurIPS.",
         "Breck, E. et al. (2019). Data Validation for Machine Learning. SysML.",

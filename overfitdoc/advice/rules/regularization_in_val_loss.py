@@ -31,6 +31,11 @@ and more certain on the samples it gets wrong. That one *is* a form of overfitti
 The monitored loss diverged while the paired accuracy-like series did not get worse beyond its
 noise (compared on the trends at the loss's best epoch and at the end). Lower with `--framework
 pytorch` or `lightning`. Skipped when the log has no accuracy-like series to compare."""
+    ranking = """\
+`score = 0.7` when the paired accuracy-like series rose after the loss's best by more than its
+noise (two standard errors of the difference of its trends at the two epochs), `0.55` when it
+held within that noise; `0.4` with `--framework pytorch` or `lightning` (weight decay there is
+not in the loss)."""
     references = (
         "Keras layer weight regularizers: https://keras.io/api/layers/regularizers/",
         "Keras `Model.compile` (loss versus metrics): https://keras.io/api/models/model_training_apis/",
@@ -94,6 +99,6 @@ print("validation data loss:", evaluate(model))  # no penalty in it
             if ctx.framework
             else "with --framework pytorch this check ranks lower: weight_decay there is not part of the loss"
         )
-        # a possibility to check, not a finding: the log cannot show a penalty term, so it ranks
-        # below stopping on the score (early-stopping), which acts on what the log does show
-        return self.hit(0.7, ev, hint=hint)
+        # a possibility to check, not a finding: the log cannot show a penalty term; an accuracy
+        # that rose beyond its noise while the loss rose is stronger evidence than one that held
+        return self.hit(0.7 if change == "rose" else 0.55, ev, hint=hint)

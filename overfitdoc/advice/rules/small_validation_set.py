@@ -35,6 +35,13 @@ samples (`cannot_tell.kind` `small_split`); validation
 noise above 10% of the trend's range; a raw best epoch far from the trend's best and below it by
 more than 2 noise units; an accuracy standard error (from the estimated set size) of 0.02 or
 more."""
+    ranking = """\
+The largest that applies: `0.9` when only validation is unstable (training smooth, and the
+accuracy's scatter within twice its sampling error); `0.45 + min(0.25, noise / range)` when the
+validation noise is more than 10% of its trend's range; `0.45` when the best epoch is a dip of
+more than 2 noise below the trend, away from the recommended epoch; `0.3` when the split's size
+gives a standard error of 0.02 or more at the final accuracy; `0.95` when the analysis cannot
+tell because the split is small. Capped at `0.4` for a good fit the analysis is sure of."""
     references = (
         "Kohavi, R. (1995). A Study of Cross-Validation and Bootstrap for Accuracy Estimation and Model Selection. IJCAI.",
         "Bouthillier, X. et al. (2021). Accounting for Variance in Machine Learning Benchmarks. MLSys.",

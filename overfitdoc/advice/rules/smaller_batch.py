@@ -24,6 +24,8 @@ where Keskar et al. (2017) measured a generalization gap that smaller batches cl
 - With a well-tuned learning-rate schedule, large batches can generalize as well (Goyal et al., 2017):
   the batch size is rarely the first thing to change."""
     suggested_when = "High variance, low in the ranking: it is a secondary knob."
+    ranking = """\
+`0.25` for an overfitting run (the log does not say the batch size)."""
     references = (
         "Keskar, N. S. et al. (2017). On Large-Batch Training for Deep Learning: Generalization Gap and Sharp Minima. ICLR.",
         "Masters, D. & Luschi, C. (2018). Revisiting Small Batch Training for Deep Neural Networks. arXiv:1804.07612.",

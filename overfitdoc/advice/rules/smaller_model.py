@@ -28,6 +28,14 @@ sample. Also makes training faster, so other remedies are quicker to try."""
     suggested_when = """\
 High variance: ranked first when the gap opened from the first epochs, and higher the more
 parameters per training sample (`--params` / `--train-size`)."""
+    ranking = """\
+`score = 0.45 + 0.5 x earliness + ratio boost`, where `earliness` is 1 when the gap opened (or
+validation turned) at the start of the run, falling linearly to 0 at a fifth of the run or later,
+and halved when the gap neither widens nor comes with a rise; the ratio boost is 0.1 at 10 or
+more parameters per training sample, 0.05 at 1 or more, -0.05 below 0.01, else 0 (0 when
+`--params` and `--train-size` are not given). Early
+stopping outranks it on a run with most of its epochs after the best: a smaller model slows the
+overtraining, stopping removes it."""
     references = (
         "Goodfellow, I., Bengio, Y. & Courville, A. (2016). Deep Learning, section 5.2 (Capacity, Overfitting and Underfitting). MIT Press.",
         "Nakkiran, P. et al. (2020). Deep Double Descent: Where Bigger Models and More Data Hurt. ICLR.",

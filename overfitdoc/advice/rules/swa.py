@@ -30,6 +30,9 @@ typically a few tenths of a percent to a point of accuracy for free."""
 - No help for a model that underfits."""
     suggested_when = """\
 High variance, or a good fit whose validation series scatters by more than 1% of its level."""
+    ranking = """\
+Overfitting: `score = 0.3 + min(0.15, 3 x validation noise share)` (noise against the trend's
+range or level); good fit: `0.3` when that share is above 1%, else `0.2`."""
     references = (
         "Izmailov, P., Podoprikhin, D., Garipov, T., Vetrov, D. & Wilson, A. G. (2018). Averaging Weights Leads to Wider Optima and Better Generalization. UAI.",
         "PyTorch SWA: https://pytorch.org/docs/stable/optim.html#weight-averaging-swa-and-ema",

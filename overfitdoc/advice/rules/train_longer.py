@@ -28,6 +28,9 @@ loss is still falling."""
     suggested_when = """\
 Still improving: always first. Underfitting: when the training trend is still falling at the
 end. Never for a run that overfits, and never when training has plateaued."""
+    ranking = """\
+`0.95` still improving; `0.7` underfitting (or both) with training still falling beyond its
+noise over the last quarter; silent after a divergence."""
     references = (
         "Prechelt, L. (1998). Early Stopping - But When? In *Neural Networks: Tricks of the Trade*.",
         "Keras `Model.fit` (`initial_epoch`): https://keras.io/api/models/model_training_apis/",

@@ -26,6 +26,9 @@ batches with a scaled-up rate (Goyal et al., 2017), transformers and Adam with h
     suggested_when = """\
 An unstable run whose training goes wrong early (in the first fifth of the run); lower when the
 trouble starts later. The learning-rate column, if any, shows whether a warm-up was used."""
+    ranking = """\
+Unstable runs whose instability is in training: `0.72` when it began in the first fifth of the
+run, else `0.5`; `- 0.1` when the logged rate already warms up."""
     references = (
         "Goyal, P. et al. (2017). Accurate, Large Minibatch SGD: Training ImageNet in 1 Hour. arXiv:1706.02677.",
         "Liu, L. et al. (2020). On the Variance of the Adaptive Learning Rate and Beyond. ICLR.",

@@ -34,6 +34,8 @@ at `1e-1`: PyTorch's `AdamW` already decays by `1e-2` when nothing is set (Keras
     suggested_when = """\
 High variance (overfitting, or overfitting and underfitting): ranked higher the earlier the gap
 opened and the more parameters per training sample (`--params`, `--train-size`)."""
+    ranking = """\
+`score = 0.62 + 0.25 x earliness + ratio boost / 2` (as in `smaller-model`)."""
     references = (
         "Krogh, A. & Hertz, J. A. (1992). A Simple Weight Decay Can Improve Generalization. NeurIPS 4.",
         "Loshchilov, I. & Hutter, F. (2019). Decoupled Weight Decay Regularization. ICLR.",
