@@ -22,6 +22,7 @@ import numpy as np
 from ..analysis import Diagnosis
 from .base import Advice, Context, Fix, Hit, Result, Rule, Skip
 from .facts import Facts
+from .frameworks import Run
 from .rules import load_rules
 
 __all__ = [
@@ -111,6 +112,7 @@ def advise(
     if top is not None:
         hits = hits[: max(0, top)]
     out = []
+    run = Run.of(diagnosis)
     for rank, (rule, hit) in enumerate(hits, 1):
         out.append(
             Advice(
@@ -120,7 +122,7 @@ def advise(
                 evidence=hit.evidence,
                 score=hit.score,
                 why=rule.why,
-                fix=rule.fix_for(ctx, hit.params, log_format=getattr(diagnosis, "format", None)),
+                fix=rule.fix_for(ctx, hit.params, log_format=getattr(diagnosis, "format", None), run=run),
                 params=dict(hit.params),
                 context_hint=hit.hint,
             )

@@ -349,6 +349,7 @@ class Diagnosis:
     gap_series: GapSeries | None = None
     stability: Stability | None = None
     learning_rate: LearningRate | None = None
+    epochs_trained: float | None = None  # a step log's epochs, from its epoch column (series.epochs_trained)
     validation_bests: tuple[ColumnBest, ...] = ()
     val_size: ValidationSize | None = None  # the validation split's size, when given or read from accuracy steps
     history: History | None = None
