@@ -10,6 +10,7 @@ import pytest
 
 import overfitdoc
 from overfitdoc.advice import advise
+from overfitdoc.advice.facts import fmt
 from overfitdoc.analysis.schedule import classify
 
 REAL = Path(__file__).resolve().parent / "fixtures" / "realworld"
@@ -57,3 +58,51 @@ def test_annealed_runs_are_not_told_to_raise_the_rate():
         for a in advise(d):  # the rate quoted is the peak, never the annealed last value
             if "lr" in a.params:
                 assert a.params["lr"] >= d.schedule.peak / 10 - 1e-12, (name, a.id, a.params)
+
+
+# ------------------------------------------------------------------ generated runs with schedules
+#
+# The accuracy benchmark's runs (benchmarks/accuracy/generate.py: real trainings of seeded
+# checked-in configs) log the rate each epoch trained with; truth.jsonl names the schedule the
+# generator drew (step, cosine, or warm-up then cosine).
+
+RUNS = Path(__file__).resolve().parent.parent / "benchmarks" / "accuracy" / "runs"
+DRAWN = {"step": ("step", False), "cosine": ("cosine", False), "warmup": ("cosine", True)}
+
+
+def _scheduled_runs():
+    import json
+
+    with open(RUNS / "truth.jsonl", encoding="utf-8") as fh:
+        truth = [json.loads(line) for line in fh]
+    return [(t["run_id"], t["config"]["schedule"]) for t in truth if t["config"].get("schedule") in DRAWN]
+
+
+SCHEDULED = _scheduled_runs()
+
+
+@pytest.fixture(scope="module")
+def scheduled():
+    return [(rid, drawn, overfitdoc.diagnose(str(RUNS / f"{rid}.csv"))) for rid, drawn in SCHEDULED]
+
+
+def test_generated_schedules_are_read_as_drawn(scheduled):
+    wrong = [(rid, d) for rid, drawn, d in scheduled if (d.schedule.kind, d.schedule.warmup) != DRAWN[drawn]]
+    assert len(scheduled) >= 300 and len(wrong) <= 0.02 * len(scheduled)
+    for _rid, d in wrong:  # each a run that blew up before its schedule acted: the rate it logged is what it read
+        assert d.verdict == "unstable" and d.schedule.kind in ("constant", "increasing")
+
+
+def test_generated_annealed_runs_get_advice_from_the_peak_and_no_schedule_they_have(scheduled):
+    for rid, _drawn, d in scheduled:
+        sch = d.schedule
+        for a in advise(d):
+            assert not (a.id == "lr-schedule" and sch.annealed and sch.kind != "step"), rid
+            if a.id == "higher-lr":  # only where nothing was learnt, and from the peak
+                assert d.verdict == "not_learning" or not sch.annealed or sch.kind == "step", rid
+                assert a.params["lr"] == pytest.approx(3 * sch.peak, rel=0.05), rid
+            for key in ("lr", "max_lr"):
+                if key in a.params and a.id != "sgd-instead-of-adam":  # SGD's own range, 0.01 to 0.1
+                    assert a.params[key] >= 0.95 * sch.peak / 10, (rid, a.id, a.params)
+            if sch.annealed and fmt(sch.last) in a.evidence:  # the last value only as where the decay ended
+                assert f"to {fmt(sch.last)}" in a.evidence, (rid, a.id, a.evidence)
