@@ -5,6 +5,7 @@ exists in the package versions named in tests/fixtures/frameworks/)."""
 from __future__ import annotations
 
 import ast
+import re
 import sys
 import types
 from pathlib import Path
@@ -104,6 +105,9 @@ def test_hf_fixes_train_and_evaluate_as_the_run_did():
     # an epoch log of 10 epochs
     code = _hf_fix(REAL / "r032_hf_trainer_state_crlf.json", "early-stopping")
     assert 'eval_strategy="epoch"' in code and "num_train_epochs=10," in code
+    # six eval sets: the monitored one is eval_g0, as the Trainer names its metrics
+    code = _hf_fix(REAL / "r033_hf_trainer_state_multieval.json", "early-stopping")
+    assert 'metric_for_best_model="eval_g0_loss",' in code and "num_train_epochs=30," in code
     # train-longer: 4x this run's 25 epochs (the rule's own extension), not a constant
     code = _hf_fix(HERE.parent / "sample_runs" / "still_improving.csv", "train-longer", "hf")
     assert "num_train_epochs=100,  # 4x this run's 25 epochs" in code
@@ -131,6 +135,7 @@ HF_LOGS = [
     REAL / "r030_hf_trainer_state.json",
     REAL / "r031_hf_trainer_state.json",
     REAL / "r032_hf_trainer_state_crlf.json",
+    REAL / "r033_hf_trainer_state_multieval.json",
     *sorted((HERE.parent / "sample_runs").glob("*.csv")),
 ]
 
@@ -142,7 +147,7 @@ def _filled(logs, framework, cadence=False):
         d = overfitdoc.diagnose(str(path))
         for a in advise(d, {"framework": framework}):
             code = a.fix[framework]
-            key = (a.id, cadence and "eval_steps=" in code)
+            key = (a.id, cadence and "eval_steps=" in code, cadence and "eval_g0_" in code)
             if a.id in TABLES[framework] and key not in seen:
                 seen.add(key)
                 out.append(pytest.param(a.id, path.name, code, id=f"{a.id}:{path.name}"))
@@ -155,6 +160,7 @@ HF_FILLED = _filled(HF_LOGS, "hf", cadence=True)
 def test_every_hf_fix_is_reported_somewhere():
     assert {p.values[0] for p in HF_FILLED} == set(TABLES["hf"])
     assert any("eval_steps=" in p.values[2] for p in HF_FILLED)  # a step log's cadence is run too
+    assert any('"eval_g0_loss"' in p.values[2] for p in HF_FILLED)  # and a log with several eval sets
 
 
 def _literals(tree, name):
@@ -221,6 +227,9 @@ def test_hf_fix_runs_on_a_tiny_model_and_its_fields_take_effect(rule_id, log, co
     torch.manual_seed(0)
     model = real.model()
     monkeypatch.setitem(sys.modules, "transformers", shim)
+    named = re.fullmatch(r"eval_(\w+)_loss", str(written.get("metric_for_best_model", "")))
+    if named:  # the log had several eval sets: the Trainer names each set's metrics after its key
+        eval_dataset = {named.group(1): eval_dataset}
     exec(
         compile(code, f"<{rule_id}:{log}>", "exec"),
         {"model": model, "train_dataset": train_dataset, "eval_dataset": eval_dataset},
