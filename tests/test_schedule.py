@@ -49,12 +49,24 @@ def test_real_hf_linear_decay_reads_its_peak_not_its_last_value():
     assert "lr-schedule" not in [a.id for a in advise(d)]  # it already has a schedule
 
 
+SMOOTH_ANNEALED = (
+    "r046_yolo_det_v11.csv",  # warm-up then linear decay (Ultralytics)
+    "r028_hf_trainer_state.json",  # linear decay (HF)
+    "r030_hf_trainer_state.json",  # warm-up then linear decay, by steps (HF)
+    "r031_hf_trainer_state.json",  # linear decay, by steps (HF)
+    "r032_hf_trainer_state_crlf.json",  # warm-up then linear decay (HF)
+    "r019_dict_lists_json_mixed.json",  # warm-up then cosine decay
+    "r023_custom_csv.csv",  # cosine decay
+)
+
+
 def test_annealed_runs_are_not_told_to_raise_the_rate():
-    for name in ("r046_yolo_det_v11.csv", "r028_hf_trainer_state.json", "r032_hf_trainer_state_crlf.json"):
+    for name in SMOOTH_ANNEALED:
         d = overfitdoc.diagnose(str(REAL / name))
-        assert d.schedule is not None and d.schedule.annealed, name
+        assert d.schedule is not None and d.schedule.annealed and d.schedule.kind != "step", name
         ids = [a.id for a in advise(d)]
         assert "higher-lr" not in ids, name
+        assert "lr-schedule" not in ids, name  # nor advised the schedule it has
         for a in advise(d):  # the rate quoted is the peak, never the annealed last value
             if "lr" in a.params:
                 assert a.params["lr"] >= d.schedule.peak / 10 - 1e-12, (name, a.id, a.params)
@@ -106,3 +118,12 @@ def test_generated_annealed_runs_get_advice_from_the_peak_and_no_schedule_they_h
                     assert a.params[key] >= 0.95 * sch.peak / 10, (rid, a.id, a.params)
             if sch.annealed and fmt(sch.last) in a.evidence:  # the last value only as where the decay ended
                 assert f"to {fmt(sch.last)}" in a.evidence, (rid, a.id, a.evidence)
+
+
+def test_a_step_schedule_is_described_by_its_cuts_and_may_still_get_one_cycle():
+    d = overfitdoc.diagnose(str(REAL / "r005_keras_csvlogger.csv"))
+    assert d.schedule.kind == "step"
+    described = d.learning_rate.describe()
+    assert described.startswith("started at 0.001 and was cut to 0.0005 at epoch 14, to 0.00025 at epoch 22")
+    (a,) = [a for a in advise(d) if a.id == "lr-schedule"]  # a different shape from cuts, read from the peak
+    assert described in a.evidence and a.params["max_lr"] == pytest.approx(d.schedule.peak)
