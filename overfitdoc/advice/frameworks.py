@@ -3,9 +3,20 @@
 These two frameworks are configured, not coded: the fix is a ``TrainingArguments`` field or a
 ``model.train(...)`` argument, not a layer. A rule with no entry here has no meaningful fix in
 that framework (a change to the model's code, say), and the report says so instead of showing
-a Keras snippet. The names used are checked by the tests against the fields of
-``transformers.TrainingArguments`` and the keys of Ultralytics' default configuration
-(``tests/fixtures/frameworks/``, taken from the packages, versions named there).
+a Keras snippet.
+
+The Hugging Face fixes that keep the best checkpoint also read the run (:class:`Run`): they
+evaluate and save as often as the run did (per epoch, or every N steps on a step log, since
+``EarlyStoppingCallback``'s patience counts evaluations), monitor the metric the rule monitors
+under the Trainer's name (``eval_loss``, ``eval_g0_loss``), and train the run's own epochs
+(``num_train_epochs``, which also sets the length of the Trainer's learning-rate schedule),
+times the rule's extension where it asks for more.
+
+The tests run every Hugging Face fix on a tiny model (transformers is in the test extra) and
+pass every Ultralytics fix through Ultralytics' configuration check where it imports; the
+names are also checked statically against the fields of ``transformers.TrainingArguments`` and
+the keys of Ultralytics' default configuration (``tests/fixtures/frameworks/``, taken from the
+packages, versions named there).
 
 The snippets use ``model``, ``train_dataset`` and ``eval_dataset`` (Hugging Face: your model
 and datasets) and ``data.yaml`` / ``yolo11n.pt`` (Ultralytics: your data file and weights).
