@@ -1,6 +1,8 @@
 """Hugging Face Trainer and Ultralytics fixes: chosen from the log's format or --framework,
 checked statically (they parse; every TrainingArguments field and every model.train argument
-exists in the package versions named in tests/fixtures/frameworks/)."""
+exists in the package versions named in tests/fixtures/frameworks/), read from the run (the HF
+fixes' evaluation cadence and length), and executed: every HF fix trains a tiny model, every
+Ultralytics fix goes through Ultralytics' configuration check where it imports (below)."""
 
 from __future__ import annotations
 
