@@ -141,7 +141,8 @@ HF: dict[str, str] = {
     "lower-lr": _hf("    learning_rate=${lr},\n"),
     "higher-lr": _hf("    learning_rate=${lr},\n"),
     "gradient-clipping": _hf("    max_grad_norm=${max_norm},\n"),
-    "smaller-batch": _hf("    per_device_train_batch_size=${batch_size},\n"),
+    # the rule's batch_size (32) is larger than these frameworks' defaults: half the default instead
+    "smaller-batch": _hf("    per_device_train_batch_size=4,  # half the Trainer's default (8): halve yours\n"),
     "less-regularization": _hf("    weight_decay=${weight_decay},\n    label_smoothing_factor=0.0,\n"),
 }
 
@@ -157,7 +158,7 @@ ULTRALYTICS: dict[str, str] = {
     "warmup": _yolo("lr0=${lr}, warmup_epochs=5.0)"),
     "lower-lr": _yolo("lr0=${lr})"),
     "higher-lr": _yolo("lr0=${lr})"),
-    "smaller-batch": _yolo("batch=${batch_size})"),
+    "smaller-batch": _yolo("batch=8)  # half the default (16): halve yours"),
     "less-regularization": _yolo("weight_decay=${weight_decay}, dropout=0.0)"),
     "more-capacity": 'from ultralytics import YOLO\n\nmodel = YOLO("yolo11m.pt")  # a larger size: n < s < m < l < x\nmodel.train(data="data.yaml", epochs=${epochs})\n',
     "smaller-model": 'from ultralytics import YOLO\n\nmodel = YOLO("yolo11n.pt")  # a smaller size: n < s < m < l < x\nmodel.train(data="data.yaml", epochs=${epochs})\n',
