@@ -7,6 +7,7 @@ Ultralytics fix goes through Ultralytics' configuration check where it imports (
 from __future__ import annotations
 
 import ast
+import importlib.util
 import re
 import sys
 import types
@@ -172,7 +173,11 @@ def _literals(tree, name):
 
 @pytest.fixture(scope="module")
 def hf_harness():
-    transformers = pytest.importorskip("transformers", reason="the test extra installs transformers")
+    if importlib.util.find_spec("transformers") is None:
+        pytest.skip("the test extra installs transformers")
+    offline = pytest.MonkeyPatch()
+    offline.setenv("HF_HUB_OFFLINE", "1")  # read when huggingface_hub is imported: nothing is downloaded
+    import transformers
 
     cfg = transformers.BertConfig(vocab_size=64, hidden_size=16, intermediate_size=32, num_hidden_layers=1)
     cfg.num_attention_heads, cfg.max_position_embeddings, cfg.num_labels = 2, 16, 3
@@ -195,7 +200,8 @@ def hf_harness():
         EarlyStoppingCallback=transformers.EarlyStoppingCallback,
         model=lambda: transformers.BertForSequenceClassification(cfg),
     )
-    return real, dataset(32), dataset(16)
+    yield real, dataset(32), dataset(16)
+    offline.undo()
 
 
 @pytest.mark.parametrize("rule_id, log, code", HF_FILLED)
@@ -203,7 +209,6 @@ def test_hf_fix_runs_on_a_tiny_model_and_its_fields_take_effect(rule_id, log, co
     import torch
 
     real, train_dataset, eval_dataset = hf_harness
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.chdir(tmp_path)  # output_dir="out" lands here
     tree = ast.parse(code)
     (written,) = _literals(tree, "TrainingArguments")
