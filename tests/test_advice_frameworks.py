@@ -1,10 +1,16 @@
 """Hugging Face Trainer and Ultralytics fixes: chosen from the log's format or --framework,
 checked statically (they parse; every TrainingArguments field and every model.train argument
-exists in the package versions named in tests/fixtures/frameworks/)."""
+exists in the package versions named in tests/fixtures/frameworks/), read from the run (the HF
+fixes' evaluation cadence and length), and executed: every HF fix trains a tiny model, every
+Ultralytics fix goes through Ultralytics' configuration check where it imports (below)."""
 
 from __future__ import annotations
 
 import ast
+import importlib.util
+import re
+import sys
+import types
 from pathlib import Path
 
 import pytest
@@ -77,3 +83,234 @@ def test_cli_accepts_framework_hf_and_ultralytics():
         r = runner.invoke(app, ["diagnose", "sample_runs/overfit.csv", "--framework", fw], catch_exceptions=False)
         assert r.exit_code == 0, r.stderr
         assert f"Fix for #1 in {name}:" in r.stdout
+
+
+def test_cli_picks_the_framework_from_the_detected_format():
+    runner = CliRunner()
+    for log, name in (("r031_hf_trainer_state.json", "Hugging Face Trainer"), ("r045_yolo_det_v8.csv", "Ultralytics")):
+        r = runner.invoke(app, ["diagnose", str(REAL / log)], catch_exceptions=False)
+        assert r.exit_code == 0, r.stderr
+        assert f"Fix for #1 in {name}:" in r.stdout and "keras" not in r.stdout.lower()
+    r = runner.invoke(app, ["diagnose", str(REAL / "r031_hf_trainer_state.json"), "--framework", "keras"])
+    assert "Fix for #1 in Keras:" in r.stdout  # --framework wins over the format
+
+
+def _hf_fix(log, rule_id, framework=None):
+    d = overfitdoc.diagnose(str(log))
+    return next(a for a in advise(d, {"framework": framework}) if a.id == rule_id).fix["hf"]
+
+
+def test_hf_fixes_train_and_evaluate_as_the_run_did():
+    # a step log (evaluated every 200 steps, 4.75 epochs in its epoch column): as often, 5 epochs
+    code = _hf_fix(REAL / "r031_hf_trainer_state.json", "early-stopping")
+    assert 'eval_strategy="steps"' in code and "eval_steps=200," in code and "save_steps=200," in code
+    assert "num_train_epochs=5," in code
+    # an epoch log of 10 epochs
+    code = _hf_fix(REAL / "r032_hf_trainer_state_crlf.json", "early-stopping")
+    assert 'eval_strategy="epoch"' in code and "num_train_epochs=10," in code
+    # six eval sets: the monitored one is eval_g0, as the Trainer names its metrics
+    code = _hf_fix(REAL / "r033_hf_trainer_state_multieval.json", "early-stopping")
+    assert 'metric_for_best_model="eval_g0_loss",' in code and "num_train_epochs=30," in code
+    # train-longer: 4x this run's 25 epochs (the rule's own extension), not a constant
+    code = _hf_fix(HERE.parent / "sample_runs" / "still_improving.csv", "train-longer", "hf")
+    assert "num_train_epochs=100,  # 4x this run's 25 epochs" in code
+
+
+def test_hf_length_of_a_step_log_without_epochs_is_its_steps():
+    from overfitdoc.advice.frameworks import Run, _hf_length
+
+    assert _hf_length(Run("step", 3000.0, None, 100), {}).strip() == "max_steps=3000,  # this run's steps"
+    assert "max_steps=12000," in _hf_length(Run("step", 3000.0, None, 100), {"epochs": 40, "initial_epoch": 10})
+    assert _hf_length(Run("step", 3000.0, 2.5, 100), {}).startswith("    num_train_epochs=3,")
+
+
+# ---------------------------------------------------------------- Hugging Face: run every fix
+#
+# Each Hugging Face fix, filled as the report fills it (the advice on real trainer_state.json
+# logs, epoch- and step-based, and on the sample runs with --framework hf), is executed against
+# a tiny randomly initialised BERT built from a config (no download) on a seeded random token
+# dataset. The harness caps the run at 2 optimizer steps, evaluating and saving at each when the
+# fix evaluates by steps (the calls are real, only shorter), then checks that every field the fix
+# sets took effect in the Trainer.
+
+HF_LOGS = [
+    REAL / "r028_hf_trainer_state.json",
+    REAL / "r030_hf_trainer_state.json",
+    REAL / "r031_hf_trainer_state.json",
+    REAL / "r032_hf_trainer_state_crlf.json",
+    REAL / "r033_hf_trainer_state_multieval.json",
+    *sorted((HERE.parent / "sample_runs").glob("*.csv")),
+]
+
+
+def _filled(logs, framework, cadence=False):
+    """(rule id, log, code): the first fix of each rule (per evaluation cadence when asked), as reported."""
+    out, seen = [], set()
+    for path in logs:
+        d = overfitdoc.diagnose(str(path))
+        for a in advise(d, {"framework": framework}):
+            code = a.fix[framework]
+            key = (a.id, cadence and "eval_steps=" in code, cadence and "eval_g0_" in code)
+            if a.id in TABLES[framework] and key not in seen:
+                seen.add(key)
+                out.append(pytest.param(a.id, path.name, code, id=f"{a.id}:{path.name}"))
+    return out
+
+
+HF_FILLED = _filled(HF_LOGS, "hf", cadence=True)
+
+
+def test_every_hf_fix_is_reported_somewhere():
+    assert {p.values[0] for p in HF_FILLED} == set(TABLES["hf"])
+    assert any("eval_steps=" in p.values[2] for p in HF_FILLED)  # a step log's cadence is run too
+    assert any('"eval_g0_loss"' in p.values[2] for p in HF_FILLED)  # and a log with several eval sets
+
+
+def _literals(tree, name):
+    """The keyword arguments of every call to ``name``, evaluated (the fixes pass literals)."""
+    return [{k.arg: ast.literal_eval(k.value) for k in call.keywords if k.arg} for call in _calls(tree, name)]
+
+
+@pytest.fixture(scope="module")
+def hf_harness():
+    if importlib.util.find_spec("transformers") is None:
+        pytest.skip("the test extra installs transformers")
+    offline = pytest.MonkeyPatch()
+    offline.setenv("HF_HUB_OFFLINE", "1")  # read when huggingface_hub is imported: nothing is downloaded
+    import transformers
+
+    cfg = transformers.BertConfig(vocab_size=64, hidden_size=16, intermediate_size=32, num_hidden_layers=1)
+    cfg.num_attention_heads, cfg.max_position_embeddings, cfg.num_labels = 2, 16, 3
+    import torch
+
+    gen = torch.Generator().manual_seed(0)
+
+    def dataset(n):
+        ids = torch.randint(1, cfg.vocab_size, (n, 8), generator=gen)
+        labels = torch.randint(0, cfg.num_labels, (n,), generator=gen)
+        return [
+            {"input_ids": ids[i], "attention_mask": torch.ones(8, dtype=torch.long), "labels": labels[i]}
+            for i in range(n)
+        ]
+
+    # resolved before a test replaces the module (its lazy attributes import through sys.modules)
+    real = types.SimpleNamespace(
+        Trainer=transformers.Trainer,
+        TrainingArguments=transformers.TrainingArguments,
+        EarlyStoppingCallback=transformers.EarlyStoppingCallback,
+        model=lambda: transformers.BertForSequenceClassification(cfg),
+    )
+    yield real, dataset(32), dataset(16)
+    offline.undo()
+
+
+@pytest.mark.parametrize("rule_id, log, code", HF_FILLED)
+def test_hf_fix_runs_on_a_tiny_model_and_its_fields_take_effect(rule_id, log, code, hf_harness, tmp_path, monkeypatch):
+    import torch
+
+    real, train_dataset, eval_dataset = hf_harness
+    monkeypatch.chdir(tmp_path)  # output_dir="out" lands here
+    tree = ast.parse(code)
+    (written,) = _literals(tree, "TrainingArguments")
+    stopping = _literals(tree, "EarlyStoppingCallback")
+    made = []
+
+    steps = written.get("eval_strategy") == "steps"
+
+    def capped(**kw):  # two optimizer steps (max_steps overrides num_train_epochs), evaluated by steps at each
+        kw.update(max_steps=2, report_to="none", use_cpu=True, disable_tqdm=True)
+        if steps:
+            kw.update(eval_steps=1, save_steps=1)
+        return real.TrainingArguments(**kw)
+
+    def recorded(*a, **k):
+        made.append(real.Trainer(*a, **k))
+        return made[-1]
+
+    # the fix's ``from transformers import ...`` gets these (the real callback, the capped arguments)
+    shim = types.ModuleType("transformers")
+    shim.Trainer, shim.TrainingArguments = recorded, capped
+    shim.EarlyStoppingCallback = real.EarlyStoppingCallback
+    torch.manual_seed(0)
+    model = real.model()
+    monkeypatch.setitem(sys.modules, "transformers", shim)
+    named = re.fullmatch(r"eval_(\w+)_loss", str(written.get("metric_for_best_model", "")))
+    if named:  # the log had several eval sets: the Trainer names each set's metrics after its key
+        eval_dataset = {named.group(1): eval_dataset}
+    exec(
+        compile(code, f"<{rule_id}:{log}>", "exec"),
+        {"model": model, "train_dataset": train_dataset, "eval_dataset": eval_dataset},
+    )
+    (trainer,) = made
+    args = trainer.args
+    shortened = {"num_train_epochs", "max_steps", "output_dir"} | ({"eval_steps", "save_steps"} if steps else set())
+    for field, value in written.items():
+        if field in shortened:
+            continue
+        got = getattr(args, field)
+        got = getattr(got, "value", got)  # enums: IntervalStrategy.EPOCH == "epoch"
+        assert got == value, (field, got, value)
+    assert trainer.state.global_step == 2  # it trained
+    if written.get("load_best_model_at_end"):
+        assert trainer.state.best_model_checkpoint is not None  # evaluated, saved, restored the best
+        assert trainer.state.best_metric is not None and written["metric_for_best_model"] in str(
+            trainer.state.log_history
+        )
+    if stopping:
+        (es,) = [c for c in trainer.callback_handler.callbacks if type(c).__name__ == "EarlyStoppingCallback"]
+        assert es.early_stopping_patience == stopping[0]["early_stopping_patience"]
+    if "learning_rate" in written:
+        assert trainer.lr_scheduler.base_lrs[0] == pytest.approx(written["learning_rate"])
+    if written.get("weight_decay"):
+        assert max(g["weight_decay"] for g in trainer.optimizer.param_groups) == pytest.approx(written["weight_decay"])
+    if written.get("label_smoothing_factor"):
+        assert trainer.label_smoother.epsilon == pytest.approx(written["label_smoothing_factor"])
+    if written.get("warmup_steps"):
+        assert args.get_warmup_steps(100) >= 1
+    if "per_device_train_batch_size" in written:
+        first = next(iter(trainer.get_train_dataloader()))
+        assert len(first["labels"]) == min(written["per_device_train_batch_size"], len(train_dataset))
+
+
+# ---------------------------------------------------------------- Ultralytics: the configuration check
+#
+# Ultralytics cannot be installed beside this project's torch: `pip install ultralytics` requires
+# torchvision, and every torchvision on PyPI either pulls torch 2.14.1 (a CUDA build of several
+# GB, replacing the CPU torch 2.13.0 the test extra pins) or, at 0.28.0 beside torch 2.13.0 CPU,
+# fails to import ("operator torchvision::nms does not exist"), so YOLO cannot train here.
+# Ultralytics' configuration module does not import torchvision: installed without its
+# dependencies (ultralytics, opencv-python-headless, pyyaml, requests, psutil, polars, pillow,
+# ultralytics-thop and torchvision's wheel for its version metadata), `ultralytics.cfg` imports,
+# and this test runs each fix's model.train(...) arguments through `get_cfg`, which refuses an
+# unknown key (check_dict_alignment) and a wrong type or range (check_cfg). Where it does not
+# import (the test extra, CI), the static check above stands: the keys against the default
+# configuration taken from the Ultralytics 8.4.190 wheel (tests/fixtures/frameworks/).
+
+YOLO_LOGS = [
+    REAL / "r044_yolo_det_v5.csv",
+    REAL / "r045_yolo_det_v8.csv",
+    REAL / "r046_yolo_det_v11.csv",
+    REAL / "r048_yolo_cls.csv",
+    *sorted((HERE.parent / "sample_runs").glob("*.csv")),
+]
+
+
+YOLO_FILLED = _filled(YOLO_LOGS, "ultralytics")
+
+
+def test_every_ultralytics_fix_is_reported_somewhere():
+    assert {p.values[0] for p in YOLO_FILLED} == set(TABLES["ultralytics"])
+
+
+@pytest.mark.parametrize("rule_id, log, code", YOLO_FILLED)
+def test_ultralytics_fix_passes_its_configuration_check(rule_id, log, code):
+    cfg = pytest.importorskip("ultralytics.cfg", reason="ultralytics does not install beside torch 2.13.0 (above)")
+    from ultralytics.utils.downloads import GITHUB_ASSETS_NAMES
+
+    tree = ast.parse(code)
+    (args,) = _literals(tree, "train")
+    got = cfg.get_cfg(overrides=args)  # raises on an unknown key, a wrong type or a value out of range
+    for key, value in args.items():
+        assert getattr(got, key) == value, (key, getattr(got, key), value)
+    (weights,) = [ast.literal_eval(c.args[0]) for c in _calls(tree, "YOLO")]
+    assert weights in GITHUB_ASSETS_NAMES  # a model Ultralytics publishes

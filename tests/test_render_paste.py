@@ -29,7 +29,10 @@ LOGS = [
     REAL / "r003_keras_csvlogger.log",
     REAL / "r015_dict_lists_json.json",
     REAL / "r028_hf_trainer_state.json",
+    REAL / "r031_hf_trainer_state.json",  # by steps: the fix evaluates every N steps
     REAL / "r032_hf_trainer_state_crlf.json",
+    REAL / "r033_hf_trainer_state_multieval.json",
+    REAL / "r045_yolo_det_v8.csv",
     REAL / "r046_yolo_det_v11.csv",
     REAL / "r048_yolo_cls.csv",
     REAL / "r040_pl_metrics.csv",

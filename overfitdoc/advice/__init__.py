@@ -22,6 +22,7 @@ import numpy as np
 from ..analysis import Diagnosis
 from .base import Advice, Context, Fix, Hit, Result, Rule, Skip
 from .facts import Facts
+from .frameworks import Run
 from .measured import Measured, read_rerun
 from .rules import load_rules
 
@@ -126,6 +127,7 @@ def advise(
     if top is not None:
         hits = hits[: max(0, top)]
     out = []
+    run = Run.of(diagnosis)
     for rank, (rule, hit) in enumerate(hits, 1):
         effect = measured.effects.get(rule.id) if measured is not None else None
         evidence = hit.evidence
@@ -139,7 +141,7 @@ def advise(
                 evidence=evidence,
                 score=hit.score,
                 why=rule.why,
-                fix=rule.fix_for(ctx, hit.params, log_format=getattr(diagnosis, "format", None)),
+                fix=rule.fix_for(ctx, hit.params, log_format=getattr(diagnosis, "format", None), run=run),
                 params=dict(hit.params),
                 context_hint=hit.hint,
                 measured=effect.to_dict() if effect is not None else None,

@@ -20,6 +20,7 @@ from ..errors import UsageError
 
 if TYPE_CHECKING:  # pragma: no cover
     from .facts import Facts
+    from .frameworks import Run
 
 TASKS = ("image", "text", "tabular", "audio", "timeseries")
 FRAMEWORKS = ("keras", "pytorch", "lightning", "hf", "ultralytics")
@@ -277,10 +278,17 @@ class Rule:
         return None
 
     def fix_for(
-        self, ctx: Context, params: Mapping[str, Any] | None = None, *, log_format: str | None = None
+        self,
+        ctx: Context,
+        params: Mapping[str, Any] | None = None,
+        *,
+        log_format: str | None = None,
+        run: Run | None = None,
     ) -> dict[str, str]:
         """The rendered snippets for this context: only ``ctx.framework``'s when given, else
-        the framework the log's format names (a Hugging Face or Ultralytics log), else all."""
+        the framework the log's format names (a Hugging Face or Ultralytics log), else all.
+        ``run`` (:class:`~overfitdoc.advice.frameworks.Run`) gives the Hugging Face fixes the
+        run's own evaluation cadence and length."""
         from .frameworks import FORMAT_FRAMEWORK, snippet
 
         name = self.variant(ctx)
@@ -288,7 +296,7 @@ class Rule:
         values = {**self.defaults, **(params or {})}
         framework = ctx.framework or FORMAT_FRAMEWORK.get(log_format or "")
         if framework in ("hf", "ultralytics"):
-            return {framework: render_snippet(snippet(self.id, framework), values)}
+            return {framework: render_snippet(snippet(self.id, framework, run, values), values)}
         snippets = fx.snippets()
         if ctx.framework:
             key = ctx.framework if ctx.framework in snippets else "pytorch"

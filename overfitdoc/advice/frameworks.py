@@ -3,9 +3,20 @@
 These two frameworks are configured, not coded: the fix is a ``TrainingArguments`` field or a
 ``model.train(...)`` argument, not a layer. A rule with no entry here has no meaningful fix in
 that framework (a change to the model's code, say), and the report says so instead of showing
-a Keras snippet. The names used are checked by the tests against the fields of
-``transformers.TrainingArguments`` and the keys of Ultralytics' default configuration
-(``tests/fixtures/frameworks/``, taken from the packages, versions named there).
+a Keras snippet.
+
+The Hugging Face fixes that keep the best checkpoint also read the run (:class:`Run`): they
+evaluate and save as often as the run did (per epoch, or every N steps on a step log, since
+``EarlyStoppingCallback``'s patience counts evaluations), monitor the metric the rule monitors
+under the Trainer's name (``eval_loss``, ``eval_g0_loss``), and train the run's own epochs
+(``num_train_epochs``, which also sets the length of the Trainer's learning-rate schedule),
+times the rule's extension where it asks for more.
+
+The tests run every Hugging Face fix on a tiny model (transformers is in the test extra) and
+pass every Ultralytics fix through Ultralytics' configuration check where it imports; the
+names are also checked statically against the fields of ``transformers.TrainingArguments`` and
+the keys of Ultralytics' default configuration (``tests/fixtures/frameworks/``, taken from the
+packages, versions named there).
 
 The snippets use ``model``, ``train_dataset`` and ``eval_dataset`` (Hugging Face: your model
 and datasets) and ``data.yaml`` / ``yolo11n.pt`` (Ultralytics: your data file and weights).
@@ -13,8 +24,78 @@ and datasets) and ``data.yaml`` / ``yolo11n.pt`` (Ultralytics: your data file an
 
 from __future__ import annotations
 
+import math
+import string
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
 #: formats whose logs name their framework
 FORMAT_FRAMEWORK = {"hf-trainer-state": "hf", "ultralytics-csv": "ultralytics"}
+
+
+@dataclass(frozen=True)
+class Run:
+    """What the Hugging Face fixes read of the run itself, beside the rule's params: how often
+    it evaluated and how long it trained, so that the fix evaluates as often (a patience counts
+    evaluations) and trains as long as the run did (``num_train_epochs`` also sets the length
+    of the Trainer's learning-rate schedule)."""
+
+    unit: str = "epoch"  # what the log's index counts: epoch | step
+    last: float | None = None  # the last validation point, in that unit
+    epochs: float | None = None  # epochs trained: the index on an epoch log, the epoch column on a step log
+    eval_every: int | None = None  # steps between evaluations, on a step log
+
+    @classmethod
+    def of(cls, d: Any) -> Run:
+        points = np.asarray(getattr(d, "points", ()), dtype=float)
+        if len(points) == 0:
+            return cls()
+        unit, last = d.unit, float(points[-1])
+        if unit == "step":
+            steps = np.diff(points)
+            every = int(round(float(np.median(steps)))) if len(steps) else int(round(last))
+            return cls(unit, last, d.epochs_trained, max(every, 1))
+        return cls(unit, last, last - d.epoch_base + 1)
+
+
+def _hf_eval(run: Run) -> str:
+    """The evaluation and checkpoint cadence of the run: per epoch, or every N steps."""
+    if run.unit == "step" and run.eval_every:
+        n = run.eval_every
+        return (
+            f'    eval_strategy="steps",\n    eval_steps={n},  # as often as this run evaluated\n'
+            f'    save_strategy="steps",\n    save_steps={n},\n'
+        )
+    return '    eval_strategy="epoch",\n    save_strategy="epoch",\n'
+
+
+def _hf_best(params: dict[str, Any]) -> str:
+    """The metric the rule monitors (``val_accuracy`` is the Trainer's ``eval_accuracy``) and its direction."""
+    monitor = str(params.get("monitor", "val_loss"))
+    metric = "eval_" + (monitor[4:] if monitor.startswith("val_") else monitor)
+    greater = params.get("mode") == "max"
+    return f'    metric_for_best_model="{metric}",\n    greater_is_better={greater},\n'
+
+
+def _hf_length(run: Run | None, params: dict[str, Any]) -> str:
+    """``num_train_epochs`` from the run's own epochs (whole, rounded up), times the rule's
+    extension where it asks for more (``epochs / initial_epoch``, train-longer); ``max_steps``
+    on a step log that does not say its epochs."""
+    extend = 1.0
+    if params.get("initial_epoch") and params.get("epochs"):
+        extend = float(params["epochs"]) / float(params["initial_epoch"])
+    if run is not None and run.epochs:
+        n = max(1, math.ceil(round(run.epochs * extend, 6)))
+        note = "this run's epochs" if extend == 1 else f"{extend:g}x this run's {run.epochs:g} epochs"
+        return f"    num_train_epochs={n},  # {note}\n"
+    if run is not None and run.unit == "step" and run.last:
+        n = max(1, math.ceil(run.last * extend))
+        note = "this run's steps" if extend == 1 else f"{extend:g}x this run's {run.last:g} steps"
+        return f"    max_steps={n},  # {note}\n"
+    return "    num_train_epochs=${epochs},\n"
+
 
 _HF_HEAD = "from transformers import Trainer, TrainingArguments\n\n"
 _HF_TAIL = """
@@ -37,19 +118,17 @@ def _yolo(args: str) -> str:
     return f'from ultralytics import YOLO\n\nmodel = YOLO("yolo11n.pt")  # your weights\nmodel.train(data="data.yaml", {args}\n'
 
 
-_BEST = (
-    '    eval_strategy="epoch",\n    save_strategy="epoch",\n    load_best_model_at_end=True,\n'
-    '    metric_for_best_model="eval_loss",\n    greater_is_better=False,\n'
-)
+#: ``${hf_eval}``, ``${hf_best}`` and ``${hf_length}`` are whole lines of the run's own (the functions above)
+_BEST = "${hf_eval}    load_best_model_at_end=True,\n${hf_best}${hf_length}"
 
 HF: dict[str, str] = {
     "early-stopping": _hf(
-        _BEST + "    num_train_epochs=${epochs},\n",
+        _BEST,
         "    callbacks=[EarlyStoppingCallback(early_stopping_patience=${patience})],",
         "from transformers import EarlyStoppingCallback, Trainer, TrainingArguments\n\n",
     ),
     "train-longer": _hf(
-        _BEST + "    num_train_epochs=${epochs},\n",
+        _BEST,
         "    callbacks=[EarlyStoppingCallback(early_stopping_patience=${patience})],",
         "from transformers import EarlyStoppingCallback, Trainer, TrainingArguments\n\n",
     ),
@@ -62,7 +141,8 @@ HF: dict[str, str] = {
     "lower-lr": _hf("    learning_rate=${lr},\n"),
     "higher-lr": _hf("    learning_rate=${lr},\n"),
     "gradient-clipping": _hf("    max_grad_norm=${max_norm},\n"),
-    "smaller-batch": _hf("    per_device_train_batch_size=${batch_size},\n"),
+    # the rule's batch_size (32) is larger than these frameworks' defaults: half the default instead
+    "smaller-batch": _hf("    per_device_train_batch_size=4,  # half the Trainer's default (8): halve yours\n"),
     "less-regularization": _hf("    weight_decay=${weight_decay},\n    label_smoothing_factor=0.0,\n"),
 }
 
@@ -78,7 +158,7 @@ ULTRALYTICS: dict[str, str] = {
     "warmup": _yolo("lr0=${lr}, warmup_epochs=5.0)"),
     "lower-lr": _yolo("lr0=${lr})"),
     "higher-lr": _yolo("lr0=${lr})"),
-    "smaller-batch": _yolo("batch=${batch_size})"),
+    "smaller-batch": _yolo("batch=8)  # half the default (16): halve yours"),
     "less-regularization": _yolo("weight_decay=${weight_decay}, dropout=0.0)"),
     "more-capacity": 'from ultralytics import YOLO\n\nmodel = YOLO("yolo11m.pt")  # a larger size: n < s < m < l < x\nmodel.train(data="data.yaml", epochs=${epochs})\n',
     "smaller-model": 'from ultralytics import YOLO\n\nmodel = YOLO("yolo11n.pt")  # a smaller size: n < s < m < l < x\nmodel.train(data="data.yaml", epochs=${epochs})\n',
@@ -96,5 +176,15 @@ def no_fix(framework: str) -> str:
     )
 
 
-def snippet(rule_id: str, framework: str) -> str:
-    return TABLES[framework].get(rule_id) or no_fix(framework)
+def snippet(rule_id: str, framework: str, run: Run | None = None, params: dict[str, Any] | None = None) -> str:
+    """The rule's template in this framework, with the lines read from the run filled in (the
+    rule's ``${params}`` are left for :func:`~overfitdoc.advice.base.render_snippet`)."""
+    text = TABLES[framework].get(rule_id)
+    if text is None:
+        return no_fix(framework)
+    if framework == "hf":
+        values = dict(params or {})
+        text = string.Template(text).safe_substitute(
+            hf_eval=_hf_eval(run or Run()), hf_best=_hf_best(values), hf_length=_hf_length(run, values)
+        )
+    return text

@@ -15,7 +15,7 @@ from .calibration import CANNOT_TELL, calibrated
 from .curves import curves
 from .divergence import kept_epoch, late_gain, measure_divergence
 from .gap import measure_gap
-from .series import learning_rate, measure_pair, sign_of, validation_bests
+from .series import epochs_trained, learning_rate, measure_pair, sign_of, validation_bests
 from .settings import DEFAULT_SETTINGS, Settings
 from .stability import measure_stability
 from .summary import summarise
@@ -57,6 +57,7 @@ def diagnose(
         history=history,
         target=target,
         learning_rate=learning_rate(history),
+        epochs_trained=epochs_trained(history),
     )
     pair = history.monitor(monitor)
     if pair is None:

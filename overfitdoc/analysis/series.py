@@ -120,3 +120,15 @@ def learning_rate(history: History) -> LearningRate | None:
         if ok.sum() >= 1:
             return LearningRate(col, np.asarray(history.index, dtype=float)[ok], vals[ok], history.unit)
     return None
+
+
+def epochs_trained(history: History) -> float | None:
+    """The training epochs a step log covers: the last finite value of its ``epoch`` column
+    (the Hugging Face Trainer logs the fractional epoch beside every step). None on an epoch
+    log (its index counts the epochs) or a step log without one."""
+    col = history.columns.get("epoch") if history.unit == "step" else None
+    if col is None:
+        return None
+    vals = np.asarray(col, dtype=float)
+    vals = vals[np.isfinite(vals) & (vals > 0)]
+    return float(vals.max()) if len(vals) else None

@@ -221,19 +221,6 @@ class LearningRate:
         head = self.values[:k]
         return bool(head[-1] > head[0] * 1.5)
 
-    @property
-    def shape(self) -> str:
-        if self.constant:
-            return "constant"
-        if self.warmup:
-            return "warm-up"
-        if self.drops and len(self.drops) <= max(3, len(self.values) // 10):
-            return "step decay"
-        rises = int(np.sum(np.diff(self.values) > 0))
-        if rises and rises < len(self.values) - 1 and self.last < self.first:
-            return "cyclical" if rises > 1 else "decay"
-        return "decay" if self.last < self.first else "increasing"
-
     @cached_property
     def schedule(self):
         """The schedule's classification (:mod:`overfitdoc.analysis.schedule`), measured once."""
@@ -247,27 +234,30 @@ class LearningRate:
         return self.high
 
     def describe(self) -> str:
-        """One clause in the run's numbers, e.g. ``constant at 0.001 for all 80 epochs``."""
+        """One clause in the run's numbers, from its schedule, e.g. ``constant at 0.001 for all
+        80 epochs`` or ``warmed up from 4e-07 to a peak of 2e-05 at epoch 1, then decayed
+        linearly to 2.03e-08 (warm-up then linear decay)``."""
         u = self.unit
         sch = self.schedule
-        if sch is not None and sch.kind in ("linear", "cosine", "decay"):
-            at = f"{u} {int(round(sch.peak_epoch))}"
-            head = (
-                f"warmed up from {fmt(self.first)} to a peak of {fmt(sch.peak)} at {at}, then"
-                if sch.warmup
-                else f"started at its peak of {fmt(sch.peak)} and"
-            )
+        if sch is None or sch.kind == "constant":
+            return f"was constant at {fmt(self.first)} for all {len(self.values)} {u}s"
+        warm = f"warmed up from {fmt(self.first)} to a peak of {fmt(sch.peak)} at {u} {int(round(sch.peak_epoch))}"
+        if sch.kind in ("linear", "cosine", "decay"):
+            head = f"{warm}, then" if sch.warmup else f"started at its peak of {fmt(sch.peak)} and"
             shape = {"linear": "decayed linearly", "cosine": "followed a cosine decay", "decay": "decayed smoothly"}
             return f"{head} {shape[sch.kind]} to {fmt(self.last)} ({sch.name})"
-        if self.constant:
-            return f"was constant at {fmt(self.first)} for all {len(self.values)} {u}s"
-        if self.shape == "step decay":
-            cuts = ", ".join(f"to {fmt(b)} at {u} {e}" for e, _, b in self.drops[:4])
-            more = f" and {len(self.drops) - 4} more times" if len(self.drops) > 4 else ""
-            return f"started at {fmt(self.first)} and was cut {cuts}{more}"
-        if self.shape == "warm-up":
-            return f"warmed up from {fmt(self.first)} to {fmt(self.high)} and ended at {fmt(self.last)}"
-        return f"went from {fmt(self.first)} to {fmt(self.last)} (between {fmt(self.low)} and {fmt(self.high)})"
+        if sch.kind == "step":
+            cuts = ", ".join(f"to {fmt(b)} at {u} {e}" for e, _, b in sch.cuts[:4])
+            more = f" and {len(sch.cuts) - 4} more times" if len(sch.cuts) > 4 else ""
+            head = f"{warm}, then" if sch.warmup else f"started at {fmt(self.first)} and"
+            return f"{head} was cut {cuts}{more}"
+        if sch.kind == "increasing":
+            return (
+                f"{warm} and ended at {fmt(self.last)}"
+                if sch.warmup
+                else f"rose from {fmt(self.first)} to {fmt(self.last)}"
+            )
+        return f"cycled between {fmt(self.low)} and {fmt(self.high)} (first {fmt(self.first)}, last {fmt(self.last)})"
 
 
 @dataclass(frozen=True)
@@ -349,6 +339,7 @@ class Diagnosis:
     gap_series: GapSeries | None = None
     stability: Stability | None = None
     learning_rate: LearningRate | None = None
+    epochs_trained: float | None = None  # a step log's epochs, from its epoch column (series.epochs_trained)
     validation_bests: tuple[ColumnBest, ...] = ()
     val_size: ValidationSize | None = None  # the validation split's size, when given or read from accuracy steps
     history: History | None = None

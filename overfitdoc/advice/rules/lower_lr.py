@@ -120,13 +120,14 @@ for group in optimizer.param_groups:
         """An unstable run whose training series is smooth: validation swings beyond its sampling
         error, validation jumps (set size unknown), or the training trend climbed back up."""
         u = f.unit
+        annealed = f.lr is not None and f.lr.schedule is not None and f.lr.schedule.annealed  # it has one
         if f.val_jumps and f.val_swings:
             noise, se = f.val_sampling
             ev = (
                 f"{f.train_name} is smooth, yet {f.score.pair.val} swings by {fmt(noise)} (robust sd) from {u} to "
                 f"{u}, {noise / se:.1f} times the sampling error of a validation set of about {f.val_size} "
-                f"samples: the model itself moves too far each {u}, not the measurement. {cap(rate)}, or let "
-                f"a schedule decay it (lr-schedule)."
+                f"samples: the model itself moves too far each {u}, not the measurement. {cap(rate)}"
+                + (", or let a schedule decay it (lr-schedule)." if not annealed else ".")
             )
             return self.hit(0.8, ev, params)
         if f.val_jumps:

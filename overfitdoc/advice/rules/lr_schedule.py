@@ -33,7 +33,10 @@ test (Smith, 2017): the largest rate at which the loss still falls."""
   underfitting model in place."""
     suggested_when = """\
 Overfitting, still improving, underfitting, and a good fit that has plateaued. When the log has
-a learning-rate column (`lr`, `learning_rate`), the evidence and the peak come from it."""
+a learning-rate column (`lr`, `learning_rate`), the evidence and the peak come from it: the
+run's own peak where its rate was scheduled, 10x a rate that never came down. Never for a run
+whose rate already followed a smooth decay to under half its peak (linear, cosine or another,
+with or without warm-up): that is the schedule this remedy advises."""
     ranking = """\
 By verdict: `0.55` still improving, `0.42` underfitting, `0.4` overfitting and underfitting,
 `0.38` overfitting, `0.3` good fit."""
@@ -120,8 +123,12 @@ trainer.fit(LitModelOneCycle(model), train_loader, val_loader)
         }.get(d.verdict)
         if base is None:
             return None
+        sch = lr.schedule if lr is not None else None
+        if sch is not None and sch.annealed and sch.kind != "step":
+            return None  # a smooth decay (with or without warm-up) is the schedule this rule would advise
+        # the peak of a schedule that had one; 10x a rate that never came down (one-cycle's usual peak)
         max_lr = (
-            (lr.peak if lr.schedule is not None and lr.schedule.annealed else 10 * lr.last)
+            (10 * lr.peak if sch is None or sch.kind in ("constant", "increasing") else lr.peak)
             if lr is not None
             else self.defaults["max_lr"]
         )

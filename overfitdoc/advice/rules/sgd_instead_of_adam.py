@@ -60,14 +60,13 @@ optimizer = torch.optim.SGD(model.parameters(), lr=${lr}, momentum=0.9, nesterov
         ev = cap(gap_phrase(f)) + "."
         lr = 0.05
         if f.lr is not None:
-            if f.lr.high <= 3e-3:
-                ev += (
-                    f" The {f.lr.column} column ({fmt(f.lr.last)}) is an Adam-scale rate; SGD needs about 10-100x more."
-                )
+            rate = fmt(f.lr.peak) if f.lr.constant else f"peak {fmt(f.lr.peak)}"  # never an annealed last value
+            if f.lr.peak <= 3e-3:
+                ev += f" The {f.lr.column} column ({rate}) is an Adam-scale rate; SGD needs about 10-100x more."
                 score += 0.05
                 lr = min(0.1, max(0.01, 30 * f.lr.peak))
             else:
-                ev += f" The {f.lr.column} column ({fmt(f.lr.last)}) already looks like an SGD rate."
+                ev += f" The {f.lr.column} column ({rate}) already looks like an SGD rate."
                 score -= 0.1
         else:
             ev += " If this model trains with Adam, SGD with momentum often generalizes better."

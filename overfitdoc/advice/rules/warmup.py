@@ -87,7 +87,13 @@ trainer.fit(LitModelWarmup(model), train_loader, val_loader)
         if d.verdict != "unstable" or not f.training_unstable:
             return None
         lr = f.lr
-        params = {"lr": float(f"{lr.peak / 10:.2g}") if lr is not None else self.defaults["lr"], "warmup_steps": 500}
+        sch = lr.schedule if lr is not None else None
+        # a step log that warmed up already: twice its own warm-up (the steps to its peak)
+        own = int(round(sch.peak_epoch)) if sch is not None and sch.warmup and u == "step" else None
+        params = {
+            "lr": float(f"{lr.peak / 10:.2g}") if lr is not None else self.defaults["lr"],
+            "warmup_steps": 2 * own if own else 500,
+        }
         if f.early_trouble:
             first = [e for e, _, _ in f.spikes] + ([f.first_nonfinite] if f.first_nonfinite is not None else [])
             last = int(round(float(f.raw_val[0][-1])))
@@ -107,6 +113,7 @@ trainer.fit(LitModelWarmup(model), train_loader, val_loader)
         if lr is not None:
             if lr.warmup:
                 ev += f"; the {lr.column} column shows a warm-up already ({lr.describe()}): lengthen it"
+                ev += f" (to {2 * own} steps, twice its {own})" if own else ""
                 score -= 0.1
             else:
                 ev += f"; the {lr.column} column starts at its full value ({fmt(lr.first)}) with no warm-up"
