@@ -28,7 +28,6 @@ NUMBER = r"(?>[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|[-+]?(?:nan|inf(?:inity)
 EPOCH = re.compile(r"\bepoch\b\s*+(?:[:=#]\s*+)?(?:\[\s*+)?(\d++)(?:\s*+/\s*+\d++)?\]?", re.IGNORECASE)
 # a separator with the number after it: where a pair ends
 VALUE = re.compile(r"[=:]\s*+(" + NUMBER + r")(?![\w.])", re.IGNORECASE)
-SEPARATOR = re.compile(r"[=:]")
 # what [A-Za-z] and [A-Za-z0-9_ ./\-] match under re.IGNORECASE (4 non-ASCII letters among them)
 KEY_START = frozenset(string.ascii_letters + "\u0130\u0131\u017f\u212a")
 KEY_CHARS = KEY_START | frozenset(string.digits + "_ ./-")
@@ -39,14 +38,10 @@ def pairs(line: str) -> list[tuple[str, str]]:
     """Every ``(key, number)`` pair of ``line``, left to right, in one pass."""
     found = []
     resume = 0  # where the previous pair ended: a key starts at or after it
-    for sep in SEPARATOR.finditer(line):
-        i = sep.start()
-        if i < resume:
-            continue
-        m = VALUE.match(line, i)
-        if not m:
-            continue
-        end = i
+    # (a number holds no separator, so the matches the regex engine finds one after another
+    # are every separator followed by a number: none is skipped)
+    for m in VALUE.finditer(line):
+        end = m.start()
         while end > resume and line[end - 1].isspace():
             end -= 1
         start = end
