@@ -20,6 +20,9 @@ STEP_NAMES = ("step", "global_step", "iteration", "iter", "steps")
 # series (columns, JSON keys) a file may have: past that it is no training history, and the
 # readers and the analysis, linear in them at ~50-100 us each, would take minutes
 MAX_COLUMNS = 100_000
+# past 2**53 a float64 no longer counts by one: such an epoch or step is no count (a 1e308
+# epoch would print as a 309-digit number of epochs past the best)
+MAX_INDEX = 2.0**53
 
 
 @dataclass(frozen=True, eq=False)
@@ -248,7 +251,14 @@ def from_table(
             raise InputError(source, f"column '{index_column}' holds no numbers")
         if unit is None:
             unit = "step" if normalise(index_column) in STEP_NAMES else "epoch"
-        keep = np.isfinite(idx)  # an infinite epoch is no epoch: the row is dropped like an empty one
+        # an infinite epoch, or one past MAX_INDEX, is no epoch: the row is dropped like an empty one
+        with np.errstate(invalid="ignore"):
+            keep = np.abs(idx) <= MAX_INDEX
+        if not keep.any():
+            raise InputError(source, f"column '{index_column}' holds no {unit} numbers (all beyond ±2**53)")
+        uncountable = int(np.sum(~keep & ~np.isnan(idx)))
+        if uncountable:
+            note_list.append(f"{uncountable} rows with an infinite {unit} or one beyond ±2**53 (no count) left out")
         if not keep.all():
             idx = idx[keep]
             columns = {k: v[keep] for k, v in columns.items()}

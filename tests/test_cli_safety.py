@@ -350,7 +350,9 @@ def locked(tmp_path):
     shutil.copy(SAMPLES / "overfit.csv", tmp_path / "tree" / "a.csv")
     shutil.copy(SAMPLES / "overfit.csv", tmp_path / "tree" / "b" / "c.csv")
     shutil.copytree(ROOT / "tests" / "fixtures" / "trainers" / "tensorboard" / "keras", tmp_path / "tb")
+    shutil.copytree(MLFLOW_RUN, tmp_path / "mlrun")
     blocked = [tmp_path / "locked", tmp_path / "secret.csv", tmp_path / "tree" / "b", tmp_path / "tb" / "validation"]
+    blocked.append(tmp_path / "mlrun" / "metrics" / "val")
     for p in blocked:
         p.chmod(0)
     yield tmp_path
@@ -366,6 +368,7 @@ def locked(tmp_path):
         (("diagnose", "locked/a.csv"), "Error: locked/a.csv: permission denied"),
         (("diagnose", "tree"), "Error: tree: permission denied (tree/b)"),  # never passed over in silence
         (("diagnose", "tb"), "Error: tb: permission denied (tb/validation)"),  # a TensorBoard run's split
+        (("diagnose", "mlrun"), "Error: mlrun: permission denied (mlrun/metrics/val)"),  # an MLflow metric folder
         (("check", "--no-config", "ok.csv", "tree", "--max-gap", "100"), "Error: tree: permission denied (tree/b)"),
     ],
 )
@@ -381,6 +384,11 @@ def test_unreadable_paths_exit_2_naming_them(locked, args, line):
     )
     assert r.returncode == 2, r.stderr
     assert r.stderr == line + "\n"
+
+
+MLFLOW_RUN = (
+    ROOT / "tests" / "fixtures" / "trainers" / "mlruns" / "416108909969486944" / "72f6595a06c04ad280ce4eea71c3493e"
+)
 
 
 def deny(monkeypatch, *names: str) -> None:
@@ -404,11 +412,19 @@ def deny(monkeypatch, *names: str) -> None:
 
     real_read_path = registry.read_path
 
-    def read_path(path, source):  # files are opened by descriptor (registry.read_path)
+    def read_path(path, source, pipes=False):  # files are opened by descriptor (registry.read_path)
         if pathlib.Path(path).name in names:
             raise PermissionError(errno.EACCES, "Permission denied", str(path))
-        return real_read_path(path, source)
+        return real_read_path(path, source, pipes)
 
+    real_scandir = os.scandir
+
+    def scandir(path="."):
+        if os.path.basename(os.fspath(path)) in names:
+            raise PermissionError(errno.EACCES, "Permission denied", os.fspath(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
     monkeypatch.setattr(pathlib.Path, "iterdir", iterdir)
     monkeypatch.setattr(pathlib.Path, "read_bytes", read_bytes)
     monkeypatch.setattr(registry, "read_path", read_path)
@@ -422,6 +438,16 @@ def test_an_unreadable_tensorboard_split_is_exit_2(tmp_path, monkeypatch):
     r = cli("diagnose", run)
     assert r.exit_code == 2
     assert r.stderr == f"Error: {run}: permission denied ({run / 'validation'})\n"
+
+
+def test_an_unreadable_mlflow_metric_folder_is_exit_2(tmp_path, monkeypatch):
+    # Path.rglob passed over it: the run was read without its val/ metrics
+    run = tmp_path / "run"
+    shutil.copytree(MLFLOW_RUN, run)
+    deny(monkeypatch, "val")
+    r = cli("diagnose", run)
+    assert r.exit_code == 2
+    assert r.stderr == f"Error: {run}: permission denied ({run / 'metrics' / 'val'})\n"
 
 
 def test_an_unreadable_file_or_folder_is_exit_2(tmp_path, monkeypatch):

@@ -12,7 +12,7 @@ import sys
 from overfitdoc import load_history
 from overfitdoc.readers.textlog import EPOCH, pairs, parse_line
 
-from .conftest import ROOT
+from .conftest import FIXTURES, ROOT
 
 # the patterns the reader used before it scanned from separators (quadratic and cubic on long lines)
 OLD_NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|[-+]?(?:nan|inf(?:inity)?)"
@@ -34,11 +34,23 @@ PIECES = list("aeEinfty xX1239.-+/_=:=:\t,;#[]") + [
 ]
 
 
+def old_pairs(line: str) -> list[tuple[str, str]]:
+    """The old pattern's pairs, each key cut after its last " - " (which separates fields);
+    a key left without a letter to start it is no pair."""
+    found = []
+    for key, num in OLD_PAIR.findall(line):
+        key = re.split(r"\s-\s", key)[-1]
+        key = key[next((i for i, c in enumerate(key) if c.isalpha()), len(key)) :]
+        if key:
+            found.append((key, num))
+    return found
+
+
 def test_pairs_and_epoch_are_what_the_old_patterns_found_on_short_lines():
     rng = random.Random(16)
     for _ in range(20_000):
         line = "".join(rng.choice(PIECES) for _ in range(rng.randrange(1, 30)))
-        assert pairs(line) == OLD_PAIR.findall(line), line
+        assert pairs(line) == old_pairs(line), line
         new, old = EPOCH.search(line), OLD_EPOCH.search(line)
         assert (new and (new.span(), new.group(1))) == (old and (old.span(), old.group(1))), line
 
@@ -105,3 +117,25 @@ def test_a_log_with_a_100_kb_summary_line_reads_its_epochs(tmp_path):
 
 def test_a_dotless_i_spelling_inf_is_not_a_number():
     assert parse_line("loss=\u0131nf val_loss=1") == (None, {"val_loss": 1.0})
+
+
+def test_a_keras_progress_line_pairs_each_key_after_its_dash():
+    # Keras 2's progress line: the time and step rate before " - loss" are no part of the key
+    line = "313/313 [==============================] - 2s 5ms/step - loss: 0.3000 - val_loss: 0.4000"
+    assert pairs(line) == [("loss", "0.3000"), ("val_loss", "0.4000")]
+    assert parse_line("Epoch 3/10 - loss: 0.1 - val-loss: 0.2") == (3, {"loss": 0.1, "val-loss": 0.2})
+
+
+def test_keras_fit_output_reads_one_row_per_epoch():
+    # real model.fit output (tests/fixtures/trainers/make_fixtures.py keras): verbose=2 prints
+    # "5/5 - 4s - 795ms/step - loss: ... - val_loss: ..." per epoch; verbose=1 into a file
+    # prints "Epoch N/12" then a progress line per batch, the last with the epoch's values
+    two = load_history(FIXTURES / "trainers" / "keras_verbose2.log")
+    one = load_history(FIXTURES / "trainers" / "keras_verbose1.log")
+    assert set(two.columns) == {"loss", "val_loss"}
+    assert list(two.index) == list(range(1, 13))
+    assert list(one.index) == list(two.index)
+    for key in ("loss", "val_loss"):
+        assert list(one.columns[key]) == list(two.columns[key])  # same seed, same numbers
+    first = (FIXTURES / "trainers" / "keras_verbose2.log").read_text().splitlines()[1]
+    assert first.endswith(f"loss: {two.columns['loss'][0]:.4f} - val_loss: {two.columns['val_loss'][0]:.4f}")

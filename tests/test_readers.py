@@ -14,7 +14,7 @@ from overfitdoc import load_history
 from overfitdoc.errors import InputError
 from overfitdoc.readers import Input, read_input
 
-from .conftest import FIXTURES
+from .conftest import FIXTURES, ROOT
 
 RW = FIXTURES / "realworld"
 
@@ -302,3 +302,23 @@ def test_a_json_number_too_long_for_int_is_an_input_error(tmp_path):
     path.write_text('{"loss": [1, ' + "1" * 5000 + '], "val_loss": [1, 2]}')
     with pytest.raises(InputError, match="h.json"):
         load_history(path)
+
+
+def test_an_epoch_beyond_2_53_is_no_count(tmp_path):
+    # a real run whose later epochs became 1e307 * epoch (fuzz: 1e308 in the epoch column
+    # printed a 309-digit "epochs past best"): those rows are left out with a note, and when
+    # none is left the file is refused in one line
+    from overfitdoc.api import diagnose
+
+    lines = (ROOT / "sample_runs" / "overfit.csv").read_text().splitlines()
+    head, rows = lines[0], [r.split(",", 1) for r in lines[1:]]
+    p = tmp_path / "h.csv"
+    p.write_text("\n".join([head] + [f"{e if int(e) < 5 else f'{int(e) * 1e307:.0f}'},{rest}" for e, rest in rows]))
+    h = load_history(p)
+    assert list(h.index) == [0, 1, 2, 3, 4]
+    assert any("beyond ±2**53" in n and f"{len(rows) - 5} rows" in n for n in h.notes)
+    d = diagnose(h)
+    assert all(abs(v) < 2**53 for v in (d.best_epoch, d.recommended_epoch) if v is not None)
+    p.write_text("\n".join([head] + [f"{int(e) * 1e307 + 1e300:.0f},{rest}" for e, rest in rows]))
+    with pytest.raises(InputError, match=r"column 'epoch' holds no epoch numbers \(all beyond ±2\*\*53\)"):
+        load_history(p)

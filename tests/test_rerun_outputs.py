@@ -103,20 +103,23 @@ def test_summary_and_comparison_plot(tmp_path):
     }
 
 
-def test_without_matplotlib_the_plot_is_skipped_with_a_note(tmp_path, monkeypatch):
-    monkeypatch.setitem(sys.modules, "matplotlib", None)  # as if it were not installed
+def test_a_broken_matplotlib_skips_the_plot_with_a_note(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # a broken installation (it is a requirement)
     res = run(tmp_path, "none", TINY, epochs=2, plot=True)
     out = tmp_path / "out"
     assert not (out / "compare.png").exists() and (out / "summary.json").exists()
     outputs = res.to_dict()["outputs"]
-    assert outputs["compare_plot"] is None and "matplotlib is not installed" in outputs["compare_plot_note"]
+    assert (
+        outputs["compare_plot"] is None
+        and "matplotlib, one of overfitdoc's requirements, cannot be imported" in outputs["compare_plot_note"]
+    )
     from rich.console import Console
 
     from overfitdoc.rerun.render import render
 
     con = Console(width=120, record=True, color_system=None)
     con.print(render(res.to_dict()))
-    assert "note: comparison plot not drawn: matplotlib is not installed" in con.export_text()
+    assert "note: comparison plot not drawn: matplotlib, one of overfitdoc's" in con.export_text()
 
 
 def test_without_out_dir_nothing_is_written(tmp_path, monkeypatch):

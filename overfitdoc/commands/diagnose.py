@@ -94,7 +94,7 @@ def diagnose_command(
             runs.append(run_report(d, advise(d, context=context, top=top, measured=measured)))
     rep = report(runs)
     images = {}
-    no_plot = bool(plot) and not _has_matplotlib()
+    no_plot = _matplotlib_missing() if plot else None
     try:
         if plot and not no_plot:
             images = _plot(loaded, plot, output)
@@ -108,18 +108,16 @@ def diagnose_command(
     except OverfitdocError as e:
         fail(e, debug)
     if no_plot:  # the report is printed; the image alone is missing: say so, exit 2
-        fail(UsageError(f"the plot was not drawn ({plot}): plotting needs matplotlib: pip install 'overfitdoc[plot]'"))
+        fail(UsageError(f"the plot was not drawn ({plot}): {no_plot}"))
     code = exit_code(errors=len(loaded.errors), undiagnosable=len(loaded.undiagnosable))
     if code:
         raise typer.Exit(code)
 
 
-def _has_matplotlib() -> bool:
-    try:
-        import matplotlib  # noqa: F401
-    except ImportError:
-        return False
-    return True
+def _matplotlib_missing() -> str | None:
+    from ..render.plot import matplotlib_missing
+
+    return matplotlib_missing()
 
 
 def _plot(loaded, path: str, report_path: str | None) -> dict[str, str]:

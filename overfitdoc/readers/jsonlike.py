@@ -129,6 +129,8 @@ def json_lines(inp: Input) -> list[dict]:
     for n, ln in enumerate(lines, 1):
         try:
             obj = json.loads(ln)
+        except RecursionError:  # as Input.json says it for a whole document
+            raise InputError(inp.source, f"JSON nested too deeply (line {n})") from None
         except ValueError:
             if n == len(lines):
                 break  # a last line cut off mid-write by a killed run

@@ -12,6 +12,7 @@ reported as epochs; otherwise as steps.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -104,9 +105,24 @@ def _metric_file(source: str, path: Path) -> tuple[np.ndarray, np.ndarray]:
         ) from None
 
 
+def metric_files(folder: Path) -> list[Path]:
+    """Every file under ``folder``, sub-directories included (``val/accuracy``), without
+    following links to folders. A folder that may not be listed raises PermissionError (the
+    read is exit 2 naming it), where ``Path.rglob`` would pass over it and its metrics."""
+    found, todo = [], [folder]
+    while todo:
+        with os.scandir(todo.pop()) as entries:
+            for e in entries:
+                if e.is_dir(follow_symlinks=False):
+                    todo.append(Path(e.path))
+                elif e.is_file():
+                    found.append(Path(e.path))
+    return found
+
+
 def read_run(source: str, run: Path, notes: tuple[str, ...] = ()) -> History:
     metrics_dir = run / "metrics"
-    files = sorted(p for p in metrics_dir.rglob("*") if p.is_file())
+    files = sorted(metric_files(metrics_dir))
     series: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     for f in files:
         name = f.relative_to(metrics_dir).as_posix()

@@ -9,6 +9,7 @@ before anything here can be called: importing this module imports the package fi
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import stat
@@ -129,6 +130,53 @@ def read_limited(stream, source: str, size_hint: int = 0) -> bytes:
     return parts[0] if len(parts) == 1 else b"".join(parts)
 
 
+PIPE_IDLE_S = 30.0  # a pipe that gives no byte for this long is given up (OVERFITDOC_PIPE_TIMEOUT)
+
+
+def pipe_idle_seconds() -> float:
+    """How long a pipe may give nothing before it is given up: ``OVERFITDOC_PIPE_TIMEOUT``
+    seconds when set to a positive number, else :data:`PIPE_IDLE_S`."""
+    try:
+        got = float(os.environ.get("OVERFITDOC_PIPE_TIMEOUT", ""))
+    except ValueError:
+        return PIPE_IDLE_S
+    return got if got > 0 and math.isfinite(got) else PIPE_IDLE_S
+
+
+def read_pipe(fd: int, source: str) -> bytes:
+    """Every byte of the pipe open (without blocking) on ``fd``, up to :data:`MAX_BYTES`, until
+    its writers close it. A pipe that gives no byte for :func:`pipe_idle_seconds` (a FIFO that
+    no writer ever opened, a writer that stalls) is an InputError, not a wait forever: a pipe
+    is read for a log that exists (``<(zcat log.gz)``), not for a training still running."""
+    import select
+
+    idle = pipe_idle_seconds()
+    poller = select.poll() if hasattr(select, "poll") else None
+    if poller is None:  # no poll (Windows has no FIFOs to name): read as a blocking stream
+        os.set_blocking(fd, True)
+        with os.fdopen(os.dup(fd), "rb") as stream:
+            return read_limited(stream, source)
+    poller.register(fd, select.POLLIN)
+    parts: list[bytes] = []
+    total = 0
+    while True:
+        # no event: nothing written and no writer came and went (before any writer opens it
+        # a FIFO reads as at its end, so only a read after an event may end it)
+        if not poller.poll(idle * 1000):
+            got = f"after {total:,} bytes " if total else ""
+            raise InputError(source, f"a pipe that gave no data {got}for {idle:g} s (is anything writing to it?)")
+        try:
+            chunk = os.read(fd, min(READ_CHUNK, MAX_BYTES + 1 - total))
+        except BlockingIOError:
+            continue
+        if not chunk:
+            return b"".join(parts)
+        parts.append(chunk)
+        total += len(chunk)
+        if total > MAX_BYTES:
+            raise InputError(source, "more than 1 GiB (the limit) to read")
+
+
 _NOT_REGULAR = (
     (stat.S_ISFIFO, "a named pipe"),
     (stat.S_ISCHR, "a character device"),
@@ -137,21 +185,23 @@ _NOT_REGULAR = (
 )
 
 
-def _not_regular(mode: int) -> str | None:
-    """Why a file of this mode is not read (None for a regular file)."""
-    if stat.S_ISREG(mode):
+def _not_regular(mode: int, pipes: bool = False) -> str | None:
+    """Why a file of this mode is not read (None for a regular file, or a pipe with ``pipes``)."""
+    if stat.S_ISREG(mode) or (pipes and stat.S_ISFIFO(mode)):
         return None
     kind = next((what for test, what in _NOT_REGULAR if test(mode)), "not a file")
-    return f"not a regular file ({kind}); give a file, or - to read standard input"
+    return f"not a regular file ({kind}); give a file, a pipe, or - to read standard input"
 
 
 def open_input(source: str) -> Input:
     """Read the bytes of a path, or of standard input for ``-``, with one-line errors.
 
-    Only regular files are opened (a named pipe with no writer would block forever, a device
-    such as ``/dev/zero`` never ends); the file is opened without blocking and checked on its
-    descriptor, so a path swapped for a pipe meanwhile is refused too. Standard input is read
-    up to the same limit, counted in bytes read."""
+    Regular files are read, and pipes named as the input: a FIFO, or the ``/dev/fd/N`` of
+    ``overfitdoc diagnose <(zcat log.csv.gz)`` (see :func:`read_pipe`: a pipe with no writer
+    is given up after :func:`pipe_idle_seconds`). A device such as ``/dev/zero``, which never
+    ends, or a socket is refused. The file is opened without blocking and checked on its
+    descriptor, so a path swapped for something else meanwhile is judged as what it is.
+    Standard input is read up to the same limit, counted in bytes read."""
     if source == "-":
         return Input(source, None, read_limited(sys.stdin.buffer, source))
     path = Path(source)
@@ -160,7 +210,7 @@ def open_input(source: str) -> Input:
             raise InputError(source, "no such file")
         if path.is_dir():
             return Input(source, path, is_dir=True)
-        return Input(source, path, read_path(path, source))
+        return Input(source, path, read_path(path, source, pipes=True))
     except PermissionError as e:
         raise denied(source, e.filename) from None
     except IsADirectoryError:
@@ -169,18 +219,22 @@ def open_input(source: str) -> Input:
         raise InputError(source, f"cannot read ({e.strerror or e})") from None
 
 
-def read_path(path: Path, source: str) -> bytes:
-    """The bytes of the regular file ``path``, bounded (see :func:`open_input`); an InputError
-    naming ``source`` for a pipe, a device or a file past the limit, OSError as it comes."""
-    why = _not_regular(path.stat().st_mode)
+def read_path(path: Path, source: str, pipes: bool = False) -> bytes:
+    """The bytes of the regular file ``path`` (or, with ``pipes``, of a pipe: see
+    :func:`read_pipe`), bounded (see :func:`open_input`); an InputError naming ``source`` for
+    another kind of file or one past the limit, OSError as it comes. Only a pipe the user
+    named is read: one met inside a directory is refused, never waited on."""
+    why = _not_regular(path.stat().st_mode, pipes)
     if why:
         raise InputError(source, why)
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
     with os.fdopen(fd, "rb") as f:
         st = os.fstat(fd)
-        why = _not_regular(st.st_mode)
+        why = _not_regular(st.st_mode, pipes)
         if why:
             raise InputError(source, why)
+        if stat.S_ISFIFO(st.st_mode):
+            return read_pipe(fd, source)
         if st.st_size > MAX_BYTES:
             raise InputError(source, f"file too large ({st.st_size / 2**30:.1f} GiB; the limit is 1 GiB)")
         if hasattr(os, "set_blocking"):

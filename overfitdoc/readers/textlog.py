@@ -2,13 +2,17 @@
 ``Key=value`` or ``Key: value`` pairs, e.g.
 ``2023-05-15 22:50:17,398 INFO:Epoch 1: Train Loss=0.0717, Val Loss=0.0766`` or
 ``Epoch: 1, TrainLoss: 673.5184, ValLoss: 184.2612, LR: 0.000200``.
+A line without an epoch belongs to the epoch last named (Keras prints ``Epoch 3/12`` on a
+line of its own, then a progress line per batch, the last holding the epoch's values, which
+win); in a log that never names one, each such line is the next epoch.
 
 A line is scanned in time linear in its length (a 100 KB model-summary line is read like a
 short one): the epoch pattern has no two adjacent ambiguous repeats, the number is atomic,
 and a pair is found from its separator: ``=`` or ``:`` followed by a number, then the key
-walked back from it. That finds what
+walked back from it, up to a `` - `` (a hyphen between spaces separates fields, as in Keras's
+progress line ``313/313 [====] - 2s 5ms/step - loss: 0.3 - val_loss: 0.4``). That finds what
 ``([A-Za-z][A-Za-z0-9_ ./\\-]*?)\\s*[=:]\\s*(NUMBER)(?![\\w.])`` (re.IGNORECASE) finds with
-``findall``, which retried its lazy key from every letter of a long run (quadratic)."""
+``findall`` (with the key cut after its last `` - ``), which retried its lazy key from every letter of a long run (quadratic)."""
 
 from __future__ import annotations
 
@@ -24,7 +28,6 @@ NUMBER = r"(?>[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|[-+]?(?:nan|inf(?:inity)
 EPOCH = re.compile(r"\bepoch\b\s*+(?:[:=#]\s*+)?(?:\[\s*+)?(\d++)(?:\s*+/\s*+\d++)?\]?", re.IGNORECASE)
 # a separator with the number after it: where a pair ends
 VALUE = re.compile(r"[=:]\s*+(" + NUMBER + r")(?![\w.])", re.IGNORECASE)
-SEPARATOR = re.compile(r"[=:]")
 # what [A-Za-z] and [A-Za-z0-9_ ./\-] match under re.IGNORECASE (4 non-ASCII letters among them)
 KEY_START = frozenset(string.ascii_letters + "\u0130\u0131\u017f\u212a")
 KEY_CHARS = KEY_START | frozenset(string.digits + "_ ./-")
@@ -35,18 +38,14 @@ def pairs(line: str) -> list[tuple[str, str]]:
     """Every ``(key, number)`` pair of ``line``, left to right, in one pass."""
     found = []
     resume = 0  # where the previous pair ended: a key starts at or after it
-    for sep in SEPARATOR.finditer(line):
-        i = sep.start()
-        if i < resume:
-            continue
-        m = VALUE.match(line, i)
-        if not m:
-            continue
-        end = i
+    # (a number holds no separator, so the matches the regex engine finds one after another
+    # are every separator followed by a number: none is skipped)
+    for m in VALUE.finditer(line):
+        end = m.start()
         while end > resume and line[end - 1].isspace():
             end -= 1
         start = end
-        while start > resume and line[start - 1] in KEY_CHARS:
+        while start > resume and line[start - 1] in KEY_CHARS and not _field_break(line, start - 1):
             start -= 1
         while start < end and line[start] not in KEY_START:
             start += 1
@@ -55,6 +54,12 @@ def pairs(line: str) -> list[tuple[str, str]]:
         found.append((line[start:end], m.group(1)))
         resume = m.end()
     return found
+
+
+def _field_break(line: str, i: int) -> bool:
+    """A hyphen between whitespace (``" - "``) separates fields, never joins a key: Keras's
+    ``313/313 [====] - 2s 5ms/step - loss: 0.3`` has the key ``loss``."""
+    return line[i] == "-" and 0 < i < len(line) - 1 and line[i - 1].isspace() and line[i + 1].isspace()
 
 
 def parse_line(line: str) -> tuple[int | None, dict[str, float]]:
@@ -81,15 +86,18 @@ def read_text_log(inp: Input) -> History:
     rows: dict[int, dict[str, float]] = {}
     order: list[int] = []
     seen_lines = matched = 0
+    named = None  # the epoch the last line naming one named: later lines without one belong to it
     for line in inp.text.splitlines():
         if not line.strip():
             continue
         seen_lines += 1
         epoch, values = parse_line(line)
+        if epoch is not None:
+            named = epoch
         if not values:
             continue
         matched += 1
-        key = epoch if epoch is not None else (order[-1] + 1 if order else 1)
+        key = named if named is not None else (order[-1] + 1 if order else 1)
         if key not in rows:
             rows[key] = {}
             order.append(key)

@@ -169,6 +169,16 @@ def has_display() -> bool:
 # ---------------------------------------------------------------- the public entry point
 
 
+def matplotlib_missing() -> str | None:
+    """None when matplotlib can be imported, else why not. It is one of overfitdoc's
+    requirements, so this is a broken installation (imports it, so call it only to plot)."""
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError as e:
+        return f"matplotlib, one of overfitdoc's requirements, cannot be imported ({e}); reinstall overfitdoc"
+    return None
+
+
 def plot_diagnoses(
     diagnoses: Iterable[Diagnosis],
     path: str | os.PathLike | None,
@@ -192,10 +202,9 @@ def plot_diagnoses(
     >>> plot_diagnoses([overfitdoc.diagnose("run.csv")], "run.png")   # doctest: +SKIP
     ['run.png']
     """
-    try:
-        import matplotlib  # noqa: F401
-    except ImportError:
-        raise UsageError("plotting needs matplotlib: pip install 'overfitdoc[plot]'") from None
+    why = matplotlib_missing()
+    if why:
+        raise UsageError(f"the plot cannot be drawn: {why}")
     options = options or PlotOptions()
     diagnoses = list(diagnoses)
     fmt = image_format(path) if path is not None else None

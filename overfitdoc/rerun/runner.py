@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import copy
 import functools
-import importlib.util
 import json
 import math
 import threading
@@ -370,6 +369,7 @@ def write_outputs(
     """Draw the comparison plot (not after an interruption), then write ``summary.json``: the
     report as ``--format json`` prints it, with ``outputs`` naming both files."""
     from ..render.json import render_json
+    from ..render.plot import matplotlib_missing
 
     outputs = {"summary": str(out / SUMMARY_NAME), "compare_plot": None, "compare_plot_note": None}
     report["outputs"] = outputs
@@ -378,8 +378,8 @@ def write_outputs(
             outputs["compare_plot_note"] = "not drawn (plot=False)"
         elif report.get("interrupted"):
             outputs["compare_plot_note"] = "not drawn: the re-run was interrupted"
-        elif importlib.util.find_spec("matplotlib") is None:
-            outputs["compare_plot_note"] = "not drawn: matplotlib is not installed (pip install 'overfitdoc[plot]')"
+        elif missing := matplotlib_missing():
+            outputs["compare_plot_note"] = f"not drawn: {missing}"
         else:
             shown, bands = compare_inputs(units, variants)
             if shown:

@@ -27,8 +27,14 @@ from pathlib import Path
 from .mutate import ROOT, Case, make_case
 
 DEFAULT_SEED = 16
-CASE_BUDGET_S = 10.0  # in process: past this a case hangs (killed, counted)
+# A case's budget is CPU time, its own (the worker's, or the CLI subprocess's): past it, the
+# case hangs. Wall-clock time on a machine shared with other work would count their load too:
+# a 26 MB case that takes 6 s alone took over 10 s beside them. The wall clock is the safety
+# net for a case that blocks without computing (a read that waits forever): past WALL_FACTOR
+# times the budget it is killed and counted as a hang.
+CASE_BUDGET_S = 10.0  # in process
 CLI_BUDGET_S = 30.0
+WALL_FACTOR = 3
 PLOT_EVERY = 25  # one case in PLOT_EVERY is also drawn with matplotlib
 
 
@@ -37,7 +43,8 @@ class Outcome:
     index: int
     kind: str  # "ok", "input-error", "unexpected", "warning", "hang", "exit-3", "traceback"
     detail: str = ""
-    seconds: float = 0.0
+    seconds: float = 0.0  # wall clock
+    cpu: float = 0.0  # CPU time of the case's own work
 
 
 def check_in_process(case: Case, workdir: str, plot: bool = False) -> Outcome:
@@ -46,7 +53,7 @@ def check_in_process(case: Case, workdir: str, plot: bool = False) -> Outcome:
 
     path = Path(workdir) / case.name
     path.write_bytes(case.data)
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
@@ -60,12 +67,14 @@ def check_in_process(case: Case, workdir: str, plot: bool = False) -> Outcome:
             tb = traceback.extract_tb(e.__traceback__)
             where = f"{Path(tb[-1].filename).name}:{tb[-1].lineno}" if tb else "?"
             kind, detail = "unexpected", f"{type(e).__name__}: {str(e)[:200]} ({where})"
-    seconds = time.perf_counter() - start
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
     bad = [w for w in caught if not issubclass(w.category, (DeprecationWarning, PendingDeprecationWarning))]
     if kind != "unexpected" and bad:
         w = bad[0]
         kind, detail = "warning", f"{w.category.__name__}: {w.message} ({Path(w.filename).name}:{w.lineno})"
-    return Outcome(case.index, kind, detail, seconds)
+    if kind in ("ok", "input-error") and cpu > CASE_BUDGET_S:
+        kind, detail = "hang", f"{cpu:.1f} s of CPU time (the budget is {CASE_BUDGET_S:.0f} s)"
+    return Outcome(case.index, kind, detail, seconds, cpu)
 
 
 def _pipeline(path: str, workdir: str, plot: bool) -> None:
@@ -99,7 +108,7 @@ def check_cli(case: Case, workdir: str, budget: float = CLI_BUDGET_S) -> Outcome
     """``overfitdoc diagnose`` on the case in a subprocess: exit 0 or 2, a clean stderr."""
     path = Path(workdir) / case.name
     path.write_bytes(case.data)
-    start = time.perf_counter()
+    start, children = time.perf_counter(), _children_cpu()
     env = dict(os.environ, NO_COLOR="1", PYTHONWARNINGS="default")
     try:
         p = subprocess.run(
@@ -107,19 +116,35 @@ def check_cli(case: Case, workdir: str, budget: float = CLI_BUDGET_S) -> Outcome
             cwd=ROOT,
             env=env,
             capture_output=True,
-            timeout=budget,
+            timeout=budget * WALL_FACTOR,
         )
     except subprocess.TimeoutExpired:
-        return Outcome(case.index, "hang", f"CLI past {budget:.0f} s", time.perf_counter() - start)
-    seconds = time.perf_counter() - start
+        return Outcome(case.index, "hang", f"CLI past {budget * WALL_FACTOR:.0f} s", time.perf_counter() - start)
+    seconds, cpu = time.perf_counter() - start, _children_cpu() - children
+
+    def out(kind: str, detail: str = "") -> Outcome:
+        return Outcome(case.index, kind, detail, seconds, cpu)
+
     err = p.stderr.decode("utf-8", "replace")
     if p.returncode not in (0, 2):
-        return Outcome(case.index, "exit-3" if p.returncode == 3 else f"exit-{p.returncode}", err[-300:], seconds)
+        return out("exit-3" if p.returncode == 3 else f"exit-{p.returncode}", err[-300:])
     if "Traceback" in err or "Warning" in err:
-        return Outcome(case.index, "traceback", err[-300:], seconds)
+        return out("traceback", err[-300:])
     if p.returncode == 2 and len(err.strip().splitlines()) != 1:
-        return Outcome(case.index, "traceback", "exit 2 without exactly one line: " + err[-300:], seconds)
-    return Outcome(case.index, "ok", "", seconds)
+        return out("traceback", "exit 2 without exactly one line: " + err[-300:])
+    if cpu > budget:
+        return out("hang", f"CLI took {cpu:.1f} s of CPU time (the budget is {budget:.0f} s)")
+    return out("ok")
+
+
+def _children_cpu() -> float:
+    """CPU time of the finished child processes so far (0 where ``resource`` is missing)."""
+    try:
+        import resource
+    except ImportError:
+        return 0.0
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
 
 
 # ------------------------------------------------------------------ worker processes
@@ -161,9 +186,10 @@ class Campaign:
 def run_cases(
     indices, seed: int = DEFAULT_SEED, *, jobs: int = 2, cli: bool = False, budget: float | None = None, progress=None
 ) -> Campaign:
-    """Run the cases in ``jobs`` worker processes; a case past ``budget`` seconds is a hang
-    (its worker is killed and replaced)."""
-    budget = budget or (CLI_BUDGET_S + 5 if cli else CASE_BUDGET_S)
+    """Run the cases in ``jobs`` worker processes. A case past its CPU budget is a hang (see
+    CASE_BUDGET_S); one past ``budget`` seconds of wall clock (default: WALL_FACTOR times the
+    CPU budget) is a hang too, its worker killed and replaced."""
+    budget = budget or (CLI_BUDGET_S * WALL_FACTOR + 5 if cli else CASE_BUDGET_S * WALL_FACTOR)
     ctx = mp.get_context("spawn" if sys.platform == "win32" else "fork")
     todo = list(indices)
     camp = Campaign(seed)

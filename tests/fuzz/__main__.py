@@ -66,15 +66,19 @@ def main(argv=None) -> int:
         f"  CLI: {cli_counts['ok']} exit 0 or 2, {cli_counts['exit-3']} exit 3, {cli_counts['hang']} hangs, "
         f"{sum(v for k, v in cli_counts.items() if k not in ('ok', 'exit-3', 'hang'))} other failures"
     )
-    slowest = max(camp.outcomes, key=lambda o: o.seconds, default=None)
-    if slowest:
-        print(f"  slowest in-process case: {slowest.seconds:.2f} s (case {slowest.index})")
+    for name, c in (("in-process", camp), ("CLI", cli_camp)):
+        slowest = max(c.outcomes, key=lambda o: o.cpu, default=None)
+        if slowest:
+            print(
+                f"  slowest {name} case: {slowest.cpu:.2f} s of CPU time, {slowest.seconds:.2f} s wall (case {slowest.index})"
+            )
     groups = defaultdict(list)
-    for o in camp.failures() + [dict_o for dict_o in cli_camp.failures()]:
+    for o in camp.failures() + cli_camp.failures():
         key = "hang" if o.kind == "hang" else re.sub(r"\d+", "N", o.detail.splitlines()[0] if o.detail else "")[:140]
         groups[(o.kind, key)].append(o.index)
     for (kind, key), idx in sorted(groups.items(), key=lambda kv: -len(kv[1])):
-        print(f"  {len(idx):5d} {kind}: {key}  e.g. --replay {idx[0]}")
+        more = f" (all: {', '.join(map(str, idx[:20]))}{' ...' if len(idx) > 20 else ''})" if len(idx) > 1 else ""
+        print(f"  {len(idx):5d} {kind}: {key}  e.g. --replay {idx[0]}{more}")
     failed = unexpected + counts["hang"] + len(cli_camp.failures())
     return 1 if failed else 0
 
