@@ -4,6 +4,7 @@ was done, bad specs give one line and exit 2, and torch stays out of `import ove
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import sys
@@ -729,3 +730,35 @@ def test_dropout_raises_the_models_own_dropout_instead_of_stacking(tmp_path):
     assert not model._forward_hooks and all(not m._forward_hooks for m in model.modules())
     what = next(v for v in res.to_dict()["variants"] if v["name"] == "dropout")["what"]
     assert "raised the model's own 1 dropout module from p=0.5 to p=0.6" in " ".join(what)
+
+
+def test_dropout_on_dropout_mlp_raises_its_own_p_and_the_table_says_so(tmp_path):
+    from rich.console import Console
+
+    from overfitdoc.rerun.fixes import make_variant
+    from overfitdoc.rerun.fixes.dropout import raised
+    from overfitdoc.rerun.render import render
+
+    res = rerun(
+        str(ROOT / "examples" / "dropout_mlp.py"),
+        fixes="dropout",
+        epochs=1,
+        seeds=1,
+        device="cpu",
+        out_dir=None,
+        plot=False,
+        keep_trainers=True,
+    )
+    model = res.unit("dropout").trainer.model
+    assert [m.p for m in model.modules() if isinstance(m, torch.nn.Dropout)] == [0.6, 0.6]  # 0.5 + 0.1, not stacked
+    assert len([m for m in model.modules() if isinstance(m, torch.nn.Dropout)]) == 2
+    assert all(not m._forward_hooks and not m._forward_pre_hooks for m in model.modules())
+    said = "raised the model's own 2 dropout modules from p=0.5 to p=0.6 (no second dropout stacked on them)"
+    assert res.to_dict()["variants"][1]["what"] == [said]  # in the JSON
+    console = Console(width=200, record=True, file=io.StringIO())
+    console.print(render(res.to_dict()))
+    assert f"dropout: {said}" in console.export_text()  # and under the table
+    # the advice's rate when it is higher; else 0.1 more, at most 0.8
+    assert (raised(0.5, 0.3), raised(0.5, 0.7), raised(0.75, 0.3)) == (0.6, 0.7, 0.8)
+    fix = make_variant(["dropout"], {"dropout": {"rate": 0.7}}).fixes[0]
+    assert "to p=0.7" in fix.describe(res.prep)

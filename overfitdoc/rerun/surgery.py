@@ -40,6 +40,7 @@ import torch
 from torch import nn
 
 from .prepare import leaf_calls
+from .spec import _first_line
 
 #: the layers whose width is scaled: out_features / out_channels, and the input size after them
 RESIZED = (nn.Linear, nn.Conv1d, nn.Conv2d, nn.Conv3d)
@@ -107,7 +108,10 @@ def _layers(
             if any(True for _ in m.children()):
                 raise CannotRebuild(f"{label} has parameters of its own ({', '.join(own[:3])}); {ONLY}")
             raise CannotRebuild(f"{label} is a layer overfitdoc does not resize; {ONLY}")
-    calls = leaf_calls(model, xs)
+    try:
+        calls = leaf_calls(model, xs)
+    except Exception as e:  # noqa: BLE001 - the user's forward()
+        raise CannotRebuild(f"its forward() fails on two samples ({_line(e)})") from None
     seen: set[int] = set()
     for _, m, _ in calls:
         if isinstance(m, RESIZED + PER_CHANNEL) and id(m) in seen:
@@ -130,11 +134,10 @@ def _check(model: nn.Module, xs, shape: torch.Size) -> None:
     try:
         with torch.no_grad():
             out = model(*xs)
+    except CannotRebuild:
+        raise
     except Exception as e:  # noqa: BLE001 - the user's forward() on the rebuilt layers
-        text = str(e).strip().splitlines()
-        raise CannotRebuild(
-            f"its forward() fails on the rebuilt layers ({type(e).__name__}: {text[0] if text else ''})"
-        ) from None
+        raise CannotRebuild(f"its forward() fails on the rebuilt layers ({_line(e)})") from None
     finally:
         model.train(was)
     if not isinstance(out, torch.Tensor) or out.shape != shape:
@@ -145,14 +148,23 @@ def _check(model: nn.Module, xs, shape: torch.Size) -> None:
         )
 
 
+def _line(e: BaseException) -> str:
+    return f"{type(e).__name__}: {_first_line(e)}"
+
+
 def _output_shape(model: nn.Module, xs) -> torch.Size:
     was = model.training
     model.eval()
     try:
         with torch.no_grad():
-            return model(*xs).shape
+            out = model(*xs)
+    except Exception as e:  # noqa: BLE001 - the user's forward()
+        raise CannotRebuild(f"its forward() fails on two samples ({_line(e)})") from None
     finally:
         model.train(was)
+    if not isinstance(out, torch.Tensor):
+        raise CannotRebuild(f"its forward() returns a {type(out).__name__}, not a tensor")
+    return out.shape
 
 
 class _Build(nn.Module):
