@@ -103,11 +103,41 @@ class Callback:
         """After the last epoch (not after an interruption)."""
 
 
-#: held by a run while it fetches and trains one batch (or validates) with the process-global
-#: generators set to its own states (see :meth:`Trainer.own_global_rng`): torch's global
-#: generator is one per process, not per thread, so concurrent runs that draw from it
-#: (nn.Dropout, a Dataset's random transforms, torch.rand in forward) take turns
-GLOBAL_RNG_LOCK = threading.RLock()
+class GlobalRng:
+    """Held by a run while it fetches and trains one batch (or validates) with the
+    process-global generators set to its own states (see :meth:`Trainer.own_global_rng`):
+    torch's global generator is one per process, not per thread, so concurrent runs that draw
+    from it (nn.Dropout, a Dataset's random transforms, torch.rand in forward) take turns.
+    A run abandoned past its --timeout while it holds it (stuck in the spec's code) is
+    released by the executor (:meth:`revoke`), so the other runs go on."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()  # a plain lock: another thread may release it (revoke)
+        self._meta = threading.Lock()
+        self.owner: Unit | None = None
+
+    @contextlib.contextmanager
+    def held(self, unit: Unit):
+        if self.owner is unit:  # nested in this run's own turn
+            yield
+            return
+        self._lock.acquire()
+        with self._meta:
+            self.owner = unit
+        try:
+            yield
+        finally:
+            self.revoke(unit)
+
+    def revoke(self, unit: Unit) -> None:
+        """End ``unit``'s turn, if it has it."""
+        with self._meta:
+            if self.owner is unit:
+                self.owner = None
+                self._lock.release()
+
+
+GLOBAL_RNG = GlobalRng()
 
 
 def stream_seed(seed: int, purpose: str) -> int:
@@ -197,7 +227,7 @@ class Trainer:
         if self.draws_globals is False:
             yield
             return
-        with GLOBAL_RNG_LOCK:
+        with GLOBAL_RNG.held(self.unit):
             self._set_globals()
             before = self._states() if self.draws_globals is None else None
             try:
@@ -223,7 +253,7 @@ class Trainer:
 
     def seed_globals(self) -> None:
         """Set the process-global generators to this run's seeded states (at its start)."""
-        with GLOBAL_RNG_LOCK:
+        with GLOBAL_RNG.held(self.unit):
             self._set_globals()
 
     # ------------------------------------------------------------ the loop
