@@ -7,15 +7,14 @@ invocations with --jobs 2 print the same numbers."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import textwrap
 
 import pytest
 
 torch = pytest.importorskip("torch")
 
-from typer.testing import CliRunner  # noqa: E402
-
-from overfitdoc.cli import app  # noqa: E402
 from overfitdoc.rerun import rerun  # noqa: E402
 
 from .conftest import ROOT  # noqa: E402
@@ -33,17 +32,20 @@ def numbers(d):
 
 
 def test_dropout_mlp_is_paired_and_reproducible_with_two_jobs(tmp_path):
-    runner = CliRunner()
+    # two processes, as two invocations are (and no thread another test left behind can draw in them)
     results = []
     for i in (1, 2):
         out = tmp_path / f"out{i}"
-        r = runner.invoke(
-            app,
-            ["rerun", str(ROOT / "examples" / "dropout_mlp.py"), "--fixes", "early-stopping", "--seeds", "2"]
-            + ["--jobs", "2", "--epochs", "25", "--device", "cpu", "--format", "json", "--out", str(out)],
-            catch_exceptions=False,
+        r = subprocess.run(
+            [sys.executable, "-m", "overfitdoc", "rerun", str(ROOT / "examples" / "dropout_mlp.py")]
+            + ["--fixes", "early-stopping", "--seeds", "2", "--jobs", "2", "--epochs", "25", "--device", "cpu"]
+            + ["--format", "json", "--out", str(out)],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=300,
         )
-        assert r.exit_code == 0, r.output
+        assert r.returncode == 0, r.stderr
         results.append(json.loads(r.stdout))
     first, second = results
     assert first["setup"]["jobs"] == 2
