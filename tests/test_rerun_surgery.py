@@ -280,7 +280,7 @@ def test_rerun_shrinks_and_normalises_a_model_without_a_width_keyword(tmp_path):
     assert what["smaller-model"] == (
         "hidden widths x0.5, layers rebuilt (0 Linear 32->16, 2 Linear 32->16): 467 parameters instead of 1,443"
     )
-    assert what["batch-norm"] == "BatchNorm1d between 2 hidden layers and their activation (0 Linear, 2 Linear)"
+    assert what["batch-norm"] == "BatchNorm1d between each hidden layer and its activation (0 Linear, 2 Linear)"
     small = res.unit("smaller-model").trainer
     assert count(small.model) == 467 and len(small.unit.rows) == 2
     bn = res.unit("batch-norm").trainer

@@ -42,7 +42,7 @@ class BatchNorm(Fix):
         layers = dict(model.named_modules())
         kinds = "/".join(sorted({type(layers[n][1]).__name__ for n in wrapped}))
         shown = ", ".join(f"{n} {type(layers[n][0]).__name__}" for n in wrapped)
-        return f"{kinds} between {len(wrapped)} hidden layer{'s' if len(wrapped) != 1 else ''} and {'their' if len(wrapped) != 1 else 'its'} activation ({shown})"
+        return f"{kinds} between each hidden layer and its activation ({shown})"
 
     def configure(self, recipe, prep):
         recipe.model_surgery.append(lambda model, seed: add_batch_norm(model, prep.sample)[0])
