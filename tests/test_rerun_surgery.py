@@ -308,3 +308,17 @@ def test_batch_norm_goes_after_the_hidden_linear_layers_of_a_model_it_could_not_
         shrink(RecurrentMLP(), xs, 0.5, seed=0)
     new, wrapped = add_batch_norm(RecurrentMLP(), xs)
     assert wrapped == ["head.0"] and kinds(new, xs) == ["GRU", "Linear", "BatchNorm1d", "ReLU", "Linear"]
+
+
+def test_a_model_whose_hidden_layers_cannot_be_halved_is_skipped(tmp_path):
+    path = tmp_path / "spec.py"
+    path.write_text(textwrap.dedent(NO_WIDTH).replace("32", "1"))  # hidden widths of 1
+    d = rerun(str(path), fixes="smaller-model", seeds=1, epochs=1, device="cpu", plot=False).to_dict()
+    assert [v["name"] for v in d["variants"]] == ["baseline"]
+    assert d["fixes"]["skipped"] == [
+        {
+            "fix": "smaller-model",
+            "reason": "model() takes no `width` or `scale` keyword, and its hidden layers are too narrow to halve "
+            "(17 parameters, no fewer than 17)",
+        }
+    ]

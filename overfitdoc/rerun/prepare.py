@@ -398,7 +398,15 @@ def _smaller(prep: Prepared, model: nn.Module) -> None:
                 "add a keyword (def model(width=1.0)) to let overfitdoc shrink it"
             )
             return
-        prep.smaller_param_count = sum(p.numel() for p in small.parameters())
+        n = sum(p.numel() for p in small.parameters())
+        if n >= prep.param_count:
+            prep.smaller_layers = None
+            prep.smaller_reason = (
+                f"model() takes no `width` or `scale` keyword, and its hidden layers are too narrow to halve "
+                f"({n} parameters, no fewer than {prep.param_count})"
+            )
+            return
+        prep.smaller_param_count = n
         return
     default = spec.capacity_default
     if isinstance(default, int) and not isinstance(default, bool):
