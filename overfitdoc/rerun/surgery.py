@@ -8,13 +8,13 @@ The weighted layers (``nn.Linear``, ``nn.Conv1d/2d/3d``) in that order are the n
 layers; the last one called makes the output, the others are hidden.
 
 :func:`shrink` scales every hidden layer's width (its ``out_features`` or ``out_channels``)
-by a factor (rounded down, at least 1) and keeps the output layer's; each layer after it gets the input size it now
-receives: the model is rebuilt by one shape-propagating forward pass in which every resized
-layer (and every norm layer, ``nn.PReLU`` with one weight per channel) is built from the
-tensor that reaches it. Flattening between a convolution and a linear layer therefore works
-as it does in the model (``in_features`` = channels x positions). The rebuilt layers draw
-fresh weights from the seed given (their shapes differ from the baseline's); the modules it
-leaves alone keep theirs.
+by a factor (rounded down, at least 1) and keeps the output layer's; each layer after it gets
+the input size it now receives: the model is rebuilt by one shape-propagating forward pass in
+which every resized layer (and every norm layer, ``nn.PReLU`` with one weight per channel) is
+built from the tensor that reaches it. Flattening between a convolution and a linear layer
+therefore works as it does in the model (``in_features`` = channels x positions). The rebuilt
+layers draw fresh weights from the seed given (their shapes differ from the baseline's); the
+modules whose input did not change keep theirs.
 
 :func:`add_batch_norm` wraps every hidden weighted layer whose next call is not already a
 norm layer in ``nn.Sequential(layer, BatchNorm)``: ``BatchNorm1d`` after a linear layer (its
@@ -23,10 +23,11 @@ normalisation sits between the layer and its activation. The baseline's weights 
 norm starts at weight 1 and bias 0, as torch builds it.
 
 Both check the result by a forward pass on the same samples (the output's shape must be the
-original's) and raise :class:`CannotRebuild` with one line naming what they cannot rebuild:
-a layer kind they do not resize (an LSTM, attention, ``nn.Bilinear``, a grouped convolution),
-a parameter outside those layers, a layer called twice, a ``forward()`` that fails on the
-rebuilt layers (it reads a layer's attributes, or hard-codes a width in ``view``).
+original's) and raise :class:`CannotRebuild` with one line naming what they cannot rebuild: a
+layer called twice in one pass, a ``forward()`` that fails on the rebuilt layers (it reads a
+layer's attributes, or hard-codes a width in ``view``); :func:`shrink` also a layer kind it
+does not resize (an LSTM, attention, ``nn.Bilinear``, a grouped or transposed convolution) and
+a parameter outside those layers.
 """
 
 from __future__ import annotations
