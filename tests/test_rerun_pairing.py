@@ -38,7 +38,7 @@ def test_dropout_mlp_is_paired_and_reproducible_with_two_jobs(tmp_path):
         out = tmp_path / f"out{i}"
         r = subprocess.run(
             [sys.executable, "-m", "overfitdoc", "rerun", str(ROOT / "examples" / "dropout_mlp.py")]
-            + ["--fixes", "early-stopping", "--seeds", "2", "--jobs", "2", "--epochs", "25", "--device", "cpu"]
+            + ["--fixes", "early-stopping", "--seeds", "2", "--jobs", "2", "--epochs", "20", "--device", "cpu"]
             + ["--format", "json", "--out", str(out)],
             cwd=ROOT,
             capture_output=True,
@@ -55,7 +55,7 @@ def test_dropout_mlp_is_paired_and_reproducible_with_two_jobs(tmp_path):
     for seed in (0, 1):
         base = json.loads((out / f"baseline-seed{seed}.json").read_text())
         es = json.loads((out / f"early-stopping-seed{seed}.json").read_text())
-        assert len(base) == 25
+        assert len(base) == 20
         stopped += len(es) < len(base)
         assert es == base[: len(es)]  # early stopping changes nothing before it stops
     assert stopped  # it did stop, in at least one seed
