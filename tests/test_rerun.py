@@ -4,6 +4,7 @@ was done, bad specs give one line and exit 2, and torch stays out of `import ove
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import sys
@@ -329,12 +330,28 @@ def test_combined_fixes_install_together(tmp_path):
 
 
 def test_fixes_that_cannot_apply_are_skipped_with_a_reason(tmp_path):
+    # no width keyword, and a forward() that hard-codes the hidden width: no smaller model
     body = TINY.replace("def model(width=1.0):", "def model():").replace("round(32 * width)", "32")
+    body = body.replace(
+        "    return nn.Sequential(nn.Linear(8, h), nn.ReLU(), nn.Linear(h, h), nn.ReLU(), nn.Linear(h, 3))",
+        "    return Net()",
+    ) + textwrap.dedent("""
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.a, self.b = nn.Linear(8, 32), nn.Linear(32, 3)
+            def forward(self, x):
+                return self.b(torch.relu(self.a(x)).view(x.shape[0], 32))
+        """)
     res = run(tmp_path, "smaller-model,swa,dropout", body, epochs=2)
     d = res.to_dict()
     assert [v["name"] for v in d["variants"]] == ["baseline", "dropout"]
     reasons = {s["fix"]: s["reason"] for s in d["fixes"]["skipped"]}
-    assert "width" in reasons["smaller-model"] and "too few" in reasons["swa"]
+    assert reasons["smaller-model"].startswith(
+        "model() takes no `width` or `scale` keyword and cannot be rebuilt smaller: its forward() fails on the "
+        "rebuilt layers (RuntimeError: "
+    )
+    assert "too few" in reasons["swa"]
     reg = TINY.replace("nn.Linear(h, 3)", "nn.Linear(h, 1)").replace(
         "(x[:, 0] > 0).long() + (x[:, 1] > 0.5).long()", "x[:, 0] * 2.0"
     )
@@ -495,12 +512,12 @@ def test_auto_follows_the_advice_of_a_given_history(tmp_path, monkeypatch):
     monkeypatch.setattr(
         advice,
         "advise",
-        lambda *a, **k: [Entry("batch-norm"), Entry("swa"), Entry("dropout", {"rate": 0.5, "other": 1})],
+        lambda *a, **k: [Entry("more-data"), Entry("swa"), Entry("dropout", {"rate": 0.5, "other": 1})],
     )
     d = run(tmp_path, "auto", history="sample_runs/overfit.csv", epochs=5).to_dict()
     assert d["fixes"]["diagnosis"]["source"] == "sample_runs/overfit.csv"
     assert [v["name"] for v in d["variants"]] == ["baseline", "swa", "dropout"]
-    assert d["fixes"]["skipped"][0]["fix"] == "batch-norm" and "not automatic" in d["fixes"]["skipped"][0]["reason"]
+    assert d["fixes"]["skipped"][0]["fix"] == "more-data" and "not automatic" in d["fixes"]["skipped"][0]["reason"]
     assert d["variants"][2]["what"][0].startswith("p=0.5 ")  # the advice's rate, not the default 0.25
 
 
@@ -631,8 +648,8 @@ def test_fixes_that_set_the_same_thing_cannot_share_a_variant(tmp_path):
 
 def test_bad_options_exit_2(tmp_path):
     path = spec(tmp_path)
-    r = cli(path, "--fixes", "weight-decay,batch-norm", "--out", str(tmp_path / "o"))
-    assert r.exit_code == 2 and "'batch-norm' is not a fix rerun can apply (adds layers" in r.stderr
+    r = cli(path, "--fixes", "weight-decay,more-data", "--out", str(tmp_path / "o"))
+    assert r.exit_code == 2 and "'more-data' is not a fix rerun can apply (needs more training data" in r.stderr
     r = cli(path, "--fixes", "wd", "--out", str(tmp_path / "o"))
     assert r.exit_code == 2 and "the fixes are: " in r.stderr
     r = cli(str(tmp_path / "missing.py"), "--out", str(tmp_path / "o"))
@@ -713,3 +730,35 @@ def test_dropout_raises_the_models_own_dropout_instead_of_stacking(tmp_path):
     assert not model._forward_hooks and all(not m._forward_hooks for m in model.modules())
     what = next(v for v in res.to_dict()["variants"] if v["name"] == "dropout")["what"]
     assert "raised the model's own 1 dropout module from p=0.5 to p=0.6" in " ".join(what)
+
+
+def test_dropout_on_dropout_mlp_raises_its_own_p_and_the_table_says_so(tmp_path):
+    from rich.console import Console
+
+    from overfitdoc.rerun.fixes import make_variant
+    from overfitdoc.rerun.fixes.dropout import raised
+    from overfitdoc.rerun.render import render
+
+    res = rerun(
+        str(ROOT / "examples" / "dropout_mlp.py"),
+        fixes="dropout",
+        epochs=1,
+        seeds=1,
+        device="cpu",
+        out_dir=None,
+        plot=False,
+        keep_trainers=True,
+    )
+    model = res.unit("dropout").trainer.model
+    assert [m.p for m in model.modules() if isinstance(m, torch.nn.Dropout)] == [0.6, 0.6]  # 0.5 + 0.1, not stacked
+    assert len([m for m in model.modules() if isinstance(m, torch.nn.Dropout)]) == 2
+    assert all(not m._forward_hooks and not m._forward_pre_hooks for m in model.modules())
+    said = "raised the model's own 2 dropout modules from p=0.5 to p=0.6 (no second dropout stacked on them)"
+    assert res.to_dict()["variants"][1]["what"] == [said]  # in the JSON
+    console = Console(width=200, record=True, file=io.StringIO())
+    console.print(render(res.to_dict()))
+    assert f"dropout: {said}" in console.export_text()  # and under the table
+    # the advice's rate when it is higher; else 0.1 more, at most 0.8
+    assert (raised(0.5, 0.3), raised(0.5, 0.7), raised(0.75, 0.3)) == (0.6, 0.7, 0.8)
+    fix = make_variant(["dropout"], {"dropout": {"rate": 0.7}}).fixes[0]
+    assert "to p=0.7" in fix.describe(res.prep)

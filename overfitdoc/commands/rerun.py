@@ -91,11 +91,12 @@ def rerun_command(
 ) -> None:
     """Re-train your PyTorch model under the suggested fixes, next to an unchanged baseline.
 
-    Every variant starts from the baseline's initial weights and sees the same batches in the
-    same order; with --seeds K the gain of each fix is judged against the seed-to-seed noise.
+    Every variant starts from the baseline's initial weights (but for the layers a fix rebuilds
+    or adds) and sees the same batches in the same order, with the same random streams; with
+    --seeds K the gain of each fix is judged by a paired t-test across seeds.
     Fixes: early-stopping, weight-decay, dropout, label-smoothing, data-augmentation,
-    lr-schedule, smaller-batch, smaller-model, swa, lower-lr, higher-lr, gradient-clipping,
-    warmup.
+    lr-schedule, smaller-batch, smaller-model, batch-norm, swa, lower-lr, higher-lr,
+    gradient-clipping, warmup.
 
     Example: overfitdoc rerun examples/binary_mlp.py --fixes auto --seeds 3
     """

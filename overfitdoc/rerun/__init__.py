@@ -1,5 +1,6 @@
 """`overfitdoc rerun`: re-train the user's PyTorch model under the suggested fixes, next to an
-unchanged baseline with the same initial weights and data order, and show which fix helped.
+unchanged baseline with the same initial weights, data order and random streams, and show
+which fix helped.
 
 This package is the only place overfitdoc imports torch, and only when a re-run starts:
 importing ``overfitdoc.rerun`` itself does not import torch; :func:`rerun` does.

@@ -3,7 +3,8 @@ the judgement of each variant against the baseline. Imports no torch.
 
 Measuring is separate from judging: every run is first reduced to its numbers
 (:class:`RunRecord` -> :func:`run_dict`), then each variant is compared with the baseline of
-the same seed (paired: same initial weights, same data order) by :func:`judge`.
+the same seed (paired: same initial weights but for the layers a fix rebuilds or adds, same
+data order, same random streams) by :func:`judge`.
 
 What is compared is the *kept* validation loss: that of the weights the run ends with, the
 model a user of the recipe gets (the last epoch's; the restored best epoch's under early

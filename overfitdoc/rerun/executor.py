@@ -39,7 +39,7 @@ import torch
 
 from .prepare import Prepared
 from .spec import _first_line, exit_call
-from .trainer import Trainer, Unit
+from .trainer import GLOBAL_RNG, Trainer, Unit
 
 #: at most this many concurrent runs on one GPU by default
 MAX_GPU_JOBS = 8
@@ -246,6 +246,7 @@ def _execute(
             ]
             for t, u in stuck:
                 u.abandoned = True
+                GLOBAL_RNG.revoke(u)  # stuck in its turn with the global generators: the others go on
                 u.status = "timed_out"
                 n = len(u.rows)
                 u.error = (

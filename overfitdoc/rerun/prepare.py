@@ -118,6 +118,9 @@ class Prepared:
     smaller: dict[str, Any] | None = None  # model kwargs of the smaller model, when there is one
     smaller_reason: str = ""  # why not, when there is none
     smaller_param_count: int | None = None
+    #: without such a keyword: the hidden layers module surgery halves (surgery.Resized)
+    smaller_layers: list | None = None
+    sample: tuple[torch.Tensor, ...] = ()  # two training samples' inputs, on the CPU (for surgery)
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -231,10 +234,11 @@ def prepare(
         input_std=stds,
         optimizer=info,
         param_count=sum(p.numel() for p in model.parameters()),
+        sample=tuple(x[:2].cpu() for x in xs),
     )
     if spec.capacity_keyword is not None:
         stage.append(f"model({spec.capacity_keyword}=...) for the smaller model")
-    _smaller(prep)
+    _smaller(prep, model)
     return prep
 
 
@@ -374,18 +378,41 @@ def _inputs(train: Split) -> tuple[tuple[str, ...], tuple[torch.Tensor | None, .
     return tuple(kinds), tuple(stds)
 
 
-def _smaller(prep: Prepared) -> None:
-    """The kwargs of a half-size model, when model() takes ``width`` or ``scale``."""
+#: the smaller model's share of each hidden width (or of the `width`/`scale` keyword's default)
+SHRINK = 0.5
+
+
+def _smaller(prep: Prepared, model: nn.Module) -> None:
+    """The kwargs of a half-size model, when model() takes ``width`` or ``scale``; else the
+    hidden layers module surgery halves (:func:`.surgery.shrink`), or why it cannot."""
+    from .surgery import CannotRebuild, shrink
+
     spec = prep.spec
     kw = spec.capacity_keyword
     if kw is None:
-        prep.smaller_reason = "model() takes no `width` or `scale` keyword; add one (e.g. def model(width=1.0)) to let overfitdoc shrink it"
+        try:
+            small, prep.smaller_layers = shrink(copy.deepcopy(model).cpu(), prep.sample, SHRINK, 0)
+        except CannotRebuild as e:
+            prep.smaller_reason = (
+                f"model() takes no `width` or `scale` keyword and cannot be rebuilt smaller: {e}; "
+                "add a keyword (def model(width=1.0)) to let overfitdoc shrink it"
+            )
+            return
+        n = sum(p.numel() for p in small.parameters())
+        if n >= prep.param_count:
+            prep.smaller_layers = None
+            prep.smaller_reason = (
+                f"model() takes no `width` or `scale` keyword, and its hidden layers are too narrow to halve "
+                f"({n} parameters, no fewer than {prep.param_count})"
+            )
+            return
+        prep.smaller_param_count = n
         return
     default = spec.capacity_default
     if isinstance(default, int) and not isinstance(default, bool):
-        value: Any = max(1, default // 2)
+        value: Any = max(1, int(default * SHRINK))
     elif isinstance(default, float) or default is None:
-        value = 0.5 * default if isinstance(default, float) else 0.5
+        value = SHRINK * default if isinstance(default, float) else SHRINK
     else:
         prep.smaller_reason = f"model()'s `{kw}` defaults to {default!r}; overfitdoc shrinks a number (int or float)"
         return

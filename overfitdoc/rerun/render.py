@@ -104,6 +104,12 @@ def resolution_line(res: dict | None) -> str | None:
 
 SHORT_METRICS = {"accuracy": "acc"}
 
+#: what a variant shares with the baseline run of its seed (trainer.py, runner.make_unit)
+PAIRED = (
+    "same initial weights but for the layers a fix rebuilds or adds, same data order, same random streams: "
+    "the model's own dropout too"
+)
+
 
 def results_table(result: dict) -> Table:
     metric = result["setup"].get("metric")
@@ -188,7 +194,7 @@ def render(result: dict) -> Group:
             Text(
                 f"Val loss: of the weights each run ends with (early stopping: its restored best epoch; swa: the "
                 f"averaged weights), mean ±sd over {pairs} seeds. Change: its mean paired difference from the "
-                "baseline (same initial weights and data order), kept: of the weights the run ends with, best: of "
+                f"baseline run of the same seed ({PAIRED}), kept: of the weights the run ends with, best: of "
                 "its best epoch's; p: of the paired t-test (Student t, seeds-1 dof); better or worse only when "
                 "p < 0.05 (the 95% interval of the mean, noise in --format json, then excludes 0). Best: the lowest val loss of the run. Gap: final "
                 "val minus train loss.",
@@ -199,8 +205,8 @@ def render(result: dict) -> Group:
         parts.append(
             Text(
                 "Val loss: of the weights the run ends with (early stopping: its restored best epoch; swa: the "
-                "averaged weights). Change: its difference from the baseline (same initial weights and data "
-                "order); one seed, so no judgement is possible (the ± is 2 x the baseline's epoch-to-epoch noise, for "
+                f"averaged weights). Change: its difference from the baseline run of the same seed ({PAIRED}); "
+                "one seed, so no judgement is possible (the ± is 2 x the baseline's epoch-to-epoch noise, for "
                 "scale): use --seeds 3 or more for a paired t-test across seeds. Best: the lowest val loss of the run. Gap: final val "
                 "minus train loss.",
                 style="dim",

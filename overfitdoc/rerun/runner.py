@@ -211,6 +211,10 @@ def rerun(
             if seed not in models:  # one draw per seed: every variant starts here
                 models[seed] = bounded(lambda: prep.build_model(seed), timeout, spec_path, ["model()"])
             model = copy.deepcopy(models[seed])
+        for surgery in recipe.model_surgery:  # on this unit's copy, before its optimizer is made
+            model = bounded(
+                functools.partial(surgery, model, seed), timeout, spec_path, [f"rebuilding model() for {variant.name}"]
+            )
         return Unit(variant=variant, seed=seed, recipe=recipe, epochs=prep.epochs, model=model)
 
     advised: dict = {}  # the advice's params per fix id, when the advice chose the fixes

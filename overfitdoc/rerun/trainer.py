@@ -103,21 +103,41 @@ class Callback:
         """After the last epoch (not after an interruption)."""
 
 
-#: held by a run while it trains one batch with the process-global generators set to its own
-#: states (see :meth:`Trainer.own_global_rng`): torch's global generator is one per process,
-#: not per thread, so concurrent runs whose model draws from it (nn.Dropout) take turns
-GLOBAL_RNG_LOCK = threading.Lock()
+class GlobalRng:
+    """Held by a run while it fetches and trains one batch (or validates) with the
+    process-global generators set to its own states (see :meth:`Trainer.own_global_rng`):
+    torch's global generator is one per process, not per thread, so concurrent runs that draw
+    from it (nn.Dropout, a Dataset's random transforms, torch.rand in forward) take turns.
+    A run abandoned past its --timeout while it holds it (stuck in the spec's code) is
+    released by the executor (:meth:`revoke`), so the other runs go on."""
 
-#: modules that draw from torch's global generator in training mode
-STOCHASTIC_MODULES: tuple[type[nn.Module], ...] = (
-    nn.Dropout,
-    nn.Dropout1d,
-    nn.Dropout2d,
-    nn.Dropout3d,
-    nn.AlphaDropout,
-    nn.FeatureAlphaDropout,
-    nn.RReLU,
-)
+    def __init__(self) -> None:
+        self._lock = threading.Lock()  # a plain lock: another thread may release it (revoke)
+        self._meta = threading.Lock()
+        self.owner: Unit | None = None
+
+    @contextlib.contextmanager
+    def held(self, unit: Unit):
+        if self.owner is unit:  # nested in this run's own turn
+            yield
+            return
+        self._lock.acquire()
+        with self._meta:
+            self.owner = unit
+        try:
+            yield
+        finally:
+            self.revoke(unit)
+
+    def revoke(self, unit: Unit) -> None:
+        """End ``unit``'s turn, if it has it."""
+        with self._meta:
+            if self.owner is unit:
+                self.owner = None
+                self._lock.release()
+
+
+GLOBAL_RNG = GlobalRng()
 
 
 def stream_seed(seed: int, purpose: str) -> int:
@@ -164,7 +184,10 @@ class Trainer:
             self._cuda_state = torch.Generator(device=self.device).manual_seed(g).get_state()
         self._numpy_state = np.random.RandomState(g % 2**32).get_state()
         self._random_state = random.Random(g).getstate()
-        self.stochastic = any(isinstance(m, STOCHASTIC_MODULES) for m in self.model.modules())
+        # whether this run draws from the global generators: None while its first epoch is
+        # watched (every batch and the validation under the lock, the states compared after
+        # each), True once one did, False after a first epoch that drew nothing
+        self.draws_globals: bool | None = None
         for fix in unit.variant.fixes:
             fix.install(self)
 
@@ -194,17 +217,19 @@ class Trainer:
 
     @contextlib.contextmanager
     def own_global_rng(self):
-        """Run the body with the global generators set to this run's own states, and keep the
-        states it leaves, under the lock (one run at a time), so that concurrent runs whose model
-        draws from them (nn.Dropout and kin) stay paired and reproducible with any --jobs. A run
-        whose model has no such module leaves the global states alone: it set them from its seed
-        once, at its start (:meth:`seed_globals`), which pairs randomness drawn elsewhere (say
-        ``torch.rand`` in ``forward``) with ``--jobs 1`` only."""
-        if not self.stochastic:
+        """Run the body with the global generators (torch CPU and CUDA, numpy, Python's
+        ``random``) set to this run's own states, and keep the states it leaves, under the lock
+        (one run at a time), so that concurrent runs whose model or data draws from them
+        (nn.Dropout and kin, a Dataset's random transforms) stay paired and reproducible with
+        any --jobs. The first epoch is watched: a run that drew nothing from them in it runs
+        the rest without the lock (it set them from its seed at its start,
+        :meth:`seed_globals`, so a later first draw is still paired with --jobs 1)."""
+        if self.draws_globals is False:
             yield
             return
-        with GLOBAL_RNG_LOCK:
+        with GLOBAL_RNG.held(self.unit):
             self._set_globals()
+            before = self._states() if self.draws_globals is None else None
             try:
                 yield
             finally:
@@ -213,6 +238,11 @@ class Trainer:
                     self._cuda_state = torch.cuda.get_rng_state(self.device)
                 self._numpy_state = np.random.get_state()
                 self._random_state = random.getstate()
+                if before is not None and not _same_states(before, self._states()):
+                    self.draws_globals = True
+
+    def _states(self) -> tuple:
+        return (self._torch_state, self._cuda_state, self._numpy_state, self._random_state)
 
     def _set_globals(self) -> None:
         torch.set_rng_state(self._torch_state)
@@ -223,7 +253,7 @@ class Trainer:
 
     def seed_globals(self) -> None:
         """Set the process-global generators to this run's seeded states (at its start)."""
-        with GLOBAL_RNG_LOCK:
+        with GLOBAL_RNG.held(self.unit):
             self._set_globals()
 
     # ------------------------------------------------------------ the loop
@@ -244,6 +274,8 @@ class Trainer:
                 for cb in self.callbacks:
                     cb.on_train_epoch_end(self, epoch)
                 logs = {**train_logs, **self.evaluate(), "learning_rate": self.lr}
+                if self.draws_globals is None:
+                    self.draws_globals = False  # a first epoch that drew nothing from them
                 unit.rows.append({"epoch": epoch, **logs})
                 for cb in self.callbacks:
                     cb.on_epoch_end(self, epoch, logs)
@@ -291,13 +323,17 @@ class Trainer:
         loss_sum = torch.zeros((), device=self.device)
         metric_sums = {k: torch.zeros((), device=self.device) for k in self.metrics}
         seen = 0
-        for inputs, y in self.prep.train.batches(self.batch_size, self.order_generator, drop_single=True):
+        batches = self.prep.train.batches(self.batch_size, self.order_generator, drop_single=True)
+        while True:
             if stop.is_set():
                 raise Interrupted
             if self.unit.deadline is not None and time.monotonic() > self.unit.deadline:
                 raise TimedOut
-            with self.own_global_rng():
-                batch = TrainBatch(inputs, y)
+            with self.own_global_rng():  # a Dataset's transforms draw while the batch is fetched
+                item = next(batches, None)
+                if item is None:
+                    break
+                batch = TrainBatch(*item)
                 for transform in self.batch_transforms:
                     batch = transform(batch)
                 with self.autocast():
@@ -330,11 +366,12 @@ class Trainer:
         was_training = model.training
         model.eval()
         outs, ys = [], []
-        for inputs, y in self.prep.val.batches(self.eval_batch_size):
-            with self.autocast():
-                out = model(*inputs)
-            outs.append(out.float())
-            ys.append(y)
+        with self.own_global_rng():  # a DataLoader draws its base seed from torch's generator
+            for inputs, y in self.prep.val.batches(self.eval_batch_size):
+                with self.autocast():
+                    out = model(*inputs)
+                outs.append(out.float())
+                ys.append(y)
         model.train(was_training)
         out = torch.cat(outs) if len(outs) > 1 else outs[0]
         y = torch.cat(ys) if len(ys) > 1 else ys[0]
@@ -346,6 +383,20 @@ class Trainer:
     def train_batches(self, batch_size: int | None = None):
         """The training set in order (no augmentation), e.g. to recompute BatchNorm statistics."""
         return self.prep.train.batches(batch_size or self.eval_batch_size)
+
+
+def _same_states(a: tuple, b: tuple) -> bool:
+    """Whether two (torch, CUDA, numpy, random) generator states are the same."""
+    ta, ca, na, ra = a
+    tb, cb, nb, rb = b
+    return (
+        torch.equal(ta, tb)
+        and (ca is None or torch.equal(ca, cb))
+        and na[0] == nb[0]
+        and np.array_equal(na[1], nb[1])
+        and na[2:] == nb[2:]
+        and ra == rb
+    )
 
 
 def _as_tensor(v, device: torch.device) -> torch.Tensor:

@@ -2,7 +2,9 @@
 the advice rule it implements (``overfitdoc/advice``).
 
 A fix changes the training recipe, never the user's file: it may pick the batch size or the
-model's ``width`` before the model is built (:meth:`Fix.configure`), then install itself on
+model's ``width`` before the model is built, or rebuild a copy of the built model by module
+surgery (``smaller-model`` without a ``width`` keyword, ``batch-norm``: :mod:`..surgery`)
+before the optimizer is made (:meth:`Fix.configure`), then install itself on
 the variant's trainer (:meth:`Fix.install`): hooks on the model, another optimizer, another
 training loss, a batch transform, a learning-rate scheduler, or an epoch callback. A fix that
 cannot apply to the spec says why (:meth:`Fix.skip_reason`) and the variant is skipped.
@@ -20,7 +22,7 @@ advises. Fixes named with ``--fixes`` use their own documented defaults.
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -37,6 +39,8 @@ class Recipe:
 
     batch_size: int
     model_kwargs: dict[str, Any] = field(default_factory=dict)
+    #: module surgery on the built model, in install order: ``f(model, seed) -> model``
+    model_surgery: list[Callable[[Any, int], Any]] = field(default_factory=list)
 
 
 class Fix:
@@ -73,7 +77,7 @@ class Fix:
         return self.title
 
     def configure(self, recipe: Recipe, prep: Prepared) -> None:
-        """Before the model is built: batch size, model keyword arguments."""
+        """Before the model is built: batch size, model keyword arguments, model surgery."""
 
     def install(self, trainer: Trainer) -> None:
         """After the model and the optimizer are built."""
@@ -89,6 +93,7 @@ def register(cls: type[Fix]) -> type[Fix]:
 
 # the modules register themselves on import, in the order the docs list them
 from . import (  # noqa: E402,F401
+    batch_norm,
     data_augmentation,
     dropout,
     early_stopping,
@@ -105,7 +110,6 @@ from . import (  # noqa: E402,F401
 
 #: advice rule ids that need a change to the model or the data, not to the training recipe
 NOT_AUTOMATIC = {
-    "batch-norm": "adds layers to the model; change model() and re-run",
     "more-data": "needs more training data; change data() and re-run",
     "clean-labels": "fixes the labels in the data; change data() and re-run",
     "feature-engineering": "changes the inputs; change data() and re-run",
