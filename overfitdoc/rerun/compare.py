@@ -63,6 +63,7 @@ class RunRecord:
     kept_epoch: int | None = None  # the epoch whose weights the run ended with
     notes: list[str] = field(default_factory=list)
     error: str | None = None
+    fold: int | None = None  # --folds: the fold it validated on (from 0)
 
 
 def run_dict(r: RunRecord, metric: str | None) -> dict:
@@ -70,6 +71,7 @@ def run_dict(r: RunRecord, metric: str | None) -> dict:
     metric there), the final gap, and its own diagnosis."""
     out = {
         "seed": r.seed,
+        "fold": r.fold,
         "status": r.status,
         "epochs_run": len(r.rows),
         "kept_epoch": None,
@@ -120,14 +122,18 @@ def run_dict(r: RunRecord, metric: str | None) -> dict:
 ALPHA = 0.05  # "better"/"worse" only when the paired t-test's two-sided p is below this
 
 
-def judge(base: list[float], variant: list[float], base_epoch_noise: float | None) -> dict:
+def judge(
+    base: list[float], variant: list[float], base_epoch_noise: float | None, *, folds: int = 1, ratio: float = 0.0
+) -> dict:
     """Paired comparison of one number per seed (see the module docstring): a paired t-test
-    of the per-seed differences, ``better``/``worse`` only when p < 0.05."""
+    of the per-seed differences, ``better``/``worse`` only when p < 0.05. With ``folds`` > 1
+    there is one number per seed and fold, and the test is the corrected resampled one
+    (:func:`.stats.paired_t` with ``ratio`` = validation / training samples of a fold)."""
     k = len(base)
     diffs = [v - b for b, v in zip(base, variant)]
     mean = statistics.fmean(diffs)
     base_mean = statistics.fmean(base)
-    test = paired_t(diffs)
+    test = paired_t(diffs, ratio)
     sd = statistics.stdev(diffs) if k >= 2 else None
     if k >= 2:
         noise: float | None = test["ci95"]  # the 95% half-width of the mean change (t quantile)
@@ -154,7 +160,7 @@ def judge(base: list[float], variant: list[float], base_epoch_noise: float | Non
         "dof": test["dof"],
         "p_value": test["p_value"],
         "effect_size": test["effect_size"],
-        "seeds_needed": seeds_needed(mean, sd) if sd is not None else None,
+        "seeds_needed": seeds_needed(mean, sd, per_seed=folds, ratio=ratio) if sd is not None else None,
     }
 
 
@@ -162,7 +168,7 @@ def judge(base: list[float], variant: list[float], base_epoch_noise: float | Non
 VISIBLE_CHANGE = 0.01
 
 
-def resolution(variants: list[dict], seeds: int, val_size: int | None) -> dict | None:
+def resolution(variants: list[dict], seeds: int, val_size: int | None, folds: int | None = None) -> dict | None:
     """Whether the re-run resolved the effects it saw. ``unresolved``: the fixes whose kept
     val loss changed by at least :data:`VISIBLE_CHANGE` of the baseline's (``relative``) and
     that are still within noise: their minimum detectable effect (``noise``, the 95% half-width
@@ -192,6 +198,7 @@ def resolution(variants: list[dict], seeds: int, val_size: int | None) -> dict |
         "resolved": not unresolved,
         "visible_change": VISIBLE_CHANGE,
         "seeds": seeds,
+        "folds": folds,
         "val_size": val_size,
         "unresolved": unresolved,
         "seeds_needed": best["seeds_needed"] if best else None,
@@ -217,12 +224,14 @@ def build_report(
     by_variant: dict[str, list[RunRecord]] = {}
     for r in records:
         by_variant.setdefault(r.variant, []).append(r)
-    base_runs = {r.seed: r for r in by_variant.get("baseline", [])}
+    base_runs = {(r.seed, r.fold): r for r in by_variant.get("baseline", [])}
     base_noise = _epoch_noise(base_runs)
+    folds = setup.get("folds") or 1
+    ratio = setup.get("fold_ratio") or 0.0
     out_variants = []
-    base_dicts = {seed: run_dict(r, metric) for seed, r in base_runs.items() if r.status == "done"}
+    base_dicts = {key: run_dict(r, metric) for key, r in base_runs.items() if r.status == "done"}
     for v in variants:
-        runs = sorted(by_variant.get(v["name"], []), key=lambda r: r.seed)
+        runs = sorted(by_variant.get(v["name"], []), key=lambda r: (r.seed, r.fold or 0))
         run_dicts = [run_dict(r, metric) for r in runs]
         complete = [d for d, r in zip(run_dicts, runs) if r.status == "done" and d["kept_val_loss"] is not None]
         shown = complete or [
@@ -249,7 +258,7 @@ def build_report(
             "runs": run_dicts,
         }
         if v["fixes"]:
-            paired = [(base_dicts[d["seed"]], d) for d in complete if d["seed"] in base_dicts]
+            paired = [(base_dicts[d["seed"], d["fold"]], d) for d in complete if (d["seed"], d["fold"]) in base_dicts]
             for key, field_name in (("change", "kept_val_loss"), ("change_best", "best_val_loss")):
                 pairs = [
                     (b[field_name], x[field_name])
@@ -257,7 +266,9 @@ def build_report(
                     if b[field_name] is not None and x[field_name] is not None
                 ]
                 if pairs:
-                    entry[key] = judge([b for b, _ in pairs], [x for _, x in pairs], base_noise)
+                    entry[key] = judge(
+                        [b for b, _ in pairs], [x for _, x in pairs], base_noise, folds=folds, ratio=ratio
+                    )
         out_variants.append(entry)
     # ranked: the baseline first, then the variants best first by the validation loss of the
     # weights they keep (ties and runs without a value keep the order they were asked in)
@@ -266,7 +277,7 @@ def build_report(
     for rank, e in enumerate(rest, 1):
         e["rank"] = rank
     out_variants = base + rest
-    n_pairs = max((e["change"]["pairs"] for e in rest if e["change"]), default=0)
+    n_pairs = max((e["change"]["pairs"] for e in rest if e["change"]), default=0) // folds
     return clean(
         {
             "schema_version": SCHEMA_VERSION,
@@ -279,12 +290,12 @@ def build_report(
             "out_dir": out_dir,
             "wall_seconds": round(wall_seconds, 3),
             "variants": out_variants,
-            "resolution": resolution(out_variants, n_pairs, setup.get("val_size")),
+            "resolution": resolution(out_variants, n_pairs, setup.get("val_size"), setup.get("folds")),
         }
     )
 
 
-def _epoch_noise(base_runs: dict[int, RunRecord]) -> float | None:
+def _epoch_noise(base_runs: dict[tuple[int, int | None], RunRecord]) -> float | None:
     noises = [
         r.diagnosis.noise
         for r in base_runs.values()

@@ -9,6 +9,8 @@ training starts, never as a traceback from a worker thread.
 from __future__ import annotations
 
 import copy
+import dataclasses
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,7 +18,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from .data import DataError, Split, TensorSplit, to_split
+from .data import DataError, Split, TensorSplit, fold_indices, pooled, subset, to_split
 from .spec import DEFAULT_BATCH_SIZE, DEFAULT_EPOCHS, DEFAULT_LR, Spec, _first_line, exit_call
 
 ACTIVATIONS = (
@@ -238,6 +240,61 @@ def prepare(
     return prep
 
 
+# ---------------------------------------------------------------- re-splits: --val-fraction, --folds
+
+
+def split_seed(purpose: str, seed: int = 0) -> int:
+    """The seed of a re-split's random permutation: fixed, so every invocation splits alike."""
+    return (seed * 1_000_003 + zlib.crc32(purpose.encode())) % (2**63 - 1)
+
+
+def with_split(prep: Prepared, train: Split, val: Split) -> Prepared:
+    """``prep`` on other training and validation samples (the augmentation's feature scale
+    measured on the new training set)."""
+    kinds, stds = _inputs(train)
+    return dataclasses.replace(prep, train=train, val=val, input_kinds=kinds, input_std=stds, notes=list(prep.notes))
+
+
+def _pool(prep: Prepared, option: str) -> Split:
+    try:
+        return pooled(prep.train, prep.val)
+    except DataError as e:
+        raise prep.spec.fail(f"{option}: {e}") from None
+
+
+def val_fraction_split(prep: Prepared, fraction: float) -> Prepared:
+    """``--val-fraction F``: the spec's training and validation samples pooled and split once
+    at random (a permutation seeded by :func:`split_seed`, the same for every seed and variant)
+    into round(F x N) validation samples and the rest for training."""
+    pool = _pool(prep, f"--val-fraction {fraction:g}")
+    n = len(pool)
+    n_val = round(fraction * n)
+    if not 1 <= n_val <= n - 1:
+        raise prep.spec.fail(
+            f"--val-fraction {fraction:g} of {n} pooled samples leaves {n_val} for validation and {n - n_val} for "
+            "training; both need at least one"
+        )
+    order = torch.randperm(n, generator=torch.Generator().manual_seed(split_seed("val-fraction")))
+    return with_split(prep, subset(pool, order[n_val:].sort().values), subset(pool, order[:n_val].sort().values))
+
+
+def fold_splits(prep: Prepared, folds: int, seeds: int) -> dict[tuple[int, int], Prepared]:
+    """``--folds K``: for each seed, the pooled samples partitioned at random into K folds (a
+    permutation seeded by :func:`split_seed` with the seed: a new partition per seed, repeated
+    k-fold cross-validation); run (seed, k) validates on fold k and trains on the others."""
+    pool = _pool(prep, f"--folds {folds}")
+    n = len(pool)
+    if n < folds:
+        raise prep.spec.fail(f"--folds {folds}: only {n} pooled training and validation samples")
+    out: dict[tuple[int, int], Prepared] = {}
+    for seed in range(seeds):
+        parts = fold_indices(n, folds, torch.Generator().manual_seed(split_seed("folds", seed)))
+        for k, val_idx in enumerate(parts):
+            train_idx = torch.cat([p for j, p in enumerate(parts) if j != k]).sort().values
+            out[seed, k] = with_split(prep, subset(pool, train_idx), subset(pool, val_idx))
+    return out
+
+
 def _model(spec: Spec) -> nn.Module:
     try:
         torch.manual_seed(0)
@@ -360,7 +417,7 @@ def _metrics(spec: Spec, task: str) -> dict[str, Callable]:
 def _inputs(train: Split) -> tuple[tuple[str, ...], tuple[torch.Tensor | None, ...]]:
     """What each input is (image batch, other float tensor, integer ids) and, for float
     inputs, the per-feature standard deviation that scales the input-noise augmentation."""
-    xs = train.inputs if isinstance(train, TensorSplit) else train.head(min(len(train), 4096))[0]
+    xs = train.held_inputs if isinstance(train, TensorSplit) else train.head(min(len(train), 4096))[0]
     kinds: list[str] = []
     stds: list[torch.Tensor | None] = []
     for x in xs:

@@ -63,10 +63,16 @@ def t_quantile(p: float, dof: float) -> float:
     return (lo + hi) / 2.0
 
 
-def paired_t(diffs: list[float]) -> dict:
+def paired_t(diffs: list[float], ratio: float = 0.0) -> dict:
     """Paired t-test of the per-seed differences against zero: t, dof, two-sided p, the effect
     size (mean difference / sd of the differences) and the 95% half-width of the mean's interval.
-    With fewer than two differences no test is possible (all None)."""
+    With fewer than two differences no test is possible (all None).
+
+    ``ratio`` > 0 is the corrected resampled t-test of Nadeau and Bengio (2003), for differences
+    measured on re-splits of one data set whose training sets overlap (k-fold, repeated: the
+    corrected repeated k-fold test of Bouckaert and Frank, 2004): the variance of the mean is
+    ``(1/k + ratio) sd^2`` instead of ``sd^2 / k``, ``ratio`` the validation / training sizes;
+    the degrees of freedom stay k - 1."""
     k = len(diffs)
     out: dict = {"t": None, "dof": None, "p_value": None, "effect_size": None, "ci95": None}
     if k < 2:
@@ -74,12 +80,13 @@ def paired_t(diffs: list[float]) -> dict:
     mean = statistics.fmean(diffs)
     sd = statistics.stdev(diffs)
     dof = k - 1
-    half = t_quantile(0.975, dof) * sd / math.sqrt(k)
+    se = sd * math.sqrt(1.0 / k + ratio)
+    half = t_quantile(0.975, dof) * se
     out.update(dof=dof, ci95=half)
     if sd == 0.0:
         out.update(t=None, p_value=1.0 if mean == 0.0 else 0.0, effect_size=None)
         return out
-    t = mean / (sd / math.sqrt(k))
+    t = mean / se
     out.update(t=t, p_value=t_two_sided_p(t, dof), effect_size=mean / sd)
     return out
 
@@ -88,24 +95,29 @@ def paired_t(diffs: list[float]) -> dict:
 MAX_SEEDS = 1000
 
 
-def seeds_needed(mean: float, sd: float, alpha: float = 0.05, limit: int = MAX_SEEDS) -> int | None:
+def seeds_needed(
+    mean: float, sd: float, alpha: float = 0.05, limit: int = MAX_SEEDS, *, per_seed: int = 1, ratio: float = 0.0
+) -> int | None:
     """The fewest seeds n >= 2 at which the paired t-test of differences with this ``mean`` and
     ``sd`` would give a two-sided p below ``alpha``: |mean| sqrt(n) / sd beyond the Student t
     quantile with n-1 degrees of freedom. It is the seed count at which the observed change, if
     its mean and sd held, would be called better or worse (with the true effect at that size, a
     re-run at n seeds reaches p < alpha about half the time). None when ``mean`` is 0 or more
-    than ``limit`` seeds would be needed; 2 when ``sd`` is 0."""
+    than ``limit`` seeds would be needed; 2 when ``sd`` is 0. With folds, each seed gives
+    ``per_seed`` differences and the test is :func:`paired_t`'s corrected one (``ratio``):
+    more seeds then cannot shrink the variance below ``ratio sd^2``, and may never resolve."""
     if not (math.isfinite(mean) and math.isfinite(sd)) or mean == 0.0:
         return None
     if sd == 0.0:
-        return 2
+        return 2 if per_seed == 1 else 1
 
     def resolved(n: int) -> bool:
-        return t_two_sided_p(abs(mean) * math.sqrt(n) / sd, n - 1) < alpha
+        k = n * per_seed
+        return k >= 2 and t_two_sided_p(abs(mean) / (sd * math.sqrt(1.0 / k + ratio)), k - 1) < alpha
 
     if not resolved(limit):
         return None
-    lo, hi = 2, limit  # |mean| sqrt(n) / sd grows and the t quantile falls with n: monotone
+    lo, hi = 2 if per_seed == 1 else 1, limit  # |mean| sqrt(n) / sd grows and the t quantile falls with n: monotone
     while lo < hi:
         mid = (lo + hi) // 2
         if resolved(mid):

@@ -22,6 +22,7 @@ the epoch ends.
 from __future__ import annotations
 
 import contextlib
+import copy
 import math
 import random
 import threading
@@ -80,14 +81,26 @@ class Unit:
     timeout: float | None = None  # --timeout: the most seconds this run may take
     deadline: float | None = None  # time.monotonic() past which it stops (set when it starts)
     abandoned: bool = False  # did not return after its deadline: the re-run went on without it
+    # snapshots (``rerun(snapshots=True)``, for scoring the weights elsewhere, e.g. on fresh
+    # data): copies of the evaluated model at its best val_loss epoch (the first lowest, the
+    # epoch ``best_epoch`` of the report) and after its last epoch, before a fix restores or
+    # averages (``model`` is what the run ends with)
+    fold: int | None = None  # --folds: the fold it validates on (from 0)
+    prep: Prepared | None = None  # --folds: this fold's data; None: the re-run's
+    snapshots: bool = False
+    best_model: nn.Module | None = None
+    best_snapshot_epoch: int | None = None
+    last_model: nn.Module | None = None
 
     @property
     def label(self) -> str:
-        return f"{self.variant.name} (seed {self.seed})"
+        fold = "" if self.fold is None else f", fold {self.fold}"
+        return f"{self.variant.name} (seed {self.seed}{fold})"
 
     @property
     def file_stem(self) -> str:
-        return f"{self.variant.name}-seed{self.seed}"
+        fold = "" if self.fold is None else f"-fold{self.fold}"
+        return f"{self.variant.name}-seed{self.seed}{fold}"
 
 
 class Callback:
@@ -130,6 +143,7 @@ class Trainer:
     """Trains ``unit.model`` under the unit's fixes; :meth:`run` fills ``unit.rows``."""
 
     def __init__(self, unit: Unit, prep: Prepared):
+        prep = unit.prep if unit.prep is not None else prep  # a fold's own data (--folds)
         self.unit = unit
         self.prep = prep
         self.device = prep.device
@@ -245,6 +259,8 @@ class Trainer:
                     cb.on_train_epoch_end(self, epoch)
                 logs = {**train_logs, **self.evaluate(), "learning_rate": self.lr}
                 unit.rows.append({"epoch": epoch, **logs})
+                if unit.snapshots:
+                    self._snapshot_best(epoch, logs["val_loss"])
                 for cb in self.callbacks:
                     cb.on_epoch_end(self, epoch, logs)
                 if on_epoch is not None:
@@ -254,6 +270,8 @@ class Trainer:
                     break
                 if self.stop_training:
                     break
+            if unit.snapshots:
+                unit.last_model = _unwrapped_copy(self.eval_model)
             for cb in self.callbacks:
                 cb.on_train_end(self)
             unit.status = "done"
@@ -273,10 +291,19 @@ class Trainer:
             self.kept_epoch if self.kept_epoch is not None else (int(unit.rows[-1]["epoch"]) if unit.rows else None)
         )
         model = self.final_model if self.final_model is not None else self.eval_model
-        unit.model = (
-            getattr(model, "module", model) if isinstance(model, torch.optim.swa_utils.AveragedModel) else model
-        )
+        unit.model = _unwrapped(model)
         return unit
+
+    def _snapshot_best(self, epoch: int, val_loss: float) -> None:
+        """Keep a copy of the evaluated model when this epoch's val_loss is the lowest so far."""
+        rows = self.unit.rows
+        best = self.unit.best_snapshot_epoch
+        if not math.isfinite(val_loss):
+            return
+        if best is not None and not val_loss < rows[best - 1]["val_loss"]:
+            return
+        self.unit.best_model = _unwrapped_copy(self.eval_model)
+        self.unit.best_snapshot_epoch = epoch
 
     def objective(self, criterion, out: torch.Tensor, batch: TrainBatch) -> torch.Tensor:
         loss = criterion(out, batch.y)
@@ -346,6 +373,15 @@ class Trainer:
     def train_batches(self, batch_size: int | None = None):
         """The training set in order (no augmentation), e.g. to recompute BatchNorm statistics."""
         return self.prep.train.batches(batch_size or self.eval_batch_size)
+
+
+def _unwrapped(model: nn.Module) -> nn.Module:
+    """The averaged model's module for weight averaging, else the model itself."""
+    return getattr(model, "module", model) if isinstance(model, torch.optim.swa_utils.AveragedModel) else model
+
+
+def _unwrapped_copy(model: nn.Module) -> nn.Module:
+    return copy.deepcopy(_unwrapped(model))
 
 
 def _as_tensor(v, device: torch.device) -> torch.Tensor:

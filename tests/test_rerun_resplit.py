@@ -1,0 +1,176 @@
+"""`rerun --val-fraction F` and `--folds K` (the spec's samples pooled and re-split), the
+corrected resampled t-test the folds are judged by, and the snapshots of each run's best and
+last weights (``rerun(snapshots=True)``, what benchmarks/rerun/fresh_check.py scores)."""
+
+from __future__ import annotations
+
+import math
+import statistics
+
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from overfitdoc.rerun import rerun  # noqa: E402
+from overfitdoc.rerun.data import fold_indices  # noqa: E402
+from overfitdoc.rerun.spec import SpecError  # noqa: E402
+from overfitdoc.rerun.stats import paired_t, seeds_needed, t_quantile, t_two_sided_p  # noqa: E402
+
+from .test_rerun import OVERFITS, TINY, cli, spec  # noqa: E402
+
+
+def _run(tmp_path, fixes: str, body: str = TINY, **kw):
+    kw.setdefault("device", "cpu")
+    kw.setdefault("seeds", 1)
+    kw.setdefault("plot", False)
+    return rerun(spec(tmp_path, body), fixes=fixes, **kw)
+
+
+def _samples(split) -> set[tuple[float, ...]]:
+    """The split's samples as hashable rows (the first input)."""
+    return {tuple(row.tolist()) for row in split.held_inputs[0]}
+
+
+# ---------------------------------------------------------------- the corrected t-test
+
+
+def test_corrected_t_inflates_the_variance_of_the_mean_by_the_overlap():
+    d = [-0.03, -0.01, -0.05, -0.02, -0.04, -0.015]
+    k, m, sd = len(d), statistics.fmean(d), statistics.stdev(d)
+    plain, corrected = paired_t(d), paired_t(d, ratio=0.25)
+    assert plain["t"] == pytest.approx(m / (sd / math.sqrt(k)))
+    assert corrected["t"] == pytest.approx(m / (sd * math.sqrt(1 / k + 0.25)))
+    assert corrected["dof"] == plain["dof"] == k - 1
+    assert corrected["p_value"] == pytest.approx(t_two_sided_p(corrected["t"], k - 1))
+    assert corrected["ci95"] == pytest.approx(t_quantile(0.975, k - 1) * sd * math.sqrt(1 / k + 0.25))
+    assert plain["p_value"] < 0.001 < 0.05 < corrected["p_value"] or corrected["p_value"] > plain["p_value"]
+    assert paired_t(d, ratio=0.0) == plain
+
+
+def test_seeds_needed_with_folds_is_where_the_corrected_test_turns_significant():
+    mean, sd, folds, ratio = 0.04, 0.03, 5, 0.25
+
+    def p(n: int) -> float:
+        k = n * folds
+        return t_two_sided_p(mean / (sd * math.sqrt(1 / k + ratio)), k - 1)
+
+    n = seeds_needed(mean, sd, per_seed=folds, ratio=ratio)
+    assert n is not None and p(n) < 0.05 and (n == 1 or p(n - 1) >= 0.05)
+    # the overlap bounds the variance from below: an effect under ~2 sqrt(ratio) sd is never resolved
+    assert seeds_needed(0.5 * sd * math.sqrt(ratio), sd, per_seed=folds, ratio=ratio) is None
+    assert seeds_needed(mean, 0.0, per_seed=folds, ratio=ratio) == 1
+
+
+def test_fold_indices_partition_the_samples():
+    parts = fold_indices(23, 4, torch.Generator().manual_seed(0))
+    assert sorted(len(p) for p in parts) == [5, 6, 6, 6]
+    joined = torch.cat(parts)
+    assert sorted(joined.tolist()) == list(range(23))
+
+
+# ---------------------------------------------------------------- --val-fraction
+
+
+def test_val_fraction_re_splits_the_pooled_samples_once(tmp_path):
+    res = _run(tmp_path, "weight-decay", val_fraction=0.25, seeds=2, epochs=1)
+    s = res.to_dict()["setup"]
+    assert (s["train_size"], s["val_size"], s["pooled_size"], s["val_fraction"]) == (84, 28, 112, 0.25)
+    prep = res.prep
+    assert prep is not None
+    train, val = _samples(prep.train), _samples(prep.val)
+    assert not train & val and len(train | val) == 112
+    # every run trains and validates on that one split (the same for every seed and variant)
+    assert all(u.prep is None for u in res.units)
+    again = _run(tmp_path, "weight-decay", val_fraction=0.25, seeds=2, epochs=1).to_dict()
+    assert [r["kept_val_loss"] for v in again["variants"] for r in v["runs"]] == [
+        r["kept_val_loss"] for v in res.to_dict()["variants"] for r in v["runs"]
+    ]
+
+
+# ---------------------------------------------------------------- --folds
+
+
+def test_folds_pair_every_variant_with_its_fold_and_judge_with_the_corrected_test(tmp_path):
+    out = tmp_path / "out"
+    res = _run(tmp_path, "weight-decay", folds=3, seeds=2, epochs=2, out_dir=str(out))
+    rep = res.to_dict()
+    s = rep["setup"]
+    assert s["folds"] == 3 and s["pooled_size"] == 112 and s["train_size"] + s["val_size"] == 112
+    assert len(res.units) == 2 * 2 * 3  # variants x seeds x folds
+    for seed in range(2):
+        units = [u for u in res.units if u.seed == seed and u.variant.name == "baseline"]
+        vals = [_samples(u.prep.val) for u in units]  # type: ignore[union-attr]
+        assert sum(len(v) for v in vals) == 112 and len(set.union(*vals)) == 112  # a partition
+        for u in units:
+            twin = next(
+                w for w in res.units if w.variant.name == "weight-decay" and (w.seed, w.fold) == (u.seed, u.fold)
+            )
+            assert twin.prep is u.prep  # paired: the same split
+            assert not _samples(u.prep.train) & _samples(u.prep.val)  # type: ignore[union-attr]
+    partitions = [
+        frozenset(frozenset(_samples(u.prep.val)) for u in res.units if u.seed == seed and u.variant.name == "baseline")  # type: ignore[union-attr]
+        for seed in range(2)
+    ]
+    assert partitions[0] != partitions[1]  # a new partition per seed
+    wd = next(v for v in rep["variants"] if v["name"] == "weight-decay")
+    base = next(v for v in rep["variants"] if v["name"] == "baseline")
+    assert sorted((r["seed"], r["fold"]) for r in wd["runs"]) == [(s, k) for s in range(2) for k in range(3)]
+    by = {(r["seed"], r["fold"]): r["kept_val_loss"] for r in base["runs"]}
+    diffs = [r["kept_val_loss"] - by[r["seed"], r["fold"]] for r in wd["runs"]]
+    expected = paired_t(diffs, ratio=s["fold_ratio"])
+    assert s["fold_ratio"] == pytest.approx(s["val_size"] / s["train_size"])
+    assert wd["change"]["pairs"] == 6 and wd["change"]["dof"] == 5
+    assert wd["change"]["p_value"] == pytest.approx(expected["p_value"])
+    assert (out / "weight-decay-seed1-fold2.json").is_file() and (out / "baseline-seed0-fold0.csv").is_file()
+
+
+def test_resplits_are_refused_when_they_cannot_apply(tmp_path):
+    path = spec(tmp_path)
+    for args, text in (
+        (["--folds", "1"], "--folds must be at least 2"),
+        (["--val-fraction", "1.5"], "--val-fraction must be between 0 and 1"),
+        (["--folds", "3", "--val-fraction", "0.3"], "give one of them"),
+        (["--val-fraction", "0.001"], "leaves 0 for validation"),
+    ):
+        r = cli(path, "--epochs", "1", "--seeds", "1", "--device", "cpu", "--out", str(tmp_path / "o"), *args)
+        assert r.exit_code == 2, (args, r.output)
+        assert text in r.output and "Traceback" not in r.output
+    with pytest.raises(SpecError, match="cannot be pooled"):
+        _run(tmp_path, "none", UNEVEN, folds=2, epochs=1)
+
+
+# training samples of 8 features, validation samples of 4: the model reads the first 4
+UNEVEN = """
+import torch
+from torch import nn
+
+class First4(nn.Module):
+    def forward(self, x):
+        return x[:, :4]
+
+def model():
+    return nn.Sequential(First4(), nn.Linear(4, 3))
+
+def data():
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(40, 8, generator=g)
+    y = (x[:, 0] > 0).long()
+    return (x[:24], y[:24]), (x[24:, :4], y[24:])
+"""
+
+
+# ---------------------------------------------------------------- snapshots
+
+
+def test_snapshots_are_the_best_and_last_epochs_weights(tmp_path):
+    res = _run(tmp_path, "early-stopping", OVERFITS, snapshots=True, keep_trainers=True)
+    for u in res.units:
+        assert u.trainer is not None and u.best_model is not None and u.last_model is not None
+        best = min(range(len(u.rows)), key=lambda i: u.rows[i]["val_loss"])
+        assert u.best_snapshot_epoch == best + 1
+        assert u.trainer.evaluate(u.best_model)["val_loss"] == pytest.approx(u.rows[best]["val_loss"])
+        assert u.trainer.evaluate(u.last_model)["val_loss"] == pytest.approx(u.rows[-1]["val_loss"])
+    es = res.unit("early-stopping")
+    assert es.kept_epoch == es.best_snapshot_epoch < len(es.rows)  # restored: kept is the best, not the last
+    rep = {v["name"]: v["runs"][0] for v in res.to_dict()["variants"]}
+    assert rep["baseline"]["best_epoch"] == res.unit("baseline").best_snapshot_epoch
