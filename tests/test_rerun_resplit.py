@@ -174,3 +174,64 @@ def test_snapshots_are_the_best_and_last_epochs_weights(tmp_path):
     assert es.kept_epoch == es.best_snapshot_epoch < len(es.rows)  # restored: kept is the best, not the last
     rep = {v["name"]: v["runs"][0] for v in res.to_dict()["variants"]}
     assert rep["baseline"]["best_epoch"] == res.unit("baseline").best_snapshot_epoch
+
+
+# ---------------------------------------------------------------- the validation set's own noise
+
+
+def test_paired_t_samples_adds_the_validation_sets_sampling_variance():
+    from overfitdoc.rerun.stats import paired_t_samples, satterthwaite
+
+    g = torch.Generator().manual_seed(0)
+    sample_effect = torch.randn(50, generator=g).double() * 0.2  # what this validation set's samples do
+    d = [(sample_effect + 0.01 * s - 0.05 + 0.05 * torch.randn(50, generator=g).double()).tolist() for s in range(4)]
+    res = paired_t_samples(d)
+    seed_means = [statistics.fmean(r) for r in d]
+    sample_means = [statistics.fmean(c) for c in zip(*d)]
+    a, b = statistics.variance(seed_means) / 4, statistics.variance(sample_means) / 50
+    assert res["t"] == pytest.approx(statistics.fmean(seed_means) / math.sqrt(a + b))
+    assert res["dof"] == pytest.approx(satterthwaite((a, 3), (b, 49)))
+    assert res["sample_se"] == pytest.approx(math.sqrt(b))
+    assert res["p_value"] == pytest.approx(t_two_sided_p(res["t"], res["dof"]))
+    plain = paired_t(seed_means)
+    assert plain["p_value"] < 0.01 < 0.05 < res["p_value"]  # seeds agree; 50 samples cannot tell
+    # no sample-to-sample spread: the seeds' test
+    flat = [[m] * 50 for m in seed_means]
+    assert paired_t_samples(flat)["p_value"] == pytest.approx(plain["p_value"])
+    assert paired_t_samples([d[0]])["p_value"] is None  # one seed: no judgement
+
+
+def test_per_sample_losses_are_those_of_a_mean_loss_only(tmp_path):
+    from overfitdoc.rerun.prepare import TargetsLikeOutputs, per_sample_loss
+
+    out, y = torch.randn(6, 3), torch.tensor([0, 1, 2, 0, 1, 2])
+    ce = torch.nn.CrossEntropyLoss()
+    losses = per_sample_loss(ce)
+    assert losses is not None and float(losses(out, y).mean()) == pytest.approx(float(ce(out, y)))
+    assert ce.reduction == "mean"  # the criterion itself is left alone
+    bce = TargetsLikeOutputs(torch.nn.BCEWithLogitsLoss())
+    losses = per_sample_loss(bce)
+    yb = (y > 0).float()
+    assert losses is not None and losses(out[:, :1], yb).shape == (6,)
+    assert float(losses(out[:, :1], yb).mean()) == pytest.approx(float(bce(out[:, :1], yb)))
+    assert per_sample_loss(torch.nn.MSELoss(reduction="sum")) is None
+    assert per_sample_loss(lambda o, t: (o - t).abs().mean()) is None
+    # a class-weighted cross-entropy's mean is weighted: the run keeps no per-sample losses
+    weighted = TINY + "\nloss = torch.nn.CrossEntropyLoss(weight=torch.tensor([1.0, 2.0, 5.0]))\n"
+    res = _run(tmp_path, "weight-decay", weighted, seeds=2, epochs=2)
+    assert all(u.kept_val_losses is None for u in res.units)
+    change = next(v for v in res.to_dict()["variants"] if v["name"] == "weight-decay")["change"]
+    assert change["test"] == "paired" and change["sample_se"] is None
+
+
+def test_each_run_keeps_its_kept_and_best_epochs_per_sample_losses_and_is_judged_with_them(tmp_path):
+    res = _run(tmp_path, "early-stopping", OVERFITS, seeds=2)
+    rep = res.to_dict()
+    for u in res.units:
+        run = next(r for v in rep["variants"] if v["name"] == u.variant.name for r in v["runs"] if r["seed"] == u.seed)
+        assert u.kept_val_losses is not None and u.best_val_losses is not None and len(u.kept_val_losses) == 32
+        assert float(u.kept_val_losses.mean()) == pytest.approx(run["kept_val_loss"], rel=1e-5)
+        assert float(u.best_val_losses.mean()) == pytest.approx(run["best_val_loss"], rel=1e-5)
+    es = next(v for v in rep["variants"] if v["name"] == "early-stopping")
+    assert es["change"]["test"] == "paired+samples" and es["change"]["sample_se"] > 0
+    assert es["change_best"]["mean"] == 0 and es["change_best"]["judgement"] == "within_noise"

@@ -169,10 +169,42 @@ def fresh_change(block: dict, name: str, which: str, key: str = "loss") -> dict 
     }
 
 
+def seeds_only(v: dict, base: dict, field: str) -> dict | None:
+    """The judgement of the plain paired t-test across seeds alone (the re-run's before the
+    validation set's sampling noise was added), from the report's per-seed values."""
+    from overfitdoc.rerun.stats import paired_t
+
+    by = {r["seed"]: r[field] for r in base["runs"] if r[field] is not None}
+    diffs = [r[field] - by[r["seed"]] for r in v["runs"] if r[field] is not None and r["seed"] in by]
+    if len(diffs) < 2:
+        return None
+    mean, p = statistics.fmean(diffs), paired_t(diffs)["p_value"]
+    j = "within_noise" if not (p is not None and p < ALPHA and mean != 0) else ("better" if mean < 0 else "worse")
+    return {"mean": mean, "p_value": p, "judgement": j}
+
+
+def agreement(rows: list[dict], side: str) -> dict:
+    judged = [r for r in rows if r[side]["judgement"] in ("better", "worse")]
+    agree = [
+        r for r in judged if (r["fresh"]["mean"] < 0) == (r[side]["judgement"] == "better") and r["fresh"]["mean"] != 0
+    ]
+    confirmed = [r for r in judged if r["fresh"]["judgement"] == r[side]["judgement"]]
+    within = [r for r in rows if r[side]["judgement"] == "within_noise"]
+    missed = [r for r in within if r["fresh"]["judgement"] in ("better", "worse")]
+    return {
+        "judged": len(judged),
+        "agree": len(agree),
+        "confirmed": len(confirmed),
+        "within_noise": len(within),
+        "missed": len(missed),
+    }
+
+
 def compare(blocks: list[dict]) -> dict:
     """Every tool judgement next to its fresh-data counterpart, and the agreement shares."""
     rows = []
     for b in blocks:
+        base = next(v for v in b["variants"] if v["name"] == "baseline")
         for v in b["variants"]:
             if v["name"] == "baseline":
                 continue
@@ -191,29 +223,29 @@ def compare(blocks: list[dict]) -> dict:
                         "spec": b["spec"],
                         "variant": v["name"],
                         "on": on,
-                        "tool": {"mean": c["mean"], "p_value": c["p_value"], "judgement": j},
+                        "tool": {
+                            "mean": c["mean"],
+                            "p_value": c["p_value"],
+                            "judgement": j,
+                            "test": c.get("test"),
+                            "sample_se": c.get("sample_se"),
+                        },
+                        "seeds_only": seeds_only(v, base, "kept_val_loss" if on == "kept" else "best_val_loss"),
                         "fresh": {k: f[k] for k in ("mean", "p_value", "judgement", "seeds_lower", "pairs")},
                         "fresh_accuracy": fresh_change(b, v["name"], which, "accuracy"),
                         "agree": agree,
                         "confirmed": confirmed,
                     }
                 )
-    judged = [r for r in rows if r["agree"] is not None]
-    missed = [
-        r for r in rows if r["tool"]["judgement"] == "within_noise" and r["fresh"]["judgement"] in ("better", "worse")
-    ]
-    return {
-        "rows": rows,
-        "judged": len(judged),
-        "agree": sum(r["agree"] for r in judged),
-        "confirmed": sum(bool(r["confirmed"]) for r in judged),
-        "within_noise": sum(r["tool"]["judgement"] == "within_noise" for r in rows),
-        "missed": len(missed),
-    }
+    return {"rows": rows, **agreement(rows, "tool"), "before": agreement(rows, "seeds_only")}
 
 
 def _p(x) -> str:
     return "-" if x is None else f"{x:.2g}"
+
+
+def _seeds_only(s: dict | None) -> str:
+    return "-" if s is None else f"p={_p(s['p_value'])} {_j(s['judgement'])}"
 
 
 def _j(j) -> str:
@@ -235,13 +267,22 @@ def markdown(doc: dict) -> str:
         "of the validation loss across seeds); fresh: the same paired t-test of the fresh-data loss over the same "
         "seeds (lower: in how many seeds the variant's fresh loss is below the baseline's).",
         "",
-        f'**Agreement: {cmp["agree"]} of {cmp["judged"]} "better"/"worse" judgements '
-        f"({100 * cmp['agree'] / max(cmp['judged'], 1):.0f}%) have the sign of the fresh-data difference**; "
-        f"{cmp['confirmed']} of them are also p < 0.05 on fresh data. {cmp['within_noise']} judgements are "
-        f"within noise; {cmp['missed']} of those are better or worse on fresh data at p < 0.05 (effects the "
-        "validation split did not resolve).",
-        "",
     ]
+    for label, a in (
+        ("The re-run's judgement", cmp),
+        (
+            "The paired t-test across seeds alone (the judgement before the validation set's noise was added)",
+            cmp["before"],
+        ),
+    ):
+        out += [
+            f"**{label}: {a['agree']} of {a['judged']} better/worse judgements "
+            f"({100 * a['agree'] / max(a['judged'], 1):.0f}%) have the sign of the fresh-data difference**; "
+            f"{a['confirmed']} of them are also p < 0.05 on fresh data. {a['within_noise']} judgements are "
+            f"within noise; {a['missed']} of those are better or worse on fresh data at p < 0.05 (effects the "
+            "validation split did not resolve).",
+            "",
+        ]
     for b in doc["blocks"]:
         out += [
             f"## {b['spec']}",
@@ -249,14 +290,16 @@ def markdown(doc: dict) -> str:
             f"{b['train_size']} training / {b['val_size']} validation samples, {b['epochs']} epochs, {b['seeds']} seeds; "
             f"{b['seconds']:.0f} s (re-run {b['rerun_seconds']:.0f} s).",
             "",
-            "| variant | weights | tool: change, p | tool | fresh: change, p | fresh lower | fresh | fresh acc change | agrees |",
-            "|---|---|---|---|---|---|---|---|---|",
+            "| variant | weights | tool: change, p | tool | seeds alone: p | fresh: change, p | fresh lower | fresh "
+            "| fresh acc change | agrees |",
+            "|---|---|---|---|---|---|---|---|---|---|",
         ]
         for r in [r for r in cmp["rows"] if r["spec"] == b["spec"]]:
             t, f, a = r["tool"], r["fresh"], r["fresh_accuracy"]
             agree = "-" if r["agree"] is None else ("yes" if r["agree"] else "**no**")
             out.append(
                 f"| {r['variant']} | {r['on']} | {t['mean']:+.3g} p={_p(t['p_value'])} | {_j(t['judgement'])} | "
+                f"{_seeds_only(r['seeds_only'])} | "
                 f"{f['mean']:+.3g} p={_p(f['p_value'])} | {f['seeds_lower']}/{f['pairs']} | {_j(f['judgement'])} | "
                 f"{'-' if a is None else format(a['mean'], '+.3f')} | {agree} |"
             )

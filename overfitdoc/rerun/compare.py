@@ -17,7 +17,15 @@ The judgement, for K seeds with both runs complete:
   negative is better;
 * a paired t-test of the K differences (exact Student t, ``stats.py``): ``t``, ``dof`` = K-1,
   two-sided ``p_value``, ``effect_size`` = mean difference / sd of the differences;
-* ``noise`` = the 95% half-width of the mean change, t_{0.975, K-1} x sd / sqrt(K);
+* when the loss gives each validation sample's loss (a torch loss that averages:
+  :func:`.prepare.per_sample_loss`), the validation set's own sampling noise is added to the
+  test (``test`` ``paired+samples``, :func:`.stats.paired_t_samples`): every seed is validated
+  on the same samples, so the seeds' spread alone says nothing of how the change would hold on
+  other samples from the same distribution (on 70 validation points it did not: see
+  benchmarks/rerun/FRESH.md); ``sample_se`` is that noise, the dof Welch-Satterthwaite's;
+* with ``--folds`` the K x folds differences are tested by the corrected resampled t-test
+  (``test`` ``corrected resampled``; each fold validates on other samples);
+* ``noise`` = the 95% half-width of the mean change, t_{0.975, dof} x its standard error;
 * ``judgement`` is ``better`` (change < 0) or ``worse`` (change > 0) only when p < 0.05, else
   ``within_noise``;
 * with one seed there is no seed-to-seed spread and no judgement (``judgement`` is None);
@@ -37,12 +45,15 @@ from __future__ import annotations
 import math
 import statistics
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+
+import numpy as np
 
 from .._version import __version__
 from ..analysis import Diagnosis
 from ..report import clean
-from .stats import MAX_SEEDS, paired_t, seeds_needed
+from .stats import MAX_SEEDS, paired_t, paired_t_samples, seeds_needed
 
 SCHEMA_VERSION = 1
 
@@ -64,6 +75,9 @@ class RunRecord:
     notes: list[str] = field(default_factory=list)
     error: str | None = None
     fold: int | None = None  # --folds: the fold it validated on (from 0)
+    # each validation sample's loss at the kept and the best epoch, when the loss gives them
+    kept_val_losses: Sequence[float] | np.ndarray | None = None
+    best_val_losses: Sequence[float] | np.ndarray | None = None
 
 
 def run_dict(r: RunRecord, metric: str | None) -> dict:
@@ -123,21 +137,35 @@ ALPHA = 0.05  # "better"/"worse" only when the paired t-test's two-sided p is be
 
 
 def judge(
-    base: list[float], variant: list[float], base_epoch_noise: float | None, *, folds: int = 1, ratio: float = 0.0
+    base: list[float],
+    variant: list[float],
+    base_epoch_noise: float | None,
+    *,
+    folds: int = 1,
+    ratio: float = 0.0,
+    samples: list[tuple[Sequence[float] | np.ndarray, Sequence[float] | np.ndarray]] | None = None,
 ) -> dict:
     """Paired comparison of one number per seed (see the module docstring): a paired t-test
-    of the per-seed differences, ``better``/``worse`` only when p < 0.05. With ``folds`` > 1
-    there is one number per seed and fold, and the test is the corrected resampled one
+    of the per-seed differences, ``better``/``worse`` only when p < 0.05. With ``samples``
+    (each pair's per-sample validation losses, baseline and variant, on one validation set),
+    the test adds that set's sampling noise (:func:`.stats.paired_t_samples`). With ``folds``
+    > 1 there is one number per seed and fold, and the test is the corrected resampled one
     (:func:`.stats.paired_t` with ``ratio`` = validation / training samples of a fold)."""
     k = len(base)
     diffs = [v - b for b, v in zip(base, variant)]
     mean = statistics.fmean(diffs)
     base_mean = statistics.fmean(base)
-    test = paired_t(diffs, ratio)
+    if samples is not None and folds == 1 and k >= 2:
+        test = paired_t_samples([np.asarray(v, dtype=float) - np.asarray(b, dtype=float) for b, v in samples])
+    else:
+        test = {**paired_t(diffs, ratio), "sample_se": None}
+    test_name = (
+        "corrected resampled" if folds > 1 else ("paired+samples" if test["sample_se"] is not None else "paired")
+    )
     sd = statistics.stdev(diffs) if k >= 2 else None
+    basis = "seeds"
     if k >= 2:
         noise: float | None = test["ci95"]  # the 95% half-width of the mean change (t quantile)
-        basis = "seeds"
         p = test["p_value"]
         if p is not None and p < ALPHA and mean != 0.0:
             judgement: str | None = "better" if mean < 0 else "worse"
@@ -154,13 +182,26 @@ def judge(
         "relative": mean / base_mean if base_mean else None,
         "noise": noise,
         "noise_basis": basis,
+        "test": test_name if k >= 2 else None,
+        "sample_se": test["sample_se"],
         "judgement": judgement,
         "pairs": k,
         "t": test["t"],
         "dof": test["dof"],
         "p_value": test["p_value"],
         "effect_size": test["effect_size"],
-        "seeds_needed": seeds_needed(mean, sd, per_seed=folds, ratio=ratio) if sd is not None else None,
+        "seeds_needed": (
+            seeds_needed(
+                mean,
+                sd,
+                per_seed=folds,
+                ratio=ratio,
+                sample_se=test["sample_se"],
+                samples=len(samples[0][0]) if samples else None,
+            )
+            if sd is not None
+            else None
+        ),
     }
 
 
@@ -258,16 +299,24 @@ def build_report(
             "runs": run_dicts,
         }
         if v["fixes"]:
+            records_of = {(r.seed, r.fold): r for r in runs}
             paired = [(base_dicts[d["seed"], d["fold"]], d) for d in complete if (d["seed"], d["fold"]) in base_dicts]
-            for key, field_name in (("change", "kept_val_loss"), ("change_best", "best_val_loss")):
-                pairs = [
-                    (b[field_name], x[field_name])
-                    for b, x in paired
-                    if b[field_name] is not None and x[field_name] is not None
+            for key, field_name, losses in (
+                ("change", "kept_val_loss", "kept_val_losses"),
+                ("change_best", "best_val_loss", "best_val_losses"),
+            ):
+                pairs = [(b, x) for b, x in paired if b[field_name] is not None and x[field_name] is not None]
+                per_sample = [
+                    (getattr(base_runs[key_of(x)], losses), getattr(records_of[key_of(x)], losses)) for _, x in pairs
                 ]
                 if pairs:
                     entry[key] = judge(
-                        [b for b, _ in pairs], [x for _, x in pairs], base_noise, folds=folds, ratio=ratio
+                        [b[field_name] for b, _ in pairs],
+                        [x[field_name] for _, x in pairs],
+                        base_noise,
+                        folds=folds,
+                        ratio=ratio,
+                        samples=per_sample if all(b is not None and v is not None for b, v in per_sample) else None,
                     )
         out_variants.append(entry)
     # ranked: the baseline first, then the variants best first by the validation loss of the
@@ -293,6 +342,11 @@ def build_report(
             "resolution": resolution(out_variants, n_pairs, setup.get("val_size"), setup.get("folds")),
         }
     )
+
+
+def key_of(run: dict) -> tuple[int, int | None]:
+    """A run's pairing key: its seed and fold."""
+    return run["seed"], run["fold"]
 
 
 def _epoch_noise(base_runs: dict[tuple[int, int | None], RunRecord]) -> float | None:

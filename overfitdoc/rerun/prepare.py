@@ -121,6 +121,9 @@ class Prepared:
     smaller_reason: str = ""  # why not, when there is none
     smaller_param_count: int | None = None
     notes: list[str] = field(default_factory=list)
+    #: the loss of each validation sample (outputs, targets) -> (N,) tensor, when the loss is a
+    #: torch loss module averaging over samples (:func:`per_sample_loss`); None otherwise
+    sample_loss: Callable | None = None
 
     @property
     def n_train(self) -> int:
@@ -233,6 +236,7 @@ def prepare(
         input_std=stds,
         optimizer=info,
         param_count=sum(p.numel() for p in model.parameters()),
+        sample_loss=per_sample_loss(criterion),
     )
     if spec.capacity_keyword is not None:
         stage.append(f"model({spec.capacity_keyword}=...) for the smaller model")
@@ -293,6 +297,28 @@ def fold_splits(prep: Prepared, folds: int, seeds: int) -> dict[tuple[int, int],
             train_idx = torch.cat([p for j, p in enumerate(parts) if j != k]).sort().values
             out[seed, k] = with_split(prep, subset(pool, train_idx), subset(pool, val_idx))
     return out
+
+
+def per_sample_loss(criterion) -> Callable | None:
+    """The loss of each sample, from a copy of ``criterion`` with ``reduction="none"``: for a
+    torch loss module (or the default losses wrapping one) that averages, the mean of these is
+    the validation loss. None for any other loss (a function, a sum, a custom module). The
+    caller checks that their mean is the loss it logged (a class-weighted cross-entropy's is
+    not) before using them."""
+    inner = criterion.loss if isinstance(criterion, TargetsLikeOutputs) else criterion
+    if not isinstance(inner, nn.modules.loss._Loss) or getattr(inner, "reduction", None) != "mean":
+        return None
+    unreduced = copy.deepcopy(inner)  # a copy: the criterion itself is shared by every run
+    unreduced.reduction = "none"
+    wrapped = None
+    if isinstance(criterion, TargetsLikeOutputs):
+        wrapped = TargetsLikeOutputs(unreduced, criterion.label_smoothing)
+
+    def losses(outputs: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+        per = (wrapped or unreduced)(outputs, targets)
+        return per.reshape(per.shape[0], -1).mean(dim=1) if per.dim() > 1 else per
+
+    return losses
 
 
 def _model(spec: Spec) -> nn.Module:

@@ -216,14 +216,26 @@ def render(result: dict) -> Group:
             )
         )
     elif basis == "seeds":
+        with_samples = any(
+            (v.get(k) or {}).get("test") == "paired+samples"
+            for v in result["variants"]
+            for k in ("change", "change_best")
+        )
+        test = (
+            "p: of the paired t-test across seeds with the validation set's own sampling noise added (the variance of "
+            "the mean change is the seeds' variance / seeds + the per-sample differences' variance / validation "
+            "samples, Welch-Satterthwaite dof): more seeds cannot resolve a change the validation set cannot"
+            if with_samples
+            else "p: of the paired t-test (Student t, seeds-1 dof)"
+        )
         parts.append(
             Text(
                 f"Val loss: of the weights each run ends with (early stopping: its restored best epoch; swa: the "
                 f"averaged weights), mean ±sd over {pairs} seeds. Change: its mean paired difference from the "
                 "baseline (same initial weights and data order), kept: of the weights the run ends with, best: of "
-                "its best epoch's; p: of the paired t-test (Student t, seeds-1 dof); better or worse only when "
-                "p < 0.05 (the 95% interval of the mean, noise in --format json, then excludes 0). Best: the lowest val loss of the run. Gap: final "
-                "val minus train loss.",
+                f"its best epoch's; {test}; better or worse only when p < 0.05 (the 95% interval of the mean, noise "
+                "in --format json, then excludes 0). Best: the lowest val loss of the run. Gap: final val minus train "
+                "loss.",
                 style="dim",
             )
         )

@@ -341,6 +341,8 @@ def rerun(
                 notes=list(u.notes),
                 error=u.error,
                 fold=u.fold,
+                kept_val_losses=u.kept_val_losses,
+                best_val_losses=u.best_val_losses,
             )
         )
     setup = _setup(prep, dev, n_jobs, seeds, amp)

@@ -87,6 +87,10 @@ class Unit:
     # averages (``model`` is what the run ends with)
     fold: int | None = None  # --folds: the fold it validates on (from 0)
     prep: Prepared | None = None  # --folds: this fold's data; None: the re-run's
+    # each validation sample's loss at the kept epoch and at the best epoch (when the loss
+    # gives them: :func:`.prepare.per_sample_loss`): the judgement adds their sampling noise
+    kept_val_losses: np.ndarray | None = None
+    best_val_losses: np.ndarray | None = None
     snapshots: bool = False
     best_model: nn.Module | None = None
     best_snapshot_epoch: int | None = None
@@ -166,6 +170,8 @@ class Trainer:
         self.dropout_handles: list = []  # set by the dropout fix
         self.clipped_steps: int | None = None  # set by the gradient-clipping fix
         self.stop_training = False
+        self._best_epoch: int | None = None
+        self._val_losses: np.ndarray | None = None  # of the last evaluation, per validation sample
         self.epoch = 0  # the epoch being trained, from 1 (0 before the first)
         self.steps = 0
         self.order_generator = torch.Generator().manual_seed(stream_seed(unit.seed, "data-order"))
@@ -259,8 +265,7 @@ class Trainer:
                     cb.on_train_epoch_end(self, epoch)
                 logs = {**train_logs, **self.evaluate(), "learning_rate": self.lr}
                 unit.rows.append({"epoch": epoch, **logs})
-                if unit.snapshots:
-                    self._snapshot_best(epoch, logs["val_loss"])
+                self._track_best(epoch, logs["val_loss"])
                 for cb in self.callbacks:
                     cb.on_epoch_end(self, epoch, logs)
                 if on_epoch is not None:
@@ -292,18 +297,23 @@ class Trainer:
         )
         model = self.final_model if self.final_model is not None else self.eval_model
         unit.model = _unwrapped(model)
+        if unit.kept_epoch is not None and unit.kept_epoch == self._best_epoch:
+            unit.kept_val_losses = unit.best_val_losses
+        elif unit.kept_epoch is not None and unit.rows and unit.kept_epoch == int(unit.rows[-1]["epoch"]):
+            unit.kept_val_losses = self._val_losses
         return unit
 
-    def _snapshot_best(self, epoch: int, val_loss: float) -> None:
-        """Keep a copy of the evaluated model when this epoch's val_loss is the lowest so far."""
-        rows = self.unit.rows
-        best = self.unit.best_snapshot_epoch
-        if not math.isfinite(val_loss):
+    def _track_best(self, epoch: int, val_loss: float) -> None:
+        """When this epoch's val_loss is the lowest so far (the first lowest: the report's best
+        epoch), keep its per-sample validation losses, and with snapshots a copy of the model."""
+        best = self._best_epoch
+        if not math.isfinite(val_loss) or (best is not None and not val_loss < self.unit.rows[best - 1]["val_loss"]):
             return
-        if best is not None and not val_loss < rows[best - 1]["val_loss"]:
-            return
-        self.unit.best_model = _unwrapped_copy(self.eval_model)
-        self.unit.best_snapshot_epoch = epoch
+        self._best_epoch = epoch
+        self.unit.best_val_losses = self._val_losses
+        if self.unit.snapshots:
+            self.unit.best_model = _unwrapped_copy(self.eval_model)
+            self.unit.best_snapshot_epoch = epoch
 
     def objective(self, criterion, out: torch.Tensor, batch: TrainBatch) -> torch.Tensor:
         loss = criterion(out, batch.y)
@@ -366,9 +376,19 @@ class Trainer:
         out = torch.cat(outs) if len(outs) > 1 else outs[0]
         y = torch.cat(ys) if len(ys) > 1 else ys[0]
         logs = {"val_loss": float(self.criterion(out, y))}
+        self._val_losses = self._sample_losses(out, y, logs["val_loss"])
         for k, fn in self.metrics.items():
             logs[f"val_{k}"] = float(fn(out, y))
         return logs
+
+    def _sample_losses(self, out: torch.Tensor, y: torch.Tensor, val_loss: float) -> np.ndarray | None:
+        """Each validation sample's loss, when the loss gives them and their mean is ``val_loss``."""
+        if self.prep.sample_loss is None or not math.isfinite(val_loss):
+            return None
+        per = self.prep.sample_loss(out, y).double().cpu().numpy()
+        if per.shape != (int(y.shape[0]),) or not math.isclose(float(per.mean()), val_loss, rel_tol=1e-4, abs_tol=1e-7):
+            return None
+        return per
 
     def train_batches(self, batch_size: int | None = None):
         """The training set in order (no augmentation), e.g. to recompute BatchNorm statistics."""
