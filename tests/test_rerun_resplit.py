@@ -235,3 +235,46 @@ def test_each_run_keeps_its_kept_and_best_epochs_per_sample_losses_and_is_judged
     es = next(v for v in rep["variants"] if v["name"] == "early-stopping")
     assert es["change"]["test"] == "paired+samples" and es["change"]["sample_se"] > 0
     assert es["change_best"]["mean"] == 0 and es["change_best"]["judgement"] == "within_noise"
+
+
+def test_a_change_the_validation_set_cannot_resolve_says_no_number_of_seeds_would():
+    """Seeds that agree closely, on 40 validation samples whose own differences scatter widely
+    (as on two moons' 70 points): the seeds alone would call it better; with the samples'
+    noise it is within noise, and the line under the table says why and what would help."""
+    from overfitdoc.rerun.compare import RunRecord, build_report
+    from overfitdoc.rerun.render import resolution_line
+
+    g = torch.Generator().manual_seed(1)
+    base_losses = (0.3 + 0.2 * torch.rand(40, generator=g)).double()
+    scatter = (0.6 * torch.randn(40, generator=g)).double()  # the same samples in every seed
+
+    def rec(name: str, seed: int, losses) -> RunRecord:
+        v = float(losses.mean())
+        rows = [{"epoch": 1, "loss": 0.5, "val_loss": v + 0.1}, {"epoch": 2, "loss": 0.4, "val_loss": v}]
+        arr = losses.numpy()
+        return RunRecord(name, () if name == "baseline" else (name,), seed, "done", rows, kept_val_losses=arr)
+
+    records = []
+    for seed in range(4):
+        b = base_losses + 0.01 * seed
+        records += [rec("baseline", seed, b), rec("dropout", seed, b - 0.08 + scatter + 0.002 * seed)]
+    setup = {"metric": None, "val_size": 40, "seeds": list(range(4))}
+    rep = build_report(
+        setup,
+        {},
+        [{"name": "baseline", "fixes": ()}, {"name": "dropout", "fixes": ("dropout",)}],
+        records,
+        spec="spec.py",
+        interrupted=False,
+        out_dir=None,
+        wall_seconds=0.0,
+    )
+    change = rep["variants"][1]["change"]
+    diffs = [float((-0.08 + scatter + 0.002 * s).mean()) for s in range(4)]
+    assert change["mean"] == pytest.approx(statistics.fmean(diffs))
+    assert paired_t(diffs)["p_value"] < 1e-4  # the seeds alone: better
+    assert change["test"] == "paired+samples" and change["judgement"] == "within_noise"
+    assert change["seeds_needed"] is None
+    line = resolution_line(rep["resolution"])
+    assert line is not None and "No number of seeds would: the 40 validation samples' own noise" in line
+    assert "--val-fraction F" in line and "--folds K" in line

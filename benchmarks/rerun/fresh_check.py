@@ -35,6 +35,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
+MARKER = "<!-- the tables below are written by benchmarks/rerun/fresh_check.py -->"
 SPECS = ("examples/binary_mlp.py", "examples/moons_500.py", "examples/dropout_mlp.py")
 ALPHA = 0.05
 
@@ -256,15 +257,16 @@ def markdown(doc: dict) -> str:
     cmp = compare(doc["blocks"])
     m = doc["machine"]
     out = [
-        '# `overfitdoc rerun`: is "better" true on fresh data?',
+        "## The measurement",
         "",
         f"`{doc['command']}`, on {m['cpu']} ({m['cores']} cores shared with other jobs), torch "
         f"{m['torch']}, Python {m['python']}; wall time {doc['wall_seconds']:.0f} s in all. Each spec is "
         f"re-run with its default fixes (`--fixes auto`, the top 5 of the advice) and {doc['seeds']} seeds; every "
         "run's kept weights (what it ends with: the restored best epoch under early stopping, else the last) and "
         f"best-epoch weights are scored on {doc['blocks'][0]['fresh']['n']:,} fresh points drawn from the "
-        "distribution of the spec's data() (its `fresh(n, seed)`). Tool: the re-run's own judgement (paired t-test "
-        "of the validation loss across seeds); fresh: the same paired t-test of the fresh-data loss over the same "
+        "distribution of the spec's data() (its `fresh(n, seed)`). Tool: the re-run's own judgement (the paired t-test "
+        "of the validation loss across seeds, with the validation set's sampling noise added: `test` in the table; "
+        "seeds alone: the paired t-test across seeds without it, the judgement before); fresh: the same paired t-test of the fresh-data loss over the same "
         "seeds (lower: in how many seeds the variant's fresh loss is below the baseline's).",
         "",
     ]
@@ -285,21 +287,21 @@ def markdown(doc: dict) -> str:
         ]
     for b in doc["blocks"]:
         out += [
-            f"## {b['spec']}",
+            f"### {b['spec']}",
             "",
             f"{b['train_size']} training / {b['val_size']} validation samples, {b['epochs']} epochs, {b['seeds']} seeds; "
             f"{b['seconds']:.0f} s (re-run {b['rerun_seconds']:.0f} s).",
             "",
-            "| variant | weights | tool: change, p | tool | seeds alone: p | fresh: change, p | fresh lower | fresh "
-            "| fresh acc change | agrees |",
-            "|---|---|---|---|---|---|---|---|---|---|",
+            "| variant | weights | tool: change, p | tool | test | seeds alone: p | fresh: change, p | fresh lower "
+            "| fresh | fresh acc change | agrees |",
+            "|---|---|---|---|---|---|---|---|---|---|---|",
         ]
         for r in [r for r in cmp["rows"] if r["spec"] == b["spec"]]:
             t, f, a = r["tool"], r["fresh"], r["fresh_accuracy"]
             agree = "-" if r["agree"] is None else ("yes" if r["agree"] else "**no**")
             out.append(
                 f"| {r['variant']} | {r['on']} | {t['mean']:+.3g} p={_p(t['p_value'])} | {_j(t['judgement'])} | "
-                f"{_seeds_only(r['seeds_only'])} | "
+                f"{t.get('test') or '-'} | {_seeds_only(r['seeds_only'])} | "
                 f"{f['mean']:+.3g} p={_p(f['p_value'])} | {f['seeds_lower']}/{f['pairs']} | {_j(f['judgement'])} | "
                 f"{'-' if a is None else format(a['mean'], '+.3f')} | {agree} |"
             )
@@ -311,7 +313,7 @@ def markdown(doc: dict) -> str:
         out.append("")
     disagree = [r for r in cmp["rows"] if r["agree"] is False]
     if disagree:
-        out += ["## Judgements fresh data does not agree with", ""]
+        out += ["### Judgements fresh data does not agree with", ""]
         for r in disagree:
             out.append(
                 f"* {r['spec']} {r['variant']} ({r['on']}): tool {r['tool']['judgement']} "
@@ -371,7 +373,11 @@ def main() -> None:
             Path(args.json).write_text(json.dumps(doc, indent=1) + "\n")
     text = markdown(doc)
     if args.markdown:
-        Path(args.markdown).write_text(text + "\n")
+        # what is written above the marker (the reading of the tables) is kept
+        target = Path(args.markdown)
+        old = target.read_text() if target.exists() else ""
+        head = old[: old.index(MARKER)] if MARKER in old else (old.rstrip() + "\n\n" if old.strip() else "")
+        target.write_text(head + MARKER + "\n\n" + text + "\n")
     print(text)
 
 

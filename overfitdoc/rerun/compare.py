@@ -225,6 +225,7 @@ def resolution(variants: list[dict], seeds: int, val_size: int | None, folds: in
             "mean": v["change"]["mean"],
             "relative": v["change"]["relative"],
             "noise": v["change"]["noise"],
+            "sample_se": v["change"].get("sample_se"),
             "seeds_needed": v["change"]["seeds_needed"],
         }
         for v in judged

@@ -99,6 +99,11 @@ def resolution_line(res: dict | None) -> str | None:
             f"--seeds {res['seeds_needed']} would resolve {res['seeds_needed_for']}'s change if its mean and sd "
             f"held; or {cures}"
         )
+    elif first.get("sample_se"):
+        text += (
+            f"No number of seeds would: the {res['val_size']:,} validation samples' own noise (standard error "
+            f"{first['sample_se']:.2g}) stays whatever the seeds; {cures}"
+        )
     else:
         text += f"Not even {res['max_seeds']:,} seeds would at this sd: {cures}"
     return text
