@@ -278,3 +278,19 @@ def test_a_change_the_validation_set_cannot_resolve_says_no_number_of_seeds_woul
     line = resolution_line(rep["resolution"])
     assert line is not None and "No number of seeds would: the 40 validation samples' own noise" in line
     assert "--val-fraction F" in line and "--folds K" in line
+
+
+def test_datasets_too_big_to_hold_are_pooled_as_datasets():
+    from torch.utils.data import TensorDataset
+
+    from overfitdoc.rerun.data import LoaderSplit, TensorSplit, pooled, subset
+
+    cpu = torch.device("cpu")
+    x, y = torch.arange(20.0).reshape(10, 2), torch.arange(10)
+    train = LoaderSplit(TensorDataset(x[:6], y[:6]), cpu)
+    val = TensorSplit((x[6:],), y[6:], cpu, True)
+    pool = pooled(train, val)
+    assert isinstance(pool, LoaderSplit) and len(pool) == 10
+    part = subset(pool, torch.tensor([1, 7, 8]))
+    (xs,), ys = next(iter(part.batches(8)))
+    assert ys.tolist() == [1, 7, 8] and torch.equal(xs[0], x[1])

@@ -51,6 +51,11 @@ class TensorSplit:
         return self.inputs if self.index is None else tuple(x[self.index] for x in self.inputs)
 
     @property
+    def held_targets(self) -> torch.Tensor:
+        """The targets of this split's samples."""
+        return self.targets if self.index is None else self.targets[self.index]
+
+    @property
     def nbytes(self) -> int:
         return sum(t.numel() * t.element_size() for t in (*self.inputs, self.targets))
 
@@ -148,8 +153,7 @@ def pooled(train: Split, val: Split) -> Split:
     (``--val-fraction``, ``--folds``). Raises :class:`DataError` when their samples differ in
     shape or type."""
     if isinstance(train, TensorSplit) and isinstance(val, TensorSplit):
-        parts = (*train.held_inputs, train.targets if train.index is None else train.targets[train.index])
-        vparts = (*val.held_inputs, val.targets if val.index is None else val.targets[val.index])
+        parts, vparts = (*train.held_inputs, train.held_targets), (*val.held_inputs, val.held_targets)
         for a, b in zip(parts, vparts):
             if a.shape[1:] != b.shape[1:] or a.dtype != b.dtype:
                 raise DataError(
@@ -164,10 +168,7 @@ def pooled(train: Split, val: Split) -> Split:
 def _dataset(split: Split) -> Dataset:
     if isinstance(split, LoaderSplit):
         return split.dataset
-    return TensorDataset(
-        *(t.cpu() for t in split.held_inputs),
-        split.targets.cpu() if split.index is None else split.targets[split.index].cpu(),
-    )
+    return TensorDataset(*(t.cpu() for t in (*split.held_inputs, split.held_targets)))
 
 
 def subset(pool: Split, index: torch.Tensor) -> Split:
