@@ -294,3 +294,24 @@ def test_datasets_too_big_to_hold_are_pooled_as_datasets():
     part = subset(pool, torch.tensor([1, 7, 8]))
     (xs,), ys = next(iter(part.batches(8)))
     assert ys.tolist() == [1, 7, 8] and torch.equal(xs[0], x[1])
+
+
+def test_the_unresolved_line_under_folds_counts_seeds_x_folds():
+    from overfitdoc.rerun.render import resolution_line
+
+    u = {"name": "weight-decay", "mean": -0.006, "relative": -0.011, "noise": 0.0066, "sample_se": None}
+    res = {
+        "resolved": False,
+        "unresolved": [{**u, "seeds_needed": 3}],
+        "seeds": 2,
+        "folds": 5,
+        "val_size": 100,
+        "visible_change": 0.01,
+        "seeds_needed": 3,
+        "seeds_needed_for": "weight-decay",
+        "max_seeds": 1000,
+    }
+    line = resolution_line(res)
+    assert line is not None and "2 seeds x 5 folds on 100 validation samples per fold" in line
+    assert "--seeds 3 would resolve weight-decay's change" in line and "every pooled sample" in line
+    assert "--val-fraction" not in line

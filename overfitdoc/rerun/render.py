@@ -91,7 +91,9 @@ def resolution_line(res: dict | None) -> str | None:
         f"{runs} on {on} can detect no change smaller than ±{first['noise']:.2g} ({first['name']}'s). "
     )
     cures = (
-        "validate on more samples (--val-fraction F re-splits the data, a share F for validation) or use k-fold "
+        "add data (with --folds every pooled sample is validated on already); overfitdoc explain small-validation-set."
+        if folds
+        else "validate on more samples (--val-fraction F re-splits the data, a share F for validation) or use k-fold "
         "cross-validation (--folds K); overfitdoc explain small-validation-set."
     )
     if res["seeds_needed"] is not None:
