@@ -36,7 +36,12 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 MARKER = "<!-- the tables below are written by benchmarks/rerun/fresh_check.py -->"
-SPECS = ("examples/binary_mlp.py", "examples/moons_500.py", "examples/dropout_mlp.py")
+SPECS = (
+    "examples/binary_mlp.py",
+    "examples/moons_500.py",
+    "examples/dropout_mlp.py",
+    "examples/high_lr_regression.py",
+)
 ALPHA = 0.05
 
 
