@@ -315,6 +315,18 @@ def markdown(doc: dict) -> str:
             kl = statistics.fmean(r["kept"]["loss"] for r in base)
             bl = statistics.fmean(r["best"]["loss"] for r in base)
             out += ["", f"Baseline fresh loss: kept weights {kl:.4f}, best-epoch weights {bl:.4f}."]
+        restored = {}
+        for r in b["fresh_runs"]:
+            if r["kept_epoch"] != r["epochs_run"]:  # restored or averaged: the last epoch's weights differ
+                restored.setdefault(r["variant"], []).append(r)
+        for name, rs in restored.items():
+            k = statistics.fmean(r["kept"]["loss"] for r in rs)
+            last = statistics.fmean(r["last"]["loss"] for r in rs)
+            out += [
+                "",
+                f"{name}: fresh loss of the kept weights {k:.4f}, of its last epoch's before restoring {last:.4f} "
+                f"({len(rs)} seeds).",
+            ]
         out.append("")
     disagree = [r for r in cmp["rows"] if r["agree"] is False]
     if disagree:
