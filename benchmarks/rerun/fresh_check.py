@@ -61,7 +61,9 @@ def score(model, x, y, prep) -> dict:
     return {"loss": loss, "accuracy": acc}
 
 
-def run_spec(spec: str, seeds: int, n_fresh: int, fresh_seed: int, epochs: int | None) -> dict:
+def run_spec(
+    spec: str, seeds: int, n_fresh: int, fresh_seed: int, epochs: int | None, folds: int | None = None
+) -> dict:
     """One spec: the re-run's report (the judgements) and every run's fresh-data scores."""
     import runpy
 
@@ -76,6 +78,7 @@ def run_spec(spec: str, seeds: int, n_fresh: int, fresh_seed: int, epochs: int |
     res = rerun(
         str(ROOT / spec),
         seeds=seeds,
+        folds=folds,
         epochs=epochs,
         device="cpu",
         keep_models=True,
@@ -95,6 +98,7 @@ def run_spec(spec: str, seeds: int, n_fresh: int, fresh_seed: int, epochs: int |
             {
                 "variant": u.variant.name,
                 "seed": u.seed,
+                "fold": u.fold,
                 "kept_epoch": u.kept_epoch,
                 "best_epoch": u.best_snapshot_epoch,
                 "epochs_run": len(u.rows),
@@ -113,6 +117,7 @@ def run_spec(spec: str, seeds: int, n_fresh: int, fresh_seed: int, epochs: int |
             "runs": [
                 {
                     "seed": r["seed"],
+                    "fold": r.get("fold"),
                     "kept_val_loss": r["kept_val_loss"],
                     "best_val_loss": r["best_val_loss"],
                     "best_epoch": r["best_epoch"],
@@ -125,12 +130,13 @@ def run_spec(spec: str, seeds: int, n_fresh: int, fresh_seed: int, epochs: int |
     ]
     del torch
     # the snapshots are of the epochs the report judges
-    epochs = {(v["name"], r["seed"]): (r["kept_epoch"], r["best_epoch"]) for v in variants for r in v["runs"]}
+    epochs = {(v["name"], *_pair(r)): (r["kept_epoch"], r["best_epoch"]) for v in variants for r in v["runs"]}
     for r in runs:
-        assert epochs[(r["variant"], r["seed"])] == (r["kept_epoch"], r["best_epoch"]), (r, epochs)
+        assert epochs[(r["variant"], *_pair(r))] == (r["kept_epoch"], r["best_epoch"]), (r, epochs)
     return {
         "spec": spec,
         "seeds": seeds,
+        "folds": folds,
         "epochs": report["setup"]["epochs"],
         "train_size": report["setup"]["train_size"],
         "val_size": report["setup"]["val_size"],
@@ -147,11 +153,11 @@ def fresh_change(block: dict, name: str, which: str, key: str = "loss") -> dict 
     (kept / best / last), tested as the re-run tests: the paired t-test, p < 0.05."""
     from overfitdoc.rerun.stats import paired_t
 
-    by = {(r["variant"], r["seed"]): r for r in block["fresh_runs"]}
+    by = {(r["variant"], *_pair(r)): r for r in block["fresh_runs"]}
     diffs = [
-        by[(name, s)][which][key] - by[("baseline", s)][which][key]
-        for (v, s) in by
-        if v == name and ("baseline", s) in by and by[(name, s)][which][key] is not None
+        by[(name, *k)][which][key] - by[("baseline", *k)][which][key]
+        for (v, *k) in by
+        if v == name and ("baseline", *k) in by and by[(name, *k)][which][key] is not None
     ]
     if not diffs:
         return None
@@ -175,6 +181,11 @@ def fresh_change(block: dict, name: str, which: str, key: str = "loss") -> dict 
     }
 
 
+def _pair(run: dict) -> tuple:
+    """What pairs a run with its baseline: its seed, and its fold with --folds."""
+    return run["seed"], run.get("fold")
+
+
 def seeds_only(v: dict, base: dict, field: str) -> dict | None:
     """The judgement of the plain paired t-test across seeds alone (the re-run's before the
     validation set's sampling noise was added), from the report's per-seed values."""
@@ -190,6 +201,7 @@ def seeds_only(v: dict, base: dict, field: str) -> dict | None:
 
 
 def agreement(rows: list[dict], side: str) -> dict:
+    rows = [r for r in rows if r[side] is not None]
     judged = [r for r in rows if r[side]["judgement"] in ("better", "worse")]
     agree = [
         r for r in judged if (r["fresh"]["mean"] < 0) == (r[side]["judgement"] == "better") and r["fresh"]["mean"] != 0
@@ -236,7 +248,9 @@ def compare(blocks: list[dict]) -> dict:
                             "test": c.get("test"),
                             "sample_se": c.get("sample_se"),
                         },
-                        "seeds_only": seeds_only(v, base, "kept_val_loss" if on == "kept" else "best_val_loss"),
+                        "seeds_only": None
+                        if b.get("folds")
+                        else seeds_only(v, base, "kept_val_loss" if on == "kept" else "best_val_loss"),
                         "fresh": {k: f[k] for k in ("mean", "p_value", "judgement", "seeds_lower", "pairs")},
                         "fresh_accuracy": fresh_change(b, v["name"], which, "accuracy"),
                         "agree": agree,
@@ -266,22 +280,26 @@ def markdown(doc: dict) -> str:
         "",
         f"`{doc['command']}`, on {m['cpu']} ({m['cores']} cores shared with other jobs), torch "
         f"{m['torch']}, Python {m['python']}; wall time {doc['wall_seconds']:.0f} s in all. Each spec is "
-        f"re-run with its default fixes (`--fixes auto`, the top 5 of the advice) and {doc['seeds']} seeds; every "
+        f"re-run with its default fixes (`--fixes auto`, the top 5 of the advice) and {doc['seeds']} seeds"
+        + (f" x {doc['folds']} folds (`--folds`)" if doc.get("folds") else "")
+        + "; every "
         "run's kept weights (what it ends with: the restored best epoch under early stopping, else the last) and "
         f"best-epoch weights are scored on {doc['blocks'][0]['fresh']['n']:,} fresh points drawn from the "
         "distribution of the spec's data() (its `fresh(n, seed)`). Tool: the re-run's own judgement (the paired t-test "
         "of the validation loss across seeds, with the validation set's sampling noise added: `test` in the table; "
         "seeds alone: the paired t-test across seeds without it, the judgement before); fresh: the same paired t-test of the fresh-data loss over the same "
-        "seeds (lower: in how many seeds the variant's fresh loss is below the baseline's).",
+        "seeds (lower: in how many seeds, or seeds x folds, the variant's fresh loss is below the baseline's).",
         "",
     ]
-    for label, a in (
-        ("The re-run's judgement", cmp),
-        (
-            "The paired t-test across seeds alone (the judgement before the validation set's noise was added)",
-            cmp["before"],
-        ),
-    ):
+    sides = [("The re-run's judgement", cmp)]
+    if not all(b.get("folds") for b in doc["blocks"]):
+        sides.append(
+            (
+                "The paired t-test across seeds alone (the judgement before the validation set's noise was added)",
+                cmp["before"],
+            )
+        )
+    for label, a in sides:
         out += [
             f"**{label}: {a['agree']} of {a['judged']} better/worse judgements "
             f"({100 * a['agree'] / max(a['judged'], 1):.0f}%) have the sign of the fresh-data difference**; "
@@ -294,7 +312,9 @@ def markdown(doc: dict) -> str:
         out += [
             f"### {b['spec']}",
             "",
-            f"{b['train_size']} training / {b['val_size']} validation samples, {b['epochs']} epochs, {b['seeds']} seeds; "
+            f"{b['train_size']} training / {b['val_size']} validation samples"
+            + (f" per fold, {b['seeds']} seeds x {b['folds']} folds" if b.get("folds") else f", {b['seeds']} seeds")
+            + f", {b['epochs']} epochs; "
             f"{b['seconds']:.0f} s (re-run {b['rerun_seconds']:.0f} s).",
             "",
             "| variant | weights | tool: change, p | tool | test | seeds alone: p | fresh: change, p | fresh lower "
@@ -367,6 +387,7 @@ def main() -> None:
     ap.add_argument("--epochs", type=int, default=None, help="default: each spec's own")
     ap.add_argument("--fresh", type=int, default=20_000, help="fresh points per spec")
     ap.add_argument("--fresh-seed", type=int, default=12345)
+    ap.add_argument("--folds", type=int, default=None, help="re-run with --folds K (the runs are seed x fold)")
     ap.add_argument("--json", help="write every number here")
     ap.add_argument("--from-json", help="re-render a --json file instead of training")
     ap.add_argument("--markdown", help="write the tables here")
@@ -377,11 +398,12 @@ def main() -> None:
         t0 = time.perf_counter()
         blocks = []
         for spec in args.specs:
-            blocks.append(run_spec(spec, args.seeds, args.fresh, args.fresh_seed, args.epochs))
+            blocks.append(run_spec(spec, args.seeds, args.fresh, args.fresh_seed, args.epochs, args.folds))
             print(f"{spec}: {blocks[-1]['seconds']:.0f} s", file=sys.stderr)
         doc = {
             "command": "python " + " ".join([str(Path(sys.argv[0]))] + [a for a in sys.argv[1:]]),
             "seeds": args.seeds,
+            "folds": args.folds,
             "machine": machine(),
             "wall_seconds": time.perf_counter() - t0,
             "blocks": blocks,
