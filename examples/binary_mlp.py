@@ -37,20 +37,28 @@ def model(width: float = 1.0) -> nn.Module:
     )
 
 
-def data():
-    """(train, val): each a tuple of tensors (x, y), or a torch Dataset.
-
-    Seeded, so every call returns the same data: 5 informative features out of 20,
-    a noisy linear boundary and 10% flipped labels."""
-    g = torch.Generator().manual_seed(20)
-    n = N_TRAIN + N_VAL
+def _draw(n: int, g: torch.Generator):
+    """5 informative features out of 20, a noisy linear boundary and 10% flipped labels."""
     x = torch.randn(n, N_FEATURES, generator=g)
     w = torch.tensor([1.5, -2.0, 1.0, 0.5, -1.0])
     logit = x[:, :5] @ w + 0.5 * x[:, 5] * x[:, 6] + 0.5 * torch.randn(n, generator=g)
     y = (logit > 0).float()
     flip = torch.rand(n, generator=g) < 0.10
-    y = torch.where(flip, 1 - y, y)
+    return x, torch.where(flip, 1 - y, y)
+
+
+def data():
+    """(train, val): each a tuple of tensors (x, y), or a torch Dataset.
+
+    Seeded, so every call returns the same data."""
+    x, y = _draw(N_TRAIN + N_VAL, torch.Generator().manual_seed(20))
     return (x[:N_TRAIN], y[:N_TRAIN]), (x[N_TRAIN:], y[N_TRAIN:])
+
+
+def fresh(n: int = 20_000, seed: int = 12345):
+    """Not part of the spec format (overfitdoc ignores it): ``n`` new points (x, y) from the
+    distribution data() draws from, for benchmarks/rerun/fresh_check.py."""
+    return _draw(n, torch.Generator().manual_seed(seed))
 
 
 # optional; this is also the default (Adam, learning rate 1e-3)

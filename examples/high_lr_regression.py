@@ -33,13 +33,23 @@ def model(width: float = 1.0) -> nn.Module:
     )
 
 
-def data():
-    """(train, val): float targets of shape (n, 1), so the default loss is MSE."""
-    g = torch.Generator().manual_seed(7)
-    n = N_TRAIN + N_VAL
+def _draw(n: int, g: torch.Generator):
+    """A smooth non-linear target of 4 of the 10 features, plus noise; targets of shape (n, 1)."""
     x = torch.randn(n, N_FEATURES, generator=g)
     y = torch.sin(2 * x[:, 0]) + x[:, 1] * x[:, 2] + 0.5 * x[:, 3] + 0.3 * torch.randn(n, generator=g)
-    return (x[:N_TRAIN], y[:N_TRAIN, None]), (x[N_TRAIN:], y[N_TRAIN:, None])
+    return x, y[:, None]
+
+
+def data():
+    """(train, val): float targets of shape (n, 1), so the default loss is MSE."""
+    x, y = _draw(N_TRAIN + N_VAL, torch.Generator().manual_seed(7))
+    return (x[:N_TRAIN], y[:N_TRAIN]), (x[N_TRAIN:], y[N_TRAIN:])
+
+
+def fresh(n: int = 20_000, seed: int = 12345):
+    """Not part of the spec format (overfitdoc ignores it): ``n`` new points (x, y) from the
+    distribution data() draws from, for benchmarks/rerun/fresh_check.py."""
+    return _draw(n, torch.Generator().manual_seed(seed))
 
 
 def optimizer(params):

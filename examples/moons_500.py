@@ -47,3 +47,9 @@ def data():
     g = torch.Generator().manual_seed(1)
     x, y = make_moons(N_TRAIN + N_VAL, NOISE, g)
     return (x[:N_TRAIN], y[:N_TRAIN]), (x[N_TRAIN:], y[N_TRAIN:])
+
+
+def fresh(n: int = 20_000, seed: int = 12345):
+    """Not part of the spec format (overfitdoc ignores it): ``n`` new points (x, y) from the
+    distribution data() draws from, for benchmarks/rerun/fresh_check.py."""
+    return make_moons(n, NOISE, torch.Generator().manual_seed(seed))

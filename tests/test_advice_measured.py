@@ -1,7 +1,7 @@
 """Advice ranked by what a re-run measured (issue 18): ``diagnose H --rerun DIR``.
 
 The fixture is a real re-run of examples/binary_mlp.py (tests/fixtures/rerun/binary_mlp/README.md):
-early stopping lowered the kept val loss beyond the seed noise; no fix changed the best val loss
+early stopping lowered the kept val loss beyond the noise; no fix changed the best val loss
 beyond it (p 0.07-0.38 with 3 seeds)."""
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ def test_a_fix_that_helped_ranks_above_those_that_did_not():
     plain = [a.id for a in advise(d)]
     ranked = advise(d, measured=read_rerun(str(RERUN)))
     ids = [a.id for a in ranked]
-    assert ids[0] == "early-stopping"  # the only fix better beyond the seed noise
+    assert ids[0] == "early-stopping"  # the only fix better beyond the noise
     # the others, measured within the noise on the best val loss, neither confirmed nor
     # refuted: they keep the history's order among the rules the re-run did not try
     assert ids[1:] == [i for i in plain if i != "early-stopping"]
@@ -73,7 +73,7 @@ def test_a_fix_measured_worse_ranks_last(tmp_path):
     d = overfitdoc.diagnose(str(HISTORY))
     ids = [a.id for a in advise(d, measured=read_rerun(str(tmp_path)))]
     assert ids[-1] == "smaller-model" and ids[0] == "early-stopping"
-    assert "worse beyond the seed noise" in advise(d, measured=read_rerun(str(tmp_path)))[-1].evidence
+    assert "worse beyond the noise" in advise(d, measured=read_rerun(str(tmp_path)))[-1].evidence
 
 
 def test_evidence_and_json_carry_the_effect_and_its_p_value(summary):
@@ -82,7 +82,7 @@ def test_evidence_and_json_carry_the_effect_and_its_p_value(summary):
     es = ranked["early-stopping"]
     kept = _variant(summary, "early-stopping")["change"]
     assert es.evidence.startswith(f"Re-run ({RERUN}, 3 seeds): kept val_loss ")
-    assert "better beyond the seed noise" in es.evidence and "EarlyStopping(" in es.evidence
+    assert "better beyond the noise" in es.evidence and "EarlyStopping(" in es.evidence
     assert es.to_dict()["measured"] == {
         "variant": "early-stopping",
         "measure": "kept_val_loss",
@@ -92,7 +92,7 @@ def test_evidence_and_json_carry_the_effect_and_its_p_value(summary):
         "judgement": "better",
         "seeds": 3,
     }
-    assert "best val_loss" in ranked["dropout"].evidence and "within the seed noise" in ranked["dropout"].evidence
+    assert "best val_loss" in ranked["dropout"].evidence and "within the noise" in ranked["dropout"].evidence
     assert ranked["more-data"].to_dict()["measured"] is None  # not measured
     assert all(a.to_dict()["measured"] is None for a in advise(d))  # no --rerun: no measurement
 
@@ -102,7 +102,7 @@ def test_a_measured_improvement_is_advised_even_when_the_history_does_not_sugges
     assert "early-stopping" not in [a.id for a in advise(d)]
     ranked = advise(d, measured=read_rerun(str(RERUN)))
     assert ranked[0].id == "early-stopping"
-    assert ranked[0].evidence.startswith("Re-run (") and ranked[0].evidence.endswith("better beyond the seed noise.")
+    assert ranked[0].evidence.startswith("Re-run (") and ranked[0].evidence.endswith("better beyond the noise.")
 
 
 def test_the_summary_itself_may_be_named():

@@ -124,11 +124,12 @@ def test_unresolved_effects_are_said_with_the_seeds_that_would_resolve_them():
     assert line.startswith("Not resolved: dropout -5% is within noise")
     assert "3 seeds on 100 validation samples can detect no change smaller than ±0.076 (dropout's)" in line
     assert "--seeds 10 would resolve dropout's change" in line and "k-fold" in line
+    assert "--val-fraction F" in line and "--folds K" in line
     from rich.console import Console
 
     from overfitdoc.rerun.render import render
 
-    con = Console(width=400, record=True, color_system=None)
+    con = Console(width=600, record=True, color_system=None)
     con.print(render(rep))
     lines = con.export_text().splitlines()
     at = lines.index(line)

@@ -70,9 +70,9 @@ class Effect:
         rel = f" ({100 * self.relative:+.2g}%)" if self.relative is not None else ""
         p = f"p = {fmt(self.p_value)}" if self.p_value is not None else "no p-value"
         verdict = {
-            "better": "better beyond the seed noise",
-            "worse": "worse beyond the seed noise",
-            "within_noise": "within the seed noise",
+            "better": "better beyond the noise",
+            "worse": "worse beyond the noise",
+            "within_noise": "within the noise",
         }.get(self.judgement or "", "not judged (one seed)")
         seeds = f"{self.pairs} seed{'s' if self.pairs != 1 else ''}"
         return (

@@ -57,10 +57,29 @@ def rerun_command(
         int,
         typer.Option(
             "--seeds",
-            help="Repeat with this many seeds: mean, spread, and whether each change beats the seed-to-seed noise.",
+            help="Repeat with this many seeds: mean, spread, and whether each change beats the noise (of the seeds, and of the validation samples).",
             min=1,
         ),
     ] = 3,
+    val_fraction: Annotated[
+        float | None,
+        typer.Option(
+            "--val-fraction",
+            metavar="F",
+            help="Pool the spec's training and validation samples and split them once at random (seeded), "
+            "a share F for validation: a larger validation set resolves smaller effects.",
+        ),
+    ] = None,
+    folds: Annotated[
+        int | None,
+        typer.Option(
+            "--folds",
+            metavar="K",
+            help="K-fold cross-validation: pool the training and validation samples, partition them into K folds "
+            "(anew for each seed) and run every variant once per seed and fold, judged by the corrected resampled "
+            "t-test over seeds x folds.",
+        ),
+    ] = None,
     device: Annotated[Device, typer.Option("--device", help="auto uses CUDA when available.")] = Device.auto,
     jobs: Annotated[
         int,
@@ -124,6 +143,8 @@ def rerun_command(
                 top=top,
                 epochs=epochs,
                 seeds=seeds,
+                val_fraction=val_fraction,
+                folds=folds,
                 device=device.value,
                 jobs=jobs,
                 out_dir=out,
@@ -150,9 +171,9 @@ def rerun_command(
 
         # the table is wide: a fixed 120 columns when not on a terminal (files, CI logs)
         print_result(report, stdout_console(width=120))
-    failed = [
-        f"{v['name']} (seed {r['seed']}): {r['error']}" for v in report["variants"] for r in v["runs"] if r["error"]
-    ]
+    from ..rerun.render import run_label
+
+    failed = [f"{run_label(v, r)}: {r['error']}" for v in report["variants"] for r in v["runs"] if r["error"]]
     if report["interrupted"]:
         err_console.print(
             "Interrupted: the histories finished so far and the partial ones are kept"

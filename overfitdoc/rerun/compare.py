@@ -18,7 +18,15 @@ The judgement, for K seeds with both runs complete:
   negative is better;
 * a paired t-test of the K differences (exact Student t, ``stats.py``): ``t``, ``dof`` = K-1,
   two-sided ``p_value``, ``effect_size`` = mean difference / sd of the differences;
-* ``noise`` = the 95% half-width of the mean change, t_{0.975, K-1} x sd / sqrt(K);
+* when the loss gives each validation sample's loss (a torch loss that averages:
+  :func:`.prepare.per_sample_loss`), the validation set's own sampling noise is added to the
+  test (``test`` ``paired+samples``, :func:`.stats.paired_t_samples`): every seed is validated
+  on the same samples, so the seeds' spread alone says nothing of how the change would hold on
+  other samples from the same distribution (on 70 validation points it did not: see
+  benchmarks/rerun/FRESH.md); ``sample_se`` is that noise, the dof Welch-Satterthwaite's;
+* with ``--folds`` the K x folds differences are tested by the corrected resampled t-test
+  (``test`` ``corrected resampled``; each fold validates on other samples);
+* ``noise`` = the 95% half-width of the mean change, t_{0.975, dof} x its standard error;
 * ``judgement`` is ``better`` (change < 0) or ``worse`` (change > 0) only when p < 0.05, else
   ``within_noise``;
 * with one seed there is no seed-to-seed spread and no judgement (``judgement`` is None);
@@ -38,12 +46,15 @@ from __future__ import annotations
 import math
 import statistics
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+
+import numpy as np
 
 from .._version import __version__
 from ..analysis import Diagnosis
 from ..report import clean
-from .stats import MAX_SEEDS, paired_t, seeds_needed
+from .stats import MAX_SEEDS, paired_t, paired_t_samples, seeds_needed
 
 SCHEMA_VERSION = 1
 
@@ -64,6 +75,10 @@ class RunRecord:
     kept_epoch: int | None = None  # the epoch whose weights the run ended with
     notes: list[str] = field(default_factory=list)
     error: str | None = None
+    fold: int | None = None  # --folds: the fold it validated on (from 0)
+    # each validation sample's loss at the kept and the best epoch, when the loss gives them
+    kept_val_losses: Sequence[float] | np.ndarray | None = None
+    best_val_losses: Sequence[float] | np.ndarray | None = None
 
 
 def run_dict(r: RunRecord, metric: str | None) -> dict:
@@ -71,6 +86,7 @@ def run_dict(r: RunRecord, metric: str | None) -> dict:
     metric there), the final gap, and its own diagnosis."""
     out = {
         "seed": r.seed,
+        "fold": r.fold,
         "status": r.status,
         "epochs_run": len(r.rows),
         "kept_epoch": None,
@@ -121,18 +137,36 @@ def run_dict(r: RunRecord, metric: str | None) -> dict:
 ALPHA = 0.05  # "better"/"worse" only when the paired t-test's two-sided p is below this
 
 
-def judge(base: list[float], variant: list[float], base_epoch_noise: float | None) -> dict:
+def judge(
+    base: list[float],
+    variant: list[float],
+    base_epoch_noise: float | None,
+    *,
+    folds: int = 1,
+    ratio: float = 0.0,
+    samples: list[tuple[Sequence[float] | np.ndarray, Sequence[float] | np.ndarray]] | None = None,
+) -> dict:
     """Paired comparison of one number per seed (see the module docstring): a paired t-test
-    of the per-seed differences, ``better``/``worse`` only when p < 0.05."""
+    of the per-seed differences, ``better``/``worse`` only when p < 0.05. With ``samples``
+    (each pair's per-sample validation losses, baseline and variant, on one validation set),
+    the test adds that set's sampling noise (:func:`.stats.paired_t_samples`). With ``folds``
+    > 1 there is one number per seed and fold, and the test is the corrected resampled one
+    (:func:`.stats.paired_t` with ``ratio`` = validation / training samples of a fold)."""
     k = len(base)
     diffs = [v - b for b, v in zip(base, variant)]
     mean = statistics.fmean(diffs)
     base_mean = statistics.fmean(base)
-    test = paired_t(diffs)
+    if samples is not None and folds == 1 and k >= 2:
+        test = paired_t_samples([np.asarray(v, dtype=float) - np.asarray(b, dtype=float) for b, v in samples])
+    else:
+        test = {**paired_t(diffs, ratio), "sample_se": None}
+    test_name = (
+        "corrected resampled" if folds > 1 else ("paired+samples" if test["sample_se"] is not None else "paired")
+    )
     sd = statistics.stdev(diffs) if k >= 2 else None
+    basis = "seeds"
     if k >= 2:
         noise: float | None = test["ci95"]  # the 95% half-width of the mean change (t quantile)
-        basis = "seeds"
         p = test["p_value"]
         if p is not None and p < ALPHA and mean != 0.0:
             judgement: str | None = "better" if mean < 0 else "worse"
@@ -149,13 +183,26 @@ def judge(base: list[float], variant: list[float], base_epoch_noise: float | Non
         "relative": mean / base_mean if base_mean else None,
         "noise": noise,
         "noise_basis": basis,
+        "test": test_name if k >= 2 else None,
+        "sample_se": test["sample_se"],
         "judgement": judgement,
         "pairs": k,
         "t": test["t"],
         "dof": test["dof"],
         "p_value": test["p_value"],
         "effect_size": test["effect_size"],
-        "seeds_needed": seeds_needed(mean, sd) if sd is not None else None,
+        "seeds_needed": (
+            seeds_needed(
+                mean,
+                sd,
+                per_seed=folds,
+                ratio=ratio,
+                sample_se=test["sample_se"],
+                samples=len(samples[0][0]) if samples else None,
+            )
+            if sd is not None
+            else None
+        ),
     }
 
 
@@ -163,7 +210,7 @@ def judge(base: list[float], variant: list[float], base_epoch_noise: float | Non
 VISIBLE_CHANGE = 0.01
 
 
-def resolution(variants: list[dict], seeds: int, val_size: int | None) -> dict | None:
+def resolution(variants: list[dict], seeds: int, val_size: int | None, folds: int | None = None) -> dict | None:
     """Whether the re-run resolved the effects it saw. ``unresolved``: the fixes whose kept
     val loss changed by at least :data:`VISIBLE_CHANGE` of the baseline's (``relative``) and
     that are still within noise: their minimum detectable effect (``noise``, the 95% half-width
@@ -179,6 +226,7 @@ def resolution(variants: list[dict], seeds: int, val_size: int | None) -> dict |
             "mean": v["change"]["mean"],
             "relative": v["change"]["relative"],
             "noise": v["change"]["noise"],
+            "sample_se": v["change"].get("sample_se"),
             "seeds_needed": v["change"]["seeds_needed"],
         }
         for v in judged
@@ -193,6 +241,7 @@ def resolution(variants: list[dict], seeds: int, val_size: int | None) -> dict |
         "resolved": not unresolved,
         "visible_change": VISIBLE_CHANGE,
         "seeds": seeds,
+        "folds": folds,
         "val_size": val_size,
         "unresolved": unresolved,
         "seeds_needed": best["seeds_needed"] if best else None,
@@ -218,12 +267,14 @@ def build_report(
     by_variant: dict[str, list[RunRecord]] = {}
     for r in records:
         by_variant.setdefault(r.variant, []).append(r)
-    base_runs = {r.seed: r for r in by_variant.get("baseline", [])}
+    base_runs = {(r.seed, r.fold): r for r in by_variant.get("baseline", [])}
     base_noise = _epoch_noise(base_runs)
+    folds = setup.get("folds") or 1
+    ratio = setup.get("fold_ratio") or 0.0
     out_variants = []
-    base_dicts = {seed: run_dict(r, metric) for seed, r in base_runs.items() if r.status == "done"}
+    base_dicts = {key: run_dict(r, metric) for key, r in base_runs.items() if r.status == "done"}
     for v in variants:
-        runs = sorted(by_variant.get(v["name"], []), key=lambda r: r.seed)
+        runs = sorted(by_variant.get(v["name"], []), key=lambda r: (r.seed, r.fold or 0))
         run_dicts = [run_dict(r, metric) for r in runs]
         complete = [d for d, r in zip(run_dicts, runs) if r.status == "done" and d["kept_val_loss"] is not None]
         shown = complete or [
@@ -250,15 +301,25 @@ def build_report(
             "runs": run_dicts,
         }
         if v["fixes"]:
-            paired = [(base_dicts[d["seed"]], d) for d in complete if d["seed"] in base_dicts]
-            for key, field_name in (("change", "kept_val_loss"), ("change_best", "best_val_loss")):
-                pairs = [
-                    (b[field_name], x[field_name])
-                    for b, x in paired
-                    if b[field_name] is not None and x[field_name] is not None
+            records_of = {(r.seed, r.fold): r for r in runs}
+            paired = [(base_dicts[d["seed"], d["fold"]], d) for d in complete if (d["seed"], d["fold"]) in base_dicts]
+            for key, field_name, losses in (
+                ("change", "kept_val_loss", "kept_val_losses"),
+                ("change_best", "best_val_loss", "best_val_losses"),
+            ):
+                pairs = [(b, x) for b, x in paired if b[field_name] is not None and x[field_name] is not None]
+                per_sample = [
+                    (getattr(base_runs[key_of(x)], losses), getattr(records_of[key_of(x)], losses)) for _, x in pairs
                 ]
                 if pairs:
-                    entry[key] = judge([b for b, _ in pairs], [x for _, x in pairs], base_noise)
+                    entry[key] = judge(
+                        [b[field_name] for b, _ in pairs],
+                        [x[field_name] for _, x in pairs],
+                        base_noise,
+                        folds=folds,
+                        ratio=ratio,
+                        samples=per_sample if all(b is not None and v is not None for b, v in per_sample) else None,
+                    )
         out_variants.append(entry)
     # ranked: the baseline first, then the variants best first by the validation loss of the
     # weights they keep (ties and runs without a value keep the order they were asked in)
@@ -267,7 +328,7 @@ def build_report(
     for rank, e in enumerate(rest, 1):
         e["rank"] = rank
     out_variants = base + rest
-    n_pairs = max((e["change"]["pairs"] for e in rest if e["change"]), default=0)
+    n_pairs = max((e["change"]["pairs"] for e in rest if e["change"]), default=0) // folds
     return clean(
         {
             "schema_version": SCHEMA_VERSION,
@@ -280,12 +341,17 @@ def build_report(
             "out_dir": out_dir,
             "wall_seconds": round(wall_seconds, 3),
             "variants": out_variants,
-            "resolution": resolution(out_variants, n_pairs, setup.get("val_size")),
+            "resolution": resolution(out_variants, n_pairs, setup.get("val_size"), setup.get("folds")),
         }
     )
 
 
-def _epoch_noise(base_runs: dict[int, RunRecord]) -> float | None:
+def key_of(run: dict) -> tuple[int, int | None]:
+    """A run's pairing key: its seed and fold."""
+    return run["seed"], run["fold"]
+
+
+def _epoch_noise(base_runs: dict[tuple[int, int | None], RunRecord]) -> float | None:
     noises = [
         r.diagnosis.noise
         for r in base_runs.values()

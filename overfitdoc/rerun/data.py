@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import torch
-from torch.utils.data import DataLoader, Dataset, TensorDataset
+from torch.utils.data import ConcatDataset, DataLoader, Dataset, Subset, TensorDataset
 
 #: a Dataset is turned into tensors when it has at most this many items ...
 MATERIALIZE_MAX_ITEMS = 200_000
@@ -38,9 +38,22 @@ class TensorSplit:
     targets: torch.Tensor
     device: torch.device
     on_device: bool = True
+    #: the samples of ``inputs``/``targets`` this split holds (a re-split: --val-fraction,
+    #: --folds), on their device; None: all of them
+    index: torch.Tensor | None = None
 
     def __len__(self) -> int:
-        return int(self.targets.shape[0])
+        return int(self.targets.shape[0]) if self.index is None else int(self.index.shape[0])
+
+    @property
+    def held_inputs(self) -> tuple[torch.Tensor, ...]:
+        """The inputs of this split's samples."""
+        return self.inputs if self.index is None else tuple(x[self.index] for x in self.inputs)
+
+    @property
+    def held_targets(self) -> torch.Tensor:
+        """The targets of this split's samples."""
+        return self.targets if self.index is None else self.targets[self.index]
 
     @property
     def nbytes(self) -> int:
@@ -75,6 +88,10 @@ class TensorSplit:
             order = torch.randperm(n, generator=generator)
             if self.on_device:
                 order = order.to(self.device, non_blocking=True)
+            if self.index is not None:
+                order = self.index[order.to(self.index.device)]
+        elif self.index is not None:
+            order = self.index
         for a in range(0, n, batch_size):
             b = min(a + batch_size, n)
             if drop_single and b - a == 1 and a > 0:
@@ -89,8 +106,9 @@ class TensorSplit:
 
     def head(self, n: int) -> Batch:
         """The first ``n`` samples, on the device."""
-        xs = tuple(x[:n].to(self.device) for x in self.inputs)
-        return xs, self.targets[:n].to(self.device)
+        idx = slice(0, n) if self.index is None else self.index[:n]
+        xs = tuple(x[idx].to(self.device) for x in self.inputs)
+        return xs, self.targets[idx].to(self.device)
 
 
 @dataclass
@@ -128,6 +146,42 @@ class LoaderSplit:
 
 
 Split = TensorSplit | LoaderSplit
+
+
+def pooled(train: Split, val: Split) -> Split:
+    """The training and validation samples as one split (training first), to re-split
+    (``--val-fraction``, ``--folds``). Raises :class:`DataError` when their samples differ in
+    shape or type."""
+    if isinstance(train, TensorSplit) and isinstance(val, TensorSplit):
+        parts, vparts = (*train.held_inputs, train.held_targets), (*val.held_inputs, val.held_targets)
+        for a, b in zip(parts, vparts):
+            if a.shape[1:] != b.shape[1:] or a.dtype != b.dtype:
+                raise DataError(
+                    f"the training and validation samples differ (shapes {tuple(a.shape[1:])} {str(a.dtype)[6:]} "
+                    f"and {tuple(b.shape[1:])} {str(b.dtype)[6:]}), so they cannot be pooled and re-split"
+                )
+        joined = [torch.cat([a, b.to(a.device)]) for a, b in zip(parts, vparts)]
+        return TensorSplit(tuple(joined[:-1]), joined[-1], train.device, train.on_device)
+    return LoaderSplit(ConcatDataset([_dataset(train), _dataset(val)]), train.device)
+
+
+def _dataset(split: Split) -> Dataset:
+    if isinstance(split, LoaderSplit):
+        return split.dataset
+    return TensorDataset(*(t.cpu() for t in (*split.held_inputs, split.held_targets)))
+
+
+def subset(pool: Split, index: torch.Tensor) -> Split:
+    """The samples ``index`` (CPU, int64) of a pooled split; a tensor split shares its tensors."""
+    if isinstance(pool, TensorSplit):
+        return TensorSplit(pool.inputs, pool.targets, pool.device, pool.on_device, index.to(pool.targets.device))
+    return LoaderSplit(Subset(pool.dataset, index.tolist()), pool.device)
+
+
+def fold_indices(n: int, folds: int, generator: torch.Generator) -> list[torch.Tensor]:
+    """A random partition of ``n`` samples into ``folds`` folds of sizes differing by at most one."""
+    order = torch.randperm(n, generator=generator)
+    return [chunk.sort().values for chunk in torch.tensor_split(order, folds)]
 
 
 def split_item(item, what: str) -> tuple[tuple[torch.Tensor, ...], torch.Tensor]:

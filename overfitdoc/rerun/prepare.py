@@ -9,6 +9,8 @@ training starts, never as a traceback from a worker thread.
 from __future__ import annotations
 
 import copy
+import dataclasses
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,7 +18,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from .data import DataError, Split, TensorSplit, to_split
+from .data import DataError, Split, TensorSplit, fold_indices, pooled, subset, to_split
 from .spec import DEFAULT_BATCH_SIZE, DEFAULT_EPOCHS, DEFAULT_LR, Spec, _first_line, exit_call
 
 ACTIVATIONS = (
@@ -122,6 +124,9 @@ class Prepared:
     smaller_layers: list | None = None
     sample: tuple[torch.Tensor, ...] = ()  # two training samples' inputs, on the CPU (for surgery)
     notes: list[str] = field(default_factory=list)
+    #: the loss of each validation sample (outputs, targets) -> (N,) tensor, when the loss is a
+    #: torch loss module averaging over samples (:func:`per_sample_loss`); None otherwise
+    sample_loss: Callable | None = None
 
     @property
     def n_train(self) -> int:
@@ -235,11 +240,89 @@ def prepare(
         optimizer=info,
         param_count=sum(p.numel() for p in model.parameters()),
         sample=tuple(x[:2].cpu() for x in xs),
+        sample_loss=per_sample_loss(criterion),
     )
     if spec.capacity_keyword is not None:
         stage.append(f"model({spec.capacity_keyword}=...) for the smaller model")
     _smaller(prep, model)
     return prep
+
+
+# ---------------------------------------------------------------- re-splits: --val-fraction, --folds
+
+
+def split_seed(purpose: str, seed: int = 0) -> int:
+    """The seed of a re-split's random permutation: fixed, so every invocation splits alike."""
+    return (seed * 1_000_003 + zlib.crc32(purpose.encode())) % (2**63 - 1)
+
+
+def with_split(prep: Prepared, train: Split, val: Split) -> Prepared:
+    """``prep`` on other training and validation samples (the augmentation's feature scale
+    measured on the new training set)."""
+    kinds, stds = _inputs(train)
+    return dataclasses.replace(prep, train=train, val=val, input_kinds=kinds, input_std=stds, notes=list(prep.notes))
+
+
+def _pool(prep: Prepared, option: str) -> Split:
+    try:
+        return pooled(prep.train, prep.val)
+    except DataError as e:
+        raise prep.spec.fail(f"{option}: {e}") from None
+
+
+def val_fraction_split(prep: Prepared, fraction: float) -> Prepared:
+    """``--val-fraction F``: the spec's training and validation samples pooled and split once
+    at random (a permutation seeded by :func:`split_seed`, the same for every seed and variant)
+    into round(F x N) validation samples and the rest for training."""
+    pool = _pool(prep, f"--val-fraction {fraction:g}")
+    n = len(pool)
+    n_val = round(fraction * n)
+    if not 1 <= n_val <= n - 1:
+        raise prep.spec.fail(
+            f"--val-fraction {fraction:g} of {n} pooled samples leaves {n_val} for validation and {n - n_val} for "
+            "training; both need at least one"
+        )
+    order = torch.randperm(n, generator=torch.Generator().manual_seed(split_seed("val-fraction")))
+    return with_split(prep, subset(pool, order[n_val:].sort().values), subset(pool, order[:n_val].sort().values))
+
+
+def fold_splits(prep: Prepared, folds: int, seeds: int) -> dict[tuple[int, int], Prepared]:
+    """``--folds K``: for each seed, the pooled samples partitioned at random into K folds (a
+    permutation seeded by :func:`split_seed` with the seed: a new partition per seed, repeated
+    k-fold cross-validation); run (seed, k) validates on fold k and trains on the others."""
+    pool = _pool(prep, f"--folds {folds}")
+    n = len(pool)
+    if n < folds:
+        raise prep.spec.fail(f"--folds {folds}: only {n} pooled training and validation samples")
+    out: dict[tuple[int, int], Prepared] = {}
+    for seed in range(seeds):
+        parts = fold_indices(n, folds, torch.Generator().manual_seed(split_seed("folds", seed)))
+        for k, val_idx in enumerate(parts):
+            train_idx = torch.cat([p for j, p in enumerate(parts) if j != k]).sort().values
+            out[seed, k] = with_split(prep, subset(pool, train_idx), subset(pool, val_idx))
+    return out
+
+
+def per_sample_loss(criterion) -> Callable | None:
+    """The loss of each sample, from a copy of ``criterion`` with ``reduction="none"``: for a
+    torch loss module (or the default losses wrapping one) that averages, the mean of these is
+    the validation loss. None for any other loss (a function, a sum, a custom module). The
+    caller checks that their mean is the loss it logged (a class-weighted cross-entropy's is
+    not) before using them."""
+    inner = criterion.loss if isinstance(criterion, TargetsLikeOutputs) else criterion
+    if not isinstance(inner, nn.modules.loss._Loss) or getattr(inner, "reduction", None) != "mean":
+        return None
+    unreduced = copy.deepcopy(inner)  # a copy: the criterion itself is shared by every run
+    unreduced.reduction = "none"
+    wrapped = None
+    if isinstance(criterion, TargetsLikeOutputs):
+        wrapped = TargetsLikeOutputs(unreduced, criterion.label_smoothing)
+
+    def losses(outputs: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+        per = (wrapped or unreduced)(outputs, targets)
+        return per.reshape(per.shape[0], -1).mean(dim=1) if per.dim() > 1 else per
+
+    return losses
 
 
 def _model(spec: Spec) -> nn.Module:
@@ -364,7 +447,7 @@ def _metrics(spec: Spec, task: str) -> dict[str, Callable]:
 def _inputs(train: Split) -> tuple[tuple[str, ...], tuple[torch.Tensor | None, ...]]:
     """What each input is (image batch, other float tensor, integer ids) and, for float
     inputs, the per-feature standard deviation that scales the input-noise augmentation."""
-    xs = train.inputs if isinstance(train, TensorSplit) else train.head(min(len(train), 4096))[0]
+    xs = train.held_inputs if isinstance(train, TensorSplit) else train.head(min(len(train), 4096))[0]
     kinds: list[str] = []
     stds: list[torch.Tensor | None] = []
     for x in xs:

@@ -82,23 +82,32 @@ def resolution_line(res: dict | None) -> str | None:
     )
     first = un[0]
     seeds = res["seeds"]
+    folds = res.get("folds")
+    runs = f"{seeds} seed{'s' if seeds != 1 else ''}" + (f" x {folds} folds" if folds else "")
+    on = f"{res['val_size']:,} validation samples" + (" per fold" if folds else "")
     text = (
         f"Not resolved: {shown} {'is' if len(un) == 1 else 'are'} within noise, though "
         f"{'it changes' if len(un) == 1 else 'each changes'} the val loss by {pct(res['visible_change'])} or more: "
-        f"{seeds} seeds on {res['val_size']:,} validation samples can detect no change smaller than "
-        f"±{first['noise']:.2g} ({first['name']}'s). "
+        f"{runs} on {on} can detect no change smaller than ±{first['noise']:.2g} ({first['name']}'s). "
+    )
+    cures = (
+        "add data (with --folds every pooled sample is validated on already); overfitdoc explain small-validation-set."
+        if folds
+        else "validate on more samples (--val-fraction F re-splits the data, a share F for validation) or use k-fold "
+        "cross-validation (--folds K); overfitdoc explain small-validation-set."
     )
     if res["seeds_needed"] is not None:
         text += (
             f"--seeds {res['seeds_needed']} would resolve {res['seeds_needed_for']}'s change if its mean and sd "
-            "held; or validate on more samples (a larger split in data()), or use k-fold cross-validation "
-            "(overfitdoc explain small-validation-set)."
+            f"held; or {cures}"
+        )
+    elif first.get("sample_se"):
+        text += (
+            f"No number of seeds would: the {res['val_size']:,} validation samples' own noise (standard error "
+            f"{first['sample_se']:.2g}) stays whatever the seeds; {cures}"
         )
     else:
-        text += (
-            f"Not even {res['max_seeds']:,} seeds would at this sd: validate on more samples (a larger split in "
-            "data()), or use k-fold cross-validation (overfitdoc explain small-validation-set)."
-        )
+        text += f"Not even {res['max_seeds']:,} seeds would at this sd: {cures}"
     return text
 
 
@@ -149,6 +158,21 @@ def results_table(result: dict) -> Table:
     return table
 
 
+def run_label(variant: dict, run: dict) -> str:
+    """``dropout (seed 0)``, or ``dropout (seed 0, fold 2)`` with --folds."""
+    fold = "" if run.get("fold") is None else f", fold {run['fold']}"
+    return f"{variant['name']} (seed {run['seed']}{fold})"
+
+
+def _resplit(setup: dict) -> str:
+    """How the samples were re-split, when they were (--val-fraction, --folds)."""
+    if setup.get("folds"):
+        return f" per fold ({setup['folds']}-fold, {setup['pooled_size']:,} pooled, a new partition per seed)"
+    if setup.get("val_fraction"):
+        return f" (--val-fraction {setup['val_fraction']:g} of {setup['pooled_size']:,} pooled)"
+    return ""
+
+
 def render(result: dict) -> Group:
     s = result["setup"]
     parts: list = []
@@ -161,8 +185,8 @@ def render(result: dict) -> Group:
     seeds = len(s["seeds"])
     parts.append(
         Text(
-            f"Data: {s['train_size']:,} training and {s['val_size']:,} validation samples, batch {s['batch_size']}, "
-            f"{s['epochs']} epochs, {seeds} seed{'s' if seeds != 1 else ''}, {s['device']}"
+            f"Data: {s['train_size']:,} training and {s['val_size']:,} validation samples{_resplit(s)}, "
+            f"batch {s['batch_size']}, {s['epochs']} epochs, {seeds} seed{'s' if seeds != 1 else ''}, {s['device']}"
             f"{' (bf16 autocast)' if s['amp'] else ''}, {s['jobs']} concurrent run{'s' if s['jobs'] != 1 else ''}"
             + (f", --timeout {s['timeout']:g} s per run" if s.get("timeout") else "")
         )
@@ -189,15 +213,42 @@ def render(result: dict) -> Group:
             parts.append(Text(f"  {name}: {'; '.join(items)}"))
     pairs = max((v["change"]["pairs"] for v in result["variants"] if v.get("change")), default=0)
     basis = next((v["change"]["noise_basis"] for v in result["variants"] if v.get("change")), None)
-    if basis == "seeds":
+    folds = s.get("folds")
+    if basis == "seeds" and folds:
+        parts.append(
+            Text(
+                f"Val loss: of the weights each run ends with (early stopping: its restored best epoch; swa: the "
+                f"averaged weights), mean ±sd over {pairs} runs ({seeds} seed{'s' if seeds != 1 else ''} x {folds} folds). Change: its mean "
+                "paired difference from the baseline of the same seed and fold (same initial weights, data order and "
+                "split), kept: of the weights the run ends with, best: of its best epoch's; p: of the corrected "
+                "resampled t-test (Nadeau and Bengio: the variance of the mean is (1/runs + validation/training "
+                f"samples) x sd², Student t with {pairs - 1} dof), which allows for the folds' overlapping training "
+                "sets; better or worse only when p < 0.05. Best: the lowest val loss of the run. Gap: final val minus "
+                "train loss.",
+                style="dim",
+            )
+        )
+    elif basis == "seeds":
+        with_samples = any(
+            (v.get(k) or {}).get("test") == "paired+samples"
+            for v in result["variants"]
+            for k in ("change", "change_best")
+        )
+        test = (
+            "p: of the paired t-test across seeds with the validation set's own sampling noise added (the variance of "
+            "the mean change is the seeds' variance / seeds + the per-sample differences' variance / validation "
+            "samples, Welch-Satterthwaite dof): more seeds cannot resolve a change the validation set cannot"
+            if with_samples
+            else "p: of the paired t-test (Student t, seeds-1 dof)"
+        )
         parts.append(
             Text(
                 f"Val loss: of the weights each run ends with (early stopping: its restored best epoch; swa: the "
                 f"averaged weights), mean ±sd over {pairs} seeds. Change: its mean paired difference from the "
                 f"baseline run of the same seed ({PAIRED}), kept: of the weights the run ends with, best: of "
-                "its best epoch's; p: of the paired t-test (Student t, seeds-1 dof); better or worse only when "
-                "p < 0.05 (the 95% interval of the mean, noise in --format json, then excludes 0). Best: the lowest val loss of the run. Gap: final "
-                "val minus train loss.",
+                f"its best epoch's; {test}; better or worse only when p < 0.05 (the 95% interval of the mean, noise "
+                "in --format json, then excludes 0). Best: the lowest val loss of the run. Gap: final val minus train "
+                "loss.",
                 style="dim",
             )
         )
@@ -212,17 +263,15 @@ def render(result: dict) -> Group:
                 style="dim",
             )
         )
-    notes = [
-        f"{v['name']} (seed {r['seed']}): {n}" for v in result["variants"] for r in v["runs"][:1] for n in r["notes"]
-    ]
+    notes = [f"{run_label(v, r)}: {n}" for v in result["variants"] for r in v["runs"][:1] for n in r["notes"]]
     for n in notes:
         parts.append(Text(f"note: {n}", style="dim"))
     for v in result["variants"]:
         for r in v["runs"]:
             if r["error"] and r["status"] == "timed_out":
-                parts.append(Text(f"{v['name']} (seed {r['seed']}) {r['error']}", style="red"))
+                parts.append(Text(f"{run_label(v, r)} {r['error']}", style="red"))
             elif r["error"]:
-                parts.append(Text(f"{v['name']} (seed {r['seed']}) failed: {r['error']}", style="red"))
+                parts.append(Text(f"{run_label(v, r)} failed: {r['error']}", style="red"))
     if result.get("interrupted"):
         done = sum(r["status"] == "done" for v in result["variants"] for r in v["runs"])
         partial = sum(r["status"] == "partial" for v in result["variants"] for r in v["runs"])
@@ -237,7 +286,8 @@ def render(result: dict) -> Group:
     elif result.get("out_dir"):
         parts.append(
             Text(
-                f"Histories: {result['out_dir']}/<variant>-seed<N>.json (PyTorch JSON, written as each run "
+                f"Histories: {result['out_dir']}/<variant>-seed<N>{'-fold<K>' if s.get('folds') else ''}.json "
+                "(PyTorch JSON, written as each run "
                 "trains) and .csv (Keras CSV): overfitdoc diagnose or plot --compare reads them",
                 style="dim",
             )

@@ -24,7 +24,7 @@ from ..io import atomic_write, check_writable_folder
 from .compare import RunRecord, build_report
 from .executor import default_jobs, execute
 from .fixes import BASELINE, Recipe, Variant, choose_auto, make_variant, parse_fixes, skip_reason
-from .prepare import Prepared, prepare
+from .prepare import Prepared, fold_splits, prepare, val_fraction_split
 from .spec import SpecError, exit_call, load_spec, spec_environment
 from .trainer import Unit
 
@@ -96,6 +96,8 @@ def rerun(
     top: int = 5,
     epochs: int | None = None,
     seeds: int = 3,
+    val_fraction: float | None = None,
+    folds: int | None = None,
     device: str = "auto",
     jobs: int = 0,
     out_dir: str | None = None,
@@ -105,6 +107,7 @@ def rerun(
     on_plan: Callable[[dict], None] | None = None,
     keep_trainers: bool = False,
     keep_models: bool = True,
+    snapshots: bool = False,
     plot: bool = True,
     finishing: threading.Event | None = None,
     timeout: float | None = None,
@@ -127,6 +130,18 @@ def rerun(
     ``on_plan(plan)`` is called once the fixes are chosen, before the variants train.
     ``keep_models`` keeps each run's final model in ``result.units`` (the CLI drops them, to
     free the GPU as runs end); ``keep_trainers`` keeps the trainers too (tests, notebooks).
+    ``snapshots`` also keeps, on each unit, copies of the model at its best val_loss epoch
+    (``unit.best_model``, epoch ``unit.best_snapshot_epoch``) and after its last epoch before
+    any restore or averaging (``unit.last_model``): to score them on other data
+    (benchmarks/rerun/fresh_check.py); it changes no number of the re-run.
+    ``val_fraction``: pool the spec's training and validation samples and split them once at
+    random (the same split for every seed), this share for validation
+    (:func:`.prepare.val_fraction_split`). ``folds``: pool them and, for each seed, partition
+    them at random into ``folds`` folds; every variant runs once per seed and fold, validated on
+    that fold and paired with the baseline of the same seed and fold, and the judgement is the
+    corrected resampled t-test over the seeds x folds differences
+    (:func:`.prepare.fold_splits`, :func:`.stats.paired_t`); files are
+    ``<variant>-seed<N>-fold<K>``.
     ``timeout``: the most seconds importing the spec, each call of data() or model(), and each
     run may take. A run past it stops at its next batch, or is abandoned when it does not get
     there (status ``timed_out``, its finished epochs kept) and the others go on; an import,
@@ -146,6 +161,12 @@ def rerun(
         raise UsageError("--epochs must be at least 1")
     if timeout is not None and not (timeout > 0 and math.isfinite(timeout)):
         raise UsageError(f"--timeout must be a positive number of seconds, not {timeout:g}")
+    if val_fraction is not None and not 0.0 < val_fraction < 1.0:
+        raise UsageError(f"--val-fraction must be between 0 and 1 (the validation share), not {val_fraction:g}")
+    if folds is not None and folds < 2:
+        raise UsageError(f"--folds must be at least 2, not {folds}")
+    if folds is not None and val_fraction is not None:
+        raise UsageError("--folds and --val-fraction both re-split the data; give one of them")
     dev = resolve_device(device)
     if amp and dev.type == "cuda" and not torch.cuda.is_bf16_supported():
         raise UsageError("--amp uses bfloat16 autocast, which this GPU does not support")
@@ -156,6 +177,14 @@ def rerun(
     spec = bounded(lambda: load_spec(spec_path), timeout, spec_path, ["importing the spec"])
     stage: list[str] = []
     prep = bounded(lambda: prepare(spec, dev, epochs=epochs, amp=amp, stage=stage), timeout, spec_path, stage)
+    pooled_size = len(prep.train) + len(prep.val)
+    fold_preps: dict[tuple[int, int], Prepared] = {}
+    if val_fraction is not None:
+        prep = val_fraction_split(prep, val_fraction)
+    elif folds is not None:
+        fold_preps = fold_splits(prep, folds, seeds)
+        prep = fold_preps[0, 0]  # what the setup shows and the fixes are chosen for
+    fold_ids: list[int | None] = list(range(folds)) if folds is not None else [None]
     out = Path(out_dir) if out_dir else None
     if out is not None:
         try:
@@ -200,10 +229,11 @@ def rerun(
     interrupted = False
     models: dict[int, torch.nn.Module] = {}
 
-    def make_unit(variant: Variant, seed: int) -> Unit:
+    def make_unit(variant: Variant, seed: int, fold: int | None = None) -> Unit:
+        own = fold_preps[seed, fold] if fold is not None else None
         recipe = Recipe(batch_size=prep.batch_size)
         for fix in variant.fixes:
-            fix.configure(recipe, prep)
+            fix.configure(recipe, own or prep)
         if recipe.model_kwargs:
             kw = ", ".join(f"{k}={v!r}" for k, v in recipe.model_kwargs.items())
             model = bounded(lambda: prep.build_model(seed, **recipe.model_kwargs), timeout, spec_path, [f"model({kw})"])
@@ -215,7 +245,7 @@ def rerun(
             model = bounded(
                 functools.partial(surgery, model, seed), timeout, spec_path, [f"rebuilding model() for {variant.name}"]
             )
-        return Unit(variant=variant, seed=seed, recipe=recipe, epochs=prep.epochs, model=model)
+        return Unit(variant, seed, recipe, prep.epochs, model, fold=fold, prep=own, snapshots=snapshots)
 
     advised: dict = {}  # the advice's params per fix id, when the advice chose the fixes
     if named is None:
@@ -225,7 +255,7 @@ def rerun(
             d = diagnose_file(history)
             source = history
         else:
-            first_base = make_unit(BASELINE, 0)
+            first_base = make_unit(BASELINE, 0, fold_ids[0])
             units.append(first_base)
             interrupted = execute(
                 [first_base],
@@ -273,11 +303,12 @@ def rerun(
         on_plan(plan)
     if not interrupted:
         for seed in range(seeds):
-            for v in variants:
-                if v.is_baseline and seed == 0 and first_base is not None:
-                    continue
-                units.append(make_unit(v, seed))
-        units.sort(key=lambda u: (u.seed, variants.index(u.variant)))
+            for fold in fold_ids:
+                for v in variants:
+                    if v.is_baseline and seed == 0 and fold == fold_ids[0] and first_base is not None:
+                        continue
+                    units.append(make_unit(v, seed, fold))
+        units.sort(key=lambda u: (u.seed, u.fold or 0, variants.index(u.variant)))
         n_jobs = jobs if jobs > 0 else default_jobs(dev, sum(u.status == "pending" for u in units))
         interrupted = execute(
             units,
@@ -312,10 +343,18 @@ def rerun(
                 kept_epoch=u.kept_epoch,
                 notes=list(u.notes),
                 error=u.error,
+                fold=u.fold,
+                kept_val_losses=u.kept_val_losses,
+                best_val_losses=u.best_val_losses,
             )
         )
     setup = _setup(prep, dev, n_jobs, seeds, amp)
     setup["timeout"] = timeout
+    setup["val_fraction"] = val_fraction
+    setup["folds"] = folds
+    # the corrected resampled t-test's ratio: validation / training samples of a fold
+    setup["fold_ratio"] = len(prep.val) / len(prep.train) if folds is not None else None
+    setup["pooled_size"] = pooled_size if (folds is not None or val_fraction is not None) else None
     report = build_report(
         setup,
         fixes_info,

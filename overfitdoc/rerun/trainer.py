@@ -22,6 +22,7 @@ the epoch ends.
 from __future__ import annotations
 
 import contextlib
+import copy
 import math
 import random
 import threading
@@ -80,14 +81,30 @@ class Unit:
     timeout: float | None = None  # --timeout: the most seconds this run may take
     deadline: float | None = None  # time.monotonic() past which it stops (set when it starts)
     abandoned: bool = False  # did not return after its deadline: the re-run went on without it
+    # snapshots (``rerun(snapshots=True)``, for scoring the weights elsewhere, e.g. on fresh
+    # data): copies of the evaluated model at its best val_loss epoch (the first lowest, the
+    # epoch ``best_epoch`` of the report) and after its last epoch, before a fix restores or
+    # averages (``model`` is what the run ends with)
+    fold: int | None = None  # --folds: the fold it validates on (from 0)
+    prep: Prepared | None = None  # --folds: this fold's data; None: the re-run's
+    # each validation sample's loss at the kept epoch and at the best epoch (when the loss
+    # gives them: :func:`.prepare.per_sample_loss`): the judgement adds their sampling noise
+    kept_val_losses: np.ndarray | None = None
+    best_val_losses: np.ndarray | None = None
+    snapshots: bool = False
+    best_model: nn.Module | None = None
+    best_snapshot_epoch: int | None = None
+    last_model: nn.Module | None = None
 
     @property
     def label(self) -> str:
-        return f"{self.variant.name} (seed {self.seed})"
+        fold = "" if self.fold is None else f", fold {self.fold}"
+        return f"{self.variant.name} (seed {self.seed}{fold})"
 
     @property
     def file_stem(self) -> str:
-        return f"{self.variant.name}-seed{self.seed}"
+        fold = "" if self.fold is None else f"-fold{self.fold}"
+        return f"{self.variant.name}-seed{self.seed}{fold}"
 
 
 class Callback:
@@ -150,6 +167,7 @@ class Trainer:
     """Trains ``unit.model`` under the unit's fixes; :meth:`run` fills ``unit.rows``."""
 
     def __init__(self, unit: Unit, prep: Prepared):
+        prep = unit.prep if unit.prep is not None else prep  # a fold's own data (--folds)
         self.unit = unit
         self.prep = prep
         self.device = prep.device
@@ -172,6 +190,8 @@ class Trainer:
         self.dropout_handles: list = []  # set by the dropout fix
         self.clipped_steps: int | None = None  # set by the gradient-clipping fix
         self.stop_training = False
+        self._best_epoch: int | None = None
+        self._val_losses: np.ndarray | None = None  # of the last evaluation, per validation sample
         self.epoch = 0  # the epoch being trained, from 1 (0 before the first)
         self.steps = 0
         self.order_generator = torch.Generator().manual_seed(stream_seed(unit.seed, "data-order"))
@@ -277,6 +297,7 @@ class Trainer:
                 if self.draws_globals is None:
                     self.draws_globals = False  # a first epoch that drew nothing from them
                 unit.rows.append({"epoch": epoch, **logs})
+                self._track_best(epoch, logs["val_loss"])
                 for cb in self.callbacks:
                     cb.on_epoch_end(self, epoch, logs)
                 if on_epoch is not None:
@@ -286,6 +307,8 @@ class Trainer:
                     break
                 if self.stop_training:
                     break
+            if unit.snapshots:
+                unit.last_model = _unwrapped_copy(self.eval_model)
             for cb in self.callbacks:
                 cb.on_train_end(self)
             unit.status = "done"
@@ -305,10 +328,24 @@ class Trainer:
             self.kept_epoch if self.kept_epoch is not None else (int(unit.rows[-1]["epoch"]) if unit.rows else None)
         )
         model = self.final_model if self.final_model is not None else self.eval_model
-        unit.model = (
-            getattr(model, "module", model) if isinstance(model, torch.optim.swa_utils.AveragedModel) else model
-        )
+        unit.model = _unwrapped(model)
+        if unit.kept_epoch is not None and unit.kept_epoch == self._best_epoch:
+            unit.kept_val_losses = unit.best_val_losses
+        elif unit.kept_epoch is not None and unit.rows and unit.kept_epoch == int(unit.rows[-1]["epoch"]):
+            unit.kept_val_losses = self._val_losses
         return unit
+
+    def _track_best(self, epoch: int, val_loss: float) -> None:
+        """When this epoch's val_loss is the lowest so far (the first lowest: the report's best
+        epoch), keep its per-sample validation losses, and with snapshots a copy of the model."""
+        best = self._best_epoch
+        if not math.isfinite(val_loss) or (best is not None and not val_loss < self.unit.rows[best - 1]["val_loss"]):
+            return
+        self._best_epoch = epoch
+        self.unit.best_val_losses = self._val_losses
+        if self.unit.snapshots:
+            self.unit.best_model = _unwrapped_copy(self.eval_model)
+            self.unit.best_snapshot_epoch = epoch
 
     def objective(self, criterion, out: torch.Tensor, batch: TrainBatch) -> torch.Tensor:
         loss = criterion(out, batch.y)
@@ -376,9 +413,19 @@ class Trainer:
         out = torch.cat(outs) if len(outs) > 1 else outs[0]
         y = torch.cat(ys) if len(ys) > 1 else ys[0]
         logs = {"val_loss": float(self.criterion(out, y))}
+        self._val_losses = self._sample_losses(out, y, logs["val_loss"])
         for k, fn in self.metrics.items():
             logs[f"val_{k}"] = float(fn(out, y))
         return logs
+
+    def _sample_losses(self, out: torch.Tensor, y: torch.Tensor, val_loss: float) -> np.ndarray | None:
+        """Each validation sample's loss, when the loss gives them and their mean is ``val_loss``."""
+        if self.prep.sample_loss is None or not math.isfinite(val_loss):
+            return None
+        per = self.prep.sample_loss(out, y).double().cpu().numpy()
+        if per.shape != (int(y.shape[0]),) or not math.isclose(float(per.mean()), val_loss, rel_tol=1e-4, abs_tol=1e-7):
+            return None
+        return per
 
     def train_batches(self, batch_size: int | None = None):
         """The training set in order (no augmentation), e.g. to recompute BatchNorm statistics."""
@@ -397,6 +444,15 @@ def _same_states(a: tuple, b: tuple) -> bool:
         and na[2:] == nb[2:]
         and ra == rb
     )
+
+
+def _unwrapped(model: nn.Module) -> nn.Module:
+    """The averaged model's module for weight averaging, else the model itself."""
+    return getattr(model, "module", model) if isinstance(model, torch.optim.swa_utils.AveragedModel) else model
+
+
+def _unwrapped_copy(model: nn.Module) -> nn.Module:
+    return copy.deepcopy(_unwrapped(model))
 
 
 def _as_tensor(v, device: torch.device) -> torch.Tensor:
