@@ -235,3 +235,27 @@ def test_compare_plot_draws_the_seed_mean_and_a_min_max_band(tmp_path):
     one = run(tmp_path / "one", "none", epochs=2, seeds=1, plot=True)
     shown1, bands1 = runner_mod.compare_inputs(one.units, [one.units[0].variant])
     assert [d.source for d in shown1] == ["baseline"] and bands1 == [None]  # one seed: no band
+
+
+def test_a_narrow_terminal_wraps_the_change_columns_instead_of_cropping_them():
+    """The table's change columns wrap in their cells: at 90 columns every variant's kept and
+    best change, p-value and judgement are all printed (they were cropped at the right edge)."""
+    import json
+
+    from rich.console import Console
+
+    from overfitdoc.rerun.render import print_result
+
+    from .conftest import FIXTURES
+
+    result = json.loads((FIXTURES / "rerun" / "binary_mlp" / "summary.json").read_text())
+    console = Console(width=90, no_color=True, highlight=False)
+    with console.capture() as cap:
+        print_result(result, console)
+    lines = cap.get().splitlines()
+    assert max(len(line.rstrip()) for line in lines) <= 90
+    text = " ".join(lines)
+    changes = [c for v in result["variants"] for c in (v.get("change"), v.get("change_best")) if c]
+    assert changes and text.count("p=") == sum(1 for c in changes if c.get("p_value") is not None)
+    judged = sum(1 for c in changes if c.get("judgement") in ("better", "worse"))
+    assert judged and text.count(" better") + text.count(" worse") >= judged

@@ -130,8 +130,8 @@ def results_table(result: dict) -> Table:
     table.add_column("best (epoch)", justify="right", no_wrap=True)
     table.add_column("gap", justify="right", no_wrap=True)
     table.add_column("verdict", min_width=11)
-    table.add_column("kept: change, p", no_wrap=True)
-    table.add_column("best: change, p", no_wrap=True)
+    table.add_column("kept: change, p")
+    table.add_column("best: change, p")
     for v in result["variants"]:
         complete, total = v["seeds_complete"], len(v["runs"])
         name = Text(v["name"], style="bold" if v["baseline"] else "")
