@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import platform
 import statistics
@@ -46,9 +47,12 @@ ALPHA = 0.05
 
 
 def score(model, x, y, prep) -> dict:
-    """The spec's loss and accuracy of ``model`` on (x, y), in evaluation mode."""
+    """The spec's loss and accuracy of ``model`` on (x, y), in evaluation mode; None for both
+    when there is no such model (a run whose validation loss was never finite has no best epoch)."""
     import torch
 
+    if model is None:
+        return {"loss": None, "accuracy": None}
     model.eval()
     outs = []
     with torch.no_grad():
@@ -148,6 +152,11 @@ def run_spec(
     }
 
 
+def _finite(x) -> bool:
+    """A fresh-data value that can be compared: a run that blew up scores NaN or inf there."""
+    return x is not None and math.isfinite(x)
+
+
 def fresh_change(block: dict, name: str, which: str, key: str = "loss") -> dict | None:
     """The paired fresh-data difference (variant - baseline, per seed) of ``which`` weights
     (kept / best / last), tested as the re-run tests: the paired t-test, p < 0.05."""
@@ -157,7 +166,10 @@ def fresh_change(block: dict, name: str, which: str, key: str = "loss") -> dict 
     diffs = [
         by[(name, *k)][which][key] - by[("baseline", *k)][which][key]
         for (v, *k) in by
-        if v == name and ("baseline", *k) in by and by[(name, *k)][which][key] is not None
+        if v == name
+        and ("baseline", *k) in by
+        and _finite(by[(name, *k)][which][key])
+        and _finite(by[("baseline", *k)][which][key])
     ]
     if not diffs:
         return None
@@ -332,16 +344,16 @@ def markdown(doc: dict) -> str:
             )
         base = [r for r in b["fresh_runs"] if r["variant"] == "baseline"]
         if base:
-            kl = statistics.fmean(r["kept"]["loss"] for r in base)
-            bl = statistics.fmean(r["best"]["loss"] for r in base)
+            kl = statistics.fmean(r["kept"]["loss"] for r in base if r["kept"]["loss"] is not None)
+            bl = statistics.fmean(r["best"]["loss"] for r in base if r["best"]["loss"] is not None)
             out += ["", f"Baseline fresh loss: kept weights {kl:.4f}, best-epoch weights {bl:.4f}."]
         restored = {}
         for r in b["fresh_runs"]:
             if r["kept_epoch"] != r["epochs_run"]:  # restored or averaged: the last epoch's weights differ
                 restored.setdefault(r["variant"], []).append(r)
         for name, rs in restored.items():
-            k = statistics.fmean(r["kept"]["loss"] for r in rs)
-            last = statistics.fmean(r["last"]["loss"] for r in rs)
+            k = statistics.fmean(r["kept"]["loss"] for r in rs if r["kept"]["loss"] is not None)
+            last = statistics.fmean(r["last"]["loss"] for r in rs if r["last"]["loss"] is not None)
             out += [
                 "",
                 f"{name}: fresh loss of the kept weights {k:.4f}, of its last epoch's before restoring {last:.4f} "
