@@ -417,3 +417,26 @@ def test_a_rise_after_decades_of_fall_is_judged_in_log_space():
     c = curves(np.arange(1.0, len(rows) + 1), train, val, "min", DEFAULT_SETTINGS)
     assert c.val_log_range == pytest.approx(math.log(val.max() / val.min()), rel=0.05)
     assert min_rise(c, 0.2, DEFAULT_SETTINGS) == pytest.approx(0.2 * np.expm1(0.03 * c.val_log_range))
+
+
+def test_a_step_log_counts_the_steps_it_ran_and_its_evaluations():
+    """An evaluation every 200 steps from step 200 to 2,400: the summary counts 2,400 steps (it
+    said 2,201, last minus first plus one, as for epochs) and early stopping's evidence counts
+    evaluations, not steps."""
+    from overfitdoc.advice import advise
+
+    train, val = u_shaped(n=12, bottom=4)
+    steps = [200 * (i + 1) for i in range(12)]
+    d = diagnose(
+        from_table(
+            "s.csv",
+            "keras-csv",
+            {"step": steps, "loss": list(train), "val_loss": list(val)},
+            index_column="step",
+            unit="step",
+        )
+    )
+    assert d.unit == "step" and d.divergence_epoch is not None
+    assert d.summary.endswith(f"{d.epochs_past_best} of 2400 steps came after the best.")
+    es = next(a for a in advise(d) if a.id == "early-stopping")
+    assert " of 12 evaluations)" in es.evidence

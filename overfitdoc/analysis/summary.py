@@ -90,7 +90,14 @@ def _verdict_sentence(d: Diagnosis, settings: Settings) -> str:
         return f"Training is unstable: {reason}; too few finite {u}s are left to analyse the curves."
     last_val = float(d.val[-1])
     n_after = d.epochs_past_best
-    total = int(d.points[-1] - d.points[0]) + 1 if len(d.points) else 0
+    # a run's length: its epochs (first to last), or for a step log the steps it ran, from 0
+    # (an evaluation every 200 steps from step 200 to 2200 is 2,200 steps, not 2,001)
+    if not len(d.points):
+        total = 0
+    elif d.unit == "step":
+        total = int(d.points[-1])
+    else:
+        total = int(d.points[-1] - d.points[0]) + 1
     rec_val = float(d.val[int(np.argmin(np.abs(d.points - d.recommended_epoch)))])
 
     def diverged() -> str:

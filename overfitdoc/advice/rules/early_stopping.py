@@ -152,7 +152,8 @@ lit_model = LitModel.load_from_checkpoint(best.best_model_path, model=model)  # 
             score = 0.5 + 0.45 * f.after_best
             ev = (
                 f"On this run's {f.val_name}, {call} would have stopped at {u} {sim.stop_epoch} "
-                f"(after {sim.points_run} of {len(f.raw_val[0])} {u}s) and {kept}, where the run ended at "
+                f"(after {sim.points_run} of {len(f.raw_val[0])} {'epochs' if u == 'epoch' else 'evaluations'}) and "
+                f"{kept}, where the run ended at "
                 f"{fmt(float(f.val[-1]))}{noise_note}."
             )
             return self.hit(score, ev, params)
