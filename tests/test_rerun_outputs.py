@@ -259,3 +259,35 @@ def test_a_narrow_terminal_wraps_the_change_columns_instead_of_cropping_them():
     assert changes and text.count("p=") == sum(1 for c in changes if c.get("p_value") is not None)
     judged = sum(1 for c in changes if c.get("judgement") in ("better", "worse"))
     assert judged and text.count(" better") + text.count(" worse") >= judged
+
+
+def test_plot_compare_of_a_rerun_folder_draws_each_variant_once_with_its_seed_band(tmp_path, monkeypatch):
+    """``overfitdoc plot --compare OUT_DIR`` on a rerun's folder: one curve per variant (the mean
+    of its seeds, in a min-max band), as compare.png draws them, not one faded curve per file."""
+    pytest.importorskip("matplotlib")
+    from typer.testing import CliRunner
+
+    from overfitdoc.cli import app
+    from overfitdoc.commands import plot as plot_cmd
+    from overfitdoc.render import plot as render_plot
+
+    run(tmp_path, "weight-decay", epochs=3, seeds=3, plot=False)
+    out = tmp_path / "out"
+    seen = {}
+    real = render_plot.plot_diagnoses
+
+    def spy(diagnoses, path, **kw):
+        seen["sources"] = [d.source for d in diagnoses]
+        seen["bands"] = kw.get("bands")
+        seen["title"] = kw["options"].title
+        return real(diagnoses, path, **kw)
+
+    monkeypatch.setattr(render_plot, "plot_diagnoses", spy)
+    r = CliRunner().invoke(app, ["plot", "--compare", str(out), "-o", str(tmp_path / "c.png")])
+    assert r.exit_code == 0, r.output
+    assert seen["sources"] == ["baseline (mean of 3 seeds)", "weight-decay (mean of 3 seeds)"]
+    assert all(b is not None and (b.low < b.high).all() for b in seen["bands"])
+    assert seen["title"] == "Comparing 2 variants"
+    assert (tmp_path / "c.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    # a folder that is not a rerun's is drawn file by file, as before
+    assert plot_cmd.rerun_groups([str(tmp_path)], []) is None

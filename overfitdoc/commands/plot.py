@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Annotated
 
 import typer
@@ -97,10 +98,23 @@ def plot_command(
         if output is not None and not compare and len(loaded.sources) > 1:
             names = output_paths(output, loaded.sources)
             targets = [names[i] for i in ok]
+        shown, bands = [loaded.diagnoses[i] for i in ok], None
+        groups = rerun_groups(files, loaded.sources) if compare else None
+        if groups:
+            # a rerun's output folder: one curve per variant, the mean of its seeds, in a band
+            from ..rerun.compare import seed_average
+
+            shown, bands = [], []
+            for name, members in groups.items():
+                d, band = seed_average(name, [_rows(loaded.diagnoses[i]) for i in members if i in loaded.diagnoses])
+                shown.append(d)
+                bands.append(band)
+            if options.title is None:
+                options = replace(options, title=f"Comparing {len(shown)} variant{'s' if len(shown) != 1 else ''}")
         try:
             refuse_inputs_as_outputs([("--output", t) for t in targets or ()], loaded.sources)
             written = plot_diagnoses(
-                [loaded.diagnoses[i] for i in ok], output, options=options, compare=compare, show=show, targets=targets
+                shown, output, options=options, compare=compare, show=show, targets=targets, bands=bands
             )
         except OverfitdocError as e:
             fail(e, debug)
@@ -110,6 +124,37 @@ def plot_command(
     code = exit_code(errors=len(loaded.errors), undiagnosable=len(loaded.undiagnosable))
     if code:
         raise typer.Exit(code)
+
+
+#: a rerun's history files: ``<variant>-seed<N>[-fold<K>].csv`` (or ``.json``)
+RUN_FILE = re.compile(r"^(?P<variant>.+)-seed\d+(?:-fold\d+)?\.(?:csv|json)$")
+
+
+def rerun_groups(files: list[str], sources: list[str]) -> dict[str, list[int]] | None:
+    """When the one input is a rerun's output folder (its ``summary.json`` is a rerun's): each
+    variant, in the summary's order, with the indices of its runs among ``sources``; else None."""
+    import json
+    from pathlib import Path
+
+    if len(files) != 1 or not Path(files[0]).is_dir():
+        return None
+    try:
+        doc = json.loads((Path(files[0]) / "summary.json").read_text(encoding="utf-8"))
+        names = [v["name"] for v in doc["variants"]]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    groups: dict[str, list[int]] = {n: [] for n in names}
+    for i, src in enumerate(sources):
+        m = RUN_FILE.match(Path(src).name)
+        if m and m["variant"] in groups:
+            groups[m["variant"]].append(i)
+    return {n: g for n, g in groups.items() if g} or None
+
+
+def _rows(d) -> list[dict]:
+    """A diagnosed run's history as rows, ``{"epoch": e, series: value, ...}``."""
+    h = d.history
+    return [{"epoch": float(e), **{k: float(v[i]) for k, v in h.columns.items()}} for i, e in enumerate(h.index)]
 
 
 def _options(output, show, log_y, smooth, size, dpi, title):

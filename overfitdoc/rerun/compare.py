@@ -383,3 +383,40 @@ def _mode(values: list) -> str | None:
 
 def _finite(x) -> bool:
     return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
+
+
+def seed_average(name: str, runs: Sequence[Sequence[dict]]):
+    """One variant's seeds as compare.png and ``plot --compare`` of a rerun folder draw them:
+    the diagnosis of its mean history (at each epoch, every logged series averaged over the
+    seeds that reached it), named after the variant, and a band from the lowest to the highest
+    validation value of those seeds at each epoch (:class:`overfitdoc.render.plot.Band`; None
+    for one seed). ``runs``: each seed's rows, ``{"epoch": e, series: value, ...}``."""
+    from ..analysis import diagnose
+    from ..history import from_table
+    from ..render.plot import Band
+
+    epochs = sorted({int(r["epoch"]) for rows in runs for r in rows})
+    at = {e: i for i, e in enumerate(epochs)}
+    keys = sorted({k for rows in runs for r in rows for k in r if k != "epoch"})
+    per_seed = {k: np.full((len(runs), len(epochs)), np.nan) for k in keys}
+    for j, rows in enumerate(runs):
+        for r in rows:
+            for k in keys:
+                x = r.get(k)
+                if x is not None and math.isfinite(float(x)):
+                    per_seed[k][j, at[int(r["epoch"])]] = float(x)
+    table: dict[str, np.ndarray] = {"epoch": np.array(epochs, dtype=float)}
+    for k, a in per_seed.items():
+        counts = np.isfinite(a).sum(axis=0)
+        sums = np.where(np.isfinite(a), a, 0.0).sum(axis=0)
+        table[k] = np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
+    label = name if len(runs) == 1 else f"{name} (mean of {len(runs)} seeds)"
+    d = diagnose(from_table(label, "keras-csv", table, index_column="epoch"))
+    col = d.monitor.val if d.monitor is not None else None
+    if col not in per_seed or len(runs) < 2:
+        return d, None
+    a = per_seed[col]
+    ok = np.isfinite(a).any(axis=0)
+    low = np.where(ok, np.where(np.isfinite(a), a, np.inf).min(axis=0), np.nan)
+    high = np.where(ok, np.where(np.isfinite(a), a, -np.inf).max(axis=0), np.nan)
+    return d, Band(np.array(epochs, dtype=float), low, high, f"band: min-max over the seeds of {col}")

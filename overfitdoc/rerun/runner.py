@@ -437,12 +437,10 @@ def write_outputs(
 
 
 def compare_inputs(units: list[Unit], variants: list[Variant]) -> tuple[list[Diagnosis], list]:
-    """What compare.png draws for each variant: the diagnosis of its mean history (at each
-    epoch, every logged series averaged over the seeds that reached it; its finished runs, or
-    any with epochs when none finished), named after the variant, and a band from the lowest
-    to the highest validation value of those seeds at each epoch
-    (:class:`overfitdoc.render.plot.Band`)."""
-    from ..render.plot import Band
+    """What compare.png draws for each variant: the mean of its seeds' histories and their band
+    (:func:`overfitdoc.rerun.compare.seed_average`), over its finished runs, or any with epochs
+    when none finished."""
+    from .compare import seed_average
 
     shown: list[Diagnosis] = []
     bands: list = []
@@ -452,33 +450,9 @@ def compare_inputs(units: list[Unit], variants: list[Variant]) -> tuple[list[Dia
         runs = done or runs
         if not runs:
             continue
-        epochs = sorted({int(r["epoch"]) for u in runs for r in u.rows})
-        at = {e: i for i, e in enumerate(epochs)}
-        keys = sorted({k for u in runs for r in u.rows for k in r if k != "epoch"})
-        per_seed = {k: np.full((len(runs), len(epochs)), np.nan) for k in keys}
-        for j, u in enumerate(runs):
-            for r in u.rows:
-                for k in keys:
-                    x = r.get(k)
-                    if x is not None and math.isfinite(float(x)):
-                        per_seed[k][j, at[int(r["epoch"])]] = float(x)
-        table: dict[str, np.ndarray] = {"epoch": np.array(epochs, dtype=float)}
-        for k, a in per_seed.items():
-            counts = np.isfinite(a).sum(axis=0)
-            sums = np.where(np.isfinite(a), a, 0.0).sum(axis=0)
-            table[k] = np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
-        name = v.name if len(runs) == 1 else f"{v.name} (mean of {len(runs)} seeds)"
-        d = diagnose(from_table(name, "keras-csv", table, index_column="epoch"))
+        d, band = seed_average(v.name, [u.rows for u in runs])
         shown.append(d)
-        col = d.monitor.val if d.monitor is not None else None
-        if col in per_seed and len(runs) > 1:
-            a = per_seed[col]
-            ok = np.isfinite(a).any(axis=0)
-            low = np.where(ok, np.where(np.isfinite(a), a, np.inf).min(axis=0), np.nan)
-            high = np.where(ok, np.where(np.isfinite(a), a, -np.inf).max(axis=0), np.nan)
-            bands.append(Band(np.array(epochs, dtype=float), low, high, f"band: min-max over the seeds of {col}"))
-        else:
-            bands.append(None)
+        bands.append(band)
     return shown, bands
 
 
