@@ -314,3 +314,31 @@ def test_ultralytics_fix_passes_its_configuration_check(rule_id, log, code):
         assert getattr(got, key) == value, (key, getattr(got, key), value)
     (weights,) = [ast.literal_eval(c.args[0]) for c in _calls(tree, "YOLO")]
     assert weights in GITHUB_ASSETS_NAMES  # a model Ultralytics publishes
+
+
+def test_explain_pages_show_the_hf_and_ultralytics_fix_where_the_rule_has_one():
+    """Every rule page (``overfitdoc explain ID``, docs/rules) ends its Fix with the Hugging Face
+    Trainer and Ultralytics fixes the rule has, filled with its defaults, and the code parses."""
+    import ast
+    import re
+
+    from overfitdoc.advice.docs import render_page
+    from overfitdoc.advice.frameworks import NAMES, TABLES
+    from overfitdoc.advice.rules import load_rules
+
+    seen = 0
+    for rule in load_rules():
+        page = render_page(rule)
+        for key, table in TABLES.items():
+            heading = f"### {NAMES[key]}\n\n```python\n"
+            assert (heading in page) == (rule.id in table), (rule.id, key)
+            if rule.id in table:
+                code = page.split(heading, 1)[1].split("```", 1)[0]
+                assert "${" not in code
+                ast.parse(code)
+                seen += 1
+    assert seen >= 10
+    assert re.search(
+        r"EarlyStoppingCallback\(early_stopping_patience=\d+\)",
+        render_page(next(r for r in load_rules() if r.id == "early-stopping")),
+    )

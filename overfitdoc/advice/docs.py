@@ -43,6 +43,20 @@ def _fix_section(fx: Fix, defaults: dict, level: str = "###") -> list[str]:
     return out
 
 
+def _framework_section(rule: Rule) -> list[str]:
+    """The fix in the frameworks that are configured rather than coded (Hugging Face Trainer,
+    Ultralytics), where the rule has one: what a report on such a log shows, with the defaults
+    (a report fills the run's own epochs, evaluation interval and metric)."""
+    from .frameworks import NAMES, TABLES, snippet
+
+    out = []
+    for key, table in TABLES.items():
+        if rule.id in table:
+            code = render_snippet(snippet(rule.id, key, None, dict(rule.defaults)), rule.defaults).rstrip()
+            out += [f"### {NAMES[key]}", "", "```python", code, "```", ""]
+    return out
+
+
 def _names_used(rule: Rule) -> dict[str, str]:
     """The names of :data:`SNIPPET_NAMES` the rule's snippets use, each with its meaning (the
     first framework's that has it), so the page says what they are without a link."""
@@ -82,6 +96,7 @@ def render_page(rule: Rule) -> str:
             lines += [f"### For {VARIANT_NAMES.get(name, name)}", ""] + _fix_section(fx, rule.defaults, "####")
     else:
         lines += _fix_section(rule.fix, rule.defaults)
+    lines += _framework_section(rule)
     lines += ["## References", ""]
     lines += [f"- {ref}" for ref in rule.references]
     return "\n".join(lines).rstrip() + "\n"
