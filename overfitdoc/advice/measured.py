@@ -103,10 +103,10 @@ def _fail(source: str, reason: str) -> InputError:
     return InputError(source, reason)
 
 
-def read_rerun(directory: str) -> Measured:
-    """Read ``directory/summary.json`` (a folder, or the summary itself). A folder without
-    one, a file that is not JSON, or a summary that is not a re-run's raises
-    :class:`InputError` (one line, exit 2)."""
+def rerun_summary(directory: str) -> tuple[Path, dict]:
+    """The path and content of ``directory/summary.json`` (a folder, or the summary itself),
+    read bounded. A folder without one, a file that is not JSON, or a summary that is not a
+    re-run's raises :class:`InputError` (one line, exit 2)."""
     p = Path(directory)
     if not p.exists():
         raise _fail(directory, "no such rerun output folder (--rerun)")
@@ -121,6 +121,12 @@ def read_rerun(directory: str) -> Measured:
         raise _fail(str(summary), f"cannot read the rerun summary ({type(e).__name__})") from None
     if not isinstance(data, dict) or data.get("command") != "rerun" or not isinstance(data.get("variants"), list):
         raise _fail(str(summary), "not an overfitdoc rerun summary (no command 'rerun' with variants)")
+    return summary, data
+
+
+def read_rerun(directory: str) -> Measured:
+    """The effects a re-run measured, from its summary (:func:`rerun_summary`)."""
+    summary, data = rerun_summary(directory)
     effects: dict[str, Effect] = {}
     for v in data["variants"]:
         if not isinstance(v, dict):

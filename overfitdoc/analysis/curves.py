@@ -36,7 +36,14 @@ class Curves:
     val_se: float  # ... of a validation trend value (at least 1e-12 of val_scale)
     val_diff_se: float  # ... of a difference of two validation trend values
     val_scale: float  # the larger of the validation level and its trend's range
-    val_log_range: float | None = None  # range of the log-space validation trend (a loss spanning decades)
+    #: the trend of ``ln(val)`` for a loss spanning more than a decade (:func:`log_space`), else None
+    val_log_trend: np.ndarray | None = None
+
+    @property
+    def val_log_range(self) -> float | None:
+        """The range of the log-space validation trend (None when it is not measured in log space)."""
+        t = self.val_log_trend
+        return None if t is None else float(t.max() - t.min())
 
     @property
     def n(self) -> int:
@@ -57,10 +64,6 @@ def curves(points: np.ndarray, train: np.ndarray, val: np.ndarray, mode: str, se
     val_scale = max(abs(float(np.median(val_o))), float(val_trend.max() - val_trend.min()), 1e-12)
     val_se = max(val_noise / math.sqrt(w), 1e-12 * val_scale)
     log_val = log_space(val_o) if mode == "min" else None
-    val_log_range = None
-    if log_val is not None:
-        log_trend = trend(log_val, w)
-        val_log_range = float(log_trend.max() - log_trend.min())
     return Curves(
         mode=mode,
         sign=sign,
@@ -78,7 +81,7 @@ def curves(points: np.ndarray, train: np.ndarray, val: np.ndarray, mode: str, se
         val_se=val_se,
         val_diff_se=val_se * math.sqrt(2),
         val_scale=val_scale,
-        val_log_range=val_log_range,
+        val_log_trend=None if log_val is None else trend(log_val, w),
     )
 
 

@@ -101,15 +101,14 @@ def log_space(x: np.ndarray) -> np.ndarray | None:
     return np.log(x)
 
 
-def typical_move(x: np.ndarray, w: int) -> float:
+def typical_move(x: np.ndarray, log_trend: np.ndarray | None = None) -> float:
     """The typical epoch-to-epoch change, ``median(|x[i+1] - x[i]|)``, against the level
-    ``|median(x)|``. For a positive series spanning more than a decade (:func:`log_space`) it is
-    the relative move that the log-space trend over ``w`` points does not explain,
-    ``exp(median|r[i+1] - r[i]|) - 1`` with ``r = ln x - trend(ln x)``: a smooth exponential fall
+    ``|median(x)|``. Given the log-space trend of a positive series spanning more than a decade
+    (:func:`log_space`), it is the relative move that trend does not explain,
+    ``exp(median|r[i+1] - r[i]|) - 1`` with ``r = ln x - log_trend``: a smooth exponential fall
     (15% a step over five decades) is its trend, and moves by nothing."""
     if len(x) <= 3:
         return 0.0
-    logs = log_space(x)
-    if logs is not None:
-        return float(np.expm1(np.median(np.abs(np.diff(logs - trend(logs, w))))))
+    if log_trend is not None:
+        return float(np.expm1(np.median(np.abs(np.diff(np.log(x) - log_trend)))))
     return float(np.median(np.abs(np.diff(x)))) / max(abs(float(np.median(x))), 1e-12)

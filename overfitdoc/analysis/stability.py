@@ -51,7 +51,7 @@ def measure_stability(c: Curves, nonfinite: tuple[int, ...], flat: bool, setting
     val_share = noise_share(c.val_noise, c.val_trend, abs(float(np.median(c.val))))
     rose = float(c.train_trend[last]) - float(c.train_trend[0])
     train_rising = rose > max(3 * c.train_se, 0.1 * abs(float(c.train_trend[0])))
-    val_move = typical_move(c.val, c.window)
+    val_move = typical_move(c.val, c.val_log_trend)
     spike_i = None
     if c.mode == "min" and float(np.min(t)) >= 0 and t[0] > 0:
         over = np.flatnonzero(t[1:] > s.unstable_spike * t[0])

@@ -133,15 +133,17 @@ RUN_FILE = re.compile(r"^(?P<variant>.+)-seed\d+(?:-fold\d+)?\.(?:csv|json)$")
 def rerun_groups(files: list[str], sources: list[str]) -> dict[str, list[int]] | None:
     """When the one input is a rerun's output folder (its ``summary.json`` is a rerun's): each
     variant, in the summary's order, with the indices of its runs among ``sources``; else None."""
-    import json
     from pathlib import Path
+
+    from ..advice.measured import rerun_summary
+    from ..errors import InputError
 
     if len(files) != 1 or not Path(files[0]).is_dir():
         return None
     try:
-        doc = json.loads((Path(files[0]) / "summary.json").read_text(encoding="utf-8"))
+        _, doc = rerun_summary(files[0])
         names = [v["name"] for v in doc["variants"]]
-    except (OSError, ValueError, KeyError, TypeError):
+    except (InputError, KeyError, TypeError):
         return None
     groups: dict[str, list[int]] = {n: [] for n in names}
     for i, src in enumerate(sources):

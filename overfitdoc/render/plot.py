@@ -456,21 +456,16 @@ def _plottable(x: np.ndarray, *ys: np.ndarray) -> tuple:
     return (*out, n)
 
 
+def _corner_note(ax, y: float, text: str, gid: str) -> None:
+    """A small muted note at the top right of a panel (``y`` in axes coordinates)."""
+    ax.text(0.99, y, text, transform=ax.transAxes, ha="right", va="top", fontsize=8, color=MUTED, gid=gid)
+
+
 def _unplottable_note(ax, n: int) -> None:
     """Say that values too large to draw were left out (the report still has them)."""
     if not n:
         return
-    ax.text(
-        0.99,
-        0.90,
-        f"{n} value{'s' if n > 1 else ''} beyond ±1e100 not drawn",
-        transform=ax.transAxes,
-        ha="right",
-        va="top",
-        fontsize=8,
-        color=MUTED,
-        gid="unplottable-note",
-    )
+    _corner_note(ax, 0.90, f"{n} value{'s' if n > 1 else ''} beyond ±1e100 not drawn", "unplottable-note")
 
 
 def _plain_text(fig) -> None:
@@ -739,16 +734,11 @@ def _clip_outliers(ax, raw, trends) -> None:
     ax.set_ylim(lo - pad, hi + pad)
     n = int(below.sum() + above.sum())
     extreme = vals[above].max() if above.any() else vals[below].min()
-    ax.text(
-        0.99,
+    _corner_note(
+        ax,
         0.97,
         f"{n} point{'s' if n > 1 else ''} off the chart (up to {num(float(extreme))}); try --log-y",
-        transform=ax.transAxes,
-        ha="right",
-        va="top",
-        fontsize=8,
-        color=MUTED,
-        gid="clipped-note",
+        "clipped-note",
     )
 
 
