@@ -176,3 +176,30 @@ def test_a_divergence_more_likely_noise_is_not_called_overfitting(monkeypatch):
     r = d.rejected_rise
     assert r is not None and (r.verdict, r.confidence, r.epoch) == ("overfitting", 0.3, sure.recommended_epoch)
     assert f"did rise after epoch {r.epoch}" in d.summary and "(confidence 0.30 as overfitting)" in d.summary
+
+
+def test_a_run_shorter_than_any_the_calibration_saw_cannot_be_sure():
+    """A real 3-epoch fine-tune (make_generated.py): the calibrated model alone would be sure of
+    its underfitting call, but no run that short was in the fit, so the confidence is at most one
+    half, `cannot_tell` says why and names the experiment, the bias test's `bias` is unknown, and
+    the report does not print a noise of 0 as if it had been measured."""
+    d = diagnose_file(GENERATED / "short_finetune.json")
+    assert len(d.points) == 3 < calibration.MIN_POINTS
+    alone = calibration.calibrated(d.verdict, d.margin, d.deciding_test, None)
+    assert alone > 0.9 and d.confidence == 0.5
+    assert d.cannot_tell is not None and d.cannot_tell.kind == "short_run"
+    assert f"at least {calibration.MIN_POINTS} times" in d.cannot_tell.experiment
+    assert d.deciding_test == "bias" and d.bias == "unknown"
+    assert "Cannot tell for sure" in d.summary
+    r = run_cli("diagnose", str(GENERATED / "short_finetune.json"), "--no-chart")
+    assert r.exit_code == 0
+    assert "no epoch off its trend: none measurable" in r.output
+
+
+def test_short_unstable_runs_keep_their_calibrated_confidence():
+    """An `unstable` verdict is read from the values themselves: a run that blew up after its
+    first epoch keeps its confidence and gets no `short_run`."""
+    d = diagnose_file(GENERATED / "blowup_after_first_epoch.json")
+    assert d.verdict == "unstable"
+    assert len(d.points) < calibration.MIN_POINTS
+    assert d.cannot_tell is None or d.cannot_tell.kind != "short_run"

@@ -61,6 +61,7 @@ def observations() -> list[dict]:
                 "x": math.log(max(d.margin, 1.0)),
                 "extra": calibration.features(test, d.val_size.n if d.val_size else None),
                 "right": right,
+                "points": len(d.points),
             }
         )
     return rows
@@ -147,6 +148,7 @@ def main(argv: list[str] | None = None) -> int:
         block = (
             f"SLOPE = {slope:.6f}\nINTERCEPTS = {{\n{entries}}}\n"
             + "".join(f"{n} = {v:.6f}\n" for n, v in zip(EXTRA, extra))
+            + f"MIN_POINTS = {min(r['points'] for r in dev if r['group'] != 'unstable')}\n"
             + f'FITTED_ON = "benchmarks/accuracy development half, {len(dev)} runs"\n'
         )
         text = re.sub(

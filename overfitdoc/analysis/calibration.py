@@ -17,6 +17,12 @@ benchmark has too few runs of keeps the pooled intercept. Verdicts that are cert
 construction (``insufficient_data``; a run that blew up before it had three finite points)
 keep 1.0.
 
+A run with fewer than ``MIN_POINTS`` paired points (the shortest run of the development half
+with a verdict other than ``unstable``, also written by ``calibrate.py``) lies outside what the
+fit has seen: its confidence is at most one half, and :mod:`.uncertainty` says it is too short
+(``short_run``). An ``unstable`` verdict is exempt: non-finite values and spikes are read from
+the values themselves (the development half's unstable runs have 3 to 9 finite points).
+
 A confidence below ``CANNOT_TELL`` (0.5: the verdict is more likely wrong than right) is
 reported as such, with the experiment that would decide (:mod:`.uncertainty`).
 """
@@ -39,6 +45,7 @@ INTERCEPTS = {
 BIAS_TEST = 0.025514
 SIZE = 0.009980
 UNKNOWN_SIZE = -0.245671
+MIN_POINTS = 14
 FITTED_ON = "benchmarks/accuracy development half, 758 runs"
 # --- end of the generated block ---
 
@@ -65,3 +72,14 @@ def calibrated(verdict: str, margin: float, test: str | None = None, val_size: i
     bias, size, unknown = features(test, val_size)
     z = intercept + SLOPE * math.log(max(margin, 1.0)) + BIAS_TEST * bias + SIZE * size + UNKNOWN_SIZE * unknown
     return round(min(0.99, max(0.05, 1.0 / (1.0 + math.exp(-z)))), 3)
+
+
+def too_short(verdict: str, points: int) -> bool:
+    """A run of fewer than ``MIN_POINTS`` paired points, shorter than any the fit has seen, with
+    a verdict that needs a trend (every verdict but ``unstable``)."""
+    return points < MIN_POINTS and group_of(verdict) != "unstable"
+
+
+def within_reach(confidence: float, verdict: str, points: int) -> float:
+    """``confidence``, at most one half for a run :func:`too_short` for the fit to speak for."""
+    return min(confidence, CANNOT_TELL) if too_short(verdict, points) else confidence

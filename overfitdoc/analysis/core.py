@@ -11,7 +11,7 @@ import numpy as np
 from ..history import History
 from ..naming import is_held_out, is_meta, normalising_once
 from .bias import measure_bias, measure_learning
-from .calibration import CANNOT_TELL, calibrated
+from .calibration import CANNOT_TELL, calibrated, within_reach
 from .curves import curves
 from .divergence import kept_epoch, late_gain, measure_divergence
 from .gap import measure_gap
@@ -134,6 +134,7 @@ def diagnose(
         late = late_gain(c, kept, False, settings)
         verdict, _, _ = verdict_of(div, late)
         test, confidence = "rise_rejected", round(1.0 - rejected.confidence, 3)
+    confidence = within_reach(confidence, verdict, len(c.points))
     points = c.points
     div_epoch: int | None = None
     div_range: tuple[int, int] | None = None
@@ -168,7 +169,8 @@ def diagnose(
     )
     unsure = cannot_tell(d)
     if unsure is not None:
-        d = replace(d, cannot_tell=unsure, bias="unknown" if unsure.kind == "capacity_or_floor" else d.bias)
+        plateau = unsure.kind == "capacity_or_floor" or (unsure.kind == "short_run" and d.deciding_test == "bias")
+        d = replace(d, cannot_tell=unsure, bias="unknown" if plateau else d.bias)
     return replace(d, summary=summarise(d, settings))
 
 

@@ -275,7 +275,7 @@ class RejectedRise:
 class CannotTell:
     """Why a verdict cannot be sure, and what would decide (:mod:`overfitdoc.analysis.uncertainty`)."""
 
-    kind: str  # capacity_or_floor | small_split | narrow
+    kind: str  # short_run | capacity_or_floor | small_split | narrow
     reason: str
     experiment: str
 

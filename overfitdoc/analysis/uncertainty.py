@@ -2,6 +2,11 @@
 :data:`~.calibration.CANNOT_TELL` keeps its best guess, and says why it cannot be sure and
 which experiment would decide. The reason follows the test that decided the verdict:
 
+* ``short_run``: the run has fewer paired points than ``calibration.MIN_POINTS``, shorter than
+  any run the confidence was fitted on (its confidence is at most one half): trend and noise
+  cannot be told apart in so few points. When the bias test decided, ``bias`` becomes
+  ``unknown``. Experiment: evaluate on the validation split at least ``MIN_POINTS`` times over
+  the run (more often, or for longer).
 * ``capacity_or_floor``: the bias test decided (a good fit or an underfit judged by how far
   training got towards its floor) and the two curves level off together: a plateau that can be
   the model's capacity or the data's noise floor. ``bias`` becomes ``unknown``. Experiment: the
@@ -17,7 +22,7 @@ which experiment would decide. The reason follows the test that decided the verd
 from __future__ import annotations
 
 from ..numbers import fmt
-from .calibration import CANNOT_TELL
+from .calibration import CANNOT_TELL, MIN_POINTS, too_short
 from .types import CannotTell, Diagnosis
 
 SMALL_SPLIT = 200  # the validation size below which a narrow call is put down to sampling
@@ -26,9 +31,20 @@ SMALL_SPLIT = 200  # the validation size below which a narrow call is put down t
 def cannot_tell(d: Diagnosis) -> CannotTell | None:
     """Why this diagnosis cannot be sure, and the experiment that would decide; None when its
     confidence is at least ``CANNOT_TELL`` or the verdict is certain by construction."""
-    if d.monitor is None or d.margin is None or d.confidence >= CANNOT_TELL or not len(d.points):
+    if d.monitor is None or d.margin is None or not len(d.points):
         return None
     u, metric = d.unit, d.monitor.metric
+    if too_short(d.verdict, len(d.points)):
+        n = len(d.points)
+        return CannotTell(
+            "short_run",
+            f"the run was evaluated {n} times, fewer than the {MIN_POINTS} evaluations of the shortest run its "
+            "confidence was calibrated on: trend and noise cannot be told apart in so few points",
+            f"evaluate on the validation split at least {MIN_POINTS} times over the run (more often, or for more "
+            f"{u}s), and diagnose again",
+        )
+    if d.confidence >= CANNOT_TELL:
+        return None
     best = fmt(d.best_val)
     size = d.val_size
     if d.deciding_test == "bias" and d.verdict in ("good_fit", "underfitting"):

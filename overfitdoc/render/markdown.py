@@ -16,6 +16,13 @@ VERDICT_BADGE = {
 }
 
 
+def noise_figure(noise, unit: str) -> str:
+    """The validation noise; a zero says what it means (no point off its trend), not a measured 0."""
+    if noise == 0:
+        return f"0  (no {unit} off its trend: none measurable)"
+    return num(noise)
+
+
 def figures(run: dict) -> list[tuple[str, str]]:
     """The key figures, as (label, value) rows: shared by the text and markdown renderers."""
     mon = run["monitor"]
@@ -33,7 +40,7 @@ def figures(run: dict) -> list[tuple[str, str]]:
         (f"{unit}s past best", num(run["epochs_past_best"])),
         ("final gap", f"{num(gap['final'])}  ({relative_gap(gap['relative_final'])}; {gap['trend']})"),
         (f"gap at recommended {unit}", num(gap["at_best"])),
-        ("validation noise", num(run.get("noise"))),
+        ("validation noise", noise_figure(run.get("noise"), unit)),
         ("bias / variance", f"{run['bias']} / {run['variance']}"),
     ]
 

@@ -143,7 +143,9 @@ print(f"best val loss {np.mean(scores):.4f} +- {np.std(scores):.4f} over {len(sc
             score = 0.95
         if not parts or score <= 0:
             return None
-        if d.verdict == "good_fit" and d.cannot_tell is None:
+        if d.verdict == "good_fit" and (d.cannot_tell is None or d.cannot_tell.kind == "short_run"):
+            # a sure good fit (or one too short to judge: more evaluations decide it, not more
+            # validation samples) has little to gain from a larger split
             score = min(score, 0.4)
         ev = "; ".join(parts)
         return self.hit(score, cap(ev) + ".", params)
