@@ -2,11 +2,12 @@
 checked statically (they parse; every TrainingArguments field and every model.train argument
 exists in the package versions named in tests/fixtures/frameworks/), read from the run (the HF
 fixes' evaluation cadence and length), and executed: every HF fix trains a tiny model, every
-Ultralytics fix goes through Ultralytics' configuration check where it imports (below)."""
+Ultralytics fix builds its real trainer, through Ultralytics' configuration check (below)."""
 
 from __future__ import annotations
 
 import ast
+import importlib.metadata
 import importlib.util
 import re
 import sys
@@ -272,19 +273,26 @@ def test_hf_fix_runs_on_a_tiny_model_and_its_fields_take_effect(rule_id, log, co
         assert len(first["labels"]) == min(written["per_device_train_batch_size"], len(train_dataset))
 
 
-# ---------------------------------------------------------------- Ultralytics: the configuration check
+# ---------------------------------------------------------------- Ultralytics: run every fix
 #
-# Ultralytics cannot be installed beside this project's torch: `pip install ultralytics` requires
-# torchvision, and every torchvision on PyPI either pulls torch 2.14.1 (a CUDA build of several
-# GB, replacing the CPU torch 2.13.0 the test extra pins) or, at 0.28.0 beside torch 2.13.0 CPU,
-# fails to import ("operator torchvision::nms does not exist"), so YOLO cannot train here.
-# Ultralytics' configuration module does not import torchvision: installed without its
-# dependencies (ultralytics, opencv-python-headless, pyyaml, requests, psutil, polars, pillow,
-# ultralytics-thop and torchvision's wheel for its version metadata), `ultralytics.cfg` imports,
-# and this test runs each fix's model.train(...) arguments through `get_cfg`, which refuses an
-# unknown key (check_dict_alignment) and a wrong type or range (check_cfg). Where it does not
-# import (the test extra, CI), the static check above stands: the keys against the default
-# configuration taken from the Ultralytics 8.4.190 wheel (tests/fixtures/frameworks/).
+# Each Ultralytics fix, filled as the report fills it (the advice on real results.csv logs and on
+# the sample runs with --framework ultralytics), is executed against Ultralytics 8.4.190: its
+# ``YOLO("yolo11n.pt")`` builds the same model from its YAML (``yolo11n.yaml``, no weights are
+# downloaded; the name must be one Ultralytics publishes), and its ``model.train(...)`` is the
+# real one: it merges the arguments, builds the real DetectionTrainer, whose first step is
+# Ultralytics' configuration check (get_cfg: an unknown key, a wrong type or a value out of
+# range raises), then reads data.yaml (a dataset of empty folders here). Only the training loop,
+# DetectionTrainer.train, is replaced: it records the trainer and stops, so the test checks that
+# every argument the fix sets is the trainer's. Nothing goes online (YOLO_OFFLINE, settings in a
+# temporary YOLO_CONFIG_DIR).
+#
+# Ultralytics is installed without its dependency torchvision (README, "Run the tests"): the
+# only torchvision beside this project's CPU torch 2.13.0 is PyPI's 0.28.0, a CUDA build whose
+# ops do not load ("operator torchvision::nms does not exist"), and torchmetrics imports it when
+# it is installed, so `import lightning` would fail for the whole suite. Nothing here imports
+# torchvision; Ultralytics only reads its version at import (importlib.metadata), which the
+# harness answers with 0.28.0, the release torch 2.13.0 pairs with. Without Ultralytics the
+# static check above stands (the keys of its default configuration, tests/fixtures/frameworks/).
 
 YOLO_LOGS = [
     REAL / "r044_yolo_det_v5.csv",
@@ -302,18 +310,98 @@ def test_every_ultralytics_fix_is_reported_somewhere():
     assert {p.values[0] for p in YOLO_FILLED} == set(TABLES["ultralytics"])
 
 
-@pytest.mark.parametrize("rule_id, log, code", YOLO_FILLED)
-def test_ultralytics_fix_passes_its_configuration_check(rule_id, log, code):
-    cfg = pytest.importorskip("ultralytics.cfg", reason="ultralytics does not install beside torch 2.13.0 (above)")
+class _Trained(Exception):
+    """Raised by the harness in place of the training loop, once the trainer is built."""
+
+
+@pytest.fixture(scope="module")
+def yolo_harness(tmp_path_factory):
+    if importlib.util.find_spec("ultralytics") is None:
+        pytest.skip(
+            "Ultralytics is installed by README's test command: pip install --no-deps -c constraints.txt ultralytics"
+        )
+    env = pytest.MonkeyPatch()
+    env.setenv("YOLO_OFFLINE", "1")  # read when ultralytics is imported: no update check, no download, no events
+    env.setenv("YOLO_CONFIG_DIR", str(tmp_path_factory.mktemp("ultralytics-settings")))
+    env.setenv("YOLO_VERBOSE", "False")
+    version = importlib.metadata.version
+
+    def torchvision_paired(name):  # torchvision is not installed (above): the release torch 2.13.0 pairs with
+        try:
+            return version(name)
+        except importlib.metadata.PackageNotFoundError:
+            if name != "torchvision":
+                raise
+            return "0.28.0"
+
+    env.setattr(importlib.metadata, "version", torchvision_paired)
+    import ultralytics
+    from ultralytics.models.yolo.detect import DetectionTrainer
     from ultralytics.utils.downloads import GITHUB_ASSETS_NAMES
 
-    tree = ast.parse(code)
-    (args,) = _literals(tree, "train")
-    got = cfg.get_cfg(overrides=args)  # raises on an unknown key, a wrong type or a value out of range
-    for key, value in args.items():
-        assert getattr(got, key) == value, (key, getattr(got, key), value)
-    (weights,) = [ast.literal_eval(c.args[0]) for c in _calls(tree, "YOLO")]
-    assert weights in GITHUB_ASSETS_NAMES  # a model Ultralytics publishes
+    env.setattr(importlib.metadata, "version", version)
+    yield types.SimpleNamespace(
+        module=ultralytics, YOLO=ultralytics.YOLO, trainer=DetectionTrainer, published=GITHUB_ASSETS_NAMES
+    )
+    env.undo()
+
+
+def _run_yolo_fix(code, harness, tmp_path, monkeypatch):
+    """Execute the fix in tmp_path as the harness above describes; return its trainer."""
+    monkeypatch.chdir(tmp_path)
+    for split in ("train", "val"):
+        (tmp_path / "images" / split).mkdir(parents=True)
+    (tmp_path / "data.yaml").write_text(
+        f"path: {tmp_path}\ntrain: images/train\nval: images/val\nnames:\n  0: object\n"
+    )
+    made = []
+
+    def stop(self):
+        made.append(self)
+        raise _Trained
+
+    def weights(name):
+        assert name in harness.published, f"{name} is not a model Ultralytics publishes"
+        model = harness.YOLO(str(Path(name).with_suffix(".yaml")))  # the same architecture and size, untrained
+        model.overrides["project"] = str(tmp_path / "runs")  # the snippet names no project: its runs land here
+        return model
+
+    monkeypatch.setattr(harness.trainer, "train", stop)
+    monkeypatch.setattr(harness.module, "YOLO", weights, raising=False)
+    compiled = compile(code, "<fix>", "exec")
+    with pytest.raises(_Trained):
+        exec(compiled, {})
+    (trainer,) = made
+    return trainer
+
+
+@pytest.mark.parametrize("rule_id, log, code", YOLO_FILLED)
+def test_ultralytics_fix_builds_its_trainer_with_every_argument(
+    rule_id, log, code, yolo_harness, tmp_path, monkeypatch
+):
+    trainer = _run_yolo_fix(code, yolo_harness, tmp_path, monkeypatch)
+    (written,) = _literals(ast.parse(code), "train")
+    for key, value in written.items():
+        assert getattr(trainer.args, key) == value, (key, getattr(trainer.args, key), value)
+    assert trainer.epochs == trainer.args.epochs and trainer.data["names"] == {0: "object"}  # it read data.yaml
+
+
+@pytest.mark.parametrize(
+    "rule_id, old, new, refused",
+    [
+        ("early-stopping", "patience=", "patiense=", SyntaxError),  # not a train argument
+        ("data-augmentation", "fliplr=0.5", "fliplr=1.5", ValueError),  # a probability above 1
+        ("lr-schedule", "cos_lr=True", "cos_lr=1", TypeError),  # not a bool
+        ("lower-lr", "lr0=", 'lr0="0.001", lrf=', TypeError),  # a string for a float
+        ("more-capacity", '"yolo11m.pt"', '"yolo11q.pt"', AssertionError),  # not a published model
+    ],
+)
+def test_a_mutated_ultralytics_fix_fails(rule_id, old, new, refused, yolo_harness, tmp_path, monkeypatch):
+    """The harness can fail: a wrong key, value or model name in a fix is refused by Ultralytics."""
+    code = next(p.values[2] for p in YOLO_FILLED if p.values[0] == rule_id)
+    assert old in code
+    with pytest.raises(refused):
+        _run_yolo_fix(code.replace(old, new, 1), yolo_harness, tmp_path, monkeypatch)
 
 
 def test_explain_pages_show_the_hf_and_ultralytics_fix_where_the_rule_has_one():

@@ -144,7 +144,10 @@ def render_index(rules: tuple[Rule, ...] | None = None) -> str:
         "",
         "The fixes are written against a few names that stand for your own objects. The tests",
         "define them on a tiny model and run every snippet (Keras 3 on its torch backend, PyTorch,",
-        "Lightning).",
+        "Lightning, and the Hugging Face Trainer on a tiny BERT). Every Ultralytics fix runs too,",
+        "against Ultralytics 8.4.190: `YOLO(...)` builds the named model from its YAML, untrained,",
+        "and the real `model.train(...)` builds its trainer, through Ultralytics' configuration",
+        "check, on an empty dataset; only the training loop is left out.",
         "",
     ]
     for fw, names in SNIPPET_NAMES.items():

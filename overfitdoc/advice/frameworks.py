@@ -13,10 +13,12 @@ under the Trainer's name (``eval_loss``, ``eval_g0_loss``), and train the run's 
 times the rule's extension where it asks for more.
 
 The tests run every Hugging Face fix on a tiny model (transformers is in the test extra) and
-pass every Ultralytics fix through Ultralytics' configuration check where it imports; the
-names are also checked statically against the fields of ``transformers.TrainingArguments`` and
-the keys of Ultralytics' default configuration (``tests/fixtures/frameworks/``, taken from the
-packages, versions named there).
+every Ultralytics fix against Ultralytics 8.4.190 up to its training loop (the real
+``model.train`` and trainer, through Ultralytics' configuration check, on an untrained model
+built from the named weights' YAML); the names are also checked statically against the fields
+of ``transformers.TrainingArguments`` and the keys of Ultralytics' default configuration
+(``tests/fixtures/frameworks/``, taken from the packages, versions named there), which is all
+that runs where Ultralytics is not installed.
 
 The snippets use ``model``, ``train_dataset`` and ``eval_dataset`` (Hugging Face: your model
 and datasets) and ``data.yaml`` / ``yolo11n.pt`` (Ultralytics: your data file and weights).
