@@ -326,6 +326,12 @@ half was scored once per benchmark version, at the end):
   the deciding test (bias or not) and the validation split's size (`ln(n/100)`, or "unknown");
   the split's size is read from accuracy steps with at least 3 distinct values. Expected
   calibration error, leave-one-family-out over all 16 families: 0.047; test half 0.040.
+- The run's length as a calibration feature (`ln(points/100)`): its development-half
+  coefficient is -0.14 (longer runs slightly less often right, ECE unchanged), so it cannot
+  speak for runs shorter than any the fit holds (a 3-epoch fine-tune scored 0.98). Not kept;
+  instead a run shorter than the development half's shortest non-unstable run (14 points,
+  `MIN_POINTS`) gets at most 0.5 and `cannot_tell` `short_run` (2 runs of the test half,
+  none of the development half; verdicts unchanged).
 - A divergence whose calibrated confidence is below one half is not called overfitting (the
   verdict without it, at 1 - p: docs/analysis.md, "A rise more likely noise"). Of the 52 such
   calls before the change, 34 were good fits by the test loss and 14 overfits. Dev 79.7% ->
