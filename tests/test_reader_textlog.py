@@ -139,3 +139,29 @@ def test_keras_fit_output_reads_one_row_per_epoch():
         assert list(one.columns[key]) == list(two.columns[key])  # same seed, same numbers
     first = (FIXTURES / "trainers" / "keras_verbose2.log").read_text().splitlines()[1]
     assert first.endswith(f"loss: {two.columns['loss'][0]:.4f} - val_loss: {two.columns['val_loss'][0]:.4f}")
+
+
+def test_keras_evaluate_after_fit_is_not_the_last_epoch():
+    # real output (make_fixtures.py keras_evaluate): model.fit(verbose=2) for 12 epochs, then
+    # model.evaluate on a test split prints "4/4 - 0s - 29ms/step - loss: 0.4855 - mae: 0.5556",
+    # which named no epoch and took the place of epoch 12's training values
+    log = FIXTURES / "trainers" / "keras_fit_evaluate.log"
+    lines = log.read_text().splitlines()
+    h = load_history(log)
+    assert list(h.index) == list(range(1, 13))
+    assert lines[-2].endswith(
+        f"loss: {h.columns['loss'][-1]:.4f} - mae: {h.columns['mae'][-1]:.4f} - val_loss: "
+        f"{h.columns['val_loss'][-1]:.4f} - val_mae: {h.columns['val_mae'][-1]:.4f}"
+    )
+    assert len(h.notes) == 1 and f"line {len(lines)} first" in h.notes[0] and "model.evaluate" in h.notes[0]
+
+
+def test_progress_lines_before_an_epochs_validation_values_still_count(tmp_path):
+    # Keras verbose=1: per-batch lines without validation come before the line that has it
+    path = tmp_path / "train.log"
+    path.write_text(
+        "Epoch 1/2\n1/2 - loss: 0.9\n2/2 - loss: 0.8 - val_loss: 0.85\nEpoch 2/2\n1/2 - loss: 0.7\n"
+        "2/2 - loss: 0.6 - val_loss: 0.7\n"
+    )
+    h = load_history(path)
+    assert list(h.columns["loss"]) == [0.8, 0.6] and not h.notes

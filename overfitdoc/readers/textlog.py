@@ -4,7 +4,10 @@
 ``Epoch: 1, TrainLoss: 673.5184, ValLoss: 184.2612, LR: 0.000200``.
 A line without an epoch belongs to the epoch last named (Keras prints ``Epoch 3/12`` on a
 line of its own, then a progress line per batch, the last holding the epoch's values, which
-win); in a log that never names one, each such line is the next epoch.
+win); in a log that never names one, each such line is the next epoch. Once a line has given
+the named epoch its validation values, a later line without an epoch and without any
+validation value is not that epoch's training (Keras prints ``model.evaluate(...)``'s
+``4/4 - 0s - loss: 0.49`` after the last epoch): it is left out, with a note.
 
 A line is scanned in time linear in its length (a 100 KB model-summary line is read like a
 short one): the epoch pattern has no two adjacent ambiguous repeats, the number is atomic,
@@ -22,6 +25,7 @@ import string
 
 from ..errors import InputError
 from ..history import MAX_COLUMNS, History, from_table
+from ..naming import is_held_out
 from .registry import Input, NotThisFormat, reader
 
 NUMBER = r"(?>[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|[-+]?(?:nan|inf(?:inity)?))"
@@ -87,16 +91,23 @@ def read_text_log(inp: Input) -> History:
     order: list[int] = []
     seen_lines = matched = 0
     named = None  # the epoch the last line naming one named: later lines without one belong to it
-    for line in inp.text.splitlines():
+    closed = False  # the named epoch has its validation values: an epoch-less training-only line is not its
+    left_out: list[int] = []
+    for number, line in enumerate(inp.text.splitlines(), 1):
         if not line.strip():
             continue
         seen_lines += 1
         epoch, values = parse_line(line)
         if epoch is not None:
-            named = epoch
+            named, closed = epoch, False
         if not values:
             continue
         matched += 1
+        held_out = any(is_held_out(k) for k in values)
+        if epoch is None and named is not None and closed and not held_out:
+            left_out.append(number)
+            continue
+        closed = closed or (named is not None and held_out)
         key = named if named is not None else (order[-1] + 1 if order else 1)
         if key not in rows:
             rows[key] = {}
@@ -111,4 +122,10 @@ def read_text_log(inp: Input) -> History:
             raise InputError(inp.source, f"more than {MAX_COLUMNS:,} different keys (a training log has fewer)")
     table = {"epoch": [float(e) for e in order]}
     table.update({k: [rows[e].get(k, math.nan) for e in order] for k in keys})
-    return from_table(inp.source, "text-log", table, index_column="epoch", dedupe=False)
+    notes: tuple[str, ...] = ()
+    if left_out:
+        notes = (
+            f"{len(left_out)} line(s) after an epoch's validation values, naming no epoch and no validation "
+            f"metric, left out as not training (line {left_out[0]} first: model.evaluate output?)",
+        )
+    return from_table(inp.source, "text-log", table, index_column="epoch", dedupe=False, notes=notes)
