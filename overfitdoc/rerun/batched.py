@@ -212,6 +212,136 @@ def probe(units: list[Unit], prep: Prepared) -> str | None:
     return None
 
 
+ADAM_FAMILY = (torch.optim.Adam, torch.optim.AdamW)
+#: group settings a stacked step does not implement (it falls back to each member's own step)
+UNSUPPORTED_SETTINGS = ("amsgrad", "maximize", "capturable", "differentiable", "fused")
+
+
+class StackedStep:
+    """One optimizer step for every member at once, on the stacked parameters: Adam, AdamW
+    (decoupled or coupled weight decay) and SGD (momentum, dampening, Nesterov), with each
+    member's own settings read from its own optimizer's parameter groups at every step (so its
+    schedulers, which set those groups' ``lr``, drive it) as per-member columns broadcast over
+    the stacked tensors. The arithmetic is torch's single-tensor update, in the same order of
+    operations, so a member steps as its own optimizer would, up to the rounding of its
+    settings to the parameters' dtype. The moments live here, not in the members' optimizers."""
+
+    def __init__(self, kind: str, params: dict[str, torch.Tensor], groups: list[dict[str, dict]]):
+        self.kind = kind
+        self.params = params
+        self.groups = groups  # per member: parameter name -> its group in the member's optimizer
+        self.steps = dict.fromkeys(params, 0)
+        self.state: dict[str, dict[str, torch.Tensor]] = {}
+        self._cache: dict = {}  # this step's settings columns
+
+    @classmethod
+    def make(cls, trainers: list[Trainer], members: list[dict[str, nn.Parameter]], params) -> StackedStep | None:
+        """The stacked step of these members' optimizers, or None when one of them is not
+        one this implements (then each member steps its own optimizer)."""
+        kinds = set()
+        groups: list[dict[str, dict]] = []
+        for t, named in zip(trainers, members):
+            opt = t.optimizer
+            kind = "adam" if type(opt) in ADAM_FAMILY else "sgd" if type(opt) is torch.optim.SGD else None
+            if kind is None:
+                return None
+            kinds.add(kind)
+            where = {id(p): g for g in opt.param_groups for p in g["params"]}
+            if len(where) != sum(len(g["params"]) for g in opt.param_groups) or set(where) != {
+                id(p) for p in named.values()
+            }:
+                return None  # a parameter twice, or the optimizer's parameters are not the model's
+            mine = {name: where[id(p)] for name, p in named.items()}
+            for g in mine.values():
+                if any(g.get(k) for k in UNSUPPORTED_SETTINGS) or isinstance(g["lr"], torch.Tensor):
+                    return None
+            groups.append(mine)
+        if len(kinds) != 1:
+            return None
+        kind = kinds.pop()
+        if kind == "sgd":
+            shapes = {(bool(g["momentum"]), bool(g["nesterov"])) for m in groups for g in m.values()}
+            if len(shapes) != 1:
+                return None
+        return cls(kind, params, groups)
+
+    def _columns(self, name: str, step: int, like: torch.Tensor) -> tuple[list[torch.Tensor], tuple[bool, bool]]:
+        """Each member's settings for parameter ``name``, one (members, 1, ...) tensor per
+        setting (made once per step for the members' groups), and whether any member has a
+        coupled / a decoupled weight decay."""
+        groups = tuple(member[name] for member in self.groups)
+        key = (tuple(id(g) for g in groups), step, like.dtype)
+        hit = self._cache.get(key)
+        if hit is None:
+            rows = [self._row(g, step) for g in groups]
+            flags = (any(r[-2] != 0 for r in rows), any(r[-1] != 1 for r in rows))
+            hit = self._cache[key] = (torch.tensor(rows, dtype=like.dtype, device=like.device), flags)
+        cols, flags = hit
+        shape = (cols.shape[0], *([1] * (like.dim() - 1)))
+        return [c.reshape(shape) for c in cols.unbind(1)], flags
+
+    def _row(self, g: dict, step: int) -> tuple[float, ...]:
+        """One member's settings for a step; the last two: coupled weight decay, decay factor."""
+        lr, wd = float(g["lr"]), float(g.get("weight_decay", 0.0) or 0.0)
+        if self.kind == "sgd":
+            return (-lr, float(g["momentum"]), 1 - float(g["dampening"]), wd, 1.0)
+        b1, b2 = (float(b) for b in g["betas"])
+        decoupled = bool(g.get("decoupled_weight_decay", False))
+        return (
+            1 - b1,
+            b2,
+            1 - b2,
+            -(lr / (1 - b1**step)),
+            (1 - b2**step) ** 0.5,
+            float(g["eps"]),
+            0.0 if decoupled else wd,
+            1 - lr * wd if decoupled else 1.0,
+        )
+
+    @torch.no_grad()
+    def step(self) -> None:
+        self._cache: dict = {}
+        for name, p in self.params.items():
+            grad = p.grad
+            if grad is None:
+                continue
+            self.steps[name] += 1
+            t = self.steps[name]
+            if self.kind == "adam":
+                self._adam(name, p, grad, t)
+            else:
+                self._sgd(name, p, grad, t)
+
+    def _adam(self, name: str, p: torch.Tensor, grad: torch.Tensor, t: int) -> None:
+        (c1, b2, c2, neg_step, bc2_sqrt, eps, coupled, decay), (any_coupled, any_decoupled) = self._columns(name, t, p)
+        if name not in self.state:
+            self.state[name] = {"m": torch.zeros_like(p), "v": torch.zeros_like(p)}
+        m, v = self.state[name]["m"], self.state[name]["v"]
+        if any_coupled:
+            grad = torch.addcmul(grad, p, coupled)
+        if any_decoupled:
+            p.mul_(decay)
+        m.lerp_(grad, c1)
+        v.mul_(b2).addcmul_(grad * c2, grad)
+        denom = (v.sqrt() / bc2_sqrt).add_(eps)
+        p.addcdiv_(m * neg_step, denom)
+
+    def _sgd(self, name: str, p: torch.Tensor, grad: torch.Tensor, t: int) -> None:
+        (neg_lr, momentum, undamped, wd, _), (any_wd, _) = self._columns(name, t, p)
+        if any_wd:
+            grad = torch.addcmul(grad, p, wd)
+        g0 = self.groups[0][name]
+        if g0["momentum"]:
+            buf = self.state.get(name, {}).get("buf")
+            if buf is None:
+                buf = grad.clone()
+                self.state[name] = {"buf": buf}
+            else:
+                buf.mul_(momentum).addcmul_(grad, undamped)
+            grad = torch.addcmul(grad, buf, momentum) if g0["nesterov"] else buf
+        p.addcmul_(grad, neg_lr)
+
+
 class Stack:
     """The members of one stack: their trainers, and the stacked parameters they are views of."""
 
@@ -229,6 +359,11 @@ class Stack:
         self.members = [dict(m.named_parameters()) for m in models]
         self.skeleton = copy.deepcopy(models[0]).to("meta")
         self.trainers = [Trainer(u, prep) for u in units]  # their optimizers and fixes, on the rebound modules
+        for t in self.trainers:
+            # a step with no gradients (nothing moves): a scheduler made on this optimizer sees
+            # it stepped before its own first step, as in the threaded loop
+            t.optimizer.step()
+        self.stepper = StackedStep.make(self.trainers, self.members, self.params)
         n_inputs = len(self.prep.train.head(1)[0])
         self.train_forward = _vmapped(self.skeleton, n_inputs, shared_inputs=False)
         self.eval_forward = _vmapped(self.skeleton, n_inputs, shared_inputs=True)
@@ -265,11 +400,18 @@ class Stack:
             for p in self.params.values():
                 p.grad = None
             torch.stack(losses).sum().backward()
-            for j, (i, t) in enumerate(zip(alive, trainers)):
+            for i, t in zip(alive, trainers):
                 for name, p in self.members[i].items():
                     grad = self.params[name].grad
                     p.grad = None if grad is None else grad[i]
-                t.step()
+                t.before_step()
+            if self.stepper is not None:
+                self.stepper.step()  # every row: those of members that ended are no one's any more
+            for t in trainers:
+                if self.stepper is None:
+                    t.optimizer.step()
+                t.after_step()
+            for j, t in enumerate(trainers):
                 t.add_batch(sums[j], out[j], got[j], losses[j])
         return [t.epoch_logs(s) for t, s in zip(trainers, sums)]
 

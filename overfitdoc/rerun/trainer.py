@@ -422,9 +422,17 @@ class Trainer:
 
     def step(self) -> None:
         """The gradients are in: the fixes' gradient hooks, the optimizer's step, the schedulers'."""
+        self.before_step()
+        self.optimizer.step()
+        self.after_step()
+
+    def before_step(self) -> None:
+        """Between backward() and the optimizer's step: the fixes' gradient hooks (clipping)."""
         for hook in self.grad_hooks:
             hook()
-        self.optimizer.step()
+
+    def after_step(self) -> None:
+        """After the optimizer's step: the per-step schedulers, the step count."""
         for scheduler in self.step_schedulers:
             scheduler.step()
         self.steps += 1
