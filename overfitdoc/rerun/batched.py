@@ -300,7 +300,7 @@ class StackedStep:
 
     @torch.no_grad()
     def step(self) -> None:
-        self._cache: dict = {}
+        self._cache = {}
         for name, p in self.params.items():
             grad = p.grad
             if grad is None:
