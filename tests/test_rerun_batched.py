@@ -91,7 +91,10 @@ def test_batched_members_match_the_threaded_runs_adam(tmp_path):
     assert len(es.rows) < len(batched.unit("baseline", 0).rows) == 25
     # each member ends with a model of its own, the weights of its kept epoch
     base, wd = batched.unit("baseline", 0).model, batched.unit("weight-decay", 0).model
-    assert all(p.untyped_storage().data_ptr() != q.untyped_storage().data_ptr() for p, q in zip(base.parameters(), wd.parameters()))
+    assert all(
+        p.untyped_storage().data_ptr() != q.untyped_storage().data_ptr()
+        for p, q in zip(base.parameters(), wd.parameters())
+    )
 
 
 def test_batched_members_match_the_threaded_runs_sgd_momentum(tmp_path):
