@@ -95,6 +95,15 @@ def rerun_command(
         ),
     ] = "overfitdoc-rerun",
     amp: Annotated[bool, typer.Option("--amp", help="bfloat16 autocast (for GPUs).")] = False,
+    batched: Annotated[
+        bool | None,
+        typer.Option(
+            "--batched/--no-batched",
+            help="Train the runs that differ only in their recipe (lr, weight decay, label smoothing, early "
+            "stopping, ...) as one stacked model (torch.func + vmap); default: on with CUDA, off on CPU.",
+            show_default=False,
+        ),
+    ] = None,
     timeout: Annotated[
         float | None,
         typer.Option(
@@ -149,6 +158,7 @@ def rerun_command(
                 jobs=jobs,
                 out_dir=out,
                 amp=amp,
+                batched=batched,
                 keep_models=False,
                 on_epoch=progress.epoch if progress else None,
                 on_unit=progress.done if progress else None,

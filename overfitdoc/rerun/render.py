@@ -191,6 +191,7 @@ def render(result: dict) -> Group:
             + (f", --timeout {s['timeout']:g} s per run" if s.get("timeout") else "")
         )
     )
+    parts += [Text(line) for line in batched_lines(s.get("batched"))]
     fx = result["fixes"]
     if fx.get("diagnosis"):
         d = fx["diagnosis"]
@@ -304,3 +305,23 @@ def render(result: dict) -> Group:
 
 def print_result(result: dict, console: Console) -> None:
     console.print(render(result))
+
+
+def _seeds(seeds: list[int]) -> str:
+    return f"seed {seeds[0]}" if len(seeds) == 1 else f"seeds {', '.join(str(x) for x in seeds)}"
+
+
+def batched_lines(batched: dict | None) -> list[str]:
+    """--batched: which runs trained as one stacked model, and which threaded and why."""
+    if not batched:
+        return []
+    lines = []
+    for st in batched["stacks"]:
+        lines.append(
+            f"Batched: {st['runs']} runs as one stacked model ({', '.join(st['variants'])}; {_seeds(st['seeds'])})"
+        )
+    if not batched["stacks"]:
+        lines.append("Batched: no runs could be stacked")
+    for th in batched["threaded"]:
+        lines.append(f"  threaded {th['variant']} ({_seeds(th['seeds'])}): {th['reason']}")
+    return lines

@@ -21,6 +21,8 @@ from ..analysis import Diagnosis, diagnose
 from ..errors import UsageError
 from ..history import from_table
 from ..io import atomic_write, check_writable_folder
+from .batched import enabled as batch_enabled
+from .batched import execute_batched
 from .compare import RunRecord, build_report
 from .executor import default_jobs, execute
 from .fixes import BASELINE, Recipe, Variant, choose_auto, make_variant, parse_fixes, skip_reason
@@ -111,6 +113,7 @@ def rerun(
     plot: bool = True,
     finishing: threading.Event | None = None,
     timeout: float | None = None,
+    batched: bool | None = None,
 ) -> RerunResult:
     """Re-train the spec's model as an unchanged baseline and under fixes, for ``seeds`` seeds.
 
@@ -149,6 +152,8 @@ def rerun(
     running in a daemon thread: Python cannot stop it).
     ``finishing`` is set once training is over, while the results are written: the CLI's
     signal handler then no longer interrupts, so a second Ctrl-C cannot lose the summary.
+    ``batched``: train the runs that differ only in their recipe as stacked models
+    (:mod:`.batched`); None: on CUDA only. ``setup.batched`` says which ran stacked.
 
     The spec is imported and run in this process, with its privileges, with ``sys.argv`` set
     to ``[spec_path]`` and no bytecode written; a ``sys.exit`` it calls is a :class:`SpecError`
@@ -223,6 +228,7 @@ def rerun(
 
     hook = epoch_hook if (out is not None or on_epoch is not None) else None
 
+    batching: dict | None = None  # setup.batched: which runs trained stacked (--batched)
     fixes_info: dict = {"requested": fixes, "chosen_by": "named", "diagnosis": None, "skipped": []}
     units: list[Unit] = []
     first_base: Unit | None = None
@@ -309,8 +315,19 @@ def rerun(
                         continue
                     units.append(make_unit(v, seed, fold))
         units.sort(key=lambda u: (u.seed, u.fold or 0, variants.index(u.variant)))
+        if batch_enabled(batched, dev):
+            batching, interrupted = execute_batched(
+                units,
+                prep,
+                stop=stop,
+                on_epoch=hook,
+                on_done=on_done,
+                keep_trainers=keep_trainers,
+                keep_models=keep_models,
+                timeout=timeout,
+            )
         n_jobs = jobs if jobs > 0 else default_jobs(dev, sum(u.status == "pending" for u in units))
-        interrupted = execute(
+        interrupted = interrupted or execute(
             units,
             prep,
             jobs=n_jobs,
@@ -350,6 +367,7 @@ def rerun(
         )
     setup = _setup(prep, dev, n_jobs, seeds, amp)
     setup["timeout"] = timeout
+    setup["batched"] = batching
     setup["val_fraction"] = val_fraction
     setup["folds"] = folds
     # the corrected resampled t-test's ratio: validation / training samples of a fold

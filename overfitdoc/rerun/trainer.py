@@ -193,6 +193,7 @@ class Trainer:
         self._best_epoch: int | None = None
         self._val_losses: np.ndarray | None = None  # of the last evaluation, per validation sample
         self.epoch = 0  # the epoch being trained, from 1 (0 before the first)
+        self._t0 = time.perf_counter()  # when the run began (:meth:`begin`)
         self.steps = 0
         self.order_generator = torch.Generator().manual_seed(stream_seed(unit.seed, "data-order"))
         # this run's own states of the process-global generators (torch CPU and CUDA, numpy,
@@ -282,48 +283,79 @@ class Trainer:
         """Train every epoch (or until a fix stops training), filling ``unit.rows``.
 
         A stop request (``stop`` set, or KeyboardInterrupt, also from ``on_epoch``) keeps the
-        epochs done so far: the unit ends ``partial`` and ``stop`` is set for the others."""
-        unit = self.unit
-        unit.status = "running"
-        self.seed_globals()
-        t0 = time.perf_counter()
+        epochs done so far: the unit ends ``partial`` and ``stop`` is set for the others.
+        The steps (:meth:`begin`, :meth:`train_epoch_end`, :meth:`record`, :meth:`complete`,
+        :meth:`halted`, :meth:`settle`) are those a stacked run (:mod:`.batched`) takes for
+        each of its members."""
+        self.begin()
         try:
             for epoch in range(1, self.epochs + 1):
                 self.epoch = epoch
                 train_logs = self.train_epoch(stop)
-                for cb in self.callbacks:
-                    cb.on_train_epoch_end(self, epoch)
-                logs = {**train_logs, **self.evaluate(), "learning_rate": self.lr}
-                if self.draws_globals is None:
-                    self.draws_globals = False  # a first epoch that drew nothing from them
-                unit.rows.append({"epoch": epoch, **logs})
-                self._track_best(epoch, logs["val_loss"])
-                for cb in self.callbacks:
-                    cb.on_epoch_end(self, epoch, logs)
-                if on_epoch is not None:
-                    on_epoch(unit, epoch, logs)
-                if not math.isfinite(logs["loss"]):
-                    self.note(f"training loss became non-finite at epoch {epoch}; training stopped there")
+                self.train_epoch_end(epoch)
+                if self.record(epoch, {**train_logs, **self.evaluate(), "learning_rate": self.lr}, on_epoch):
                     break
-                if self.stop_training:
-                    break
-            if unit.snapshots:
-                unit.last_model = _unwrapped_copy(self.eval_model)
-            for cb in self.callbacks:
-                cb.on_train_end(self)
-            unit.status = "done"
-        except (Interrupted, KeyboardInterrupt):
-            unit.status = "partial"
-            stop.set()
-        except TimedOut:
+            self.complete()
+        except (Interrupted, KeyboardInterrupt, TimedOut) as e:
+            self.halted(e, stop)
+        finally:
+            self.settle()
+        return self.unit
+
+    def begin(self) -> None:
+        """The run starts: its status, its global generators' seeded states, its clock."""
+        self.unit.status = "running"
+        self.seed_globals()
+        self._t0 = time.perf_counter()
+
+    def train_epoch_end(self, epoch: int) -> None:
+        """After the epoch's last step, before validation."""
+        for cb in self.callbacks:
+            cb.on_train_epoch_end(self, epoch)
+
+    def record(self, epoch: int, logs: dict, on_epoch: Callable[[Unit, int, dict], None] | None) -> bool:
+        """The epoch's row (training and validation ``logs``) is the run's; -> True when training stops here."""
+        unit = self.unit
+        if self.draws_globals is None:
+            self.draws_globals = False  # a first epoch that drew nothing from them
+        unit.rows.append({"epoch": epoch, **logs})
+        self._track_best(epoch, logs["val_loss"])
+        for cb in self.callbacks:
+            cb.on_epoch_end(self, epoch, logs)
+        if on_epoch is not None:
+            on_epoch(unit, epoch, logs)
+        if not math.isfinite(logs["loss"]):
+            self.note(f"training loss became non-finite at epoch {epoch}; training stopped there")
+            return True
+        return self.stop_training
+
+    def complete(self) -> None:
+        """Training ended (every epoch, or a fix stopped it): the fixes' last word, status done."""
+        if self.unit.snapshots:
+            self.unit.last_model = _unwrapped_copy(self.eval_model)
+        for cb in self.callbacks:
+            cb.on_train_end(self)
+        self.unit.status = "done"
+
+    def halted(self, e: BaseException, stop: threading.Event) -> None:
+        """Training was stopped from outside: interrupted (``partial``, and ``stop`` set for
+        the others) or past its ``--timeout`` (``timed_out``); the finished epochs are kept."""
+        unit = self.unit
+        if isinstance(e, TimedOut):
             unit.status = "timed_out"
             n = len(unit.rows)
             unit.error = (
                 f"timed out: stopped at --timeout {unit.timeout:g} s, in epoch {self.epoch} of {self.epochs}; "
                 f"{n} finished epoch{'s' if n != 1 else ''} kept"
             )
-        finally:
-            unit.seconds = time.perf_counter() - t0
+            return
+        unit.status = "partial"
+        stop.set()
+
+    def settle(self) -> None:
+        """What the unit keeps: its time, the epoch of the weights it ends with, the model."""
+        unit = self.unit
+        unit.seconds = time.perf_counter() - self._t0
         unit.kept_epoch = (
             self.kept_epoch if self.kept_epoch is not None else (int(unit.rows[-1]["epoch"]) if unit.rows else None)
         )
@@ -333,7 +365,6 @@ class Trainer:
             unit.kept_val_losses = unit.best_val_losses
         elif unit.kept_epoch is not None and unit.rows and unit.kept_epoch == int(unit.rows[-1]["epoch"]):
             unit.kept_val_losses = self._val_losses
-        return unit
 
     def _track_best(self, epoch: int, val_loss: float) -> None:
         """When this epoch's val_loss is the lowest so far (the first lowest: the report's best
@@ -357,15 +388,10 @@ class Trainer:
     def train_epoch(self, stop: threading.Event) -> dict[str, float]:
         model = self.model
         model.train()
-        loss_sum = torch.zeros((), device=self.device)
-        metric_sums = {k: torch.zeros((), device=self.device) for k in self.metrics}
-        seen = 0
-        batches = self.prep.train.batches(self.batch_size, self.order_generator, drop_single=True)
+        sums = self.new_sums()
+        batches = self.epoch_batches()
         while True:
-            if stop.is_set():
-                raise Interrupted
-            if self.unit.deadline is not None and time.monotonic() > self.unit.deadline:
-                raise TimedOut
+            self.check_stop(stop)
             with self.own_global_rng():  # a Dataset's transforms draw while the batch is fetched
                 item = next(batches, None)
                 if item is None:
@@ -379,21 +405,58 @@ class Trainer:
                 loss = self.objective(self.train_criterion, out, batch)
                 self.optimizer.zero_grad(set_to_none=True)
                 loss.backward()
-            for hook in self.grad_hooks:
-                hook()
-            self.optimizer.step()
-            for scheduler in self.step_schedulers:
-                scheduler.step()
-            self.steps += 1
-            with torch.no_grad():
-                n = int(batch.y.shape[0])
-                logged = loss if self.train_criterion is self.criterion else self.objective(self.criterion, out, batch)
-                loss_sum += logged.detach() * n
-                for k, fn in self.metrics.items():
-                    metric_sums[k] += _as_tensor(fn(out.detach(), batch.y), self.device) * n
-                seen += n
-        logs = {"loss": float(loss_sum) / max(seen, 1)}
-        logs.update({k: float(v) / max(seen, 1) for k, v in metric_sums.items()})
+            self.step()
+            self.add_batch(sums, out, batch, loss)
+        return self.epoch_logs(sums)
+
+    def epoch_batches(self):
+        """This epoch's training batches, in the order of this run's data-order generator."""
+        return self.prep.train.batches(self.batch_size, self.order_generator, drop_single=True)
+
+    def check_stop(self, stop: threading.Event) -> None:
+        """Before each batch: raise when the re-run is stopping or this run is past its deadline."""
+        if stop.is_set():
+            raise Interrupted
+        if self.unit.deadline is not None and time.monotonic() > self.unit.deadline:
+            raise TimedOut
+
+    def step(self) -> None:
+        """The gradients are in: the fixes' gradient hooks, the optimizer's step, the schedulers'."""
+        self.before_step()
+        self.optimizer.step()
+        self.after_step()
+
+    def before_step(self) -> None:
+        """Between backward() and the optimizer's step: the fixes' gradient hooks (clipping)."""
+        for hook in self.grad_hooks:
+            hook()
+
+    def after_step(self) -> None:
+        """After the optimizer's step: the per-step schedulers, the step count."""
+        for scheduler in self.step_schedulers:
+            scheduler.step()
+        self.steps += 1
+
+    def new_sums(self) -> dict:
+        """The epoch's running sums (on the device: no sync per batch)."""
+        zero = torch.zeros((), device=self.device)
+        return {"loss": zero.clone(), "metrics": {k: zero.clone() for k in self.metrics}, "seen": 0}
+
+    @torch.no_grad()
+    def add_batch(self, sums: dict, out: torch.Tensor, batch: TrainBatch, loss: torch.Tensor) -> None:
+        """Add one trained batch's logged loss (the spec's, whatever loss the gradient came from) and metrics."""
+        n = int(batch.y.shape[0])
+        logged = loss if self.train_criterion is self.criterion else self.objective(self.criterion, out, batch)
+        sums["loss"] += logged.detach() * n
+        for k, fn in self.metrics.items():
+            sums["metrics"][k] += _as_tensor(fn(out.detach(), batch.y), self.device) * n
+        sums["seen"] += n
+
+    @staticmethod
+    def epoch_logs(sums: dict) -> dict[str, float]:
+        seen = max(sums["seen"], 1)
+        logs = {"loss": float(sums["loss"]) / seen}
+        logs.update({k: float(v) / seen for k, v in sums["metrics"].items()})
         return logs
 
     @torch.no_grad()
@@ -410,6 +473,11 @@ class Trainer:
                 outs.append(out.float())
                 ys.append(y)
         model.train(was_training)
+        return self.eval_logs(outs, ys)
+
+    @torch.no_grad()
+    def eval_logs(self, outs: list[torch.Tensor], ys: list[torch.Tensor]) -> dict[str, float]:
+        """The validation loss and metrics of the outputs ``outs`` of the validation batches (targets ``ys``)."""
         out = torch.cat(outs) if len(outs) > 1 else outs[0]
         y = torch.cat(ys) if len(ys) > 1 else ys[0]
         logs = {"val_loss": float(self.criterion(out, y))}
