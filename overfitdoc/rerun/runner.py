@@ -111,6 +111,8 @@ def rerun(
     plot: bool = True,
     finishing: threading.Event | None = None,
     timeout: float | None = None,
+    backend: str = "threads",
+    address: str | None = None,
 ) -> RerunResult:
     """Re-train the spec's model as an unchanged baseline and under fixes, for ``seeds`` seeds.
 
@@ -149,6 +151,9 @@ def rerun(
     running in a daemon thread: Python cannot stop it).
     ``finishing`` is set once training is over, while the results are written: the CLI's
     signal handler then no longer interrupts, so a second Ctrl-C cannot lose the summary.
+    ``backend``: ``"threads"`` (this process, :mod:`.executor`) or ``"ray"`` (each unit a Ray
+    task, on a local Ray or the cluster at ``address``: :mod:`.ray_backend`; the baseline that
+    chooses the fixes when no history is given runs here).
 
     The spec is imported and run in this process, with its privileges, with ``sys.argv`` set
     to ``[spec_path]`` and no bytecode written; a ``sys.exit`` it calls is a :class:`SpecError`
@@ -167,6 +172,14 @@ def rerun(
         raise UsageError(f"--folds must be at least 2, not {folds}")
     if folds is not None and val_fraction is not None:
         raise UsageError("--folds and --val-fraction both re-split the data; give one of them")
+    if backend not in ("threads", "ray"):
+        raise UsageError(f"--backend must be threads or ray, not {backend!r}")
+    if backend == "ray":
+        from .ray_backend import require_ray
+
+        require_ray()
+        if keep_trainers:
+            raise UsageError("keep_trainers needs backend='threads': a Ray worker's trainer stays there")
     dev = resolve_device(device)
     if amp and dev.type == "cuda" and not torch.cuda.is_bf16_supported():
         raise UsageError("--amp uses bfloat16 autocast, which this GPU does not support")
@@ -228,6 +241,7 @@ def rerun(
     first_base: Unit | None = None
     interrupted = False
     models: dict[int, torch.nn.Module] = {}
+    ray_setup: dict = {}
 
     def make_unit(variant: Variant, seed: int, fold: int | None = None) -> Unit:
         own = fold_preps[seed, fold] if fold is not None else None
@@ -310,17 +324,21 @@ def rerun(
                     units.append(make_unit(v, seed, fold))
         units.sort(key=lambda u: (u.seed, u.fold or 0, variants.index(u.variant)))
         n_jobs = jobs if jobs > 0 else default_jobs(dev, sum(u.status == "pending" for u in units))
-        interrupted = execute(
-            units,
-            prep,
-            jobs=n_jobs,
-            stop=stop,
-            on_epoch=hook,
-            on_done=on_done,
-            keep_trainers=keep_trainers,
-            keep_models=keep_models,
-            timeout=timeout,
-        )
+        if backend == "ray":
+            interrupted, n_jobs, ray_setup = _on_ray(units, prep, spec_path, device, epochs, amp, val_fraction, folds,
+                                                     seeds, jobs, stop, hook, on_done, keep_models, timeout, address)  # fmt: skip
+        else:
+            interrupted = execute(
+                units,
+                prep,
+                jobs=n_jobs,
+                stop=stop,
+                on_epoch=hook,
+                on_done=on_done,
+                keep_trainers=keep_trainers,
+                keep_models=keep_models,
+                timeout=timeout,
+            )
     else:
         n_jobs = 1
     if finishing is not None:
@@ -350,6 +368,8 @@ def rerun(
         )
     setup = _setup(prep, dev, n_jobs, seeds, amp)
     setup["timeout"] = timeout
+    setup["backend"] = backend
+    setup["ray"] = ray_setup.get("ray") if backend == "ray" else None
     setup["val_fraction"] = val_fraction
     setup["folds"] = folds
     # the corrected resampled t-test's ratio: validation / training samples of a fold
@@ -368,6 +388,20 @@ def rerun(
     if out is not None:
         write_outputs(report, units, variants, out, plot=plot, diagnoses=diagnoses)
     return RerunResult(report=report, units=units, prep=prep)
+
+
+def _on_ray(units, prep, spec_path, device, epochs, amp, val_fraction, folds, seeds, jobs, stop, hook, on_done,
+            keep_models, timeout, address):  # fmt: skip
+    """``backend="ray"``: the units as Ray tasks (:mod:`.ray_backend`); -> (interrupted, jobs, setup)."""
+    from .ray_backend import WorkerSettings
+    from .ray_backend import execute as ray_execute
+
+    settings = WorkerSettings(str(Path(spec_path).resolve()), device, epochs, amp, val_fraction, folds, seeds)
+    interrupted, setup = ray_execute(
+        units, prep, settings=settings, jobs=jobs, stop=stop, on_epoch=hook, on_done=on_done,
+        keep_models=keep_models, timeout=timeout, address=address,
+    )  # fmt: skip
+    return interrupted, setup.pop("jobs"), setup
 
 
 def bounded(fn: Callable[[], T], timeout: float | None, spec_path: str, stage: list[str]) -> T:
