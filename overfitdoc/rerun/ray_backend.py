@@ -13,8 +13,9 @@ numbers as with ``--backend threads``.
 
 Streaming: a small actor (:class:`_Sink`) collects each worker's per-epoch rows; the driver
 polls it and writes each run's JSON history and the progress as epochs finish, as the
-threaded path does. A worker ends with a synchronous call to the actor, so every epoch it sent
-is in before its result is read.
+threaded path does. Each put waits for the actor (about a millisecond an epoch), so an epoch
+a worker finished is in the driver's hands even when the worker is killed right after, and
+all of a run's epochs are in before its result is read.
 
 A killed worker (the node lost, the OOM killer, a segfault in an extension): Ray retries the
 task (:data:`MAX_RETRIES` times). The retry **restarts the unit from its seed**, not from the
@@ -157,13 +158,14 @@ def train_unit(payload: bytes, settings: WorkerSettings, expected: int, sink, ke
         if unit.fold is not None:
             unit.prep = folds[unit.seed, unit.fold]
         torch.set_num_threads(1)  # one CPU per task
-        sink.put.remote(key, attempt, 0, None)
+        # each put waits for the actor (about a millisecond): an epoch counts as streamed only
+        # once it is there, so a worker killed right after it has not lost it
+        ray_get(sink.put.remote(key, attempt, 0, None))
 
         def on_epoch(u: Unit, epoch: int, logs: dict) -> None:
-            sink.put.remote(key, attempt, epoch, dict(u.rows[-1]))
+            ray_get(sink.put.remote(key, attempt, epoch, dict(u.rows[-1])))
 
         run_unit(unit, prep, threading.Event(), on_epoch=on_epoch, keep_model=keep_models)
-        ray_get(sink.flush.remote())  # every epoch sent is in before the result is read
     out: dict[str, Any] = {f: getattr(unit, f) for f in RESULT_FIELDS}
     if keep_models:
         out.update({f: getattr(unit, f) for f in MODEL_FIELDS})
@@ -184,9 +186,6 @@ class _Sink:
 
     def put(self, key: int, attempt: str, epoch: int, row: dict | None) -> None:
         self.events.append((key, attempt, epoch, row))
-
-    def flush(self) -> None:
-        return None
 
     def drain(self) -> list[tuple]:
         out, self.events = self.events, []
