@@ -42,7 +42,9 @@ in the spec's code past it is cancelled by force from the driver.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import sys
 import threading
 import time
 import uuid
@@ -238,8 +240,23 @@ def execute(
     timeout: float | None = None,
     address: str | None = None,
 ) -> tuple[bool, dict]:
-    """Train every pending unit as a Ray task; -> (interrupted, what the setup reports)."""
-    ray, where = connect(address, jobs)
+    """Train every pending unit as a Ray task; -> (interrupted, what the setup reports).
+    Ray prints its workers' messages (a worker died, a task retried) on standard output: they
+    go to standard error here, so that ``--format json`` stays one JSON object. A local Ray
+    started here is shut down at the end."""
+    started = not require_ray().is_initialized() and not address
+    with contextlib.redirect_stdout(sys.stderr):
+        ray, where = connect(address, jobs)
+        try:
+            return _execute(ray, where, units, prep, settings, jobs, stop, on_epoch, on_done, keep_models, timeout)
+        finally:
+            if started:
+                ray.shutdown()
+
+
+def _execute(
+    ray, where, units, prep, settings, jobs, stop, on_epoch, on_done, keep_models, timeout
+) -> tuple[bool, dict]:
     import ray.cloudpickle as cloudpickle
 
     resources = ray.cluster_resources()
@@ -294,7 +311,10 @@ def execute(
                 t.unit.status = "partial"
                 if on_done is not None and t.unit.rows:
                     on_done(t.unit)
-    setup = {"backend": "ray", "ray": {"where": where, "cpus": cpus, "gpus": gpus, "retries": MAX_RETRIES}}
+    setup: dict[str, Any] = {
+        "backend": "ray",
+        "ray": {"where": where, "cpus": cpus, "gpus": gpus, "retries": MAX_RETRIES},
+    }
     setup["jobs"] = min(at_once, len(pending)) if pending else at_once
     return stop.is_set(), setup
 
