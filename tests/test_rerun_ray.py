@@ -73,6 +73,17 @@ def test_ray_gives_the_threaded_numbers(tmp_path, ray_cluster):
     assert {r["status"] for v in s["variants"] for r in v["runs"]} == {"done"}
 
 
+def test_ray_folds_give_the_threaded_numbers(tmp_path, ray_cluster):
+    path = spec(tmp_path)  # each worker re-splits the pooled data as the driver did
+    common = ("--fixes", "weight-decay", "--folds", "2", "--seeds", "1", "--device", "cpu")
+    r_ray = cli(path, *common, "--backend", "ray", "--out", str(tmp_path / "ray"))
+    r_thr = cli(path, *common, "--out", str(tmp_path / "threads"))
+    assert r_ray.exit_code == 0 and r_thr.exit_code == 0, r_ray.output
+    ray_h = _histories(tmp_path / "ray")
+    assert sorted(ray_h) == [f"{v}-seed0-fold{k}.json" for v in ("baseline", "weight-decay") for k in (0, 1)]
+    assert ray_h == _histories(tmp_path / "threads")
+
+
 def test_a_killed_worker_is_retried_and_its_epochs_kept(tmp_path, ray_cluster):
     marker = tmp_path / "killed-once"
     path = spec(tmp_path, KILLS_ITS_WORKER.format(marker=str(marker)))
