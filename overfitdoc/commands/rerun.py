@@ -24,6 +24,11 @@ class Device(str, enum.Enum):
     cpu = "cpu"
 
 
+class Backend(str, enum.Enum):
+    threads = "threads"
+    ray = "ray"
+
+
 class RerunFormat(str, enum.Enum):
     text = "text"
     json = "json"
@@ -114,6 +119,20 @@ def rerun_command(
             min=0.001,
         ),
     ] = None,
+    backend: Annotated[
+        Backend,
+        typer.Option(
+            "--backend",
+            help="threads: the runs in this process; ray: each run a Ray task, on a local Ray or the --address "
+            "cluster (pip install 'overfitdoc[ray]').",
+        ),
+    ] = Backend.threads,
+    address: Annotated[
+        str | None,
+        typer.Option(
+            "--address", help="With --backend ray: the Ray cluster to connect to (default: start a local one)."
+        ),
+    ] = None,
     format: Annotated[RerunFormat, typer.Option("--format", "-f", help="text (default) or json.")] = RerunFormat.text,
     debug: DebugOpt = False,
 ) -> None:
@@ -165,6 +184,8 @@ def rerun_command(
                 on_plan=progress.plan if progress else None,
                 finishing=signals.finishing,
                 timeout=timeout,
+                backend=backend.value,
+                address=address,
             )
     except OverfitdocError as e:
         fail(e, debug)

@@ -189,6 +189,7 @@ def render(result: dict) -> Group:
             f"batch {s['batch_size']}, {s['epochs']} epochs, {seeds} seed{'s' if seeds != 1 else ''}, {s['device']}"
             f"{' (bf16 autocast)' if s['amp'] else ''}, {s['jobs']} concurrent run{'s' if s['jobs'] != 1 else ''}"
             + (f", --timeout {s['timeout']:g} s per run" if s.get("timeout") else "")
+            + (f", as Ray tasks on {s['ray']['where']} ({s['ray']['cpus']} CPUs)" if s.get("ray") else "")
         )
     )
     parts += [Text(line) for line in batched_lines(s.get("batched"))]

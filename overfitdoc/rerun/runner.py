@@ -114,6 +114,8 @@ def rerun(
     finishing: threading.Event | None = None,
     timeout: float | None = None,
     batched: bool | None = None,
+    backend: str = "threads",
+    address: str | None = None,
 ) -> RerunResult:
     """Re-train the spec's model as an unchanged baseline and under fixes, for ``seeds`` seeds.
 
@@ -153,7 +155,12 @@ def rerun(
     ``finishing`` is set once training is over, while the results are written: the CLI's
     signal handler then no longer interrupts, so a second Ctrl-C cannot lose the summary.
     ``batched``: train the runs that differ only in their recipe as stacked models
-    (:mod:`.batched`); None: on CUDA only. ``setup.batched`` says which ran stacked.
+    (:mod:`.batched`); None: on CUDA only, with the threads backend. ``setup.batched`` says
+    which ran stacked.
+    ``backend``: ``"threads"`` (this process, :mod:`.executor`) or ``"ray"`` (each unit a Ray
+    task, on a local Ray or the cluster at ``address``: :mod:`.ray_backend`; the baseline that
+    chooses the fixes when no history is given runs here). Stacking is for one device: with Ray,
+    ``batched=True`` is a usage error.
 
     The spec is imported and run in this process, with its privileges, with ``sys.argv`` set
     to ``[spec_path]`` and no bytecode written; a ``sys.exit`` it calls is a :class:`SpecError`
@@ -172,6 +179,16 @@ def rerun(
         raise UsageError(f"--folds must be at least 2, not {folds}")
     if folds is not None and val_fraction is not None:
         raise UsageError("--folds and --val-fraction both re-split the data; give one of them")
+    if backend not in ("threads", "ray"):
+        raise UsageError(f"--backend must be threads or ray, not {backend!r}")
+    if backend == "ray":
+        from .ray_backend import require_ray
+
+        require_ray()
+        if keep_trainers:
+            raise UsageError("keep_trainers needs backend='threads': a Ray worker's trainer stays there")
+        if batched:
+            raise UsageError("--batched needs --backend threads: a stack trains on one device, Ray spreads the runs")
     dev = resolve_device(device)
     if amp and dev.type == "cuda" and not torch.cuda.is_bf16_supported():
         raise UsageError("--amp uses bfloat16 autocast, which this GPU does not support")
@@ -234,6 +251,7 @@ def rerun(
     first_base: Unit | None = None
     interrupted = False
     models: dict[int, torch.nn.Module] = {}
+    ray_setup: dict = {}
 
     def make_unit(variant: Variant, seed: int, fold: int | None = None) -> Unit:
         own = fold_preps[seed, fold] if fold is not None else None
@@ -315,7 +333,7 @@ def rerun(
                         continue
                     units.append(make_unit(v, seed, fold))
         units.sort(key=lambda u: (u.seed, u.fold or 0, variants.index(u.variant)))
-        if batch_enabled(batched, dev):
+        if backend == "threads" and batch_enabled(batched, dev):
             batching, interrupted = execute_batched(
                 units,
                 prep,
@@ -327,17 +345,21 @@ def rerun(
                 timeout=timeout,
             )
         n_jobs = jobs if jobs > 0 else default_jobs(dev, sum(u.status == "pending" for u in units))
-        interrupted = interrupted or execute(
-            units,
-            prep,
-            jobs=n_jobs,
-            stop=stop,
-            on_epoch=hook,
-            on_done=on_done,
-            keep_trainers=keep_trainers,
-            keep_models=keep_models,
-            timeout=timeout,
-        )
+        if backend == "ray":
+            interrupted, n_jobs, ray_setup = _on_ray(units, prep, spec_path, device, epochs, amp, val_fraction, folds,
+                                                     seeds, jobs, stop, hook, on_done, keep_models, timeout, address)  # fmt: skip
+        else:
+            interrupted = interrupted or execute(
+                units,
+                prep,
+                jobs=n_jobs,
+                stop=stop,
+                on_epoch=hook,
+                on_done=on_done,
+                keep_trainers=keep_trainers,
+                keep_models=keep_models,
+                timeout=timeout,
+            )
     else:
         n_jobs = 1
     if finishing is not None:
@@ -368,6 +390,8 @@ def rerun(
     setup = _setup(prep, dev, n_jobs, seeds, amp)
     setup["timeout"] = timeout
     setup["batched"] = batching
+    setup["backend"] = backend
+    setup["ray"] = ray_setup.get("ray") if backend == "ray" else None
     setup["val_fraction"] = val_fraction
     setup["folds"] = folds
     # the corrected resampled t-test's ratio: validation / training samples of a fold
@@ -386,6 +410,20 @@ def rerun(
     if out is not None:
         write_outputs(report, units, variants, out, plot=plot, diagnoses=diagnoses)
     return RerunResult(report=report, units=units, prep=prep)
+
+
+def _on_ray(units, prep, spec_path, device, epochs, amp, val_fraction, folds, seeds, jobs, stop, hook, on_done,
+            keep_models, timeout, address):  # fmt: skip
+    """``backend="ray"``: the units as Ray tasks (:mod:`.ray_backend`); -> (interrupted, jobs, setup)."""
+    from .ray_backend import WorkerSettings
+    from .ray_backend import execute as ray_execute
+
+    settings = WorkerSettings(str(Path(spec_path).resolve()), device, epochs, amp, val_fraction, folds, seeds)
+    interrupted, setup = ray_execute(
+        units, prep, settings=settings, jobs=jobs, stop=stop, on_epoch=hook, on_done=on_done,
+        keep_models=keep_models, timeout=timeout, address=address,
+    )  # fmt: skip
+    return interrupted, setup.pop("jobs"), setup
 
 
 def bounded(fn: Callable[[], T], timeout: float | None, spec_path: str, stage: list[str]) -> T:
