@@ -43,6 +43,15 @@ def test_without_ray_the_backend_is_one_line_and_exit_2(tmp_path, monkeypatch):
     assert not (tmp_path / "o").exists()
 
 
+def test_batched_with_ray_is_a_usage_error(tmp_path):
+    # a stack trains on one device; Ray spreads the runs over workers
+    pytest.importorskip("ray")
+    r = cli(spec(tmp_path), "--backend", "ray", "--batched", "--device", "cpu", "--out", str(tmp_path / "o"))
+    assert r.exit_code == 2
+    assert r.stderr == "Error: --batched needs --backend threads: a stack trains on one device, Ray spreads the runs\n"
+    assert not (tmp_path / "o").exists()
+
+
 @pytest.fixture(scope="module")
 def ray_cluster():
     ray = pytest.importorskip("ray")
