@@ -53,7 +53,7 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 
-from .executor import cpu_threads
+from .executor import cpu_threads, hand_over
 from .prepare import Prepared
 from .spec import _first_line
 from .trainer import Interrupted, TimedOut, TrainBatch, Trainer, Unit
@@ -466,13 +466,7 @@ def run_stack(
         t = stack.trainers[i]
         t.settle()
         stack.release(i)
-        unit = t.unit
-        if keep_trainer:
-            unit.trainer = t
-        if on_done is not None:
-            on_done(unit)
-        if not keep_model and not keep_trainer:
-            unit.model = None
+        hand_over(t.unit, t, on_done, keep_trainer, keep_model)
         ended.append(i)
 
     for t in stack.trainers:

@@ -119,6 +119,14 @@ def run_unit(
     if unit.abandoned:  # the re-run went on without it and wrote its history as it stood
         unit.status = "timed_out"
         return unit
+    return hand_over(unit, trainer, on_done, keep_trainer, keep_model)
+
+
+def hand_over(
+    unit: Unit, trainer: Trainer | None, on_done: Callable[[Unit], None] | None, keep_trainer: bool, keep_model: bool
+) -> Unit:
+    """A unit whose training ended: keep its trainer when asked, tell ``on_done``, then drop the
+    model unless it is kept (frees the GPU). Shared by the threaded and the stacked runs."""
     if keep_trainer:
         unit.trainer = trainer
     if on_done is not None:

@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import numpy as np
 import torch
@@ -244,6 +244,10 @@ def rerun(
             on_unit(unit)
 
     hook = epoch_hook if (out is not None or on_epoch is not None) else None
+    # what every executor here is given: the threaded one (baseline, then the rest) and the stacked one
+    run_with: dict[str, Any] = dict(
+        stop=stop, on_epoch=hook, on_done=on_done, keep_trainers=keep_trainers, keep_models=keep_models, timeout=timeout
+    )
 
     batching: dict | None = None  # setup.batched: which runs trained stacked (--batched)
     fixes_info: dict = {"requested": fixes, "chosen_by": "named", "diagnosis": None, "skipped": []}
@@ -281,17 +285,7 @@ def rerun(
         else:
             first_base = make_unit(BASELINE, 0, fold_ids[0])
             units.append(first_base)
-            interrupted = execute(
-                [first_base],
-                prep,
-                jobs=1,
-                stop=stop,
-                on_epoch=hook,
-                on_done=on_done,
-                keep_trainers=keep_trainers,
-                keep_models=keep_models,
-                timeout=timeout,
-            )
+            interrupted = execute([first_base], prep, jobs=1, **run_with)
             if first_base.status == "failed":
                 raise spec.fail(f"the baseline failed in training: {first_base.error}")
             if first_base.status == "timed_out":
@@ -334,32 +328,13 @@ def rerun(
                     units.append(make_unit(v, seed, fold))
         units.sort(key=lambda u: (u.seed, u.fold or 0, variants.index(u.variant)))
         if backend == "threads" and batch_enabled(batched, dev):
-            batching, interrupted = execute_batched(
-                units,
-                prep,
-                stop=stop,
-                on_epoch=hook,
-                on_done=on_done,
-                keep_trainers=keep_trainers,
-                keep_models=keep_models,
-                timeout=timeout,
-            )
+            batching, interrupted = execute_batched(units, prep, **run_with)
         n_jobs = jobs if jobs > 0 else default_jobs(dev, sum(u.status == "pending" for u in units))
         if backend == "ray":
             interrupted, n_jobs, ray_setup = _on_ray(units, prep, spec_path, device, epochs, amp, val_fraction, folds,
                                                      seeds, jobs, stop, hook, on_done, keep_models, timeout, address)  # fmt: skip
         else:
-            interrupted = interrupted or execute(
-                units,
-                prep,
-                jobs=n_jobs,
-                stop=stop,
-                on_epoch=hook,
-                on_done=on_done,
-                keep_trainers=keep_trainers,
-                keep_models=keep_models,
-                timeout=timeout,
-            )
+            interrupted = interrupted or execute(units, prep, jobs=n_jobs, **run_with)
     else:
         n_jobs = 1
     if finishing is not None:
