@@ -93,6 +93,7 @@ def read_text_log(inp: Input) -> History:
     named = None  # the epoch the last line naming one named: later lines without one belong to it
     closed = False  # the named epoch has its validation values: an epoch-less training-only line is not its
     left_out: list[int] = []
+    kinds: dict[str, bool] = {}  # key -> a validation key (each key is judged once, not on every line)
     for number, line in enumerate(inp.text.splitlines(), 1):
         if not line.strip():
             continue
@@ -103,11 +104,12 @@ def read_text_log(inp: Input) -> History:
         if not values:
             continue
         matched += 1
-        held_out = any(is_held_out(k) for k in values)
-        if epoch is None and named is not None and closed and not held_out:
-            left_out.append(number)
-            continue
-        closed = closed or (named is not None and held_out)
+        if named is not None:  # (a line naming an epoch has just reopened it: closed is False)
+            held_out = any(kinds[k] if k in kinds else kinds.setdefault(k, is_held_out(k)) for k in values)
+            if closed and not held_out:
+                left_out.append(number)
+                continue
+            closed = held_out or closed
         key = named if named is not None else (order[-1] + 1 if order else 1)
         if key not in rows:
             rows[key] = {}
