@@ -79,6 +79,8 @@ def run_report(d: Diagnosis, advice: list | None = None) -> dict:
         "val_size": None
         if d.val_size is None
         else {"n": d.val_size.n, "source": d.val_size.source, "series": d.val_size.series},
+        "split_se": d.split_se,
+        "rise_in_split_se": d.rise_in_split_se,
     }
     return clean(run)
 

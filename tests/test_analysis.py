@@ -211,7 +211,7 @@ def test_the_committed_calibration_is_the_documented_fit():
         sys.path.remove(str(bench))
     assert slope == pytest.approx(calibration.SLOPE, abs=1e-5)
     assert intercepts == pytest.approx(calibration.INTERCEPTS, abs=1e-5)
-    assert extra == pytest.approx((calibration.BIAS_TEST, calibration.SIZE, calibration.UNKNOWN_SIZE), abs=1e-5)
+    assert extra == pytest.approx(tuple(getattr(calibration, name) for name in calibrate.EXTRA), abs=1e-5)
 
 
 @pytest.mark.parametrize(

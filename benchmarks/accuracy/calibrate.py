@@ -59,7 +59,7 @@ def observations() -> list[dict]:
                 "split": t.split,
                 "group": group,
                 "x": math.log(max(d.margin, 1.0)),
-                "extra": calibration.features(test, d.val_size.n if d.val_size else None),
+                "extra": calibration.features(test, d.val_size.n if d.val_size else None, d.rise_in_split_se),
                 "right": right,
                 "points": len(d.points),
             }
@@ -67,7 +67,7 @@ def observations() -> list[dict]:
     return rows
 
 
-EXTRA = ("BIAS_TEST", "SIZE", "UNKNOWN_SIZE")  # calibration.features, in order
+EXTRA = ("BIAS_TEST", "SIZE", "UNKNOWN_SIZE", "RESOLVED")  # calibration.features, in order
 
 
 def fit(rows: list[dict]) -> tuple[float, dict[str, float], tuple[float, ...]]:

@@ -6,10 +6,13 @@
         + BIAS_TEST        (when the bias test decided: a plateau judged by how far it got)
         + SIZE * ln(n / 100)   (validation split of n samples, known: given or from accuracy steps)
         + UNKNOWN_SIZE     (its size unknown)
+        + RESOLVED * ln(min(r, RESOLVED_AT) / RESOLVED_AT)   (a rise decided, the size known)
 
 where ``margin >= 1`` is how far past its bar the deciding test passed (see docs/analysis.md,
 "Verdict"), ``group`` the verdict (``overfitting_and_underfitting`` counts with
-``overfitting``) and ``n`` is clamped to [5, 5000]. The coefficients are a logistic regression
+``overfitting``), ``n`` is clamped to [5, 5000] and ``r`` is the rise in the split's sampling
+errors (``Diagnosis.rise_in_split_se``, at least 0.1): a rise of ``RESOLVED_AT`` errors or more
+adds nothing, a smaller one what the fit says. The coefficients are a logistic regression
 of "the verdict was right" on those features, fitted on the accuracy benchmark's development
 families by ``benchmarks/accuracy/calibrate.py``, which wrote the block below and reports the
 fit's reliability on the held-out families, each scored by a fit made without it. A verdict the
@@ -32,19 +35,20 @@ from __future__ import annotations
 import math
 
 # --- written by benchmarks/accuracy/calibrate.py; do not edit by hand ---
-SLOPE = 1.569170
+SLOPE = 1.508767
 INTERCEPTS = {
-    "good_fit": 0.094216,
-    "not_learning": 1.983290,
-    "overfitting": -1.107964,
-    "pooled": 0.420014,
-    "still_improving": 0.031118,
-    "underfitting": 1.553556,
-    "unstable": 0.167977,
+    "good_fit": 0.108438,
+    "not_learning": 2.071825,
+    "overfitting": -0.933272,
+    "pooled": 0.507304,
+    "still_improving": 0.082809,
+    "underfitting": 1.583983,
+    "unstable": 0.328875,
 }
-BIAS_TEST = 0.025514
-SIZE = 0.009980
-UNKNOWN_SIZE = -0.245671
+BIAS_TEST = 0.046272
+SIZE = -0.008214
+UNKNOWN_SIZE = -0.291491
+RESOLVED = 0.230980
 MIN_POINTS = 14
 FITTED_ON = "benchmarks/accuracy development half, 758 runs"
 # --- end of the generated block ---
@@ -57,20 +61,32 @@ def group_of(verdict: str) -> str:
 
 
 CANNOT_TELL = 0.5
+# the split errors a rise must pass to count as resolved: settings.z_rise, the bar it must pass
+# against its trend's uncertainty
+RESOLVED_AT = 3.0
 
 
-def features(test: str | None, val_size: int | None) -> tuple[float, float, float]:
-    """(bias test decided, ln(n / 100) or 0, size unknown): the features besides the margin."""
+def features(test: str | None, val_size: int | None, rise_se: float | None = None) -> tuple[float, float, float, float]:
+    """(bias test decided, ln(n / 100) or 0, size unknown, ln(rise in split errors) or 0):
+    the features besides the margin. The last is read only when a rise decided (``test``
+    ``rise``) and the split's size is known, clamped to [0.1, ``RESOLVED_AT``] split errors."""
     size = math.log(min(max(val_size, 5), 5000) / 100) if val_size else 0.0
-    return (1.0 if test == "bias" else 0.0), size, (0.0 if val_size else 1.0)
+    resolved = (
+        math.log(min(max(rise_se, 0.1), RESOLVED_AT) / RESOLVED_AT) if test == "rise" and rise_se is not None else 0.0
+    )
+    return (1.0 if test == "bias" else 0.0), size, (0.0 if val_size else 1.0), resolved
 
 
-def calibrated(verdict: str, margin: float, test: str | None = None, val_size: int | None = None) -> float:
+def calibrated(
+    verdict: str, margin: float, test: str | None = None, val_size: int | None = None, rise_se: float | None = None
+) -> float:
     """The probability that ``verdict`` is right, given its deciding ``test``, that test's
-    ``margin`` and the validation split's size (None: unknown)."""
+    ``margin``, the validation split's size (None: unknown) and, for a rise, its size in the
+    split's sampling errors (``Diagnosis.rise_in_split_se``)."""
     intercept = INTERCEPTS.get(group_of(verdict), INTERCEPTS["pooled"])
-    bias, size, unknown = features(test, val_size)
+    bias, size, unknown, resolved = features(test, val_size, rise_se)
     z = intercept + SLOPE * math.log(max(margin, 1.0)) + BIAS_TEST * bias + SIZE * size + UNKNOWN_SIZE * unknown
+    z += RESOLVED * resolved
     return round(min(0.99, max(0.05, 1.0 / (1.0 + math.exp(-z)))), 3)
 
 

@@ -21,7 +21,7 @@ from .stability import measure_stability
 from .summary import summarise
 from .types import Diagnosis, RejectedRise
 from .uncertainty import cannot_tell
-from .validation import validation_size
+from .validation import decisions_changed, split_se, validation_size
 from .verdict import decide
 
 
@@ -115,7 +115,7 @@ def diagnose(
     # (a model that does not learn fits nothing, whatever its first epoch's mean was: a first
     # epoch that blew up makes the start look far above where training sat)
     late = late_gain(c, kept, div.diverged, settings)
-    stability = measure_stability(c, nonfinite, learning.flat, settings)
+    stability = measure_stability(c, nonfinite, learning.flat, settings, decisions_changed(pairs, base.val_size))
 
     def verdict_of(div, late):
         return decide(
@@ -124,7 +124,11 @@ def diagnose(
 
     verdict, margin, test = verdict_of(div, late)
     n_val = base.val_size.n if base.val_size else None
-    confidence = calibrated(verdict, margin, test, n_val)
+    # the rise against what the split's sampling alone can move its loss by (validation.split_se)
+    level = float(kept.score[kept.kept])
+    se = split_se(level, pair.mode, base.val_size)
+    rise_se = div.rise / se if se else None
+    confidence = calibrated(verdict, margin, test, n_val, rise_se)
     rejected: RejectedRise | None = None
     if test == "rise" and confidence < CANNOT_TELL:
         # the calibrated probability that this divergence is overfitting is below one half: the
@@ -166,6 +170,8 @@ def diagnose(
         val_trend=c.sign * c.val_trend,
         gap_series=gap.series,
         stability=stability,
+        split_se=se,
+        rise_in_split_se=rise_se,
     )
     unsure = cannot_tell(d)
     if unsure is not None:

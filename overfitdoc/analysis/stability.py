@@ -42,8 +42,12 @@ def jumps(c: Curves) -> tuple[tuple[int, float, float], ...]:
     return tuple(out)
 
 
-def measure_stability(c: Curves, nonfinite: tuple[int, ...], flat: bool, settings: Settings) -> Stability:
-    """Every stability measurement of the curves, and the instability that fired first."""
+def measure_stability(
+    c: Curves, nonfinite: tuple[int, ...], flat: bool, settings: Settings, decisions: float | None = None
+) -> Stability:
+    """Every stability measurement of the curves, and the instability that fired first.
+    ``decisions``: how many validation samples change sides in a typical epoch
+    (:func:`~overfitdoc.analysis.validation.decisions_changed`), None when unknown."""
     s = settings
     t = c.train_file
     last = c.last
@@ -68,7 +72,10 @@ def measure_stability(c: Curves, nonfinite: tuple[int, ...], flat: bool, setting
     )
     train_high = train_share > s.unstable_train_noise
     val_high = val_share > s.unstable_val_noise
-    move_high = val_move > s.unstable_val_jump
+    # a loss whose model hardly changes a decision on the split from one epoch to the next
+    # moves by the confidence of a few samples near zero loss, not by instability
+    decisions_hold = decisions is not None and decisions <= 1.0
+    move_high = val_move > s.unstable_val_jump and not decisions_hold
 
     found: Instability | None = None
     if nonfinite:
@@ -96,6 +103,7 @@ def measure_stability(c: Curves, nonfinite: tuple[int, ...], flat: bool, setting
         train_noise_share=train_share,
         val_noise_share=val_share,
         val_move=val_move,
+        val_decisions=decisions,
         spike_epoch=None if spike_i is None else int(round(c.points[spike_i])),
         jumps=jumps(c),
         first_epoch_spike=first_epoch_spike(t, c.sign * c.train_trend, c.mode),

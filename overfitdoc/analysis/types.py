@@ -146,7 +146,9 @@ class Stability:
 
     ``train_noise_share`` / ``val_noise_share``: each series' noise against the larger of its
     trend's range and its level (half the level for training); ``val_move``: the typical
-    epoch-to-epoch change of validation against its level; ``spike_epoch``: the first epoch a
+    epoch-to-epoch change of validation against its level; ``val_decisions``: how many
+    validation samples change sides in a typical epoch (None when the split's size or its
+    accuracy is unknown); ``spike_epoch``: the first epoch a
     loss rose above ``unstable_spike`` times its first value; ``jumps``: (epoch, before, after)
     wherever training got worse by more than half from one point to the next while standing
     more than half above its own trend; ``first_epoch_spike``: the first training value when
@@ -158,6 +160,7 @@ class Stability:
     train_noise_share: float
     val_noise_share: float
     val_move: float
+    val_decisions: float | None
     spike_epoch: int | None
     jumps: tuple[tuple[int, float, float], ...]
     first_epoch_spike: float | None
@@ -166,7 +169,7 @@ class Stability:
     flat: bool
     train_noise_high: bool  # train_noise_share above unstable_train_noise
     val_noise_high: bool  # val_noise_share above unstable_val_noise
-    val_move_high: bool  # val_move above unstable_val_jump
+    val_move_high: bool  # val_move above unstable_val_jump, while more than one decision changes
     instability: Instability | None = None
 
     @property
@@ -342,6 +345,8 @@ class Diagnosis:
     epochs_trained: float | None = None  # a step log's epochs, from its epoch column (series.epochs_trained)
     validation_bests: tuple[ColumnBest, ...] = ()
     val_size: ValidationSize | None = None  # the validation split's size, when given or read from accuracy steps
+    split_se: float | None = None  # the sampling error of the validation loss at the kept epoch (validation.split_se)
+    rise_in_split_se: float | None = None  # the validation rise after the kept epoch, in split_se units
     history: History | None = None
 
     @property

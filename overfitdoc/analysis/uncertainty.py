@@ -14,7 +14,8 @@ which experiment would decide. The reason follows the test that decided the verd
   value clearly better than this run's best means this one underfits.
 * ``small_split``: the validation split's size is known and under ``SMALL_SPLIT`` samples: a
   rise, or its absence, can be the sampling noise of so few samples. Experiment: hold out more
-  data (``SMALL_SPLIT`` or more), or k-fold cross-validation.
+  data (``SMALL_SPLIT`` or more; for a rise, the size at which it would be ``RESOLVED_AT`` of the
+  split's sampling errors, when that is more), or k-fold cross-validation.
 * ``narrow``: any other narrow call. Experiment: repeat the run with other seeds (or
   ``overfitdoc rerun``); a verdict that holds across seeds is the run's, not the seed's.
 """
@@ -22,10 +23,22 @@ which experiment would decide. The reason follows the test that decided the verd
 from __future__ import annotations
 
 from ..numbers import fmt
-from .calibration import CANNOT_TELL, MIN_POINTS, too_short
+from .calibration import CANNOT_TELL, MIN_POINTS, RESOLVED_AT, too_short
 from .types import CannotTell, Diagnosis
+from .validation import resolving_size
 
 SMALL_SPLIT = 200  # the validation size below which a narrow call is put down to sampling
+
+
+def held_out(d: Diagnosis) -> str:
+    """How many validation samples would decide: at least ``SMALL_SPLIT``, or, for a rise on a
+    split of known size, the size at which that rise would be resolved when that is more."""
+    r = d.rise_in_split_se
+    rose = d.divergence_epoch is not None or d.rejected_rise is not None
+    if d.val_size is None or r is None or not rose:
+        return f"at least {SMALL_SPLIT}"
+    needed = resolving_size(d.val_size.n, r, RESOLVED_AT)
+    return f"about {needed}" if needed > SMALL_SPLIT else f"at least {SMALL_SPLIT}"
 
 
 def cannot_tell(d: Diagnosis) -> CannotTell | None:
@@ -62,7 +75,7 @@ def cannot_tell(d: Diagnosis) -> CannotTell | None:
             "small_split",
             f"the validation split has {n} samples ({how}), too few to tell a real change in validation "
             f"{metric} from sampling noise",
-            f"hold out at least {SMALL_SPLIT} validation samples, or cross-validate (k-fold), and diagnose again",
+            f"hold out {held_out(d)} validation samples, or cross-validate (k-fold), and diagnose again",
         )
     return CannotTell(
         "narrow",

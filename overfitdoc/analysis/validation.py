@@ -14,6 +14,8 @@ by sampling alone. Calibration reads it (``confidence``), the advice quotes it."
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..naming import normalise
@@ -45,18 +47,65 @@ def accuracy_steps(values: np.ndarray) -> int | None:
     return int(sizes[0])
 
 
+def _accuracies(pairs: tuple[PairSeries, ...]):
+    """The paired accuracies, in order: ``max`` metrics named ``acc...`` whose validation
+    values lie in [0, 1], each with its finite validation values."""
+    for s in pairs:
+        if s.pair.mode != "max" or "acc" not in normalise(s.pair.metric):
+            continue
+        v = s.val_raw[np.isfinite(s.val_raw)]
+        if len(v) and float(v.min()) >= 0 and float(v.max()) <= 1.0 + 1e-9:
+            yield s, v
+
+
 def validation_size(pairs: tuple[PairSeries, ...], given: int | None = None) -> ValidationSize | None:
     """The split's size: ``given`` when the user said it, else read from the first paired
     accuracy (a ``max`` metric named ``acc...`` whose values lie in [0, 1])."""
     if given is not None:
         return ValidationSize(int(given), "given")
-    for s in pairs:
-        if s.pair.mode != "max" or "acc" not in normalise(s.pair.metric):
-            continue
-        v = s.val_raw[np.isfinite(s.val_raw)]
-        if not len(v) or float(v.min()) < 0 or float(v.max()) > 1.0 + 1e-9:
-            continue
+    for s, v in _accuracies(pairs):
         n = accuracy_steps(v)
         if n is not None:
             return ValidationSize(n, "accuracy steps", s.pair.val)
     return None
+
+
+def decisions_changed(pairs: tuple[PairSeries, ...], size: ValidationSize | None) -> float | None:
+    """How many validation samples change sides in a typical epoch: ``N * median(|a[i+1] -
+    a[i]|)`` over the validation accuracy ``a`` the split's size ``N`` was read from (or, for
+    a given size, the first paired accuracy). None when the size or that accuracy is unknown.
+    At most 1: the model's decisions on the split hardly move from one epoch to the next, so a
+    loss that moves by a large share of its level is the confidence of a few samples near a
+    loss of zero, not an unstable optimizer (docs/analysis.md, "Verdict")."""
+    if size is None:
+        return None
+    for s, v in _accuracies(pairs):
+        if size.series is None or s.pair.val == size.series:
+            if len(v) < 4:
+                return None
+            return float(size.n * np.median(np.abs(np.diff(v))))
+    return None
+
+
+def split_se(level: float, mode: str, size: ValidationSize | None) -> float | None:
+    """The sampling error of a validation loss of ``level`` measured on the split:
+    ``level / sqrt(N)``, the standard error of a mean over ``N`` samples whose per-sample
+    losses spread as much as their mean (a log loss concentrated on a few samples spreads more;
+    a squared Gaussian error spreads ``sqrt(2)`` times its mean: this errs small). None for a
+    score (higher is better), a level that is not positive, or a split of unknown size.
+
+    It is the part of a validation curve no trend can remove: the same ``N`` samples are scored
+    at every epoch, so the curve's departure from what a large test set would show is shared by
+    neighbouring epochs, and a rise no larger than it can be a few samples growing more
+    confidently wrong (docs/analysis.md, "The validation split's size")."""
+    if size is None or mode != "min" or not level > 0:
+        return None
+    return float(level / np.sqrt(size.n))
+
+
+def resolving_size(n: int, rise_se: float, resolved_at: float) -> int:
+    """The split size at which a rise of ``rise_se`` sampling errors on ``n`` samples would be
+    ``resolved_at`` errors: the error shrinks as ``1 / sqrt(size)``, so ``n (resolved_at /
+    rise_se)^2`` (``rise_se`` taken as at least 0.1), to two significant digits: the sampling
+    error is itself an estimate."""
+    return int(float(f"{math.ceil(n * (resolved_at / max(rise_se, 0.1)) ** 2):.2g}"))
