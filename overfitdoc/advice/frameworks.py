@@ -143,6 +143,13 @@ HF: dict[str, str] = {
     "lower-lr": _hf("    learning_rate=${lr},\n"),
     "higher-lr": _hf("    learning_rate=${lr},\n"),
     "gradient-clipping": _hf("    max_grad_norm=${max_norm},\n"),
+    "evaluate-more-often": _hf(
+        '    eval_strategy="steps",\n    eval_steps=${eval_steps},\n'
+        "    logging_steps=${eval_steps},  # the training loss at the same steps\n"
+    ),
+    "repeat-with-seeds": _hf(
+        "    seed=2,  # then seed=3: other batch order, dropout and new-head weights; the same model at its start\n"
+    ),
     # the rule's batch_size (32) is larger than these frameworks' defaults: half the default instead
     "smaller-batch": _hf("    per_device_train_batch_size=4,  # half the Trainer's default (8): halve yours\n"),
     "less-regularization": _hf("    weight_decay=${weight_decay},\n    label_smoothing_factor=0.0,\n"),
@@ -159,6 +166,8 @@ ULTRALYTICS: dict[str, str] = {
     "lr-schedule": _yolo("lr0=${max_lr}, cos_lr=True, lrf=0.01)  # cosine from lr0 to lr0 * lrf"),
     "warmup": _yolo("lr0=${lr}, warmup_epochs=5.0)"),
     "lower-lr": _yolo("lr0=${lr})"),
+    "evaluate-more-often": _yolo("epochs=${min_epochs})  # validates once per epoch: more epochs, more evaluations"),
+    "repeat-with-seeds": _yolo("epochs=${epochs}, seed=2, deterministic=True)  # then seed=3: does the verdict hold?"),
     "higher-lr": _yolo("lr0=${lr})"),
     "smaller-batch": _yolo("batch=8)  # half the default (16): halve yours"),
     "less-regularization": _yolo("weight_decay=${weight_decay}, dropout=0.0)"),

@@ -5,8 +5,9 @@ A case::
 
     dict(
         name="late overfit",                        # shown in the test id
-        history=("sample", "overfit.csv"),          # or ("sample", name, {transforms}) or
-                                                    #    ("build", "<builder>", {kwargs})
+        history=("sample", "overfit.csv"),          # or ("sample", name, {transforms}),
+                                                    #    ("build", "<builder>", {kwargs}), or
+                                                    #    ("benchmark" | "realworld" | "generated", file)
         context={"task": "image"},                  # optional, as the CLI passes it
         expect="fire",                              # fire | silent | skipped
         evidence=["patience=6", "epoch 19"],        # substrings of the evidence (fire)
@@ -36,6 +37,7 @@ from overfitdoc.readers import load_history
 SAMPLES = Path(__file__).resolve().parents[2] / "sample_runs"
 BENCHMARK_RUNS = Path(__file__).resolve().parents[2] / "benchmarks" / "accuracy" / "runs"
 REALWORLD = Path(__file__).resolve().parents[1] / "fixtures" / "realworld"  # sources: SOURCES.md there
+GENERATED = Path(__file__).resolve().parents[1] / "fixtures" / "generated"
 
 
 # ---------------------------------------------------------------- sample runs, transformed
@@ -236,6 +238,8 @@ def load_case_history(spec) -> History:
         return load_history(str(BENCHMARK_RUNS / name))
     if kind == "realworld":  # a log from a public repository
         return load_history(str(REALWORLD / name))
+    if kind == "generated":  # a run trained by tests/fixtures/generated/make_generated.py
+        return load_history(str(GENERATED / name))
     if kind == "build":
         table = BUILDERS[name](**kwargs)
         return from_table(f"{name}", "keras-csv", table, index_column="epoch")
