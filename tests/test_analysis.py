@@ -440,3 +440,37 @@ def test_a_step_log_counts_the_steps_it_ran_and_its_evaluations():
     assert f"{d.epochs_past_best} of 2400 steps came after the best." in d.summary
     es = next(a for a in advise(d) if a.id == "early-stopping")
     assert " of 12 evaluations)" in es.evidence
+
+
+def test_a_dip_near_the_end_of_a_short_run_is_not_a_divergence():
+    """A real 30-epoch run validated on 40 points (make_generated.py): validation dips at epoch
+    26 and reads higher at each of the four epochs after it, while the 4,000-point test loss
+    falls to the end. A rise after a one-epoch dip is not a divergence: it must hold over half a
+    trend window above the kept score, and the kept score is not the dip alone."""
+    from overfitdoc.api import diagnose as diagnose_file
+
+    d = diagnose_file(GENERATED / "late_dip.json")
+    rows = json.loads((GENERATED / "late_dip.json").read_text())
+    val = np.array([r["val_loss"] for r in rows])
+    assert int(np.argmin(val)) + 1 == 26 and np.all(np.diff(val[25:]) > 0)  # the dip, then four rises
+    test = json.loads((GENERATED / "late_dip.test.json").read_text())["test_loss"]
+    assert int(np.argmin(test)) + 1 == 30
+    assert d.divergence_epoch is None and d.verdict != "overfitting"
+
+
+def test_a_late_lucky_dip_of_a_noisy_split_is_not_kept():
+    """A real overfitting run validated on 30 points (make_generated.py): its validation loss is
+    lowest at epoch 177, a lucky reading of a noisy curve, while the 4,000-point test loss was
+    lowest at epoch 9. The epoch kept is the early one: its test regret is a small fraction of
+    the raw best's."""
+    from overfitdoc.api import diagnose as diagnose_file
+
+    d = diagnose_file(GENERATED / "lucky_dip.json")
+    test = np.array(json.loads((GENERATED / "lucky_dip.test.json").read_text())["test_loss"])
+    assert d.best_epoch == 177 and int(np.argmin(test)) + 1 == 9
+    assert d.verdict == "overfitting" and d.recommended_epoch < 20
+
+    def regret(epoch):
+        return float(test[epoch - 1] - test.min())
+
+    assert regret(d.recommended_epoch) < 0.1 * regret(d.best_epoch)
