@@ -74,9 +74,28 @@ def cands(tr, va):
     for z in (0.5, 1, 2):
         out[f"hurdleSE{z}"] = hurdle(k.score, z * c.val_se)
     out["lightning"] = lightning(c.val)
+    out["shrink"] = shrink(c, k)
     out["curse"] = curse(c.val, c.val_noise)
     out["curseK"] = curse(k.score, c.val_noise)
     return {name: int(idx[i]) for name, i in out.items()}
+
+
+def shrink(c, k):
+    """The kept score pulled toward the light trend where the validation noise around that
+    trend, over a window of one trend window, exceeds the run's typical noise: the weight of
+    the raw score there is (typical / local)^2, an empirical-Bayes shrinkage, so a lone deep dip
+    in a noisy stretch (a tiny split late in an overfitting run) counts less."""
+    prior = k.light_trend
+    resid = c.val - prior
+    w = max(2, c.window)
+    local = np.array(
+        [
+            1.4826 * np.median(np.abs(r - np.median(r)))
+            for r in (resid[max(0, i - w) : i + w + 1] for i in range(len(resid)))
+        ]
+    )
+    weight = np.minimum(1.0, (max(c.val_noise, 1e-12) / np.maximum(local, 1e-12)) ** 2)
+    return int(np.argmin(prior + (k.score - prior) * weight))
 
 
 def lightning(v, patience=3):
