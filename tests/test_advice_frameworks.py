@@ -159,7 +159,8 @@ def _filled(logs, framework, cadence=False):
         d = overfitdoc.diagnose(str(path))
         for a in advise(d, {"framework": framework}):
             code = a.fix[framework]
-            key = (a.id, cadence and "eval_steps=" in code, cadence and "eval_g0_" in code)
+            task = re.search(r"yolo11\w(-\w+)?\.pt", code) if framework == "ultralytics" else None
+            key = (a.id, cadence and "eval_steps=" in code, cadence and "eval_g0_" in code, task and task.group(1))
             if a.id in TABLES[framework] and key not in seen:
                 seen.add(key)
                 out.append(pytest.param(a.id, path.name, code, id=f"{a.id}:{path.name}"))
@@ -287,10 +288,11 @@ def test_hf_fix_runs_on_a_tiny_model_and_its_fields_take_effect(rule_id, log, co
 # the sample runs with --framework ultralytics), is executed against Ultralytics 8.4.190: its
 # ``YOLO("yolo11n.pt")`` builds the same model from its YAML (``yolo11n.yaml``, no weights are
 # downloaded; the name must be one Ultralytics publishes), and its ``model.train(...)`` is the
-# real one: it merges the arguments, builds the real DetectionTrainer, whose first step is
+# real one: it merges the arguments, builds the real trainer of the task (DetectionTrainer,
+# SegmentationTrainer, ClassificationTrainer on a one-image folder for a classification log), whose first step is
 # Ultralytics' configuration check (get_cfg: an unknown key, a wrong type or a value out of
 # range raises), then reads data.yaml (a dataset of empty folders here). Only the training loop,
-# DetectionTrainer.train, is replaced: it records the trainer and stops, so the test checks that
+# BaseTrainer.train, is replaced: it records the trainer and stops, so the test checks that
 # every argument the fix sets is the trainer's. Nothing goes online (YOLO_OFFLINE, settings in a
 # temporary YOLO_CONFIG_DIR).
 #
@@ -306,6 +308,7 @@ YOLO_LOGS = [
     REAL / "r044_yolo_det_v5.csv",
     REAL / "r045_yolo_det_v8.csv",
     REAL / "r046_yolo_det_v11.csv",
+    REAL / "r047_yolo_seg.csv",
     REAL / "r048_yolo_cls.csv",
     *sorted((HERE.parent / "sample_runs").glob("*.csv")),
     *CANNOT_TELL_LOGS,
@@ -345,12 +348,12 @@ def yolo_harness(tmp_path_factory):
 
     env.setattr(importlib.metadata, "version", torchvision_paired)
     import ultralytics
-    from ultralytics.models.yolo.detect import DetectionTrainer
+    from ultralytics.engine.trainer import BaseTrainer
     from ultralytics.utils.downloads import GITHUB_ASSETS_NAMES
 
     env.setattr(importlib.metadata, "version", version)
     yield types.SimpleNamespace(
-        module=ultralytics, YOLO=ultralytics.YOLO, trainer=DetectionTrainer, published=GITHUB_ASSETS_NAMES
+        module=ultralytics, YOLO=ultralytics.YOLO, trainer=BaseTrainer, published=GITHUB_ASSETS_NAMES
     )
     env.undo()
 
@@ -363,6 +366,11 @@ def _run_yolo_fix(code, harness, tmp_path, monkeypatch):
     (tmp_path / "data.yaml").write_text(
         f"path: {tmp_path}\ntrain: images/train\nval: images/val\nnames:\n  0: object\n"
     )
+    from PIL import Image
+
+    for split in ("train", "val"):  # a classification fix's image folder: one image of one class
+        (tmp_path / "dataset" / split / "object").mkdir(parents=True)
+        Image.new("RGB", (8, 8)).save(tmp_path / "dataset" / split / "object" / "a.png")
     made = []
 
     def stop(self):
@@ -392,7 +400,30 @@ def test_ultralytics_fix_builds_its_trainer_with_every_argument(
     (written,) = _literals(ast.parse(code), "train")
     for key, value in written.items():
         assert getattr(trainer.args, key) == value, (key, getattr(trainer.args, key), value)
-    assert trainer.epochs == trainer.args.epochs and trainer.data["names"] == {0: "object"}  # it read data.yaml
+    assert trainer.epochs == trainer.args.epochs and trainer.data["names"] == {0: "object"}  # it read its data
+    task = {"-cls": "classify", "-seg": "segment", "-pose": "pose"}
+    weights = re.search(r"yolo11\w(-\w+)?\.pt", code)
+    assert trainer.args.task == task.get(weights.group(1), "detect")  # the log's task, from its weights
+
+
+def test_ultralytics_fixes_follow_the_log_task():
+    """A classification log's fixes name classification weights and an image folder; a
+    segmentation log's, segmentation weights; a detection log's, detection weights."""
+    from overfitdoc.advice.frameworks import yolo_task
+
+    for name, task, weights in (
+        ("r048_yolo_cls.csv", "classify", "-cls"),
+        ("r047_yolo_seg.csv", "segment", "-seg"),
+        ("r046_yolo_det_v11.csv", "detect", ""),
+    ):
+        d = overfitdoc.diagnose(str(REAL / name))
+        assert yolo_task(d) == task
+        fixes = [a.fix["ultralytics"] for a in advise(d) if "YOLO(" in a.fix["ultralytics"]]
+        assert fixes and all(re.search(r'YOLO\("yolo11[nsmlx]' + re.escape(weights) + r'\.pt"', f) for f in fixes), (
+            name,
+            fixes,
+        )
+        assert all(('data="dataset"' in f) == (task == "classify") for f in fixes)
 
 
 @pytest.mark.parametrize(

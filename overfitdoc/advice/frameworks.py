@@ -21,12 +21,15 @@ of ``transformers.TrainingArguments`` and the keys of Ultralytics' default confi
 that runs where Ultralytics is not installed.
 
 The snippets use ``model``, ``train_dataset`` and ``eval_dataset`` (Hugging Face: your model
-and datasets) and ``data.yaml`` / ``yolo11n.pt`` (Ultralytics: your data file and weights).
+and datasets) and ``data.yaml`` / ``yolo11n.pt`` (Ultralytics: your data file and weights; a
+segmentation or pose log's fixes name that task's weights, ``yolo11n-seg.pt``, and a
+classification log's ``yolo11n-cls.pt`` with an image folder, ``dataset``, as its data).
 """
 
 from __future__ import annotations
 
 import math
+import re
 import string
 from dataclasses import dataclass
 from typing import Any
@@ -48,18 +51,59 @@ class Run:
     last: float | None = None  # the last validation point, in that unit
     epochs: float | None = None  # epochs trained: the index on an epoch log, the epoch column on a step log
     eval_every: int | None = None  # steps between evaluations, on a step log
+    task: str | None = None  # an Ultralytics log's task (yolo_task), which names its weights and data
 
     @classmethod
     def of(cls, d: Any) -> Run:
         points = np.asarray(getattr(d, "points", ()), dtype=float)
+        task = yolo_task(d)
         if len(points) == 0:
-            return cls()
+            return cls(task=task)
         unit, last = d.unit, float(points[-1])
         if unit == "step":
             steps = np.diff(points)
             every = int(round(float(np.median(steps)))) if len(steps) else int(round(last))
-            return cls(unit, last, d.epochs_trained, max(every, 1))
-        return cls(unit, last, last - d.epoch_base + 1)
+            return cls(unit, last, d.epochs_trained, max(every, 1), task)
+        return cls(unit, last, last - d.epoch_base + 1, task=task)
+
+
+#: what an Ultralytics ``results.csv`` logs for each task besides detection's box, cls and dfl losses
+_YOLO_TASK_COLUMNS = (
+    ("segment", "seg_loss"),
+    ("pose", "pose_loss"),
+    ("pose", "kobj_loss"),
+    ("classify", "accuracy_top1"),
+)
+#: the suffix of each task's published weights (``yolo11n-cls.pt``); detection has none
+_YOLO_SUFFIX = {"detect": "", "segment": "-seg", "pose": "-pose", "classify": "-cls"}
+
+
+def yolo_task(d: Any) -> str | None:
+    """The task of an Ultralytics log, from the columns only that task writes (a segmentation
+    log has ``train/seg_loss``, a classification log ``metrics/accuracy_top1``); ``detect``
+    otherwise (an oriented-box log has detection's columns too, and reads as detect). None for
+    any other format."""
+    if getattr(d, "format", None) != "ultralytics-csv" or getattr(d, "history", None) is None:
+        return None
+    names = [str(c).lower() for c in d.history.columns]
+    for task, column in _YOLO_TASK_COLUMNS:
+        if any(column in n for n in names):
+            return task
+    return "detect"
+
+
+def _yolo_for_task(text: str, task: str | None) -> str:
+    """An Ultralytics fix for the log's task: the weights of that task at the same size
+    (``yolo11m.pt`` -> ``yolo11m-cls.pt``) and, for classification, an image folder as the data
+    (Ultralytics reads ``train/`` and ``val/`` with a subfolder per class; it takes no YAML)."""
+    suffix = _YOLO_SUFFIX.get(task or "detect", "")
+    if suffix:
+        text = re.sub(r'"yolo11([nsmlx])\.pt"', lambda m: f'"yolo11{m.group(1)}{suffix}.pt"', text)
+    if task == "classify":
+        text = text.replace('data="data.yaml"', 'data="dataset"').replace(
+            "# your weights", "# your weights; dataset/: train/ and val/, a folder per class"
+        )
+    return text
 
 
 def _hf_eval(run: Run) -> str:
@@ -193,6 +237,8 @@ def snippet(rule_id: str, framework: str, run: Run | None = None, params: dict[s
     text = TABLES[framework].get(rule_id)
     if text is None:
         return no_fix(framework)
+    if framework == "ultralytics":
+        return _yolo_for_task(text, run.task if run is not None else None)
     if framework == "hf":
         values = dict(params or {})
         text = string.Template(text).safe_substitute(
