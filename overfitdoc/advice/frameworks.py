@@ -67,29 +67,25 @@ class Run:
         return cls(unit, last, last - d.epoch_base + 1, task=task)
 
 
-#: what an Ultralytics ``results.csv`` logs for each task besides detection's box, cls and dfl losses
-_YOLO_TASK_COLUMNS = (
-    ("segment", "seg_loss"),
-    ("pose", "pose_loss"),
-    ("pose", "kobj_loss"),
-    ("classify", "accuracy_top1"),
-)
+#: the loss pairs that only one Ultralytics task logs besides detection's box, cls and dfl losses
+_YOLO_TASK_LOSSES = (("segment", "seg_loss"), ("pose", "pose_loss"), ("pose", "kobj_loss"))
 #: the suffix of each task's published weights (``yolo11n-cls.pt``); detection has none
 _YOLO_SUFFIX = {"detect": "", "segment": "-seg", "pose": "-pose", "classify": "-cls"}
 
 
 def yolo_task(d: Any) -> str | None:
-    """The task of an Ultralytics log, from the columns only that task writes (a segmentation
-    log has ``train/seg_loss``, a classification log ``metrics/accuracy_top1``); ``detect``
-    otherwise (an oriented-box log has detection's columns too, and reads as detect). None for
-    any other format."""
-    if getattr(d, "format", None) != "ultralytics-csv" or getattr(d, "history", None) is None:
+    """The task of an Ultralytics log, from the loss pairs the analysis found in it
+    (``Diagnosis.series``): ``train/seg_loss`` and ``val/seg_loss`` make a segmentation log,
+    ``pose_loss`` or ``kobj_loss`` a pose log; a log with no box loss is a classification log
+    (it logs one ``loss``); ``detect`` otherwise (an oriented-box log has detection's losses
+    too, and reads as detect). None for any other format."""
+    if getattr(d, "format", None) != "ultralytics-csv":
         return None
-    names = [str(c).lower() for c in d.history.columns]
-    for task, column in _YOLO_TASK_COLUMNS:
-        if any(column in n for n in names):
+    names = [str(m).lower() for m in getattr(d, "series", ()) or ()]
+    for task, loss in _YOLO_TASK_LOSSES:
+        if loss in names:
             return task
-    return "detect"
+    return "detect" if "box_loss" in names else "classify"
 
 
 def _yolo_for_task(text: str, task: str | None) -> str:
