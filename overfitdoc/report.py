@@ -81,6 +81,16 @@ def run_report(d: Diagnosis, advice: list | None = None) -> dict:
         else {"n": d.val_size.n, "source": d.val_size.source, "series": d.val_size.series},
         "split_se": d.split_se,
         "rise_in_split_se": d.rise_in_split_se,
+        "frozen_decisions": None
+        if d.frozen is None
+        else {
+            "train": d.frozen.train,
+            "val": d.frozen.val,
+            "train_value": d.frozen.train_value,
+            "val_value": d.frozen.val_value,
+            "since": d.frozen.since,
+            "points": d.frozen.points,
+        },
     }
     return clean(run)
 

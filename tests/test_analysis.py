@@ -474,3 +474,42 @@ def test_a_late_lucky_dip_of_a_noisy_split_is_not_kept():
         return float(test[epoch - 1] - test.min())
 
     assert regret(d.recommended_epoch) < 0.1 * regret(d.best_epoch)
+
+
+def test_decisions_that_stopped_changing_make_an_underfit_not_a_good_fit():
+    """A real run (make_generated.py majority_class): an 8-unit MLP predicts the majority class
+    of an imbalanced set at every epoch, while its loss falls from its start to the entropy of
+    the class shares; a 64-64 MLP reaches half its best validation loss on the same split. The
+    accuracies' frozen values make it an underfit (deciding test ``frozen``); the same losses
+    without the accuracy columns read as a good fit, as they did before."""
+    from overfitdoc.api import diagnose as diagnose_file
+
+    rows = json.loads((GENERATED / "majority_class.json").read_text())
+    d = diagnose_file(GENERATED / "majority_class.json")
+    assert d.verdict == "underfitting" and d.bias == "high" and d.deciding_test == "frozen"
+    f = d.frozen
+    assert f is not None and (f.train, f.val) == ("accuracy", "val_accuracy")
+    assert f.train_value == rows[-1]["accuracy"] < 1 and f.val_value == rows[-1]["val_accuracy"]
+    assert {r["accuracy"] for r in rows[f.since - 1 :]} == {f.train_value} and f.points == len(rows) - f.since + 1
+    assert f"have not changed since epoch {f.since}" in d.summary
+    wider = json.loads((GENERATED / "majority_class.test.json").read_text())["wider_best_val_loss"]
+    assert wider < 0.6 * d.best_val  # the data allowed far better: an underfit
+    losses = {k: [r[k] for r in rows] for k in ("epoch", "loss", "val_loss")}
+    plain = diagnose(from_table("run.csv", "keras-csv", losses))
+    assert plain.verdict == "good_fit" and plain.frozen is None
+
+
+def test_frozen_decisions_need_every_reading_of_the_last_half():
+    """One sample changing class in the last half, or a training accuracy of 1, is not frozen."""
+    from overfitdoc.analysis.validation import FROZEN_MIN
+
+    rows = json.loads((GENERATED / "majority_class.json").read_text())
+    table = {k: [r[k] for r in rows] for k in ("epoch", "loss", "val_loss", "accuracy", "val_accuracy")}
+    moved = dict(table, accuracy=table["accuracy"][:-3] + [table["accuracy"][-1] + 1 / 600] + table["accuracy"][-2:])
+    assert diagnose(from_table("run.csv", "keras-csv", moved)).frozen is None
+    perfect = dict(table, accuracy=[1.0] * len(rows))
+    assert diagnose(from_table("run.csv", "keras-csv", perfect)).frozen is None
+    short = {k: v[: 2 * FROZEN_MIN - 1] for k, v in table.items()}
+    assert diagnose(from_table("run.csv", "keras-csv", short)).frozen is None
+    enough = {k: v[: 2 * FROZEN_MIN] for k, v in table.items()}
+    assert diagnose(from_table("run.csv", "keras-csv", enough)).frozen is not None

@@ -35,20 +35,20 @@ from __future__ import annotations
 import math
 
 # --- written by benchmarks/accuracy/calibrate.py; do not edit by hand ---
-SLOPE = 1.508767
+SLOPE = 1.531664
 INTERCEPTS = {
-    "good_fit": 0.108438,
-    "not_learning": 2.071825,
-    "overfitting": -0.933272,
-    "pooled": 0.507304,
-    "still_improving": 0.082809,
-    "underfitting": 1.583983,
-    "unstable": 0.328875,
+    "good_fit": 0.151187,
+    "not_learning": 1.973052,
+    "overfitting": -1.048780,
+    "pooled": 0.441885,
+    "still_improving": 0.010785,
+    "underfitting": 1.489806,
+    "unstable": 0.254545,
 }
-BIAS_TEST = 0.046272
-SIZE = -0.008214
-UNKNOWN_SIZE = -0.291491
-RESOLVED = 0.230980
+BIAS_TEST = 0.306235
+SIZE = 0.023670
+UNKNOWN_SIZE = -0.086761
+RESOLVED = 0.189270
 MIN_POINTS = 14
 FITTED_ON = "benchmarks/accuracy development half, 758 runs"
 # --- end of the generated block ---

@@ -21,7 +21,7 @@ from .stability import measure_stability
 from .summary import summarise
 from .types import Diagnosis, RejectedRise
 from .uncertainty import cannot_tell
-from .validation import decisions_changed, split_se, validation_size
+from .validation import decisions_changed, frozen_decisions, split_se, validation_size
 from .verdict import decide
 
 
@@ -116,13 +116,26 @@ def diagnose(
     # epoch that blew up makes the start look far above where training sat)
     late = late_gain(c, kept, div.diverged, settings)
     stability = measure_stability(c, nonfinite, learning.flat, settings, decisions_changed(pairs, base.val_size))
+    frozen = frozen_decisions(pairs)
+    frozen_margin = 2 * frozen.share if frozen is not None else None  # 1: frozen over exactly the last half
 
     def verdict_of(div, late):
         return decide(
-            stability.instability, learning, late, div, gap, bias_level, bias.margin, settings, float(c.train_trend[0])
+            stability.instability,
+            learning,
+            late,
+            div,
+            gap,
+            bias_level,
+            bias.margin,
+            settings,
+            float(c.train_trend[0]),
+            frozen_margin,
         )
 
     verdict, margin, test = verdict_of(div, late)
+    if test == "frozen":
+        bias_level = "high"
     n_val = base.val_size.n if base.val_size else None
     # the rise against what the split's sampling alone can move its loss by (validation.split_se)
     level = float(kept.score[kept.kept])
@@ -172,6 +185,7 @@ def diagnose(
         stability=stability,
         split_se=se,
         rise_in_split_se=rise_se,
+        frozen=frozen,
     )
     unsure = cannot_tell(d)
     if unsure is not None:

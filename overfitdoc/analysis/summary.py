@@ -142,6 +142,15 @@ def _verdict_sentence(d: Diagnosis, settings: Settings) -> str:
             f"Validation {p.metric} ends {fmt(gap.final)} worse than training{rel} and the gap is "
             f"{gap.trend}, though {val_name} has not turned worse.{extra}"
         )
+    if d.verdict == "underfitting" and d.deciding_test == "frozen" and d.frozen is not None:
+        f = d.frozen
+        return (
+            f"{f.train} and {f.val} have not changed since {u} {f.since} ({fmt(f.train_value)} and "
+            f"{fmt(f.val_value)} at every {u} of the last {f.points}): no sample changes class any more, "
+            f"while training {p.metric} settled at {fmt(float(d.train[-1]))}. The model has stopped learning "
+            "(one that predicts the same class for every sample, such as the majority class of an imbalanced "
+            "set, logs this): it underfits."
+        )
     if d.verdict == "underfitting":
         return (
             f"Training {p.metric} only reached {fmt(float(np.min(d.train) if p.mode == 'min' else np.max(d.train)))}"

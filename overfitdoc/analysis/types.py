@@ -292,6 +292,22 @@ class ValidationSize:
     series: str | None = None  # the validation column it was read from
 
 
+@dataclass(frozen=True)
+class FrozenDecisions:
+    """A paired accuracy that held one value on both splits over the last half of the run or
+    more (:func:`overfitdoc.analysis.validation.frozen_decisions`): no sample changed class.
+    ``since`` is the first epoch (or step) of that stretch, ``points`` its length and
+    ``share`` that length over the pair's analysed points (one half or more)."""
+
+    train: str  # the training accuracy column
+    val: str  # the validation accuracy column
+    train_value: float
+    val_value: float
+    since: int
+    points: int
+    share: float
+
+
 @dataclass(frozen=True, eq=False)
 class Diagnosis:
     """What overfitdoc concludes about one history, with every measurement behind it.
@@ -347,6 +363,7 @@ class Diagnosis:
     val_size: ValidationSize | None = None  # the validation split's size, when given or read from accuracy steps
     split_se: float | None = None  # the sampling error of the validation loss at the kept epoch (validation.split_se)
     rise_in_split_se: float | None = None  # the validation rise after the kept epoch, in split_se units
+    frozen: FrozenDecisions | None = None  # decisions that stopped changing (validation.frozen_decisions)
     history: History | None = None
 
     @property

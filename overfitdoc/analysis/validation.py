@@ -19,10 +19,12 @@ import math
 import numpy as np
 
 from ..naming import normalise
-from .types import PairSeries, ValidationSize
+from .types import FrozenDecisions, PairSeries, ValidationSize
 
 MAX_SIZE = 5000
 MIN_DISTINCT = 3
+# the fewest identical readings of each split that frozen_decisions reads (half of calibration.MIN_POINTS)
+FROZEN_MIN = 7
 
 
 def accuracy_steps(values: np.ndarray) -> int | None:
@@ -109,3 +111,29 @@ def resolving_size(n: int, rise_se: float, resolved_at: float) -> int:
     rise_se)^2`` (``rise_se`` taken as at least 0.1), to two significant digits: the sampling
     error is itself an estimate."""
     return int(float(f"{math.ceil(n * (resolved_at / max(rise_se, 0.1)) ** 2):.2g}"))
+
+
+def frozen_decisions(pairs: tuple[PairSeries, ...]) -> FrozenDecisions | None:
+    """A paired accuracy whose training and validation values are each one value, the training
+    one below 1, at every analysed point of the last half of the run (at least ``FROZEN_MIN``
+    points): no training or validation sample changed class while the weights kept moving. A
+    model that predicts one class for every sample (the majority class of an imbalanced set)
+    logs this, and so does one stuck where no step changes a decision: either way it has
+    stopped learning anything its accuracy can see. ``since`` is where the stretch of equal
+    readings began. Exact equality, no tolerance: an epoch-averaged accuracy is a count over
+    the split, and a model still learning moves it by at least one sample now and then (docs/
+    analysis.md, "Frozen decisions"). None when no paired accuracy shows it."""
+    for s, _ in _accuracies(pairs):
+        ok = s.finite
+        t, v, e = s.train_raw[ok], s.val_raw[ok], s.epochs[ok]
+        half = len(t) // 2
+        if half < FROZEN_MIN:
+            continue
+        tv, vv = float(t[-1]), float(v[-1])
+        if not tv < 1.0 or np.any(t[-half:] != tv) or np.any(v[-half:] != vv):
+            continue
+        same = (t == tv) & (v == vv)
+        start = len(t) - int(np.argmin(same[::-1])) if not same.all() else 0
+        n = len(t) - start
+        return FrozenDecisions(s.pair.train, s.pair.val, tv, vv, int(round(float(e[start]))), n, n / len(t))
+    return None

@@ -27,10 +27,13 @@ def decide(
     bias_margin: float,
     settings: Settings,
     train_start: float,
+    frozen_margin: float | None = None,
 ) -> tuple[str, float, str]:
     """-> (verdict, margin, deciding test). ``train_start``: the training trend's first value
-    (oriented). The deciding test is the one whose margin is the verdict's: ``instability``,
-    ``learning``, ``late_gain``, ``rise``, ``gap`` or ``bias``."""
+    (oriented); ``frozen_margin``: for decisions that stopped changing
+    (:func:`.validation.frozen_decisions`), the length of that stretch over half the run. The
+    deciding test is the one whose margin is the verdict's: ``instability``, ``learning``,
+    ``late_gain``, ``rise``, ``gap``, ``bias`` or ``frozen``."""
     # the verdict needs validation to have got worse: a gap that opens while validation holds
     # its level is reported (variance high, and in the summary) but is not yet overfitting
     overfit = div.diverged or (gap.large and settings.gap_verdict)
@@ -49,6 +52,10 @@ def decide(
         return "overfitting", variance_margin(div, gap, settings), variance_test
     if bias == "high":
         return "underfitting", bias_margin, "bias"
+    if frozen_margin is not None:
+        # the loss levelled off and no sample changes class: the model stopped learning at an
+        # accuracy below 1, whatever share of its start the loss fell by
+        return "underfitting", frozen_margin, "frozen"
     no_rise = div.rise_needed / max(div.rise, 1e-12) if div.rise > 0 else 10.0
     tests = {"rise": no_rise, "gap": settings.high_variance_gap / max(gap.relative_trend, 1e-12), "bias": bias_margin}
     test = min(tests, key=lambda k: tests[k])
