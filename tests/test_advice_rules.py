@@ -66,3 +66,15 @@ def test_every_rule_has_cases_that_fire_and_that_do_not():
     assert sorted(by_rule) == sorted(RULE_IDS), "a case file per rule, named after its id"
     for rule_id, kinds in by_rule.items():
         assert "fire" in kinds and kinds & {"silent", "skipped"}, rule_id
+
+
+def test_class_weights_check_and_fix_were_measured_on_the_run_they_advise():
+    """make_generated.py majority_class ran the rule's check (the classes predicted on the
+    validation split) and its fix (the loss weighted by inverse class shares) on that run: it
+    predicted one class, and the weighted model predicts both and finds most of the rare one."""
+    import json
+    from pathlib import Path
+
+    ev = json.loads((Path(__file__).parent / "fixtures" / "generated" / "majority_class.test.json").read_text())
+    assert ev["predicted_classes"][1] == 0 and sum(ev["predicted_classes"]) == 300
+    assert min(ev["weighted_predicted_classes"]) > 0 and ev["weighted_rare_recall"] > 0.5
