@@ -152,10 +152,16 @@ def test_a_tiny_split_is_seen_in_its_accuracy_steps_and_its_overfit_still_found(
 
 def test_a_plateau_judged_by_how_far_it_got_is_not_called_sure():
     """A linear model on two moons levels off with validation close behind: a good fit decided
-    by the bias test, whose confidence stays well short of sure (a 64-unit MLP does far better)."""
+    by the bias test, whose confidence stays well short of sure (a 64-unit MLP does far better),
+    and whose first advice is the experiment that tells capacity from the noise floor."""
+    from overfitdoc.advice import advise
+
     d = diagnose_file(GENERATED / "plateau_linear.json")
     assert d.verdict == "good_fit" and d.deciding_test == "bias"
     assert d.confidence < 0.7
+    first = advise(d)[0]
+    assert first.id == "more-capacity" and first.score == round(1 - d.confidence, 2)
+    assert "about twice as wide for the same epochs" in first.evidence
 
 
 def test_a_divergence_more_likely_noise_is_not_called_overfitting(monkeypatch):

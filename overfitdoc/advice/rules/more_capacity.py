@@ -28,12 +28,15 @@ to it. The standard first move of the bias/variance recipe (Ng)."""
 Underfitting (first), overfitting and underfitting, and a model that does not learn; higher
 when `--params` / `--train-size` show few parameters per sample. First (0.95), as the experiment
 that decides, when the history cannot tell capacity from the data's noise floor
-(`cannot_tell.kind` `capacity_or_floor`: a good fit or underfit whose confidence is below 0.5)."""
+(`cannot_tell.kind` `capacity_or_floor`: a good fit or underfit whose confidence is below 0.5).
+As a probe on any other good fit the bias test decided: the same plateau can be the model's
+capacity."""
     ranking = """\
 Underfitting: `0.9`, or `0.75` while training is still falling; overfitting and underfitting
 `0.5`; not learning `0.35`; `0.95` whenever the analysis cannot tell a capacity limit from the
-data's noise floor; `+ 0.05` with under one parameter per training sample (`--params`,
-`--train-size`)."""
+data's noise floor; on another good fit decided by the bias test, `1 - confidence` (the chance
+the call is wrong, which for that test means an underfit); `+ 0.05` with under one parameter per
+training sample (`--params`, `--train-size`)."""
     references = (
         "Ng, A. (2018). Machine Learning Yearning, chapters 20-27 (bias and variance).",
         "Goodfellow, I., Bengio, Y. & Courville, A. (2016). Deep Learning, section 5.2. MIT Press.",
@@ -96,6 +99,16 @@ model = nn.Sequential(
             score = 0.35
         elif unsure is not None:
             ev = f"The experiment that decides this run: {unsure.experiment} ({unsure.reason})."
+        elif d.verdict == "good_fit" and d.deciding_test == "bias":
+            # a good fit judged by how far training got: the same plateau can be the model's
+            # capacity; the bigger model is the probe, ranked by the chance the call is wrong
+            ev = (
+                f"This good fit rests on how far {f.train_name} fell (to {fmt(best_t)}), and a model at its capacity "
+                f"levels off like data at its noise floor: one minus the confidence, {1 - d.confidence:.2f}, is the "
+                f"chance the call is wrong. The experiment that tells: a model about twice as wide for the same "
+                f"{u}s; a {f.val_name} clearly below this run's best ({fmt(d.best_val)}) means this one underfits."
+            )
+            score = round(1 - d.confidence, 2)
         else:
             return None
         if unsure is not None:
