@@ -513,3 +513,12 @@ def test_frozen_decisions_need_every_reading_of_the_last_half():
     assert diagnose(from_table("run.csv", "keras-csv", short)).frozen is None
     enough = {k: v[: 2 * FROZEN_MIN] for k, v in table.items()}
     assert diagnose(from_table("run.csv", "keras-csv", enough)).frozen is not None
+
+
+def test_frozen_decisions_are_not_read_from_accuracies_rounded_to_two_decimals():
+    """A log that rounds its accuracies to two decimals repeats a value by rounding alone."""
+    rows = json.loads((GENERATED / "majority_class.json").read_text())
+    table = {k: [r[k] for r in rows] for k in ("epoch", "loss", "val_loss", "accuracy", "val_accuracy")}
+    assert diagnose(from_table("run.csv", "keras-csv", table)).frozen is not None
+    rounded = dict(table, accuracy=[round(a, 2) for a in table["accuracy"]])
+    assert diagnose(from_table("run.csv", "keras-csv", rounded)).frozen is None

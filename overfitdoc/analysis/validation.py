@@ -121,8 +121,11 @@ def frozen_decisions(pairs: tuple[PairSeries, ...]) -> FrozenDecisions | None:
     logs this, and so does one stuck where no step changes a decision: either way it has
     stopped learning anything its accuracy can see. ``since`` is where the stretch of equal
     readings began. Exact equality, no tolerance: an epoch-averaged accuracy is a count over
-    the split, and a model still learning moves it by at least one sample now and then (docs/
-    analysis.md, "Frozen decisions"). None when no paired accuracy shows it."""
+    the split, and a model still learning moves it by at least one sample now and then; a
+    training accuracy whose every value is a multiple of 0.01 is not read (a log rounded to two
+    decimals repeats a value by rounding alone; so does a training set of 100, which a frozen
+    reading then cannot tell apart) (docs/analysis.md, "Frozen decisions"). None when no paired
+    accuracy shows it."""
     for s, _ in _accuracies(pairs):
         ok = s.finite
         t, v, e = s.train_raw[ok], s.val_raw[ok], s.epochs[ok]
@@ -132,6 +135,8 @@ def frozen_decisions(pairs: tuple[PairSeries, ...]) -> FrozenDecisions | None:
         tv, vv = float(t[-1]), float(v[-1])
         if not tv < 1.0 or np.any(t[-half:] != tv) or np.any(v[-half:] != vv):
             continue
+        if np.all(np.abs(t * 100 - np.round(t * 100)) < 1e-6):
+            continue  # every training value on a grid of 0.01: rounded to two decimals, it repeats by rounding
         same = (t == tv) & (v == vv)
         start = len(t) - int(np.argmin(same[::-1])) if not same.all() else 0
         n = len(t) - start
