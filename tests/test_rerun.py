@@ -762,3 +762,68 @@ def test_dropout_on_dropout_mlp_raises_its_own_p_and_the_table_says_so(tmp_path)
     assert (raised(0.5, 0.3), raised(0.5, 0.7), raised(0.75, 0.3)) == (0.6, 0.7, 0.8)
     fix = make_variant(["dropout"], {"dropout": {"rate": 0.7}}).fixes[0]
     assert "to p=0.7" in fix.describe(res.prep)
+
+
+def test_class_weights_weight_the_training_loss_by_inverse_class_shares(tmp_path):
+    """The training loss is weighted n / (k * count) from the spec's own training labels; the
+    logged and validated loss stays the spec's unweighted one."""
+    res = run(tmp_path, "class-weights", epochs=1)
+    trainer = res.unit("class-weights").trainer
+    (_, y), _ = _tiny_data()
+    counts = torch.bincount(y)
+    expected = len(y) / (len(counts) * counts.float())
+    assert torch.allclose(trainer.train_criterion.weight.cpu(), expected)
+    assert trainer.criterion.weight is None
+    from overfitdoc.rerun.fixes import FIXES
+
+    text = FIXES["class-weights"].describe(res.prep)
+    assert text.startswith("CrossEntropyLoss weighted by inverse class shares (weights ")
+
+
+def test_class_weights_are_skipped_where_there_are_no_classes(tmp_path):
+    from overfitdoc.rerun.fixes import FIXES
+
+    body = TINY.replace("nn.Linear(h, 3)", "nn.Linear(h, 1)").replace(
+        "(x[:, 0] > 0).long() + (x[:, 1] > 0.5).long()", "x[:, :1] * 2.0"
+    )
+    res = run(tmp_path, "label-smoothing", body, epochs=1)
+    assert "not CrossEntropyLoss" in FIXES["class-weights"].skip_reason(res.prep)
+    one = TINY.replace("(x[:, 0] > 0).long() + (x[:, 1] > 0.5).long()", "torch.zeros(112, dtype=torch.long)")
+    (tmp_path / "one").mkdir()
+    res = run(tmp_path / "one", "label-smoothing", one, epochs=1)
+    assert "one class" in FIXES["class-weights"].skip_reason(res.prep)
+
+
+def test_class_weights_and_label_smoothing_cannot_share_a_variant():
+    from overfitdoc.errors import UsageError
+    from overfitdoc.rerun.fixes import parse_fixes
+
+    with pytest.raises(UsageError, match="training loss"):
+        parse_fixes("class-weights+label-smoothing")
+
+
+def _tiny_data():
+    ns: dict = {}
+    exec(textwrap.dedent(TINY), ns)
+    return ns["data"]()
+
+
+def test_a_majority_class_predictor_gets_class_weights_and_they_help_the_rare_class(tmp_path):
+    """examples/imbalanced_mlp.py: the baseline's accuracies freeze at the majority class's share,
+    the advice puts class-weights first, and the weighted run's balanced accuracy is far above the
+    baseline's, though its unweighted validation loss is higher (what the comparison judges)."""
+    d = rerun(
+        str(ROOT / "examples" / "imbalanced_mlp.py"),
+        fixes="auto",
+        top=1,
+        seeds=1,
+        device="cpu",
+        out_dir=str(tmp_path / "out"),
+        plot=False,
+    ).to_dict()
+    assert d["fixes"]["diagnosis"]["verdict"] == "underfitting"
+    base, weighted = d["variants"]
+    assert (base["name"], weighted["name"]) == ("baseline", "class-weights")
+    assert base["kept_val_metric"]["name"] == "balanced_accuracy" and base["kept_val_metric"]["mean"] == 0.5
+    assert weighted["kept_val_metric"]["mean"] > 0.75  # it finds the rare class
+    assert weighted["kept_val_loss"]["mean"] > base["kept_val_loss"]["mean"]  # the unweighted loss reads worse

@@ -94,6 +94,7 @@ def register(cls: type[Fix]) -> type[Fix]:
 # the modules register themselves on import, in the order the docs list them
 from . import (  # noqa: E402,F401
     batch_norm,
+    class_weights,
     data_augmentation,
     dropout,
     early_stopping,
