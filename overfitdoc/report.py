@@ -5,6 +5,7 @@ the Diagnosis it came from; none computes anything of its own."""
 from __future__ import annotations
 
 import math
+from dataclasses import asdict
 
 from ._version import __version__
 from .analysis import Diagnosis
@@ -81,16 +82,8 @@ def run_report(d: Diagnosis, advice: list | None = None) -> dict:
         else {"n": d.val_size.n, "source": d.val_size.source, "series": d.val_size.series},
         "split_se": d.split_se,
         "rise_in_split_se": d.rise_in_split_se,
-        "frozen_decisions": None
-        if d.frozen is None
-        else {
-            "train": d.frozen.train,
-            "val": d.frozen.val,
-            "train_value": d.frozen.train_value,
-            "val_value": d.frozen.val_value,
-            "since": d.frozen.since,
-            "points": d.frozen.points,
-        },
+        # its fields but the share, which the verdict's margin reads
+        "frozen_decisions": None if d.frozen is None else {k: v for k, v in asdict(d.frozen).items() if k != "share"},
     }
     return clean(run)
 

@@ -554,18 +554,16 @@ def test_auto_on_an_unstable_history_tries_the_cures_for_instability(tmp_path):
     assert d["fixes"]["skipped"] == []
 
 
+def run_example(tmp_path, example: str, **kw) -> dict:
+    """A spec of examples/ re-run on one seed, on the CPU, without the figure."""
+    kw = {"seeds": 1, "device": "cpu", "out_dir": str(tmp_path / "out"), "plot": False, **kw}
+    return rerun(str(ROOT / "examples" / example), **kw).to_dict()
+
+
 @pytest.mark.parametrize("example", sorted(p.name for p in (ROOT / "examples").glob("*.py")))
 def test_the_example_specs_run(tmp_path, example):
     """Each spec in examples/ loads, fits its model and data, and trains (one epoch here)."""
-    d = rerun(
-        str(ROOT / "examples" / example),
-        fixes="lower-lr",
-        epochs=1,
-        seeds=1,
-        device="cpu",
-        out_dir=str(tmp_path / "out"),
-        plot=False,
-    ).to_dict()
+    d = run_example(tmp_path, example, fixes="lower-lr", epochs=1)
     assert [v["name"] for v in d["variants"]] == ["baseline", "lower-lr"]
 
 
@@ -812,15 +810,7 @@ def test_a_majority_class_predictor_gets_class_weights_and_they_help_the_rare_cl
     """examples/imbalanced_mlp.py: the baseline's accuracies freeze at the majority class's share,
     the advice puts class-weights first, and the weighted run's balanced accuracy is far above the
     baseline's, though its unweighted validation loss is higher (what the comparison judges)."""
-    d = rerun(
-        str(ROOT / "examples" / "imbalanced_mlp.py"),
-        fixes="auto",
-        top=1,
-        seeds=1,
-        device="cpu",
-        out_dir=str(tmp_path / "out"),
-        plot=False,
-    ).to_dict()
+    d = run_example(tmp_path, "imbalanced_mlp.py", fixes="auto", top=1)
     assert d["fixes"]["diagnosis"]["verdict"] == "underfitting"
     base, weighted = d["variants"]
     assert (base["name"], weighted["name"]) == ("baseline", "class-weights")

@@ -143,11 +143,8 @@ def _verdict_sentence(d: Diagnosis, settings: Settings) -> str:
             f"{gap.trend}, though {val_name} has not turned worse.{extra}"
         )
     if d.verdict == "underfitting" and d.deciding_test == "frozen" and d.frozen is not None:
-        f = d.frozen
         return (
-            f"{f.train} and {f.val} have not changed since {u} {f.since} ({fmt(f.train_value)} and "
-            f"{fmt(f.val_value)} at every {u} of the last {f.points}): no sample changes class any more, "
-            f"while training {p.metric} settled at {fmt(float(d.train[-1]))}. The model has stopped learning "
+            f"{d.frozen.held(u)}: no sample changes class any more, while training {p.metric} settled at {fmt(float(d.train[-1]))}. The model has stopped learning "
             "(one that predicts the same class for every sample, such as the majority class of an imbalanced "
             "set, logs this): it underfits."
         )

@@ -307,6 +307,13 @@ class FrozenDecisions:
     points: int
     share: float
 
+    def held(self, unit: str) -> str:
+        """The stretch in words, as the summary and the advice say it."""
+        return (
+            f"{self.train} and {self.val} have not changed since {unit} {self.since} ({fmt(self.train_value)} "
+            f"and {fmt(self.val_value)} at every {unit} of the last {self.points})"
+        )
+
 
 @dataclass(frozen=True, eq=False)
 class Diagnosis:

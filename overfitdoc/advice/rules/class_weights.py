@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from ..base import Fix, Rule
-from ..facts import fmt
 
 
 class ClassWeights(Rule):
@@ -79,9 +78,8 @@ loss_fn = torch.nn.CrossEntropyLoss(weight=len(y_train) / (num_classes * counts.
         if fr is None or d.verdict not in ("underfitting", "overfitting_and_underfitting"):
             return None
         ev = (
-            f"{fr.train} and {fr.val} have not changed since {d.unit} {fr.since} ({fmt(fr.train_value)} and "
-            f"{fmt(fr.val_value)} at every {d.unit} of the last {fr.points}): no sample changes class, which a "
-            f"model predicting one class for every sample logs. Count the classes it predicts on the validation "
+            f"{fr.held(d.unit)}: no sample changes class, which a model predicting one class for every sample "
+            f"logs. Count the classes it predicts on the validation "
             f"split: if it is one, weight the classes by the inverse of their shares; if not, its decisions are "
             f"stuck for another reason (too much regularization, a learning rate too low)."
         )

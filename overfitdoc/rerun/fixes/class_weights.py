@@ -8,6 +8,8 @@ that already weights its classes, and targets that are not class indices or hold
 
 from __future__ import annotations
 
+import weakref
+
 import torch
 from torch import nn
 
@@ -15,16 +17,28 @@ from ...numbers import fmt
 from ..data import TensorSplit, split_item
 from . import Fix, register
 
+#: each training split's class counts, counted once (a Dataset too big to hold is read whole to
+#: count them; skip_reason, describe and every seed's install ask again), dropped with the split
+_COUNTS: dict[int, torch.Tensor | None] = {}
+
 
 def class_counts(prep) -> torch.Tensor | None:
     """How many training samples of each class (index = class), or None when the targets are
     not one class index per sample."""
     split = prep.train
+    key = id(split)
+    if key not in _COUNTS:
+        _COUNTS[key] = _count(split)
+        weakref.finalize(split, _COUNTS.pop, key, None)
+    return _COUNTS[key]
+
+
+def _count(split) -> torch.Tensor | None:
     if isinstance(split, TensorSplit):
         parts = [split.targets]
     else:
         parts = [split_item(item, "a training sample")[1] for item in torch.utils.data.DataLoader(split.dataset, 512)]
-    y = torch.cat([p.reshape(-1) if p.dim() <= 1 else p for p in parts]).cpu()
+    y = torch.cat(parts).cpu()
     if y.dim() != 1 or y.dtype.is_floating_point or y.dtype == torch.bool or not len(y) or int(y.min()) < 0:
         return None
     return torch.bincount(y.long())
