@@ -213,6 +213,34 @@ def test_regret(case):
     assert r["overfitting"]["absolute"]["median"] == 6.0  # A: 8-1=7, B: 6-1=5
 
 
+def test_regret_difference_is_paired_over_the_same_runs(case):
+    truths, preds = case
+    mine = {rid: p.recommended_epoch for rid, p in preds.items()}
+    # the same picks: no difference on any resample
+    same = score.regret_difference(truths, mine, mine, "all", "mean")
+    assert (same["n"], same["difference"], same["low"], same["high"]) == (5, 0.0, 0.0, 0.0)
+    # theirs is one epoch later on A (regret 1) and C (regret 0.5): mine lower there, equal elsewhere
+    theirs = dict(mine, A=3, C=9)
+    d = score.regret_difference(truths, mine, theirs, "all", "mean")
+    assert d["difference"] == pytest.approx(-1.5 / 5)
+    assert d["low"] < d["difference"] < d["high"] <= 0  # never positive: mine is never worse
+    # on overfitting runs A, B only; a missing epoch is the last one, as regret_scores counts it
+    d = score.regret_difference(truths, {"A": 2, "B": 4}, {"A": None, "B": 4}, "overfitting", "median")
+    assert d["n"] == 2 and d["difference"] == pytest.approx(-3.5)  # medians 0 and (7 + 0) / 2
+    assert d["low"] == pytest.approx(-7.0) and d["high"] == 0.0
+    # deterministic: the same seed gives the same interval
+    assert score.regret_difference(truths, mine, theirs) == score.regret_difference(truths, mine, theirs)
+
+
+def test_wilson_interval():
+    assert score.wilson_interval(0, 0) is None
+    low, high = score.wilson_interval(5, 10)
+    assert (low, high) == (pytest.approx(0.2366, abs=1e-4), pytest.approx(0.7634, abs=1e-4))
+    low, high = score.wilson_interval(0, 20)  # a rate of 0 still has an upper bound
+    assert low == 0.0 and high == pytest.approx(0.1611, abs=1e-4)
+    assert score.wilson_interval(20, 20)[1] == 1.0
+
+
 def test_regret_undefined_on_non_finite_test_loss():
     assert score.regret(T("X", "unstable", None, [1, nan]), 0) is None
 
@@ -367,3 +395,49 @@ def test_scores_by_family():
     assert fam["wine"]["false_alarm_good_fit"] == 1.0
     # moons: regrets 0 and 1 (epoch 3 of a test loss lowest at 4); the peer keeps epoch 4: 2 and 0
     assert fam["moons"]["regret_mean"] == {"overfitdoc": 0.5, "p": 1.0}
+    # on moons the peer is higher on one run and lower on the other (-2 and +1: two runs resolve
+    # nothing); on wine both keep epoch 4: no loss is resolved anywhere
+    assert fam["moons"]["resolved_losses"] == fam["wine"]["resolved_losses"] == {"mean": [], "overfit_median": []}
+
+
+def test_a_family_loss_beyond_the_noise_is_named():
+    truths = {f"x-s{i}-00-o": T(f"x-s{i}-00-o", "overfitting", 2, [3, 2, 1, 2, 3]) for i in range(8)}
+    P = score.Prediction
+    preds = {rid: P("overfitting", recommended_epoch=3) for rid in truths}  # regret 1 on each run
+    peer = {"p": {rid: R(True, 4, 2) for rid in truths}, "q": {rid: R(True, 4, 3) for rid in truths}}
+    fam = score.by_family(truths, preds, peer)["x"]
+    # p keeps the best epoch of every run (regret 0): lower by 1 on every resample; q ties
+    assert fam["resolved_losses"] == {"mean": ["p"], "overfit_median": ["p"]}
+
+
+def test_target_cells_say_when_the_benchmark_cannot_tell(case, monkeypatch):
+    monkeypatch.syspath_prepend(str(ACCURACY))  # run.py imports its siblings by name
+    run = _load("run")
+    # 9 of 10 against a 90% bar: met, and the interval holds the bar; 90 of 200 is clearly not
+    assert run.rate_cell(9, 10, 0.9, True).endswith("met (within noise)")
+    assert run.rate_cell(90, 200, 0.9, True).endswith("**not met**")
+    assert run.rate_cell(1, 100, 0.05, False).startswith("1.0% [") and run.rate_cell(1, 100, 0.05, False).endswith(
+        "met (within noise)"
+    )
+    truths, preds = case
+    mine = {rid: p.recommended_epoch for rid, p in preds.items()}
+    tool = score.score_predictor(truths, preds)
+    # the peer is one epoch late on every run: mine is lower on most, never higher
+    late = {rid: min(e + 1, 9) for rid, e in mine.items()}
+    peer = score.score_peer(truths, {rid: peers.PeerResult(False, None, e) for rid, e in late.items()})
+    target = run.Target("dev", tool, {"late": peer}, truths, mine, {"late": late})
+    cell = run.regret_cell(target, "all", "mean")
+    # regrets 0, 2, 0, 0, 1 against 1, 3, 0.5, 0, 1: -0.5, and no resample puts it above 0
+    # unless it draws only D and E (0.4^5 = 1% of resamples, inside the interval's 2.5% tail)
+    assert cell.startswith("0.6 against late 1.1 met; difference -0.5 [-")
+    assert "within noise" not in cell
+    # against itself a difference of 0 is always within noise
+    same = run.Target(
+        "dev",
+        tool,
+        {"me": score.score_peer(truths, {r: peers.PeerResult(False, None, e) for r, e in mine.items()})},
+        truths,
+        mine,
+        {"me": mine},
+    )
+    assert "**not met** (within noise); difference +0 [+0, +0]" in run.regret_cell(same, "all", "mean")

@@ -35,10 +35,16 @@ Decisions
   separately over the truly overfitting runs. A missing ``recommended_epoch`` falls back to
   the last epoch (the weights the user has anyway) and is counted. The final epoch's regret
   is reported as the do-nothing reference.
+* **Intervals**: a regret comparison is a *paired* bootstrap over runs (both pickers' regrets
+  on the same resampled runs, 2,000 resamples, seed 0), the 95% percentile interval of the
+  difference of the statistic (mean or median); a rate (accuracy, false alarms) gets the
+  95% Wilson score interval. A target "met" or "not met" whose interval holds the bar is
+  within the benchmark's noise, and RESULTS.md says so.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -258,6 +264,55 @@ def regret_scores(truths: Mapping[str, object], chosen: Mapping[str, int | None]
     return out
 
 
+def _regrets(truths: Mapping[str, object], chosen: Mapping[str, int | None], scope: str) -> dict[str, float]:
+    """Each in-scope run's regret, as ``regret_scores`` counts it (a missing epoch is the last)."""
+    keep = (lambda t: t.label != "unstable") if scope == "all" else (lambda t: t.label == "overfitting")
+    out = {}
+    for t in truths.values():
+        if keep(t):
+            epoch = chosen.get(t.run_id)
+            value = regret(t, t.epochs - 1 if epoch is None else epoch)
+            if value is not None:
+                out[t.run_id] = value
+    return out
+
+
+def regret_difference(
+    truths: Mapping[str, object],
+    mine: Mapping[str, int | None],
+    theirs: Mapping[str, int | None],
+    scope: str = "all",
+    stat: str = "mean",
+    n_boot: int = 2000,
+    seed: int = 0,
+) -> dict:
+    """``stat`` of my regret minus ``stat`` of theirs over the runs of ``scope`` ("all" or
+    "overfitting"), with its 95% paired bootstrap interval (runs resampled with replacement,
+    both pickers on the same resample). Negative is better for me."""
+    fn = {"mean": np.mean, "median": np.median}[stat]
+    a_map, b_map = _regrets(truths, mine, scope), _regrets(truths, theirs, scope)
+    ids = sorted(set(a_map) & set(b_map))
+    if not ids:
+        return {"n": 0, "difference": None, "low": None, "high": None}
+    a = np.array([a_map[r] for r in ids])
+    b = np.array([b_map[r] for r in ids])
+    rng = np.random.default_rng(seed)
+    idx = rng.integers(0, len(ids), size=(n_boot, len(ids)))
+    diffs = fn(a[idx], axis=1) - fn(b[idx], axis=1)
+    low, high = np.percentile(diffs, [2.5, 97.5])
+    return {"n": len(ids), "difference": float(fn(a) - fn(b)), "low": float(low), "high": float(high)}
+
+
+def wilson_interval(k: int, n: int, z: float = 1.959964) -> tuple[float, float] | None:
+    """The 95% Wilson score interval of a proportion ``k / n`` (None when ``n`` is 0)."""
+    if n <= 0:
+        return None
+    p = k / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
 def epoch_error_scores(truths: Mapping[str, object], chosen: Mapping[str, int | None]) -> dict:
     """|chosen - true best| on truly overfitting runs (how close a pick lands to the best)."""
     errors = [
@@ -339,16 +394,25 @@ def by_family(
     truths: Mapping[str, object], preds: Mapping[str, Prediction], peers: Mapping[str, Mapping[str, object]]
 ) -> dict:
     """Per data family: verdict accuracy, false overfitting alarms on good fits, and the mean
-    regret of the kept epoch beside each peer's (non-unstable runs)."""
+    regret of the kept epoch beside each peer's (non-unstable runs), and its median on the
+    overfitting runs. ``resolved_losses`` names, per statistic, the peers lower than the kept
+    epoch by more than the noise: the difference's paired bootstrap interval lies above 0."""
     out = {}
     for family in sorted({family_of(rid) for rid in truths}):
         sub = {rid: t for rid, t in truths.items() if family_of(rid) == family}
         sub_preds = {rid: preds[rid] for rid in sub}
         v = verdict_scores(sub, sub_preds)
         b = binary_scores(sub, {rid: p.label == "overfitting" for rid, p in sub_preds.items()})
-        regrets = {"overfitdoc": regret_scores(sub, {rid: p.recommended_epoch for rid, p in sub_preds.items()})}
+        mine = {rid: p.recommended_epoch for rid, p in sub_preds.items()}
+        regrets = {"overfitdoc": regret_scores(sub, mine)}
+        losses: dict[str, list[str]] = {"mean": [], "overfit_median": []}
         for name, results in peers.items():
-            regrets[name] = regret_scores(sub, {rid: results[rid].chosen_epoch for rid in sub})
+            theirs = {rid: results[rid].chosen_epoch for rid in sub}
+            regrets[name] = regret_scores(sub, theirs)
+            for key, scope, stat in (("mean", "all", "mean"), ("overfit_median", "overfitting", "median")):
+                low = regret_difference(sub, mine, theirs, scope, stat)["low"]
+                if low is not None and low > 0:
+                    losses[key].append(name)
         out[family] = {
             "n": v["n_labeled"],
             "accuracy": v["accuracy"],
@@ -356,6 +420,7 @@ def by_family(
             "n_good_fit": b["n_good_fit"],
             "regret_mean": {k: r["all"]["absolute"]["mean"] for k, r in regrets.items()},
             "regret_overfit_median": {k: r["overfitting"]["absolute"]["median"] for k, r in regrets.items()},
+            "resolved_losses": losses,
         }
     return out
 
