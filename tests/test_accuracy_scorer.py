@@ -441,3 +441,60 @@ def test_target_cells_say_when_the_benchmark_cannot_tell(case, monkeypatch):
         {"me": mine},
     )
     assert "**not met** (within noise); difference +0 [+0, +0]" in run.regret_cell(same, "all", "mean")
+
+
+def test_scores_by_any_grouping_with_the_mean_confidence():
+    truths = {
+        "a": T("a", "overfitting", 2, [3, 2, 1, 2, 3]),
+        "b": T("b", "good_fit", 4, [5, 4, 3, 2, 1]),
+        "c": T("c", "ambiguous", 4, [5, 4, 3, 2, 1]),
+    }
+    P = score.Prediction
+    preds = {
+        "a": P("overfitting", recommended_epoch=2, confidence=0.9),
+        "b": P("overfitting", recommended_epoch=4, confidence=0.6),
+        "c": P("good_fit", recommended_epoch=4, confidence=0.1),  # ambiguous: not scored, not averaged
+    }
+    peer = {"p": {rid: R(False, None, 4) for rid in truths}}
+    groups = score.by_group(truths, preds, peer, lambda rid: "small" if rid in ("a", "c") else "large")
+    assert list(groups) == ["large", "small"]
+    assert groups["small"]["n"] == 1 and groups["small"]["accuracy"] == 1.0
+    assert groups["small"]["confidence_mean"] == pytest.approx(0.9)
+    assert groups["large"]["accuracy"] == 0.0 and groups["large"]["false_alarm_good_fit"] == 1.0
+    assert groups["large"]["confidence_mean"] == pytest.approx(0.6)
+    # the family grouping is the same arithmetic
+    assert score.by_family(truths, preds, peer) == score.by_group(truths, preds, peer, score.family_of)
+
+
+def test_split_sizes_fall_in_one_bucket_each(monkeypatch):
+    monkeypatch.syspath_prepend(str(ACCURACY))
+    run = _load("run")
+    assert [run.size_bucket(n) for n in (10, 20, 21, 50, 100, 101, 300, 301, 2000)] == [
+        "10-20",
+        "10-20",
+        "21-50",
+        "21-50",
+        "51-100",
+        "101-300",
+        "101-300",
+        "301-2000",
+        "301-2000",
+    ]
+    # contiguous and covering what the generator draws
+    edges = run.SIZE_BUCKETS
+    assert all(hi + 1 == lo for (_, hi), (lo, _) in zip(edges, edges[1:]))
+    assert edges[0][0] == 10 and edges[-1][1] == 2000
+
+
+def test_the_calibration_floor_is_the_error_of_a_perfectly_calibrated_predictor(monkeypatch):
+    monkeypatch.syspath_prepend(str(ACCURACY))
+    calibrate = _load("calibrate")
+    # 100 runs at 0.5: the share right is binomial, |share - 0.5| has mean 0.5 sqrt(2 / pi) / 10
+    mean, high = calibrate.ece_floor([0.5] * 100, draws=4000)
+    assert mean == pytest.approx(0.5 * math.sqrt(2 / math.pi) / 10, rel=0.08)
+    assert high > mean
+    # more runs, less sampling error; near-certain runs, almost none
+    assert calibrate.ece_floor([0.5] * 1000, draws=500)[0] < 0.4 * mean
+    assert calibrate.ece_floor([0.99] * 100, draws=500)[0] < 0.015
+    # seeded: the same figure every time
+    assert calibrate.ece_floor([0.7] * 50, draws=200) == calibrate.ece_floor([0.7] * 50, draws=200)

@@ -107,6 +107,18 @@ def ece(pairs: list[tuple[float, bool]], edges=(0.0, 0.5, 0.6, 0.7, 0.8, 0.9, 1.
     return out, rows
 
 
+def ece_floor(confidences: list[float], draws: int = 2000, seed: int = 0) -> tuple[float, float]:
+    """(mean, 95th percentile) of the expected calibration error that a perfectly calibrated
+    predictor shows on runs with these ``confidences``: each run right with probability its
+    confidence, ``draws`` times (a parametric bootstrap under perfect calibration, seeded). With
+    about 100 runs the binned error is far from 0 by sampling alone, so a family's (or any small
+    set's) ECE is read against this floor, not against 0."""
+    rng = np.random.default_rng(seed)
+    p = np.asarray(confidences, dtype=float)
+    errors = [ece(list(zip(p, rng.random(len(p)) < p)))[0] for _ in range(draws)]
+    return float(np.mean(errors)), float(np.percentile(errors, 95))
+
+
 def leave_one_family_out(rows: list[dict]) -> dict[str, list[tuple[float, bool]]]:
     """Per family, (confidence, right) of each of its runs (both halves), the confidence from a
     fit on the development runs of the other families."""

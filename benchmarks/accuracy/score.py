@@ -45,7 +45,7 @@ Decisions
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -393,13 +393,25 @@ def calibration(
 def by_family(
     truths: Mapping[str, object], preds: Mapping[str, Prediction], peers: Mapping[str, Mapping[str, object]]
 ) -> dict:
-    """Per data family: verdict accuracy, false overfitting alarms on good fits, and the mean
+    """Per data family: :func:`by_group` with the family as the group."""
+    return by_group(truths, preds, peers, family_of)
+
+
+def by_group(
+    truths: Mapping[str, object],
+    preds: Mapping[str, Prediction],
+    peers: Mapping[str, Mapping[str, object]],
+    group_of: Callable[[str], str],
+) -> dict:
+    """Per group of runs (``group_of(run_id)``, e.g. the data family): verdict accuracy, the
+    mean confidence of the verdicts scored, false overfitting alarms on good fits, and the mean
     regret of the kept epoch beside each peer's (non-unstable runs), and its median on the
     overfitting runs. ``resolved_losses`` names, per statistic, the peers lower than the kept
-    epoch by more than the noise: the difference's paired bootstrap interval lies above 0."""
+    epoch by more than the noise: the difference's paired bootstrap interval lies above 0.
+    Groups come in sorted order of their names."""
     out = {}
-    for family in sorted({family_of(rid) for rid in truths}):
-        sub = {rid: t for rid, t in truths.items() if family_of(rid) == family}
+    for group in sorted({group_of(rid) for rid in truths}):
+        sub = {rid: t for rid, t in truths.items() if group_of(rid) == group}
         sub_preds = {rid: preds[rid] for rid in sub}
         v = verdict_scores(sub, sub_preds)
         b = binary_scores(sub, {rid: p.label == "overfitting" for rid, p in sub_preds.items()})
@@ -413,9 +425,15 @@ def by_family(
                 low = regret_difference(sub, mine, theirs, scope, stat)["low"]
                 if low is not None and low > 0:
                     losses[key].append(name)
-        out[family] = {
+        confidences = [
+            float(sub_preds[t.run_id].confidence)
+            for t in _labeled(sub.values())
+            if sub_preds[t.run_id].confidence is not None
+        ]
+        out[group] = {
             "n": v["n_labeled"],
             "accuracy": v["accuracy"],
+            "confidence_mean": float(np.mean(confidences)) if confidences else None,
             "false_alarm_good_fit": b["false_alarm_good_fit"],
             "n_good_fit": b["n_good_fit"],
             "regret_mean": {k: r["all"]["absolute"]["mean"] for k, r in regrets.items()},
