@@ -167,6 +167,59 @@ for n in names:
         n.ljust(12),
         f"{np.mean(a['all']):.5f}  {np.median(a['overfit']):.5f}  {np.mean(a['split:dev']):.5f}  {np.mean(a['split:test']):.5f}  {beat10}/{len(fams)} {beat5}/{len(fams)}",
     )
+
+
+def split_se_picks(c, k, n):
+    """The split's own sampling error ``level / sqrt(n)`` (validation.split_se) as the bar a later
+    epoch must pass: a hurdle (a later minimum replaces the kept one only when lower by z errors,
+    Keras' min_delta set by the split) and the one-error rule (the earliest epoch within z errors
+    of the minimum), at z = 0.25, 0.5, 1."""
+    se = float(k.score[k.kept]) / math.sqrt(n)
+    out = {}
+    for z in (0.25, 0.5, 1.0):
+        out[f"splitSE_hurdle{z}"] = hurdle(k.score, z * se)
+        out[f"splitSE_1err{z}"] = int(np.flatnonzero(k.score <= k.score.min() + z * se)[0])
+    return out
+
+
+# the same picks on the runs whose split size the tool reads from accuracy steps (RESULTS.md, "What
+# was tried": the split's sampling error as a kept-epoch bar)
+from overfitdoc import diagnose  # noqa: E402
+
+sized = collections.defaultdict(lambda: collections.defaultdict(list))
+for rid, t in truths.items():
+    if t.label == "unstable":
+        continue
+    d = diagnose(str(runs / f"{rid}.csv"))
+    if d.val_size is None:
+        continue
+    tr, va = read(rid)
+    ok = np.isfinite(tr) & np.isfinite(va)
+    idx = np.flatnonzero(ok)
+    if len(idx) < 3:
+        continue
+    c = curves(idx.astype(float), tr[ok], va[ok], "min", S)
+    k = kept_epoch(c, S)
+    chosen = {"current": k.kept, "argmin": int(np.argmin(c.val)), "keras10": keras(c.val, 10)}
+    chosen.update(split_se_picks(c, k, d.val_size.n))
+    for name, i in chosen.items():
+        r = score_mod.regret(t, int(idx[i]))
+        if r is None:
+            continue
+        for scope in ("all", "small") if d.val_size.n <= 20 else ("all",):
+            sized[name][scope].append(r)
+            if t.label == "overfitting":
+                sized[name][scope + ":over"].append(r)
+n_all, n_over = len(sized["current"]["all"]), len(sized["current"]["all:over"])
+n_small = len(sized["current"]["small"])
+print(f"\nruns whose split size is read ({n_all}, {n_over} overfitting; {n_small} of 10-20 samples):")
+print("pick".ljust(20), "mean_all  med_over  small: mean  med_over")
+for name, a in sized.items():
+    print(
+        name.ljust(20),
+        f"{np.mean(a['all']):.4f}  {np.median(a['all:over']):.4f}  {np.mean(a['small']):.4f}  {np.median(a['small:over']):.4f}",
+    )
+
 if "-v" in sys.argv:
     for f in fams:
         print(

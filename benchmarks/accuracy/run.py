@@ -464,6 +464,7 @@ half was scored once per benchmark version, at the end):
   is the user's remedy too (`small-validation-set`).
 - Issue 15's independent set loses the kept epoch to Keras patience 10 on late lucky dips of small
   splits, so the split's own sampling error, `level / sqrt(n)` (`validation.split_se`), was tried
+  (`picks.py`, its second table)
   as the bar a later epoch must pass: a later minimum replaces the kept one only when lower by z
   such errors (Keras' `min_delta`, set by the split), or the earliest epoch within z errors of the
   minimum (the one-standard-error rule of model selection). On the 1,297 runs not labelled
@@ -702,7 +703,7 @@ def render_split_sizes(groups: dict) -> list[str]:
         "",
     ]
     rows = []
-    for key in [k for k in order if k in groups]:
+    for key in [k for k in order if k in groups] + [k for k in groups if k not in order]:
         g = groups[key]
         med = g["regret_overfit_median"]
         rows.append(
