@@ -498,3 +498,78 @@ def test_the_calibration_floor_is_the_error_of_a_perfectly_calibrated_predictor(
     assert calibrate.ece_floor([0.99] * 100, draws=500)[0] < 0.015
     # seeded: the same figure every time
     assert calibrate.ece_floor([0.7] * 50, draws=200) == calibrate.ece_floor([0.7] * 50, draws=200)
+
+
+def test_each_candidate_feature_set_names_its_coefficients_and_reads_the_run(monkeypatch):
+    """calibrate.py --features: the candidates RESULTS.md reports as tried, each a row -> features map."""
+    monkeypatch.syspath_prepend(str(ACCURACY))
+    calibrate = _load("calibrate")
+    from overfitdoc.analysis import calibration
+
+    rise_small = {"test": "rise", "n": 25, "rise_se": 1.5}
+    rise_unknown = {"test": "rise", "n": None, "rise_se": None}
+    bias_large = {"test": "bias", "n": 400, "rise_se": None}
+    for name, (names, features) in calibrate.FEATURE_SETS.items():
+        for row in (rise_small, rise_unknown, bias_large):
+            assert len(features(row)) == len(names), name
+    # the tool's own formula is the one --write fits
+    assert calibrate.FEATURE_SETS["current"][0] == calibrate.EXTRA
+    assert calibrate._current(rise_small) == calibration.features("rise", 25, 1.5)
+    # the saturating size speaks only below 100 samples
+    assert calibrate._size_saturating(bias_large)[1] == 0.0
+    assert calibrate._size_saturating(rise_small)[1] == pytest.approx(math.log(0.25))
+    assert calibrate._inverse_sqrt_size({"test": None, "n": 100, "rise_se": None})[1] == pytest.approx(0.0)
+    # a size per deciding test: the bias run's size sits in the bias slot only
+    per_test = calibrate._size_per_test({"test": "bias", "n": 50, "rise_se": None})
+    slots = dict(zip(calibrate.FEATURE_SETS["size_per_test"][0], per_test))
+    assert slots["SIZE_BIAS"] == pytest.approx(math.log(0.5)) and slots["SIZE_RISE"] == 0.0
+    # the missing indicator fires for a rise of unknown size, and for nothing else
+    assert calibrate._rise_unknown_size(rise_unknown)[-1] == 1.0
+    assert calibrate._rise_unknown_size(rise_small)[-1] == 0.0
+    assert calibrate._rise_unknown_size({"test": "gap", "n": None, "rise_se": None})[-1] == 0.0
+
+
+def test_log_loss_is_the_mean_negative_log_likelihood(monkeypatch):
+    monkeypatch.syspath_prepend(str(ACCURACY))
+    calibrate = _load("calibrate")
+    pairs = [(0.8, True), (0.8, False), (0.5, True)]
+    expected = -(math.log(0.8) + math.log(0.2) + math.log(0.5)) / 3
+    assert calibrate.log_loss(pairs) == pytest.approx(expected)
+    # a sharper right answer scores lower, a sharper wrong one higher
+    assert calibrate.log_loss([(0.9, True)]) < calibrate.log_loss([(0.6, True)])
+    assert calibrate.log_loss([(0.9, False)]) > calibrate.log_loss([(0.6, False)])
+
+
+def test_the_fresh_set_is_drawn_as_documented_and_matches_its_checked_in_runs(monkeypatch):
+    """fresh.py: data sets the benchmark never used, settings in the documented ranges, and the
+    checked-in fresh_runs/truth.jsonl written from exactly this plan."""
+    import json
+
+    monkeypatch.syspath_prepend(str(ACCURACY))
+    fresh = _load("fresh")
+    generate = sys.modules["generate"]
+    plan = fresh.plan_runs()
+    assert plan == fresh.plan_runs()  # seeded
+    names = {spec.name for spec in fresh.FRESH_DATASETS}
+    assert not names & {spec.name for spec in generate.DATASETS[:16]}
+    scored = [r for r in plan if r["split"] == "fresh"]
+    assert len(scored) == fresh.PER_DATASET * len(names)
+    assert len(plan) - len(scored) == len(fresh.REFERENCE_CONFIGS) * len(names)
+    for r in scored:
+        cfg, spec = r["config"], generate.SPECS[r["dataset"]]
+        assert 25 <= cfg["epochs"] <= 400
+        assert 10 <= cfg["n_val"] <= max(spec.val_sizes)
+        low, high = (3e-5, 0.3) if cfg["optimizer"] == "adam" else (1e-3, 10.0)
+        assert low <= cfg["lr"] <= high
+        assert cfg["epochs"] * math.ceil(cfg["n_train"] / cfg["batch_size"]) <= generate.MAX_STEPS
+    assert any(r["config"]["depth"] == 0 for r in scored) and any(r["config"]["optimizer"] == "sgd" for r in scored)
+    with open(ACCURACY / "fresh_runs" / "truth.jsonl") as fh:
+        written = {rec["run_id"]: rec for rec in map(json.loads, fh)}
+    assert set(written) == {r["run_id"] for r in plan}
+    for r in plan:
+        rec = written[r["run_id"]]
+        assert rec["split"] == r["split"] and rec["seed"] == r["seed"]
+        assert rec["config"]["n_val"] == r["config"]["n_val"] and rec["config"]["lr"] == pytest.approx(
+            r["config"]["lr"], rel=1e-5
+        )
+        assert (ACCURACY / "fresh_runs" / f"{r['run_id']}.csv").exists()

@@ -11,6 +11,14 @@ than ``MIN_GROUP`` development runs takes the pooled intercept. It prints the re
 that fit on the test half, and leave-one-family-out: each data family's runs (both halves)
 scored by a fit made on the development runs of the other families. ``--write`` writes the
 development fit into the generated block of ``calibration.py``.
+
+``--features NAME`` fits one of the candidate feature sets of ``FEATURE_SETS`` instead of the
+tool's own (``current``), and prints the same figures, so that each candidate that RESULTS.md
+reports as tried can be reproduced; ``--write`` takes only ``current``, the formula that
+``calibration.py`` evaluates. Besides the binned error, each run prints the development half's
+leave-one-family-out log loss (each family's development runs scored by a fit made without that
+family: a proper scoring rule, less noisy than a binned error on so few runs), the number
+RESULTS.md compares the candidates by.
 """
 
 from __future__ import annotations
@@ -59,7 +67,9 @@ def observations() -> list[dict]:
                 "split": t.split,
                 "group": group,
                 "x": math.log(max(d.margin, 1.0)),
-                "extra": calibration.features(test, d.val_size.n if d.val_size else None, d.rise_in_split_se),
+                "test": test,
+                "n": d.val_size.n if d.val_size else None,
+                "rise_se": d.rise_in_split_se,
                 "right": right,
                 "points": len(d.points),
             }
@@ -68,20 +78,73 @@ def observations() -> list[dict]:
 
 
 EXTRA = ("BIAS_TEST", "SIZE", "UNKNOWN_SIZE", "RESOLVED")  # calibration.features, in order
+TESTS = ("rise", "gap", "bias", "late_gain", "instability")  # the deciding tests
 
 
-def fit(rows: list[dict]) -> tuple[float, dict[str, float], tuple[float, ...]]:
-    """(slope, intercepts by group with 'pooled', the EXTRA coefficients) of the logistic fit on ``rows``."""
+def _current(r: dict) -> tuple[float, ...]:
+    return calibration.features(r["test"], r["n"], r["rise_se"])
+
+
+def _clamped(n: int) -> int:
+    return min(max(n, 5), 5000)
+
+
+def _size_saturating(r: dict) -> tuple[float, ...]:
+    bias, _, unknown, resolved = _current(r)
+    return bias, (math.log(min(_clamped(r["n"]), 100) / 100) if r["n"] else 0.0), unknown, resolved
+
+
+def _inverse_sqrt_size(r: dict) -> tuple[float, ...]:
+    bias, _, unknown, resolved = _current(r)
+    return bias, (1 / math.sqrt(_clamped(r["n"])) - 0.1 if r["n"] else 0.0), unknown, resolved
+
+
+def _size_per_test(r: dict) -> tuple[float, ...]:
+    bias, size, unknown, resolved = _size_saturating(r)
+    return (bias, unknown, resolved) + tuple(size if r["test"] == t else 0.0 for t in TESTS)
+
+
+def _rise_unknown_size(r: dict) -> tuple[float, ...]:
+    return _current(r) + (1.0 if r["test"] == "rise" and not r["n"] else 0.0,)
+
+
+#: name -> (coefficient names, the features of a row besides ln(margin) and the group)
+FEATURE_SETS = {
+    "current": (EXTRA, _current),
+    # ln(min(n, 100) / 100): the size speaks only below 100 samples
+    "size_saturating": (EXTRA, _size_saturating),
+    # 1 / sqrt(n) - 0.1 (0 at 100 samples): the sampling error's own shape
+    "inverse_sqrt_size": (("BIAS_TEST", "INV_SQRT_SIZE", "UNKNOWN_SIZE", "RESOLVED"), _inverse_sqrt_size),
+    # the saturating size with a coefficient for each deciding test
+    "size_per_test": (
+        ("BIAS_TEST", "UNKNOWN_SIZE", "RESOLVED") + tuple(f"SIZE_{t.upper()}" for t in TESTS),
+        _size_per_test,
+    ),
+    # the missing-indicator encoding: a rise whose split size is unknown gets its own term
+    "rise_unknown_size": (EXTRA + ("RISE_UNKNOWN_SIZE",), _rise_unknown_size),
+}
+
+
+def _features(r: dict, features: str) -> tuple[float, ...]:
+    return FEATURE_SETS[features][1](r)
+
+
+def fit(rows: list[dict], features: str = "current") -> tuple[float, dict[str, float], tuple[float, ...]]:
+    """(slope, intercepts by group with 'pooled', the coefficients of ``FEATURE_SETS[features]``)
+    of the logistic fit on ``rows``."""
     from sklearn.linear_model import LogisticRegression
 
     counts: dict[str, int] = {}
     for r in rows:
         counts[r["group"]] = counts.get(r["group"], 0) + 1
     groups = sorted(g for g, n in counts.items() if n >= MIN_GROUP)
-    X = np.array([[r["x"], *r["extra"]] + [1.0 if r["group"] == g else 0.0 for g in groups] for r in rows], dtype=float)
+    X = np.array(
+        [[r["x"], *_features(r, features)] + [1.0 if r["group"] == g else 0.0 for g in groups] for r in rows],
+        dtype=float,
+    )
     y = np.array([int(r["right"]) for r in rows])
     model = LogisticRegression(C=C, max_iter=1000).fit(X, y)
-    k = 1 + len(EXTRA)
+    k = 1 + len(FEATURE_SETS[features][0])
     slope = float(model.coef_[0][0])
     extra = tuple(float(v) for v in model.coef_[0][1:k])
     pooled = float(model.intercept_[0])
@@ -90,10 +153,17 @@ def fit(rows: list[dict]) -> tuple[float, dict[str, float], tuple[float, ...]]:
     return slope, intercepts, extra
 
 
-def predict(slope: float, intercepts: dict[str, float], extra: tuple[float, ...], r: dict) -> float:
+def predict(
+    slope: float, intercepts: dict[str, float], extra: tuple[float, ...], r: dict, features: str = "current"
+) -> float:
     z = intercepts.get(r["group"], intercepts["pooled"]) + slope * r["x"]
-    z += sum(c * f for c, f in zip(extra, r["extra"]))
+    z += sum(c * f for c, f in zip(extra, _features(r, features)))
     return min(0.99, max(0.05, 1.0 / (1.0 + math.exp(-z))))
+
+
+def log_loss(pairs: list[tuple[float, bool]]) -> float:
+    """Mean negative log-likelihood of (confidence, right) pairs: a proper scoring rule."""
+    return float(np.mean([-math.log(c if right else 1.0 - c) for c, right in pairs]))
 
 
 def ece(pairs: list[tuple[float, bool]], edges=(0.0, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)) -> tuple[float, list]:
@@ -119,41 +189,55 @@ def ece_floor(confidences: list[float], draws: int = 2000, seed: int = 0) -> tup
     return float(np.mean(errors)), float(np.percentile(errors, 95))
 
 
-def leave_one_family_out(rows: list[dict]) -> dict[str, list[tuple[float, bool]]]:
-    """Per family, (confidence, right) of each of its runs (both halves), the confidence from a
-    fit on the development runs of the other families."""
+def leave_one_family_out(
+    rows: list[dict], features: str = "current", split: str | None = None
+) -> dict[str, list[tuple[float, bool]]]:
+    """Per family, (confidence, right) of each of its runs (both halves, or only ``split``), the
+    confidence from a fit on the development runs of the other families."""
     dev = [r for r in rows if r["split"] == "dev"]
     out = {}
     for family in sorted({r["family"] for r in rows}):
-        s, i, x = fit([r for r in dev if r["family"] != family])
-        out[family] = [(predict(s, i, x, r), r["right"]) for r in rows if r["family"] == family]
+        s, i, x = fit([r for r in dev if r["family"] != family], features)
+        mine = [r for r in rows if r["family"] == family and (split is None or r["split"] == split)]
+        out[family] = [(predict(s, i, x, r, features), r["right"]) for r in mine]
     return out
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--write", action="store_true", help="write the development fit into calibration.py")
+    parser.add_argument(
+        "--features", choices=sorted(FEATURE_SETS), default="current", help="the feature set to fit (default current)"
+    )
     args = parser.parse_args(argv)
+    if args.write and args.features != "current":
+        parser.error("--write takes only --features current: calibration.py evaluates that formula")
+    features = args.features
     rows = observations()
     dev = [r for r in rows if r["split"] == "dev"]
-    slope, intercepts, extra = fit(dev)
+    slope, intercepts, extra = fit(dev, features)
     print(
-        f"development fit ({len(dev)} runs): slope {slope:.4f}, "
-        + ", ".join(f"{n} {v:.4f}" for n, v in zip(EXTRA, extra))
+        f"features {features}; development fit ({len(dev)} runs): slope {slope:.4f}, "
+        + ", ".join(f"{n} {v:.4f}" for n, v in zip(FEATURE_SETS[features][0], extra))
         + ", intercepts "
         + ", ".join(f"{g} {v:.4f}" for g, v in sorted(intercepts.items()))
     )
     test = [r for r in rows if r["split"] == "test"]
-    e, bins = ece([(predict(slope, intercepts, extra, r), r["right"]) for r in test])
+    e, bins = ece([(predict(slope, intercepts, extra, r, features), r["right"]) for r in test])
     print(f"test half ({len(test)} runs): ECE {e:.3f}")
     for lo, hi, n, conf, right in bins:
         print(f"  {lo:.1f}-{hi:.1f}: {n:3d} runs, mean confidence {conf:.3f}, right {right:.1%}")
-    by_family = leave_one_family_out(rows)
+    by_family = leave_one_family_out(rows, features)
     for family, mine in by_family.items():
         print(f"  left out {family}: {len(mine)} runs, ECE {ece(mine)[0]:.3f}")
     lofo = [pair for mine in by_family.values() for pair in mine]
     e, _ = ece(lofo)
-    print(f"leave-one-family-out, pooled ({len(lofo)} runs): ECE {e:.3f}")
+    mean_family = float(np.mean([ece(mine)[0] for mine in by_family.values()]))
+    print(
+        f"leave-one-family-out, pooled ({len(lofo)} runs): ECE {e:.3f}; mean ECE of a left-out family {mean_family:.3f}"
+    )
+    dev_lofo = [pair for mine in leave_one_family_out(rows, features, "dev").values() for pair in mine]
+    print(f"leave-one-family-out, development half ({len(dev_lofo)} runs): log loss {log_loss(dev_lofo):.4f}")
     if args.write:
         text = TARGET.read_text(encoding="utf-8")
         entries = "".join(f'    "{g}": {v:.6f},\n' for g, v in sorted(intercepts.items()))

@@ -136,11 +136,12 @@ def render_split(
     seconds_per_file: float,
     ceiling: dict | None = None,
     by_reference: dict | None = None,
+    title: str | None = None,
 ) -> list[str]:
     counts = {label: 0 for label in score_mod.LABELS + (score_mod.AMBIGUOUS,)}
     for t in truths.values():
         counts[t.label] += 1
-    out = [f"## {split} half: {len(truths)} runs", "", "Ground truth (truth.py):", ""]
+    out = [title or f"## {split} half: {len(truths)} runs", "", "Ground truth (truth.py):", ""]
     out += table(list(counts), [[str(v) for v in counts.values()]])
     also = {
         label: sum(1 for t in truths.values() if t.label == label and t.also)
@@ -485,6 +486,7 @@ half was scored once per benchmark version, at the end):
   saturating at 100 (`ln(min(n, 100) / 100)`) 0.3728; `1 / sqrt(n)` 0.3722; a size coefficient
   per deciding test 0.3722. Pooled leave-one-family-out ECE 0.033, 0.030, 0.027, 0.039; none
   lowers the confidence of the smallest splits by more than 0.02. Not kept: within noise.
+  `calibrate.py --features size_saturating` (`inverse_sqrt_size`, `size_per_test`) reprints each.
 - A rise whose split size is unknown (most regression runs) enters the fit as if resolved (the
   resolution feature is 0). Its own indicator (the missing-indicator encoding) takes a
   coefficient of -0.98 and lowers the development-half log loss, left out by family, from 0.3738
@@ -493,10 +495,12 @@ half was scored once per benchmark version, at the end):
   from 0.094 to 0.106 (friedman1 0.100 -> 0.153: the indicator stands for "a regression family",
   whose splits differ). Not kept: the verdicts it moves are coin flips at one half, and the
   per-family error it adds is what the independent set would see.
+  `calibrate.py --features rise_unknown_size` reprints it.
 - The training-spike bar `unstable_spike` at 1.5 (kept), 2, 2.5, 3 and 4 times the first value:
   development 83.9%, 83.6%, 83.7%, 83.6%, 83.5%; held-out families 84.6%, 84.6%, 85.3%, 85.2%,
   84.8%. The 12 overfitting runs called unstable by a spike have spikes of 1.55 to 3.4 times
   their first value, inside the range of the truly unstable runs': no bar separates them.
+  `lofo.py` reprints these accuracies (LOFO.md, `unstable_spike`).
 """
 
 
@@ -507,7 +511,9 @@ CEILING_NAME = (
 
 
 def render_families(
-    families: dict, peers: tuple[str, ...] = ("keras_es_p5", "keras_es_p10", "lightning_es", "naive_argmin")
+    families: dict,
+    peers: tuple[str, ...] = ("keras_es_p5", "keras_es_p10", "lightning_es", "naive_argmin"),
+    runs_per_family: str = "its 128 runs split between the halves",
 ) -> list[str]:
     """Per data family: accuracy, false alarms, mean regret against the peers (and the spread)."""
     shown = [p for p in peers if all(p in f["regret_mean"] for f in families.values())]
@@ -515,7 +521,7 @@ def render_families(
         "",
         "### By data family",
         "",
-        "Each family is one data set (its 128 runs split between the halves). Mean regret over the "
+        f"Each family is one data set ({runs_per_family}). Mean regret over the "
         "family's runs not labelled unstable; `wins` counts the peers whose mean regret is above "
         "overfitdoc's; `median wins` the peers whose median regret on the family's overfitting runs "
         "is at least overfitdoc's; `lower beyond noise` the peers whose mean regret (m) or overfitting-run "
