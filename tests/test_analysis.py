@@ -128,19 +128,62 @@ def test_not_learning():
     assert diagnose(hist(train, val)).verdict == "not_learning"
 
 
-def test_not_learning_after_a_first_epoch_blow_up():
+def _blow_up_then_flat(accuracy: bool):
     # a learning rate too high: the first epoch's mean loss is huge, then the model sits at
-    # chance (ln 3 for three classes) for the rest of the run. The drop from the first value is
-    # large, but the trend does not move: the end rule keeps the spike out of its start.
+    # chance (ln 3 for three classes) for the rest of the run; with ``accuracy``, a training and
+    # validation accuracy at a third (a constant guess) beside it
     rng = np.random.default_rng(2)
     train = np.r_[3.28, 1.1 + rng.normal(0, 0.006, 59)]
     val = 1.1 + rng.normal(0, 0.01, 60)
-    d = diagnose(hist(train, val))
-    assert d.verdict == "not_learning"
+    extra = None
+    if accuracy:
+        extra = {"accuracy": list(0.333 + rng.normal(0, 0.004, 60)), "val_accuracy": list(np.full(60, 0.34))}
+    return hist(train, val, extra=extra)
+
+
+def test_not_learning_after_a_first_epoch_blow_up_at_a_constant_guess():
+    # The drop from the first value is large, but the trend does not move: the end rule keeps
+    # the spike out of its start. The loss (1.1) is above the binary entropy of the accuracy
+    # (H(1/3) = 0.64): a constant guess, at chance whatever the untrained level was.
+    d = diagnose(_blow_up_then_flat(accuracy=True))
+    assert d.verdict == "not_learning" and d.start_unseen is None
     assert (
         d.train_trend[0] < 1.2 and "its trend went from 1.1" in d.summary and "after a first epoch at 3.28" in d.summary
     )
     assert d.bias == "high"  # a model that does not learn fits nothing (the start is no yardstick)
+    assert d.confidence > 0.5 and d.cannot_tell is None
+
+
+def test_a_flat_run_after_a_fall_inside_the_first_epoch_cannot_tell_learned_from_never():
+    # The same losses with nothing to say where chance is: 3.28 then 1.1 is a blow-up to chance
+    # or a model that learned from above 5.4 (2 * 3.28 - 1.1) inside its first epoch.
+    d = diagnose(_blow_up_then_flat(accuracy=False))
+    assert d.verdict == "not_learning"
+    assert d.start_unseen is not None and d.start_unseen.kind == "first_epoch"
+    assert d.start_unseen.first == pytest.approx(3.28) and d.start_unseen.second == pytest.approx(d.train[1])
+    assert d.confidence <= 0.5 and d.bias == "unknown"
+    assert d.cannot_tell is not None and d.cannot_tell.kind == "start_unseen"
+    assert "constant prediction" in d.cannot_tell.experiment and "--target" in d.cannot_tell.experiment
+    assert "learning nothing more" in d.summary and "not learning" not in d.summary.split("Cannot tell")[0]
+    # a target says what a good model reaches: the analysis judges against it instead
+    assert diagnose(_blow_up_then_flat(accuracy=False), target=0.2).start_unseen is None
+
+
+def test_a_log_that_starts_late_cannot_show_where_training_started():
+    # a resumed run: the file's first epoch is 480, and its loss is flat from there
+    rng = np.random.default_rng(3)
+    train = 0.04 + rng.normal(0, 0.0005, 30)
+    val = 0.041 + rng.normal(0, 0.0008, 30)
+    d = diagnose(hist(train, val, start=480))
+    # read from its first value, it has made no progress: high bias (flat, or judged by progress)
+    assert d.verdict in ("not_learning", "underfitting")
+    assert d.start_unseen is not None and d.start_unseen.kind == "resumed" and d.start_unseen.first_epoch == 480
+    assert d.cannot_tell is not None and d.cannot_tell.kind == "start_unseen" and "epoch 480" in d.cannot_tell.reason
+    assert d.confidence <= 0.5 and d.bias == "unknown"
+    # from its first epoch, the same losses are a model that never learned
+    fresh = diagnose(hist(train, val))
+    assert fresh.verdict == d.verdict and fresh.start_unseen is None and fresh.bias == "high"
+    assert fresh.confidence > 0.5
 
 
 def test_underfitting_against_target():

@@ -4,12 +4,14 @@ learned at all."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 
 from .curves import Curves
 from .settings import Settings
+from .types import StartUnseen
 
 
 @dataclass(frozen=True)
@@ -64,3 +66,68 @@ def measure_learning(c: Curves, settings: Settings) -> Learning:
     drop = float(c.train_trend[0] - c.train_trend.min())
     needed = max(settings.not_learning_drop * abs(float(c.train_trend[0])), 2 * c.train_se)
     return Learning(drop < needed, drop, needed)
+
+
+def binary_entropy(p: float) -> float:
+    """``-p ln p - (1 - p) ln(1 - p)``, in nats; 0 at 0 and 1."""
+    if p <= 0.0 or p >= 1.0:
+        return 0.0
+    return -(p * math.log(p) + (1.0 - p) * math.log(1.0 - p))
+
+
+def constant_guess(loss: np.ndarray, accuracy: np.ndarray, noise: float) -> bool:
+    """Whether a cross-entropy ``loss`` is no lower than a constant prediction with that
+    ``accuracy`` could reach. A model that gives every sample the same class probabilities
+    scores the majority class's share as its accuracy ``a`` and at least the entropy of the
+    class shares as its loss, which is at least the binary entropy ``H(a)`` (the majority class
+    against the rest). A mean loss below ``H(a)`` by more than three noise units proves the
+    model tells samples apart; one at or above it is where a model at chance sits."""
+    if not len(loss) or not len(accuracy):
+        return False
+    return float(np.mean(loss)) >= binary_entropy(float(np.mean(accuracy))) - 3.0 * noise
+
+
+def start_unseen(
+    c: Curves,
+    test: str,
+    first_epoch: int,
+    unseen_epochs: int,
+    unit: str,
+    accuracy: np.ndarray | None,
+    settings: Settings,
+) -> StartUnseen | None:
+    """Why the log cannot show where training started, for a verdict that reads high bias from
+    the start (``test``: ``learning``, a ``not_learning`` run, or ``bias``, an ``underfitting``
+    judged by its progress from the first value), or None when it can.
+
+    Both read the first logged value as the untrained level. It is not when the log begins
+    ``unseen_epochs >= 1`` epochs after the first (a resumed run, or one logged from a later
+    epoch: ``resumed``), or when the first epoch's mean stands above the next point by enough
+    to change the test (``first_epoch``): an epoch's mean over a falling loss is at most the
+    mean of its first and last values, so the untrained level was at least
+    ``2 * first - second``, and measured from there the run is not flat by the learning test's
+    bar, or its progress passes ``bias_progress``. A cross-entropy that still sits where a
+    constant prediction sits (:func:`constant_guess`, read from the paired training accuracy
+    over the last half) is at chance whatever the start: not flagged. Epoch logs only (a step
+    log's first point is a window, not an epoch)."""
+    if unit != "epoch" or c.n < 2:
+        return None
+    first, second = float(c.train_file[0]), float(c.train_file[1])
+    if unseen_epochs >= 1:
+        return StartUnseen("resumed", first_epoch, first, second)
+    if c.sign < 0 or float(np.min(c.train_file)) < 0:
+        return None  # a score, or a loss with no floor at zero: the mean-of-a-descent bound is a loss's
+    bound = 2.0 * float(c.train[0]) - float(c.train[1])  # oriented: lower is better
+    if test == "learning":
+        needed = max(settings.not_learning_drop * abs(bound), 2 * c.train_se)
+        changes = bound - float(c.train_trend.min()) >= needed
+    else:
+        best_fit = min(float(c.train_trend.min()), float(c.val_trend.min()))
+        start = max(float(c.train[0]), float(c.train_trend[0]))
+        changes = bound > start and (bound - best_fit) / max(bound, 1e-12) >= settings.bias_progress
+    if not changes:
+        return None
+    half = c.n // 2
+    if accuracy is not None and constant_guess(c.train_file[-half:], accuracy, c.train_noise):
+        return None
+    return StartUnseen("first_epoch", first_epoch, first, second)

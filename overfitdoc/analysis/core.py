@@ -10,7 +10,7 @@ import numpy as np
 
 from ..history import History
 from ..naming import is_held_out, is_meta, normalising_once
-from .bias import measure_bias, measure_learning
+from .bias import measure_bias, measure_learning, start_unseen
 from .calibration import CANNOT_TELL, calibrated, within_reach
 from .curves import curves
 from .divergence import kept_epoch, late_gain, measure_divergence
@@ -21,7 +21,7 @@ from .stability import measure_stability
 from .summary import summarise
 from .types import Diagnosis, RejectedRise
 from .uncertainty import cannot_tell
-from .validation import decisions_changed, frozen_decisions, split_se, validation_size
+from .validation import decisions_changed, frozen_decisions, split_se, training_accuracy, validation_size
 from .verdict import decide
 
 
@@ -143,15 +143,26 @@ def diagnose(
     rise_se = div.rise / se if se else None
     confidence = calibrated(verdict, margin, test, n_val, rise_se)
     rejected: RejectedRise | None = None
+    basis = test  # the test behind the verdict (under a rejected rise, the verdict's without it)
     if test == "rise" and confidence < CANNOT_TELL:
         # the calibrated probability that this divergence is overfitting is below one half: the
         # better guess is the verdict without it (docs/analysis.md, "A rise more likely noise")
         rejected = RejectedRise(verdict, confidence, div.rise, int(round(c.points[kept.kept])))
         div = replace(div, diverged=False, range=None)
         late = late_gain(c, kept, False, settings)
-        verdict, _, _ = verdict_of(div, late)
+        verdict, _, basis = verdict_of(div, late)
         test, confidence = "rise_rejected", round(1.0 - rejected.confidence, 3)
     confidence = within_reach(confidence, verdict, len(c.points))
+    # a verdict that reads high bias from the first value needs the log to show where training
+    # started; when it cannot, the verdict is learned-early-or-never (docs/analysis.md)
+    from_start = {"not_learning": "learning", "underfitting": "bias" if basis == "bias" else None}.get(verdict)
+    unseen = None
+    if from_start is not None and target is None:
+        first = _first_training_epoch(history, pair)
+        accuracy = training_accuracy(pairs)
+        unseen = start_unseen(c, from_start, first, first - history.epoch_base, unit, accuracy, settings)
+        if unseen is not None:
+            confidence = min(confidence, CANNOT_TELL)
     points = c.points
     div_epoch: int | None = None
     div_range: tuple[int, int] | None = None
@@ -186,12 +197,21 @@ def diagnose(
         split_se=se,
         rise_in_split_se=rise_se,
         frozen=frozen,
+        start_unseen=unseen,
     )
     unsure = cannot_tell(d)
     if unsure is not None:
-        plateau = unsure.kind == "capacity_or_floor" or (unsure.kind == "short_run" and d.deciding_test == "bias")
+        plateau = unsure.kind in ("capacity_or_floor", "start_unseen") or (
+            unsure.kind == "short_run" and d.deciding_test == "bias"
+        )
         d = replace(d, cannot_tell=unsure, bias="unknown" if plateau else d.bias)
     return replace(d, summary=summarise(d, settings))
+
+
+def _first_training_epoch(history: History, pair) -> int:
+    """The file's first epoch (or step) with a training value of ``pair``."""
+    logged = np.flatnonzero(~np.isnan(np.asarray(history.columns[pair.train], dtype=float)))
+    return int(round(float(history.index[logged[0]]))) if len(logged) else int(history.epoch_base)
 
 
 def _missing(history: History, monitor: str | None) -> str:

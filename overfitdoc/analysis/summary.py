@@ -119,10 +119,13 @@ def _verdict_sentence(d: Diagnosis, settings: Settings) -> str:
     if d.verdict == "not_learning":
         spike = d.stability.first_epoch_spike if d.stability is not None else None
         after = f", after a first {u} at {fmt(spike)}" if spike is not None else ""
-        return (
-            f"Training {p.metric} barely moved (its trend went from {fmt(float(d.train_trend[0]))} to "
-            f"{fmt(float(d.train_trend[-1]))}{after}): the model is not learning."
-        )
+        moved = f"its trend went from {fmt(float(d.train_trend[0]))} to {fmt(float(d.train_trend[-1]))}{after}"
+        if d.start_unseen is not None:
+            # the log cannot show where training started (bias.start_unseen)
+            return (
+                f"Training {p.metric} barely moved over the logged {u}s ({moved}): the model is learning nothing more."
+            )
+        return f"Training {p.metric} barely moved ({moved}): the model is not learning."
     if d.verdict == "still_improving":
         return (
             f"{val_name.capitalize()} was still improving at the last {u} (its trend reached "

@@ -2,6 +2,14 @@
 :data:`~.calibration.CANNOT_TELL` keeps its best guess, and says why it cannot be sure and
 which experiment would decide. The reason follows the test that decided the verdict:
 
+* ``start_unseen``: a ``not_learning`` run, or an ``underfitting`` one judged by its progress
+  from the first value, whose log cannot show the level training started from
+  (:func:`~.bias.start_unseen`: a resumed log, or a first epoch whose mean stands above the
+  next point by enough to change the test). Its confidence is at most one half and ``bias`` is
+  ``unknown``: a model that learned what it could before the log could see is not told from one
+  that never learned. Experiment: compare the final training value with a constant prediction's (the
+  variance of the targets for a mean squared error, the entropy of the class shares for
+  cross-entropy) or the model's before its first step, or pass ``--target``.
 * ``short_run``: the run has fewer paired points than ``calibration.MIN_POINTS``, shorter than
   any run the confidence was fitted on (its confidence is at most one half): trend and noise
   cannot be told apart in so few points. When the bias test decided, ``bias`` becomes
@@ -47,6 +55,28 @@ def cannot_tell(d: Diagnosis) -> CannotTell | None:
     if d.monitor is None or d.margin is None or not len(d.points):
         return None
     u, metric = d.unit, d.monitor.metric
+    unseen = d.start_unseen
+    if unseen is not None:
+        if unseen.kind == "resumed":
+            where = f"the log starts at {u} {unseen.first_epoch}, after training had already run"
+        else:
+            least = fmt(2 * unseen.first - unseen.second)
+            where = (
+                f"training {metric} averaged {fmt(unseen.first)} over the first {u} and {fmt(unseen.second)} at the "
+                f"next: it fell inside the first {u}, from a level the log cannot show (at least {least})"
+            )
+        reason = (
+            f"{where}, so how far training got cannot be read from the file: a model that learned what it could "
+            "before the log could see looks the same as one that never learned much"
+        )
+        return CannotTell(
+            "start_unseen",
+            reason,
+            f"compare the final training {metric} ({fmt(float(d.train[-1]))}) with a constant prediction's (the "
+            "variance of the training targets for a mean squared error, the entropy of the class shares for "
+            "cross-entropy) or the model's before its first step; or pass the value a good model reaches as "
+            "--target, and diagnose again",
+        )
     if too_short(d.verdict, len(d.points)):
         n = len(d.points)
         return CannotTell(

@@ -60,6 +60,16 @@ def _accuracies(pairs: tuple[PairSeries, ...]):
             yield s, v
 
 
+def training_accuracy(pairs: tuple[PairSeries, ...]) -> np.ndarray | None:
+    """The first paired accuracy's finite training values over the last half of its points,
+    None when the log pairs no accuracy (or it has fewer than two finite points)."""
+    for s, _ in _accuracies(pairs):
+        t = s.train_raw[s.finite]
+        if len(t) >= 2:
+            return t[-(len(t) // 2) :]
+    return None
+
+
 def validation_size(pairs: tuple[PairSeries, ...], given: int | None = None) -> ValidationSize | None:
     """The split's size: ``given`` when the user said it, else read from the first paired
     accuracy (a ``max`` metric named ``acc...`` whose values lie in [0, 1])."""

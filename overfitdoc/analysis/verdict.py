@@ -39,7 +39,9 @@ def decide(
     overfit = div.diverged or (gap.large and settings.gap_verdict)
     if instability is not None:
         return "unstable", 2.0, "instability"
-    if learning.flat:
+    if learning.flat and bias == "high":
+        # flat and short of the level (without --target a flat run is taken as short of it:
+        # core.py); flat at a target the user says is attainable is a model that converged
         drop = settings.not_learning_drop * abs(train_start) / max(learning.drop, 1e-12)
         return "not_learning", max(1.0, drop), "learning"
     if late.still_improving:

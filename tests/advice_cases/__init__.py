@@ -7,7 +7,7 @@ A case::
         name="late overfit",                        # shown in the test id
         history=("sample", "overfit.csv"),          # or ("sample", name, {transforms}),
                                                     #    ("build", "<builder>", {kwargs}), or
-                                                    #    ("benchmark" | "realworld" | "generated", file)
+                                                    #    ("benchmark" | "fresh" | "realworld" | "generated", file)
         context={"task": "image"},                  # optional, as the CLI passes it
         expect="fire",                              # fire | silent | skipped
         evidence=["patience=6", "epoch 19"],        # substrings of the evidence (fire)
@@ -36,6 +36,7 @@ from overfitdoc.readers import load_history
 
 SAMPLES = Path(__file__).resolve().parents[2] / "sample_runs"
 BENCHMARK_RUNS = Path(__file__).resolve().parents[2] / "benchmarks" / "accuracy" / "runs"
+FRESH_RUNS = Path(__file__).resolve().parents[2] / "benchmarks" / "accuracy" / "fresh_runs"
 REALWORLD = Path(__file__).resolve().parents[1] / "fixtures" / "realworld"  # sources: SOURCES.md there
 GENERATED = Path(__file__).resolve().parents[1] / "fixtures" / "generated"
 
@@ -236,6 +237,8 @@ def load_case_history(spec) -> History:
         return transform_sample(name, **kwargs) if kwargs else _sample(name)
     if kind == "benchmark":  # a real run of the accuracy benchmark (benchmarks/accuracy/generate.py)
         return load_history(str(BENCHMARK_RUNS / name))
+    if kind == "fresh":  # a real run of the second held-out set (benchmarks/accuracy/fresh.py)
+        return load_history(str(FRESH_RUNS / name))
     if kind == "realworld":  # a log from a public repository
         return load_history(str(REALWORLD / name))
     if kind == "generated":  # a run trained by tests/fixtures/generated/make_generated.py
