@@ -501,6 +501,16 @@ half was scored once per benchmark version, at the end):
   84.8%. The 12 overfitting runs called unstable by a spike have spikes of 1.55 to 3.4 times
   their first value, inside the range of the truly unstable runs': no bar separates them.
   `lofo.py` reprints these accuracies (LOFO.md, `unstable_spike`).
+- A log that cannot show where training started (`cannot_tell` `start_unseen`, docs/analysis.md):
+  a `not_learning` run, or an underfit the bias test decided, whose log resumes after its first
+  epoch, or whose first epoch's mean stands above the next point by enough that the test's
+  conclusion changes when measured from the least the untrained loss can have been
+  (`2 t[0] - t[1]`), unless its accuracy shows a constant guess. Its confidence is at most 0.5; no
+  setting (a bound, and the learning and bias tests' own bars). Found on the second held-out set
+  (`fresh.py`), whose linear models learned inside their first epoch and were called
+  `not_learning` at 0.89 and 0.99 while good fits. It fires on 4 development runs (3 underfits,
+  1 ambiguous) and 3 test runs (ambiguous), moving no verdict; on the fresh set on 7 runs (2
+  good fits, 4 underfits, 1 ambiguous): log loss 0.380 -> 0.361, binned ECE 0.067 -> 0.076.
 """
 
 
