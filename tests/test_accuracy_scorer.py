@@ -523,10 +523,13 @@ def test_each_candidate_feature_set_names_its_coefficients_and_reads_the_run(mon
     per_test = calibrate._size_per_test({"test": "bias", "n": 50, "rise_se": None})
     slots = dict(zip(calibrate.FEATURE_SETS["size_per_test"][0], per_test))
     assert slots["SIZE_BIAS"] == pytest.approx(math.log(0.5)) and slots["SIZE_RISE"] == 0.0
-    # the missing indicator fires for a rise of unknown size, and for nothing else
-    assert calibrate._rise_unknown_size(rise_unknown)[-1] == 1.0
-    assert calibrate._rise_unknown_size(rise_small)[-1] == 0.0
-    assert calibrate._rise_unknown_size({"test": "gap", "n": None, "rise_se": None})[-1] == 0.0
+    # the missing indicator (now the tool's own fifth feature) fires for a rise of unknown size only
+    assert calibrate._current(rise_unknown)[-1] == 1.0
+    assert calibrate._current(rise_small)[-1] == 0.0
+    assert calibrate._current({"test": "gap", "n": None, "rise_se": None})[-1] == 0.0
+    # the formula before it: the same features without that term
+    assert calibrate._base(rise_unknown) == calibrate._current(rise_unknown)[:4]
+    assert calibrate.FEATURE_SETS["without_rise_unknown_size"][0] == calibrate.EXTRA[:4]
 
 
 def test_log_loss_is_the_mean_negative_log_likelihood(monkeypatch):

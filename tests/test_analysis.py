@@ -227,7 +227,10 @@ def test_confidence_is_the_calibrated_probability_of_the_margin():
     train, val = u_shaped(noise_sd=0.02)
     d = diagnose(hist(train, val))
     assert d.margin is not None and d.margin >= 1.0
-    assert d.confidence == calibrated(d.verdict, d.margin)
+    # a rise on a split of unknown size (no accuracy to read it from)
+    assert d.deciding_test == "rise" and d.val_size is None
+    assert d.confidence == calibrated(d.verdict, d.margin, "rise", None, d.rise_in_split_se)
+    assert d.confidence < calibrated(d.verdict, d.margin)  # the unknown-size rise term is negative
     assert 0.05 <= d.confidence <= 0.99
     # more margin, more confidence; overfitting_and_underfitting is judged as overfitting
     assert calibrated("overfitting", 1.0) < calibrated("overfitting", 3.0) < calibrated("overfitting", 30.0)

@@ -78,11 +78,14 @@ def test_confidence_features_follow_the_documented_formula(monkeypatch):
     monkeypatch.setattr(calibration, "BIAS_TEST", -1.0)
     monkeypatch.setattr(calibration, "SIZE", 0.5)
     monkeypatch.setattr(calibration, "UNKNOWN_SIZE", -0.25)
+    monkeypatch.setattr(calibration, "RISE_UNKNOWN_SIZE", -0.5)
     sig = lambda z: round(1 / (1 + np.exp(-z)), 3)  # noqa: E731
     assert calibration.calibrated("good_fit", 2.0, "rise", 100) == sig(1.0 + np.log(2.0))
     assert calibration.calibrated("good_fit", 2.0, "bias", 100) == sig(np.log(2.0))
     assert calibration.calibrated("good_fit", 1.0, "rise", 10) == sig(1.0 + 0.5 * np.log(0.1))
-    assert calibration.calibrated("good_fit", 1.0, "rise", None) == sig(0.75)
+    # a rise whose split size is unknown: the unknown-size term and its own
+    assert calibration.calibrated("good_fit", 1.0, "rise", None) == sig(0.75 - 0.5)
+    assert calibration.calibrated("good_fit", 1.0, "gap", None) == sig(0.75)
     assert calibration.calibrated("underfitting", 1.0, "bias", 1) == sig(0.5 - 1.0 + 0.5 * np.log(0.05))  # n >= 5
     assert calibration.calibrated("good_fit", 1e9, "rise", 100) == 0.99
 

@@ -77,7 +77,7 @@ def observations() -> list[dict]:
     return rows
 
 
-EXTRA = ("BIAS_TEST", "SIZE", "UNKNOWN_SIZE", "RESOLVED")  # calibration.features, in order
+EXTRA = ("BIAS_TEST", "SIZE", "UNKNOWN_SIZE", "RESOLVED", "RISE_UNKNOWN_SIZE")  # calibration.features, in order
 TESTS = ("rise", "gap", "bias", "late_gain", "instability")  # the deciding tests
 
 
@@ -85,17 +85,22 @@ def _current(r: dict) -> tuple[float, ...]:
     return calibration.features(r["test"], r["n"], r["rise_se"])
 
 
+def _base(r: dict) -> tuple[float, ...]:
+    """The four features before RISE_UNKNOWN_SIZE: the candidates below were tried against them."""
+    return _current(r)[:4]
+
+
 def _clamped(n: int) -> int:
     return min(max(n, 5), 5000)
 
 
 def _size_saturating(r: dict) -> tuple[float, ...]:
-    bias, _, unknown, resolved = _current(r)
+    bias, _, unknown, resolved = _base(r)
     return bias, (math.log(min(_clamped(r["n"]), 100) / 100) if r["n"] else 0.0), unknown, resolved
 
 
 def _inverse_sqrt_size(r: dict) -> tuple[float, ...]:
-    bias, _, unknown, resolved = _current(r)
+    bias, _, unknown, resolved = _base(r)
     return bias, (1 / math.sqrt(_clamped(r["n"])) - 0.1 if r["n"] else 0.0), unknown, resolved
 
 
@@ -104,15 +109,13 @@ def _size_per_test(r: dict) -> tuple[float, ...]:
     return (bias, unknown, resolved) + tuple(size if r["test"] == t else 0.0 for t in TESTS)
 
 
-def _rise_unknown_size(r: dict) -> tuple[float, ...]:
-    return _current(r) + (1.0 if r["test"] == "rise" and not r["n"] else 0.0,)
-
-
 #: name -> (coefficient names, the features of a row besides ln(margin) and the group)
 FEATURE_SETS = {
     "current": (EXTRA, _current),
+    # the formula before RISE_UNKNOWN_SIZE (a rise of unknown split size fitted as if resolved)
+    "without_rise_unknown_size": (EXTRA[:4], _base),
     # ln(min(n, 100) / 100): the size speaks only below 100 samples
-    "size_saturating": (EXTRA, _size_saturating),
+    "size_saturating": (EXTRA[:4], _size_saturating),
     # 1 / sqrt(n) - 0.1 (0 at 100 samples): the sampling error's own shape
     "inverse_sqrt_size": (("BIAS_TEST", "INV_SQRT_SIZE", "UNKNOWN_SIZE", "RESOLVED"), _inverse_sqrt_size),
     # the saturating size with a coefficient for each deciding test
@@ -120,8 +123,6 @@ FEATURE_SETS = {
         ("BIAS_TEST", "UNKNOWN_SIZE", "RESOLVED") + tuple(f"SIZE_{t.upper()}" for t in TESTS),
         _size_per_test,
     ),
-    # the missing-indicator encoding: a rise whose split size is unknown gets its own term
-    "rise_unknown_size": (EXTRA + ("RISE_UNKNOWN_SIZE",), _rise_unknown_size),
 }
 
 

@@ -7,12 +7,15 @@
         + SIZE * ln(n / 100)   (validation split of n samples, known: given or from accuracy steps)
         + UNKNOWN_SIZE     (its size unknown)
         + RESOLVED * ln(min(r, RESOLVED_AT) / RESOLVED_AT)   (a rise decided, the size known)
+        + RISE_UNKNOWN_SIZE   (a rise decided, the size unknown)
 
 where ``margin >= 1`` is how far past its bar the deciding test passed (see docs/analysis.md,
 "Verdict"), ``group`` the verdict (``overfitting_and_underfitting`` counts with
 ``overfitting``), ``n`` is clamped to [5, 5000] and ``r`` is the rise in the split's sampling
 errors (``Diagnosis.rise_in_split_se``, at least 0.1): a rise of ``RESOLVED_AT`` errors or more
-adds nothing, a smaller one what the fit says. The coefficients are a logistic regression
+adds nothing, a smaller one what the fit says. A rise whose split size is unknown cannot be
+measured in those errors and takes its own term, ``RISE_UNKNOWN_SIZE`` (the missing-indicator
+encoding), instead of counting as resolved. The coefficients are a logistic regression
 of "the verdict was right" on those features, fitted on the accuracy benchmark's development
 families by ``benchmarks/accuracy/calibrate.py``, which wrote the block below and reports the
 fit's reliability on the held-out families, each scored by a fit made without it. A verdict the
@@ -35,20 +38,21 @@ from __future__ import annotations
 import math
 
 # --- written by benchmarks/accuracy/calibrate.py; do not edit by hand ---
-SLOPE = 1.531664
+SLOPE = 1.491833
 INTERCEPTS = {
-    "good_fit": 0.151187,
-    "not_learning": 1.973052,
-    "overfitting": -1.048780,
-    "pooled": 0.441885,
-    "still_improving": 0.010785,
-    "underfitting": 1.489806,
-    "unstable": 0.254545,
+    "good_fit": 0.139713,
+    "not_learning": 1.945737,
+    "overfitting": -0.754115,
+    "pooled": 0.464474,
+    "still_improving": -0.056078,
+    "underfitting": 1.510318,
+    "unstable": 0.195516,
 }
-BIAS_TEST = 0.306235
-SIZE = 0.023670
-UNKNOWN_SIZE = -0.086761
-RESOLVED = 0.189270
+BIAS_TEST = 0.222680
+SIZE = 0.012097
+UNKNOWN_SIZE = 0.209742
+RESOLVED = 0.315259
+RISE_UNKNOWN_SIZE = -0.984089
 MIN_POINTS = 14
 FITTED_ON = "benchmarks/accuracy development half, 758 runs"
 # --- end of the generated block ---
@@ -66,15 +70,19 @@ CANNOT_TELL = 0.5
 RESOLVED_AT = 3.0
 
 
-def features(test: str | None, val_size: int | None, rise_se: float | None = None) -> tuple[float, float, float, float]:
-    """(bias test decided, ln(n / 100) or 0, size unknown, ln(rise in split errors) or 0):
-    the features besides the margin. The last is read only when a rise decided (``test``
-    ``rise``) and the split's size is known, clamped to [0.1, ``RESOLVED_AT``] split errors."""
+def features(
+    test: str | None, val_size: int | None, rise_se: float | None = None
+) -> tuple[float, float, float, float, float]:
+    """(bias test decided, ln(n / 100) or 0, size unknown, ln(rise in split errors) or 0, a rise
+    of unknown size): the features besides the margin. The fourth is read only when a rise
+    decided (``test`` ``rise``) and the split's size is known, clamped to [0.1, ``RESOLVED_AT``]
+    split errors; the fifth is 1 when a rise decided and the size is unknown."""
     size = math.log(min(max(val_size, 5), 5000) / 100) if val_size else 0.0
     resolved = (
         math.log(min(max(rise_se, 0.1), RESOLVED_AT) / RESOLVED_AT) if test == "rise" and rise_se is not None else 0.0
     )
-    return (1.0 if test == "bias" else 0.0), size, (0.0 if val_size else 1.0), resolved
+    rise_unknown = 1.0 if test == "rise" and not val_size else 0.0
+    return (1.0 if test == "bias" else 0.0), size, (0.0 if val_size else 1.0), resolved, rise_unknown
 
 
 def calibrated(
@@ -84,9 +92,9 @@ def calibrated(
     ``margin``, the validation split's size (None: unknown) and, for a rise, its size in the
     split's sampling errors (``Diagnosis.rise_in_split_se``)."""
     intercept = INTERCEPTS.get(group_of(verdict), INTERCEPTS["pooled"])
-    bias, size, unknown, resolved = features(test, val_size, rise_se)
+    bias, size, unknown, resolved, rise_unknown = features(test, val_size, rise_se)
     z = intercept + SLOPE * math.log(max(margin, 1.0)) + BIAS_TEST * bias + SIZE * size + UNKNOWN_SIZE * unknown
-    z += RESOLVED * resolved
+    z += RESOLVED * resolved + RISE_UNKNOWN_SIZE * rise_unknown
     return round(min(0.99, max(0.05, 1.0 / (1.0 + math.exp(-z)))), 3)
 
 

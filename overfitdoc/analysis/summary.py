@@ -158,8 +158,10 @@ def _verdict_sentence(d: Diagnosis, settings: Settings) -> str:
             f"(final gap {fmt(gap.final)}): the model underfits."
         )
     rel = f", {relative_gap(gap.relative_final)}" if gap.relative_final is not None else ""
+    # a rise the calibration rejected did happen: say it moved, not that it held
+    verb = "has not risen clearly" if d.rejected_rise is not None else "has held its level"
     held = (
-        f"{val_name.capitalize()} has held its level (best trend at {u} {d.recommended_epoch}, "
+        f"{val_name.capitalize()} {verb} (best trend at {u} {d.recommended_epoch}, "
         f"{fmt(rec_val)}; final {fmt(last_val)})"
     )
     large = f"the gap is large ({fmt(gap.final)}{rel})"
