@@ -576,3 +576,31 @@ def test_the_fresh_set_is_drawn_as_documented_and_matches_its_checked_in_runs(mo
             r["config"]["lr"], rel=1e-5
         )
         assert (ACCURACY / "fresh_runs" / f"{r['run_id']}.csv").exists()
+
+
+def test_the_fresh_set_keeps_its_two_batches_apart(monkeypatch):
+    """Batch 1 (f00-f27 of each data set) was read; batch 2 (f28-f55) was scored once."""
+    monkeypatch.syspath_prepend(str(ACCURACY))
+    fresh = _load("fresh")
+    assert fresh.batch_of("blobs3-f00") == fresh.batch_of("sparse_linear-f27") == "batch 1"
+    assert fresh.batch_of("blobs3-f28") == fresh.batch_of("diabetes-f55") == "batch 2"
+    scored = [r for r in fresh.plan_runs() if r["split"] == "fresh"]
+    batches = [fresh.batch_of(r["run_id"]) for r in scored]
+    assert batches.count("batch 1") == batches.count("batch 2") == fresh.BATCH * len(fresh.FRESH_DATASETS)
+
+
+def test_the_fresh_set_log_loss_reads_certain_verdicts_as_almost_certain(monkeypatch):
+    monkeypatch.syspath_prepend(str(ACCURACY))
+    fresh = _load("fresh")
+    T = truth.Truth
+    truths = {
+        "a": T("a", "fresh", "d", "good_fit", "", 3, 10, np.ones(10)),
+        "b": T("b", "fresh", "d", "overfitting", "", 3, 10, np.ones(10)),
+        "c": T("c", "fresh", "d", score.AMBIGUOUS, "", 3, 10, np.ones(10)),
+    }
+    preds = {
+        "a": score.Prediction("good_fit", confidence=0.8),
+        "b": score.Prediction("good_fit", confidence=1.0),  # certain and wrong: read as 0.999
+        "c": score.Prediction("good_fit", confidence=0.5),  # ambiguous: left out
+    }
+    assert fresh.log_loss(truths, preds) == pytest.approx((-math.log(0.8) - math.log(0.001)) / 2)
