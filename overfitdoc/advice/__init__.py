@@ -106,7 +106,8 @@ def advise(
 ) -> list[Advice]:
     """The remedies that apply to this run, best first (the ``top`` first when given).
 
-    Ranked by score, then by rule id: the order is deterministic. ``context`` is the dict the
+    Ranked by score, then the experiment that would decide the verdict before remedies of the
+    same score (``Hit.decides``), then by rule id: the order is deterministic. ``context`` is the dict the
     CLI passes (``task``, ``train_size``, ``params``, ``framework``) or a :class:`Context`.
     ``measured`` (:func:`read_rerun`): a re-run's effects re-rank the advice (see
     :mod:`.measured`); each measured rule's evidence starts with its effect and p-value.
@@ -121,9 +122,9 @@ def advise(
             e = measured.effects.get(r.rule.id)
             if r.rule.id not in fired and e is not None and e.judgement == "better":
                 hits.append((r.rule, Hit(0.0, "")))
-        hits.sort(key=lambda rh: (*measured.tier(rh[0].id, rh[1].score), rh[0].id))
+        hits.sort(key=lambda rh: (*measured.tier(rh[0].id, rh[1].score), not rh[1].decides, rh[0].id))
     else:
-        hits.sort(key=lambda rh: (-rh[1].score, rh[0].id))
+        hits.sort(key=lambda rh: (-rh[1].score, not rh[1].decides, rh[0].id))
     if top is not None:
         hits = hits[: max(0, top)]
     out = []

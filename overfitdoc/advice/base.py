@@ -134,13 +134,16 @@ class Hit:
     ``score`` (0 to 1) ranks it; ``evidence`` says why, in the run's own numbers; ``params``
     are the values its fix uses for this run (they fill the snippet's ``${name}`` slots and are
     emitted in the JSON for tools such as ``rerun``); ``hint`` names the context that would
-    change the advice, when the user did not give it.
+    change the advice, when the user did not give it; ``decides``: this advice is the experiment
+    that would decide the verdict, which comes before remedies of the same score (they presume
+    the verdict it tests).
     """
 
     score: float
     evidence: str
     params: Mapping[str, Any] = field(default_factory=dict)
     hint: str | None = None
+    decides: bool = False
 
 
 @dataclass(frozen=True)
@@ -309,8 +312,15 @@ class Rule:
             return {None: self.fix}
         return {name: fix for name, fix in self.variants.items()}
 
-    def hit(self, score: float, evidence: str, params: Mapping[str, Any] | None = None, hint: str | None = None) -> Hit:
-        return Hit(round(min(1.0, max(0.0, float(score))), 3), evidence, dict(params or {}), hint)
+    def hit(
+        self,
+        score: float,
+        evidence: str,
+        params: Mapping[str, Any] | None = None,
+        hint: str | None = None,
+        decides: bool = False,
+    ) -> Hit:
+        return Hit(round(min(1.0, max(0.0, float(score))), 3), evidence, dict(params or {}), hint, decides)
 
 
 @dataclass(frozen=True)

@@ -23,10 +23,14 @@ class Bias:
 def measure_bias(c: Curves, target: float | None, settings: Settings) -> Bias:
     """``high`` when the model's fit falls short of the target or of its floor.
 
-    The fit is the better of the training and validation trends: when validation does better
-    than training, the training value is inflated by what only runs in training (dropout,
-    augmentation, a regularization term in the loss, a running mean over a changing model) and
-    the model fits its data at least as well as validation shows."""
+    Against a target, the fit is the better of the training and validation trends: when
+    validation does better than training, the training value is inflated by what only runs in
+    training (dropout, augmentation, a regularization term in the loss, a running mean over a
+    changing model) and the model fits its data at least as well as validation shows. Without
+    one, the progress towards the floor is the better of the two series' own progress, each
+    from its own start (:func:`progress`): a small validation split that sits below training
+    from the first epoch (easier samples) is an offset, not progress, and mixing one series'
+    start with the other's best would count it as such."""
     best_fit = min(float(c.train_trend.min()), float(c.val_trend.min()))  # oriented
     if target is not None:
         goal = c.sign * target
@@ -42,15 +46,22 @@ def measure_bias(c: Curves, target: float | None, settings: Settings) -> Bias:
         floor = -1.0 if float(np.max(t)) <= 1.0 + 1e-9 and float(np.min(t)) >= 0 else None
     if floor is None:
         return Bias("unknown", 1.0)
-    # the start: the worse of the first value and its trend (a steep first drop pulls the
-    # trend's first point below the untrained level)
-    start = max(float(c.train[0]), float(c.train_trend[0]))
-    room = start - floor
-    if room <= 1e-12:
+    made = [m for m in (progress(c.train, c.train_trend, floor), progress(c.val, c.val_trend, floor)) if m is not None]
+    if not made:
         return Bias("low", 10.0)
-    progress = (start - best_fit) / room
+    progress_made = max(made)
     p = settings.bias_progress
-    return Bias("high", p / max(progress, 1e-12)) if progress < p else Bias("low", progress / p)
+    return Bias("high", p / max(progress_made, 1e-12)) if progress_made < p else Bias("low", progress_made / p)
+
+
+def progress(x: np.ndarray, x_trend: np.ndarray, floor: float) -> float | None:
+    """How far one oriented series got from its start towards ``floor``: ``(s - min(trend)) /
+    (s - floor)`` with the start ``s`` the worse of its first value and its trend's first (a
+    steep first drop pulls the trend's first point below the untrained level); None when the
+    start is at the floor already."""
+    start = max(float(x[0]), float(x_trend[0]))
+    room = start - floor
+    return (start - float(x_trend.min())) / room if room > 1e-12 else None
 
 
 @dataclass(frozen=True)
@@ -122,9 +133,8 @@ def start_unseen(
         needed = max(settings.not_learning_drop * abs(bound), 2 * c.train_se)
         changes = bound - float(c.train_trend.min()) >= needed
     else:
-        best_fit = min(float(c.train_trend.min()), float(c.val_trend.min()))
         start = max(float(c.train[0]), float(c.train_trend[0]))
-        changes = bound > start and (bound - best_fit) / max(bound, 1e-12) >= settings.bias_progress
+        changes = bound > start and (bound - float(c.train_trend.min())) / max(bound, 1e-12) >= settings.bias_progress
     if not changes:
         return None
     half = c.n // 2

@@ -38,21 +38,21 @@ from __future__ import annotations
 import math
 
 # --- written by benchmarks/accuracy/calibrate.py; do not edit by hand ---
-SLOPE = 1.491833
+SLOPE = 1.554994
 INTERCEPTS = {
-    "good_fit": 0.139713,
-    "not_learning": 1.945737,
-    "overfitting": -0.754115,
-    "pooled": 0.464474,
-    "still_improving": -0.056078,
-    "underfitting": 1.510318,
-    "unstable": 0.195516,
+    "good_fit": 0.092884,
+    "not_learning": 1.846287,
+    "overfitting": -0.940787,
+    "pooled": 0.371597,
+    "still_improving": -0.138849,
+    "underfitting": 1.395644,
+    "unstable": 0.112651,
 }
-BIAS_TEST = 0.222680
-SIZE = 0.012097
-UNKNOWN_SIZE = 0.209742
-RESOLVED = 0.315259
-RISE_UNKNOWN_SIZE = -0.984089
+BIAS_TEST = 0.426425
+SIZE = 0.022181
+UNKNOWN_SIZE = 0.349568
+RESOLVED = 0.131335
+RISE_UNKNOWN_SIZE = -1.011522
 MIN_POINTS = 14
 FITTED_ON = "benchmarks/accuracy development half, 758 runs"
 # --- end of the generated block ---

@@ -74,4 +74,4 @@ print(f"constant prediction {chance:.4g}, untrained {untrained:.4g}, final train
         if unsure is None or unsure.kind != "start_unseen":
             return None
         ev = f"The experiment that decides this run: {unsure.experiment} ({unsure.reason})."
-        return self.hit(0.95, ev, {"final": float(d.train[-1])})
+        return self.hit(0.95, ev, {"final": float(d.train[-1])}, decides=True)

@@ -123,5 +123,5 @@ trainer.fit(lit_model, train_loader, val_loader)
         ev = f"The experiment that decides this run: {unsure.experiment} ({unsure.reason})."
         if d.verdict == "still_improving":
             ev += " Training longer (train-longer) adds evaluations too."
-            return self.hit(0.85, ev, params)
-        return self.hit(0.95, ev, params)
+            return self.hit(0.85, ev, params, decides=True)
+        return self.hit(0.95, ev, params, decides=True)

@@ -116,4 +116,6 @@ model = nn.Sequential(
         if (rp := ratio_phrase(ctx)) and ctx.ratio is not None and ctx.ratio < 1:
             ev += f" The model has only {rp}."
             score += 0.05
-        return self.hit(score, ev, {"width": 256})
+        # the probe of a good fit judged by the bias test, or the experiment when it cannot tell
+        probe = unsure is not None or (d.verdict == "good_fit" and d.deciding_test == "bias")
+        return self.hit(score, ev, {"width": 256}, decides=probe)

@@ -79,7 +79,9 @@ for seed in range(1, ${seeds} + 1):
             f"{fmt(d.confidence)} for {d.verdict.replace('_', ' ')})."
         )
         if d.verdict == "still_improving":
-            return self.hit(0.6, ev + " Training longer (train-longer) decides a still-improving run first.", params)
+            return self.hit(
+                0.6, ev + " Training longer (train-longer) decides a still-improving run first.", params, decides=True
+            )
         # below specific evidence (an offset at epoch 1, a penalty in the loss): seeds do not
         # decide what the curves already explain, but above the remedies a narrow call would start
-        return self.hit(0.7, ev, params)
+        return self.hit(0.7, ev, params, decides=True)

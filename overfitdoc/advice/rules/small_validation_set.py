@@ -169,4 +169,5 @@ print(f"best val loss {np.mean(scores):.4f} +- {np.std(scores):.4f} over {len(sc
             # validation samples) has little to gain from a larger split
             score = min(score, 0.4)
         ev = "; ".join(parts)
-        return self.hit(score, cap(ev) + ".", params)
+        decides = d.cannot_tell is not None and d.cannot_tell.kind == "small_split"
+        return self.hit(score, cap(ev) + ".", params, decides=decides)
