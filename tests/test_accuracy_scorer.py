@@ -579,14 +579,16 @@ def test_the_fresh_set_is_drawn_as_documented_and_matches_its_checked_in_runs(mo
 
 
 def test_the_fresh_set_keeps_its_two_batches_apart(monkeypatch):
-    """Batch 1 (f00-f27 of each data set) was read; batch 2 (f28-f55) was scored once."""
+    """Batch 1 (f00-f27 of each data set) and 2 (f28-f55) were read; batch 3 (f56-f83) was scored once."""
     monkeypatch.syspath_prepend(str(ACCURACY))
     fresh = _load("fresh")
     assert fresh.batch_of("blobs3-f00") == fresh.batch_of("sparse_linear-f27") == "batch 1"
     assert fresh.batch_of("blobs3-f28") == fresh.batch_of("diabetes-f55") == "batch 2"
+    assert fresh.batch_of("blobs3-f56") == fresh.batch_of("diabetes-f83") == "batch 3"
     scored = [r for r in fresh.plan_runs() if r["split"] == "fresh"]
     batches = [fresh.batch_of(r["run_id"]) for r in scored]
-    assert batches.count("batch 1") == batches.count("batch 2") == fresh.BATCH * len(fresh.FRESH_DATASETS)
+    per = fresh.BATCH * len(fresh.FRESH_DATASETS)
+    assert batches.count("batch 1") == batches.count("batch 2") == batches.count("batch 3") == per
 
 
 def test_the_fresh_set_log_loss_reads_certain_verdicts_as_almost_certain(monkeypatch):
