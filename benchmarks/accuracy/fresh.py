@@ -44,11 +44,7 @@ tables from peers.py, score.py and run.py, as in RESULTS.md.
 from __future__ import annotations
 
 import argparse
-import json
-import math
-import multiprocessing as mp
 import sys
-import time
 from pathlib import Path
 
 import calibrate
@@ -131,9 +127,7 @@ def fresh_config(rng: np.random.Generator, spec: DatasetSpec) -> dict:
         epochs=int(round(lu(25, 400))),
         terminate_on_nan=bool(rng.random() < 0.5),
     )
-    while cfg["epochs"] * math.ceil(cfg["n_train"] / cfg["batch_size"]) > generate.MAX_STEPS:
-        cfg["batch_size"] *= 2
-    return cfg
+    return generate.fit_budget(cfg)
 
 
 #: capable, well-tuned settings: they only set each data set's attainable level
@@ -164,8 +158,7 @@ def plan_runs() -> list[dict]:
                 n_val=min(100, max(spec.val_sizes)),
                 terminate_on_nan=True,
             )
-            while cfg["epochs"] * math.ceil(cfg["n_train"] / cfg["batch_size"]) > generate.MAX_STEPS:
-                cfg["batch_size"] *= 2
+            generate.fit_budget(cfg)
             plan.append(_run(spec, f"{spec.name}-ref{j}", "reference", SEED_BASE + 1000 * d + 900 + j, 100, cfg))
     return plan
 
@@ -183,27 +176,6 @@ def _run(spec: DatasetSpec, run_id: str, split: str, seed: int, data_seed: int, 
     )
 
 
-def generate_runs(jobs: int) -> None:
-    plan = plan_runs()
-    RUNS_DIR.mkdir(parents=True, exist_ok=True)
-    for old in RUNS_DIR.glob("*.csv"):
-        old.unlink()
-    order = sorted(
-        plan, key=lambda r: -r["config"]["epochs"] * math.ceil(r["config"]["n_train"] / r["config"]["batch_size"])
-    )
-    start, records = time.perf_counter(), {}
-    with mp.get_context("fork").Pool(jobs) as pool:
-        for i, (run, result, secs) in enumerate(pool.imap_unordered(generate._timed_train, order), 1):
-            records[run["run_id"]] = (run, result)
-            print(f"[{i}/{len(plan)}] {run['run_id']} {secs:.1f}s", file=sys.stderr, flush=True)
-    with open(RUNS_DIR / generate.TRUTH_FILE, "w") as fh:
-        for run_id in sorted(records):
-            run, result = records[run_id]
-            generate.write_csv(RUNS_DIR / f"{run_id}.csv", run["task"], result["rows"])
-            fh.write(json.dumps(generate.truth_record(run, result), separators=(",", ":")) + "\n")
-    print(f"{len(records)} runs written to {RUNS_DIR} in {time.perf_counter() - start:.0f}s", file=sys.stderr)
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--generate", action="store_true", help="train every run first")
@@ -211,38 +183,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output", type=Path, default=OUTPUT, help="markdown file to write")
     args = parser.parse_args(argv)
     if args.generate:
-        generate_runs(args.jobs)
+        generate.train_and_write(plan_runs(), RUNS_DIR, args.jobs)
     records = truth_mod.load_records(RUNS_DIR / generate.TRUTH_FILE)
     levels = truth_mod.attainable_levels(records)  # reference runs included
     scored = [rec for rec in records if rec["split"] == "fresh"]
     truths = {rec["run_id"]: truth_mod.label_run(rec, levels[rec["dataset"]]) for rec in scored}
     by_id = {rec["run_id"]: rec for rec in scored}
 
-    paths = {rid: str((RUNS_DIR / f"{rid}.csv").relative_to(run_mod.REPO)) for rid in sorted(truths)}
-    raw, seconds, tool = run_mod.run_predictor(run_mod.predictor_command("overfitdoc"), list(paths.values()))
-    preds = {
-        rid: score_mod.prediction_from_contract(raw.get(path, {"ok": False, "error": "no output"}))
-        for rid, path in paths.items()
-    }
-    peer_results: dict[str, dict] = {name: {} for name in peers_mod.PEERS}
-    reference = {}
-    for rid in truths:
-        train, val = run_mod.read_history(RUNS_DIR / f"{rid}.csv")
-        for name, result in peers_mod.run_peers(train, val).items():
-            peer_results[name][rid] = result
-        rec = by_id[rid]
-        reference[rid] = score_mod.Prediction(truth_mod.validation_reference(rec, val, train, levels[rec["dataset"]]))
-    tool_scores = score_mod.score_predictor(truths, preds)
-    peer_scores = {name: score_mod.score_peer(truths, res) for name, res in peer_results.items()}
+    command = run_mod.predictor_command("overfitdoc")
+    preds, peer_results, reference, seconds, tool = run_mod.score_runs(command, truths, RUNS_DIR, by_id, levels)
     ceiling = score_mod.score_predictor(truths, reference)
-    target = run_mod.Target(
-        "fresh",
-        tool_scores,
-        peer_scores,
-        truths,
-        {rid: p.recommended_epoch for rid, p in preds.items()},
-        {name: {rid: r.chosen_epoch for rid, r in res.items()} for name, res in peer_results.items()},
-    )
+    target = run_mod.make_target("fresh", truths, preds, peer_results)
+    tool_scores, peer_scores = target.tool, target.peers
     n_val = {rid: rec["config"]["n_val"] for rid, rec in by_id.items()}
     text = render(
         truths, preds, peer_results, tool_scores, peer_scores, ceiling, reference, target, seconds, tool, n_val

@@ -418,7 +418,12 @@ def sample_config(rng: np.random.Generator, spec: DatasetSpec, scenario: str) ->
     if spec.epoch_scale != 1.0:
         cfg["epochs"] = int(min(1000, max(10, round(cfg["epochs"] * spec.epoch_scale))))
     budget = {"mlp": MAX_STEPS, "gru": MAX_STEPS // 4}.get(spec.model, MAX_STEPS // 2)  # convolutions, GRUs cost more
-    # Keep the run inside the time budget: grow the batch, never cut the epochs.
+    return fit_budget(cfg, budget)
+
+
+def fit_budget(cfg: dict, budget: int = MAX_STEPS) -> dict:
+    """Keep the run inside the time budget of ``budget`` optimizer steps: grow the batch, never
+    cut the epochs (``cfg`` changed in place and returned)."""
     while cfg["epochs"] * math.ceil(cfg["n_train"] / cfg["batch_size"]) > budget:
         cfg["batch_size"] *= 2
     return cfg
@@ -722,17 +727,23 @@ def main(argv: list[str] | None = None) -> int:
         wanted = set(args.datasets.split(","))
         plan = [r for r in plan if r["dataset"] in wanted]
     plan = plan[: args.limit]
-    args.out.mkdir(parents=True, exist_ok=True)
-    for old in args.out.glob("*.csv"):
+    train_and_write(plan, args.out, args.jobs)
+    return 0
+
+
+def train_and_write(plan: list[dict], out: Path, jobs: int) -> None:
+    """Train every run of ``plan`` (``jobs`` worker processes, longest first so the workers
+    finish together) and write its CSV and ``truth.jsonl`` to ``out``, replacing the CSVs there."""
+    out.mkdir(parents=True, exist_ok=True)
+    for old in out.glob("*.csv"):
         old.unlink()
-    # Longest runs first so the workers finish together.
     order = sorted(
         plan, key=lambda r: -r["config"]["epochs"] * math.ceil(r["config"]["n_train"] / r["config"]["batch_size"])
     )
     start = time.perf_counter()
     records = {}
-    if args.jobs > 1:
-        with mp.get_context("fork").Pool(args.jobs) as pool:
+    if jobs > 1:
+        with mp.get_context("fork").Pool(jobs) as pool:
             results = pool.imap_unordered(_timed_train, order)
             for i, (run, result, secs) in enumerate(results, 1):
                 records[run["run_id"]] = (run, result, secs)
@@ -744,18 +755,17 @@ def main(argv: list[str] | None = None) -> int:
             print(f"[{i}/{len(plan)}] {run['run_id']} {secs:.1f}s", file=sys.stderr, flush=True)
     wall = time.perf_counter() - start
 
-    with open(args.out / TRUTH_FILE, "w") as fh:
+    with open(out / TRUTH_FILE, "w") as fh:
         for run_id in sorted(records):
             run, result, _ = records[run_id]
-            write_csv(args.out / f"{run_id}.csv", run["task"], result["rows"])
+            write_csv(out / f"{run_id}.csv", run["task"], result["rows"])
             fh.write(json.dumps(truth_record(run, result), separators=(",", ":")) + "\n")
     cpu = sum(secs for _, _, secs in records.values())
     print(
-        f"{len(records)} runs written to {args.out} in {wall:.0f}s wall ({cpu:.0f}s of training, "
-        f"{args.jobs} jobs, {os.cpu_count()} CPUs)",
+        f"{len(records)} runs written to {out} in {wall:.0f}s wall ({cpu:.0f}s of training, "
+        f"{jobs} jobs, {os.cpu_count()} CPUs)",
         file=sys.stderr,
     )
-    return 0
 
 
 if __name__ == "__main__":

@@ -911,6 +911,41 @@ def render(
 # --------------------------------------------------------------------------- main
 
 
+def score_runs(command: list[str], chosen: dict, runs_dir: Path, by_id: dict, levels: dict):
+    """Every run of ``chosen`` (run id -> truth) read by the predictor (``command``, the CLI as a
+    user runs it), by every peer, and by the validation reference. Returns (predictions, peer
+    results by peer, reference predictions, seconds in the predictor, the report's ``tool``)."""
+    paths = {rid: str((runs_dir / f"{rid}.csv").relative_to(REPO)) for rid in chosen}
+    raw, seconds, tool = run_predictor(command, list(paths.values()))
+    preds = {
+        rid: score_mod.prediction_from_contract(raw.get(path, {"ok": False, "error": "no output"}))
+        for rid, path in paths.items()
+    }
+    peer_results: dict[str, dict] = {name: {} for name in peers_mod.PEERS}
+    reference = {}
+    for rid in chosen:
+        train, val = read_history(runs_dir / f"{rid}.csv")
+        for name, result in peers_mod.run_peers(train, val).items():
+            peer_results[name][rid] = result
+        rec = by_id[rid]
+        reference[rid] = score_mod.Prediction(
+            truth_mod.validation_reference(rec, val, train, levels.get(rec["dataset"], math.nan))
+        )
+    return preds, peer_results, reference, seconds, tool
+
+
+def make_target(split: str, chosen: dict, preds: dict, peer_results: dict) -> Target:
+    """The scores of the predictor and the peers on ``chosen``, with the epochs each picked."""
+    return Target(
+        split,
+        score_mod.score_predictor(chosen, preds),
+        {name: score_mod.score_peer(chosen, res) for name, res in peer_results.items()},
+        chosen,
+        {rid: p.recommended_epoch for rid, p in preds.items()},
+        {name: {rid: r.chosen_epoch for rid, r in res.items()} for name, res in peer_results.items()},
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--regenerate", action="store_true", help="retrain every run first")
@@ -940,35 +975,11 @@ def main(argv: list[str] | None = None) -> int:
     all_peers: dict[str, dict] = {}
     for split in ("dev", "test") if args.split == "both" else (args.split,):
         chosen = select(truths, split, args.subset)
-        paths = {rid: str((RUNS_DIR / f"{rid}.csv").relative_to(REPO)) for rid in chosen}
-        raw, seconds, tool = run_predictor(command, list(paths.values()))
-        preds = {
-            rid: score_mod.prediction_from_contract(raw.get(path, {"ok": False, "error": "no output"}))
-            for rid, path in paths.items()
-        }
-        peer_results: dict[str, dict] = {name: {} for name in peers_mod.PEERS}
-        ceiling_preds = {}
-        for rid in chosen:
-            train, val = read_history(RUNS_DIR / f"{rid}.csv")
-            for name, result in peers_mod.run_peers(train, val).items():
-                peer_results[name][rid] = result
-            rec = by_id[rid]
-            ceiling_preds[rid] = score_mod.Prediction(
-                truth_mod.validation_reference(rec, val, train, levels.get(rec["dataset"], math.nan))
-            )
+        preds, peer_results, ceiling_preds, seconds, tool = score_runs(command, chosen, RUNS_DIR, by_id, levels)
         ceilings[split] = score_mod.score_predictor(chosen, ceiling_preds)
-        tool_scores = score_mod.score_predictor(chosen, preds)
-        peer_scores = {name: score_mod.score_peer(chosen, res) for name, res in peer_results.items()}
-        targets.append(
-            Target(
-                split,
-                tool_scores,
-                peer_scores,
-                chosen,
-                {rid: p.recommended_epoch for rid, p in preds.items()},
-                {name: {rid: r.chosen_epoch for rid, r in res.items()} for name, res in peer_results.items()},
-            )
-        )
+        target = make_target(split, chosen, preds, peer_results)
+        tool_scores, peer_scores = target.tool, target.peers
+        targets.append(target)
         sections.append(
             render_split(
                 split,
@@ -977,7 +988,7 @@ def main(argv: list[str] | None = None) -> int:
                 tool_scores,
                 peer_scores,
                 score_mod.reference_regret(chosen),
-                seconds / max(len(paths), 1),
+                seconds / max(len(chosen), 1),
                 ceilings[split],
                 score_mod.accuracy_by_reference(chosen, preds, ceiling_preds),
             )

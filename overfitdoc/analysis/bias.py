@@ -31,8 +31,8 @@ def measure_bias(c: Curves, target: float | None, settings: Settings) -> Bias:
     from its own start (:func:`progress`): a small validation split that sits below training
     from the first epoch (easier samples) is an offset, not progress, and mixing one series'
     start with the other's best would count it as such."""
-    best_fit = min(float(c.train_trend.min()), float(c.val_trend.min()))  # oriented
     if target is not None:
+        best_fit = min(float(c.train_trend.min()), float(c.val_trend.min()))  # oriented
         goal = c.sign * target
         allowed = settings.target_tolerance * max(abs(target), 1e-12)
         short = best_fit - goal
@@ -46,7 +46,8 @@ def measure_bias(c: Curves, target: float | None, settings: Settings) -> Bias:
         floor = -1.0 if float(np.max(t)) <= 1.0 + 1e-9 and float(np.min(t)) >= 0 else None
     if floor is None:
         return Bias("unknown", 1.0)
-    made = [m for m in (progress(c.train, c.train_trend, floor), progress(c.val, c.val_trend, floor)) if m is not None]
+    each = (progress(c.train, c.train_trend, floor), progress(c.val, c.val_trend, floor))
+    made = [m for m in each if m is not None]
     if not made:
         return Bias("low", 10.0)
     progress_made = max(made)
@@ -54,12 +55,16 @@ def measure_bias(c: Curves, target: float | None, settings: Settings) -> Bias:
     return Bias("high", p / max(progress_made, 1e-12)) if progress_made < p else Bias("low", progress_made / p)
 
 
-def progress(x: np.ndarray, x_trend: np.ndarray, floor: float) -> float | None:
-    """How far one oriented series got from its start towards ``floor``: ``(s - min(trend)) /
-    (s - floor)`` with the start ``s`` the worse of its first value and its trend's first (a
-    steep first drop pulls the trend's first point below the untrained level); None when the
-    start is at the floor already."""
-    start = max(float(x[0]), float(x_trend[0]))
+def series_start(x: np.ndarray, x_trend: np.ndarray) -> float:
+    """Where one oriented series starts: the worse of its first value and its trend's first (a
+    steep first drop pulls the trend's first point below the untrained level)."""
+    return max(float(x[0]), float(x_trend[0]))
+
+
+def progress(x: np.ndarray, x_trend: np.ndarray, floor: float, start: float | None = None) -> float | None:
+    """How far one oriented series got from ``start`` (by default :func:`series_start`) towards
+    ``floor``: ``(start - min(trend)) / (start - floor)``; None when the start is at the floor."""
+    start = series_start(x, x_trend) if start is None else start
     room = start - floor
     return (start - float(x_trend.min())) / room if room > 1e-12 else None
 
@@ -75,8 +80,14 @@ def measure_learning(c: Curves, settings: Settings) -> Learning:
     """Flat: the training trend improved by less than ``not_learning_drop`` of its start and
     less than two trend uncertainties."""
     drop = float(c.train_trend[0] - c.train_trend.min())
-    needed = max(settings.not_learning_drop * abs(float(c.train_trend[0])), 2 * c.train_se)
+    needed = flat_bar(c, float(c.train_trend[0]), settings)
     return Learning(drop < needed, drop, needed)
+
+
+def flat_bar(c: Curves, start: float, settings: Settings) -> float:
+    """The drop from ``start`` below which the training trend is flat: ``not_learning_drop`` of
+    the start, and two trend uncertainties."""
+    return max(settings.not_learning_drop * abs(start), 2 * c.train_se)
 
 
 def binary_entropy(p: float) -> float:
@@ -130,11 +141,10 @@ def start_unseen(
         return None  # a score, or a loss with no floor at zero: the mean-of-a-descent bound is a loss's
     bound = 2.0 * float(c.train[0]) - float(c.train[1])  # oriented: lower is better
     if test == "learning":
-        needed = max(settings.not_learning_drop * abs(bound), 2 * c.train_se)
-        changes = bound - float(c.train_trend.min()) >= needed
+        changes = bound - float(c.train_trend.min()) >= flat_bar(c, bound, settings)
     else:
-        start = max(float(c.train[0]), float(c.train_trend[0]))
-        changes = bound > start and (bound - float(c.train_trend.min())) / max(bound, 1e-12) >= settings.bias_progress
+        made = progress(c.train, c.train_trend, 0.0, start=bound)
+        changes = bound > series_start(c.train, c.train_trend) and (made or 0.0) >= settings.bias_progress
     if not changes:
         return None
     half = c.n // 2

@@ -155,7 +155,12 @@ def diagnose(
     confidence = within_reach(confidence, verdict, len(c.points))
     # a verdict that reads high bias from the first value needs the log to show where training
     # started; when it cannot, the verdict is learned-early-or-never (docs/analysis.md)
-    from_start = {"not_learning": "learning", "underfitting": "bias" if basis == "bias" else None}.get(verdict)
+    if verdict == "not_learning":
+        from_start: str | None = "learning"
+    elif verdict == "underfitting" and basis == "bias":
+        from_start = "bias"
+    else:
+        from_start = None
     unseen = None
     if from_start is not None and target is None:
         first = _first_training_epoch(history, pair)

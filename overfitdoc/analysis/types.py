@@ -276,12 +276,13 @@ class RejectedRise:
 
 @dataclass(frozen=True)
 class StartUnseen:
-    """A flat run whose log cannot show the level training started from
-    (:func:`overfitdoc.analysis.bias.start_unseen`): ``resumed``, the log begins ``first_epoch``
-    epochs after the first; or ``first_epoch``, the first epoch's mean (``first``) stands above
-    the next point (``second``) by more than a flat run allows, so training descended inside it
-    by an amount the log cannot show. Either way a model that learned what it could before the
-    log could see is not told from one that never learned."""
+    """A ``not_learning`` run, or an ``underfitting`` one the bias test decided, whose log cannot
+    show the level training started from (:func:`overfitdoc.analysis.bias.start_unseen`):
+    ``resumed``, the log begins at ``first_epoch``, after its first epoch; or ``first_epoch``, the
+    first epoch's mean (``first``) stands above the next point (``second``) by enough to change
+    the test, so training descended inside it by an amount the log cannot show. Either way a
+    model that learned what it could before the log could see is not told from one that never
+    learned."""
 
     kind: str  # resumed | first_epoch
     first_epoch: int  # the file's first epoch with a training value
@@ -386,7 +387,7 @@ class Diagnosis:
     split_se: float | None = None  # the sampling error of the validation loss at the kept epoch (validation.split_se)
     rise_in_split_se: float | None = None  # the validation rise after the kept epoch, in split_se units
     frozen: FrozenDecisions | None = None  # decisions that stopped changing (validation.frozen_decisions)
-    start_unseen: StartUnseen | None = None  # a not_learning run whose log does not show its start (bias.start_unseen)
+    start_unseen: StartUnseen | None = None  # a high-bias verdict whose log does not show its start (bias.start_unseen)
     history: History | None = None
 
     @property
