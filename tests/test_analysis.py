@@ -15,7 +15,7 @@ from overfitdoc.analysis.smoothing import local_linear, noise, running_median3, 
 from overfitdoc.history import from_table
 from overfitdoc.readers import load_history
 
-from .conftest import FIXTURES, SAMPLES
+from .conftest import FIXTURES, ROOT, SAMPLES
 
 
 def hist(train, val, *, names=("loss", "val_loss"), start=0, extra=None):
@@ -568,3 +568,40 @@ def test_frozen_decisions_are_not_read_from_accuracies_rounded_to_two_decimals()
     assert diagnose(from_table("run.csv", "keras-csv", table)).frozen is not None
     rounded = dict(table, accuracy=[round(a, 2) for a in table["accuracy"]])
     assert diagnose(from_table("run.csv", "keras-csv", rounded)).frozen is None
+
+
+def test_training_that_gets_worse_with_validation_fell_apart_it_did_not_overfit():
+    # Validation bottoms out at epoch 20 and rises; training climbs with it from there (by 40%
+    # of its level at epoch 20): both got worse, which overfitting (training still falling) does
+    # not do. The same validation curve over a training loss that keeps falling is overfitting.
+    e = np.arange(60, dtype=float)
+    val = 0.5 + 0.5 * np.exp(-e / 6) + 0.004 * np.maximum(e - 20, 0)
+    falling = 0.45 * np.exp(-e / 8) + 0.05
+    rising = np.where(e <= 20, falling, falling[20] + 0.002 * (e - 20))
+    d = diagnose(hist(rising, val))
+    assert d.verdict == "unstable" and d.stability.worse_after_best
+    found = d.stability.instability
+    assert found.kind == "train_rising" and found.epoch == d.recommended_epoch
+    assert found.value == pytest.approx(float(d.train_trend[-1] - d.train_trend[found.epoch]))
+    assert found.value > found.threshold
+    assert f"got worse after epoch {found.epoch}" in d.summary and "fell apart" in d.summary
+    over = diagnose(hist(falling, val))
+    assert over.verdict == "overfitting" and not over.stability.worse_after_best
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        # SGD at a learning rate far too high on an 8x8 digits CNN: training loss climbs back by
+        # 1.6 after epoch 9 while validation rises (a good fit before; the test loss: unstable)
+        "runs/digits_cnn-s0-06-high_lr.csv",
+        # SGD at 2.0 with momentum on two spirals: training rises from 0.52 to 0.77 after epoch 2
+        # (not learning at 0.99 before; the test loss: unstable)
+        "fresh_runs/spirals-f28.csv",
+    ],
+)
+def test_real_runs_whose_training_fell_apart_are_unstable(path):
+    d = diagnose(load_history(str(ROOT / "benchmarks" / "accuracy" / path)))
+    assert d.verdict == "unstable"
+    assert d.stability.worse_after_best and d.stability.instability.kind == "train_rising"
+    assert d.stability.instability.epoch == d.recommended_epoch

@@ -38,21 +38,21 @@ from __future__ import annotations
 import math
 
 # --- written by benchmarks/accuracy/calibrate.py; do not edit by hand ---
-SLOPE = 1.554994
+SLOPE = 1.517801
 INTERCEPTS = {
-    "good_fit": 0.092884,
-    "not_learning": 1.846287,
-    "overfitting": -0.940787,
-    "pooled": 0.371597,
-    "still_improving": -0.138849,
-    "underfitting": 1.395644,
-    "unstable": 0.112651,
+    "good_fit": 0.304948,
+    "not_learning": 1.910381,
+    "overfitting": -0.842743,
+    "pooled": 0.484309,
+    "still_improving": -0.080970,
+    "underfitting": 1.541892,
+    "unstable": 0.248873,
 }
-BIAS_TEST = 0.426425
-SIZE = 0.022181
-UNKNOWN_SIZE = 0.349568
-RESOLVED = 0.131335
-RISE_UNKNOWN_SIZE = -1.011522
+BIAS_TEST = 0.274119
+SIZE = 0.061832
+UNKNOWN_SIZE = 0.296626
+RESOLVED = 0.198613
+RISE_UNKNOWN_SIZE = -1.025638
 MIN_POINTS = 14
 FITTED_ON = "benchmarks/accuracy development half, 758 runs"
 # --- end of the generated block ---

@@ -115,7 +115,14 @@ def diagnose(
     # (a model that does not learn fits nothing, whatever its first epoch's mean was: a first
     # epoch that blew up makes the start look far above where training sat)
     late = late_gain(c, kept, div.diverged, settings)
-    stability = measure_stability(c, nonfinite, learning.flat, settings, decisions_changed(pairs, base.val_size))
+    stability = measure_stability(
+        c,
+        nonfinite,
+        learning.flat,
+        settings,
+        decisions_changed(pairs, base.val_size),
+        val_rose_after=kept.kept if div.val_rose else None,
+    )
     frozen = frozen_decisions(pairs)
     frozen_margin = 2 * frozen.share if frozen is not None else None  # 1: frozen over exactly the last half
 

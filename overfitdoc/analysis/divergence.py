@@ -46,6 +46,7 @@ class Divergence:
     rise: float  # how far the validation trend rose from the kept epoch to the end
     rise_needed: float  # the rise that counts
     range: tuple[int, int] | None  # indices of the onset range, when diverged
+    val_rose: bool = False  # validation rose by the rise that counts, sustained, whatever training did
 
 
 def min_rise(c: Curves, kept_score: float, settings: Settings) -> float:
@@ -76,9 +77,10 @@ def measure_divergence(c: Curves, k: KeptEpoch, gap_large: bool, settings: Setti
             rise_needed, max(settings.gap_rise * level, settings.z_rise * c.val_noise, settings.z_rise * c.val_diff_se)
         )
     train_ok = float(c.train_trend[last]) <= float(c.train_trend[kept]) + settings.z_rise * c.train_se
-    diverged = rise > rise_needed and sustained and train_ok
+    val_rose = rise > rise_needed and sustained
+    diverged = val_rose and train_ok
     if not diverged:
-        return Divergence(False, rise, rise_needed, None)
+        return Divergence(False, rise, rise_needed, None, val_rose)
     band = kept_score + max(settings.z_range * c.val_noise, settings.range_floor * abs(kept_score))
     a = kept
     while a > 0 and k.score[a - 1] <= band:
@@ -88,7 +90,7 @@ def measure_divergence(c: Curves, k: KeptEpoch, gap_large: bool, settings: Setti
         b += 1
     a = max(0, min(a, kept - settings.range_halfwidth))
     b = min(last, max(b, kept + settings.range_halfwidth))
-    return Divergence(True, rise, rise_needed, (a, b))
+    return Divergence(True, rise, rise_needed, (a, b), True)
 
 
 @dataclass(frozen=True)

@@ -42,19 +42,38 @@ def jumps(c: Curves) -> tuple[tuple[int, float, float], ...]:
     return tuple(out)
 
 
+def rising_bar(c: Curves, level: float) -> float:
+    """How far the training trend must get worse from ``level`` (oriented) to count as rising:
+    10% of that level and 3 trend uncertainties."""
+    return max(3 * c.train_se, 0.1 * abs(level))
+
+
 def measure_stability(
-    c: Curves, nonfinite: tuple[int, ...], flat: bool, settings: Settings, decisions: float | None = None
+    c: Curves,
+    nonfinite: tuple[int, ...],
+    flat: bool,
+    settings: Settings,
+    decisions: float | None = None,
+    val_rose_after: int | None = None,
 ) -> Stability:
     """Every stability measurement of the curves, and the instability that fired first.
     ``decisions``: how many validation samples change sides in a typical epoch
-    (:func:`~overfitdoc.analysis.validation.decisions_changed`), None when unknown."""
+    (:func:`~overfitdoc.analysis.validation.decisions_changed`), None when unknown;
+    ``val_rose_after``: the index of the kept epoch when validation rose after it by as much as
+    a divergence needs (:func:`~overfitdoc.analysis.divergence.measure_divergence`), else None.
+    Training that got worse after that epoch as well did not overfit: it fell apart."""
     s = settings
     t = c.train_file
     last = c.last
     train_share = noise_share(c.train_noise, c.train_trend, s.unstable_train_level * abs(float(np.median(c.train))))
     val_share = noise_share(c.val_noise, c.val_trend, abs(float(np.median(c.val))))
     rose = float(c.train_trend[last]) - float(c.train_trend[0])
-    train_rising = rose > max(3 * c.train_se, 0.1 * abs(float(c.train_trend[0])))
+    train_rising = rose > rising_bar(c, float(c.train_trend[0]))
+    worse_since: float | None = None  # how far training got worse after the kept epoch, validation too
+    if val_rose_after is not None:
+        since = float(c.train_trend[last]) - float(c.train_trend[val_rose_after])
+        if since > rising_bar(c, float(c.train_trend[val_rose_after])):
+            worse_since = since
     val_move = typical_move(c.val, c.val_log_trend)
     spike_i = None
     if c.mode == "min" and float(np.min(t)) >= 0 and t[0] > 0:
@@ -98,7 +117,16 @@ def measure_stability(
     elif move_high:
         found = Instability("val_jumps", val_move, s.unstable_val_jump)
     elif train_rising and not flat:
-        found = Instability("train_rising", rose, max(3 * c.train_se, 0.1 * abs(float(c.train_trend[0]))))
+        found = Instability("train_rising", rose, rising_bar(c, float(c.train_trend[0])))
+    elif worse_since is not None:
+        # validation rose after the kept epoch and training rose with it: both got worse
+        assert val_rose_after is not None
+        found = Instability(
+            "train_rising",
+            worse_since,
+            rising_bar(c, float(c.train_trend[val_rose_after])),
+            epoch=int(round(c.points[val_rose_after])),
+        )
     return Stability(
         train_noise_share=train_share,
         val_noise_share=val_share,
@@ -109,6 +137,7 @@ def measure_stability(
         first_epoch_spike=first_epoch_spike(t, c.sign * c.train_trend, c.mode),
         no_lower_bound=no_lower_bound,
         train_rising=train_rising,
+        worse_after_best=worse_since is not None,
         flat=flat,
         train_noise_high=train_high,
         val_noise_high=val_high,

@@ -54,6 +54,11 @@ def instability_reason(found: Instability, metric: str, unit: str, nonfinite: tu
     if kind == "val_jumps":
         return f"validation {metric} typically moves {found.value:.0%} from one {unit} to the next"
     if kind == "train_rising":
+        if found.epoch is not None:
+            return (
+                f"training {metric} got worse after {unit} {found.epoch} (by {fmt(found.value)}), as validation did: "
+                f"training itself fell apart (overfitting keeps the training {metric} falling)"
+            )
         return f"training {metric} got worse over the run"
     raise ValueError(f"unknown instability kind {kind!r}")
 

@@ -129,7 +129,8 @@ class Instability:
     training value; threshold: ``runaway_factor``), ``train_noise`` and ``val_noise`` (value:
     the noise share; ``sigma`` the noise), ``spike`` (value: the training value at ``epoch``;
     threshold: ``unstable_spike``), ``val_jumps`` (value: the typical relative move),
-    ``train_rising`` (value: how much the training trend got worse)."""
+    ``train_rising`` (value: how much the training trend got worse, from its start, or when
+    ``epoch`` is set from that epoch, the kept one, after which validation rose too)."""
 
     kind: str
     value: float
@@ -155,7 +156,9 @@ class Stability:
     the loss blew up within the first epoch and came back down; ``no_lower_bound``: a loss
     below zero, ``runaway_factor`` times the size of its first value and still falling;
     ``train_rising``: the training trend ended worse than it began, beyond its noise;
-    ``flat``: the training trend barely improved (not learning)."""
+    ``worse_after_best``: validation rose after the kept epoch as a divergence needs, and the
+    training trend got worse after it too, by as much as ``train_rising`` needs (training fell
+    apart: both got worse); ``flat``: the training trend barely improved (not learning)."""
 
     train_noise_share: float
     val_noise_share: float
@@ -171,6 +174,7 @@ class Stability:
     val_noise_high: bool  # val_noise_share above unstable_val_noise
     val_move_high: bool  # val_move above unstable_val_jump, while more than one decision changes
     instability: Instability | None = None
+    worse_after_best: bool = False
 
     @property
     def val_unstable(self) -> bool:

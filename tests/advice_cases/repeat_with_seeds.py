@@ -7,7 +7,7 @@ CASES = [
         rank=2,
         score_min=0.7,
         score_max=0.7,
-        evidence=["repeat the run with two or three other seeds", "confidence 0.488 for overfitting and underfitting"],
+        evidence=["repeat the run with two or three other seeds", "confidence 0.479 for overfitting and underfitting"],
         fix_contains={"pytorch": "for seed in range(1, 3 + 1):", "keras": "keras.utils.set_random_seed(seed)"},
     ),
     dict(name="a sure call: silent", history=("sample", "overfit.csv"), expect="silent"),
