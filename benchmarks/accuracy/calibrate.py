@@ -109,6 +109,21 @@ def _size_per_test(r: dict) -> tuple[float, ...]:
     return (bias, unknown, resolved) + tuple(size if r["test"] == t else 0.0 for t in TESTS)
 
 
+def _slope_per_test(r: dict) -> tuple[float, ...]:
+    return _current(r) + tuple(r["x"] if r["test"] == t else 0.0 for t in TESTS)
+
+
+def _bias_test_by_verdict(r: dict) -> tuple[float, ...]:
+    bias, *rest = _current(r)
+    good = bias if r["group"] == "good_fit" else 0.0
+    return (bias - good, *rest, good)
+
+
+def _bias_unknown_size(r: dict) -> tuple[float, ...]:
+    current = _current(r)
+    return current + (current[0] * current[2],)
+
+
 #: name -> (coefficient names, the features of a row besides ln(margin) and the group)
 FEATURE_SETS = {
     "current": (EXTRA, _current),
@@ -123,6 +138,12 @@ FEATURE_SETS = {
         ("BIAS_TEST", "UNKNOWN_SIZE", "RESOLVED") + tuple(f"SIZE_{t.upper()}" for t in TESTS),
         _size_per_test,
     ),
+    # the tool's features, and ln(margin) once more for each deciding test (its own slope)
+    "slope_per_test": (EXTRA + tuple(f"SLOPE_{t.upper()}" for t in TESTS), _slope_per_test),
+    # the bias test's term apart for a good fit it decided (the plateau passed its bar) and an underfit
+    "bias_test_by_verdict": (EXTRA + ("BIAS_TEST_GOOD_FIT",), _bias_test_by_verdict),
+    # the bias test's term once more where the split's size is unknown (a regression loss's floor)
+    "bias_unknown_size": (EXTRA + ("BIAS_UNKNOWN_SIZE",), _bias_unknown_size),
 }
 
 

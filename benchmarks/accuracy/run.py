@@ -565,10 +565,12 @@ half was scored once per benchmark version, at the end):
   second held-out set's 597 runs (2 gained, 2 lost).
 - Also tried this stop, not kept: a training trend flat but rising (ended worse than it began)
   no longer `not_learning`, so the start-based `train_rising` test could fire: 3 runs moved, 2
-  to right, 1 to wrong (a trend whose start is an end-point artefact); a slope on `ln(margin)` for
-  each deciding test in the calibration: development leave-one-family-out log loss 0.3622
-  against 0.3616; the bias test's calibration term apart for good fits and underfits: 0.3576
-  against 0.3574 (after the change above).
+  to right, 1 to wrong (a trend whose start is an end-point artefact); calibration candidates,
+  by development leave-one-family-out log loss after the change above (`calibrate.py --features
+  NAME`): the tool's 0.3574; a slope on `ln(margin)` for each deciding test
+  (`slope_per_test`) 0.3580; the bias test's term apart for good fits and underfits
+  (`bias_test_by_verdict`) 0.3576; the bias test's term once more where the split's size is
+  unknown, as for a regression loss whose floor may be far above 0 (`bias_unknown_size`) 0.3610.
 """
 
 
