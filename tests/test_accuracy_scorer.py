@@ -506,9 +506,9 @@ def test_each_candidate_feature_set_names_its_coefficients_and_reads_the_run(mon
     calibrate = _load("calibrate")
     from overfitdoc.analysis import calibration
 
-    rise_small = {"test": "rise", "n": 25, "rise_se": 1.5}
-    rise_unknown = {"test": "rise", "n": None, "rise_se": None}
-    bias_large = {"test": "bias", "n": 400, "rise_se": None}
+    rise_small = {"test": "rise", "n": 25, "rise_se": 1.5, "x": 0.4, "group": "overfitting"}
+    rise_unknown = {"test": "rise", "n": None, "rise_se": None, "x": 0.2, "group": "overfitting"}
+    bias_large = {"test": "bias", "n": 400, "rise_se": None, "x": 0.7, "group": "good_fit"}
     for name, (names, features) in calibrate.FEATURE_SETS.items():
         for row in (rise_small, rise_unknown, bias_large):
             assert len(features(row)) == len(names), name
@@ -530,6 +530,17 @@ def test_each_candidate_feature_set_names_its_coefficients_and_reads_the_run(mon
     # the formula before it: the same features without that term
     assert calibrate._base(rise_unknown) == calibrate._current(rise_unknown)[:4]
     assert calibrate.FEATURE_SETS["without_rise_unknown_size"][0] == calibrate.EXTRA[:4]
+    # a slope per deciding test: ln(margin) again in its own test's slot only
+    slots = dict(zip(calibrate.FEATURE_SETS["slope_per_test"][0], calibrate._slope_per_test(bias_large)))
+    assert slots["SLOPE_BIAS"] == 0.7 and slots["SLOPE_RISE"] == 0.0 and slots["BIAS_TEST"] == 1.0
+    # the bias test's term moves to its own coefficient for a good fit, stays for an underfit
+    good = dict(zip(calibrate.FEATURE_SETS["bias_test_by_verdict"][0], calibrate._bias_test_by_verdict(bias_large)))
+    assert good["BIAS_TEST"] == 0.0 and good["BIAS_TEST_GOOD_FIT"] == 1.0
+    under = calibrate._bias_test_by_verdict(dict(bias_large, group="underfitting"))
+    assert under[0] == 1.0 and under[-1] == 0.0
+    # the bias test where the split's size is unknown (a regression loss): both, or nothing
+    assert calibrate._bias_unknown_size(dict(bias_large, n=None))[-1] == 1.0
+    assert calibrate._bias_unknown_size(bias_large)[-1] == 0.0
 
 
 def test_log_loss_is_the_mean_negative_log_likelihood(monkeypatch):

@@ -41,6 +41,7 @@ GRID: dict[str, tuple[float, ...]] = {
     "high_variance_gap": (0.3, 0.4, 0.5, 0.65, 0.8),
     "bias_progress": (0.25, 0.32, 0.38, 0.45, 0.55),
     "unstable_spike": (1.5, 2.0, 2.5, 3.0, 4.0),
+    "unstable_train_rise": (0.05, 0.1, 0.2, 0.3, 0.5),
 }
 
 

@@ -35,6 +35,7 @@ class Settings:
     unstable_val_jump: float = 0.15  # typical epoch-to-epoch validation change, relative to its level
     runaway_factor: float = 100.0  # a loss below zero this many times its first value's size: no lower bound
     unstable_spike: float = 1.5  # a training loss above this multiple of its first value: a spike
+    unstable_train_rise: float = 0.10  # training got worse by this share of its level (and 3 trend uncertainties)
 
 
 DEFAULT_SETTINGS = Settings()

@@ -42,10 +42,10 @@ def jumps(c: Curves) -> tuple[tuple[int, float, float], ...]:
     return tuple(out)
 
 
-def rising_bar(c: Curves, level: float) -> float:
+def rising_bar(c: Curves, level: float, settings: Settings) -> float:
     """How far the training trend must get worse from ``level`` (oriented) to count as rising:
-    10% of that level and 3 trend uncertainties."""
-    return max(3 * c.train_se, 0.1 * abs(level))
+    ``unstable_train_rise`` of that level and 3 trend uncertainties."""
+    return max(3 * c.train_se, settings.unstable_train_rise * abs(level))
 
 
 def measure_stability(
@@ -68,11 +68,11 @@ def measure_stability(
     train_share = noise_share(c.train_noise, c.train_trend, s.unstable_train_level * abs(float(np.median(c.train))))
     val_share = noise_share(c.val_noise, c.val_trend, abs(float(np.median(c.val))))
     rose = float(c.train_trend[last]) - float(c.train_trend[0])
-    train_rising = rose > rising_bar(c, float(c.train_trend[0]))
+    train_rising = rose > rising_bar(c, float(c.train_trend[0]), s)
     worse_since: float | None = None  # how far training got worse after the kept epoch, validation too
     if val_rose_after is not None:
         since = float(c.train_trend[last]) - float(c.train_trend[val_rose_after])
-        if since > rising_bar(c, float(c.train_trend[val_rose_after])):
+        if since > rising_bar(c, float(c.train_trend[val_rose_after]), s):
             worse_since = since
     val_move = typical_move(c.val, c.val_log_trend)
     spike_i = None
@@ -117,14 +117,14 @@ def measure_stability(
     elif move_high:
         found = Instability("val_jumps", val_move, s.unstable_val_jump)
     elif train_rising and not flat:
-        found = Instability("train_rising", rose, rising_bar(c, float(c.train_trend[0])))
+        found = Instability("train_rising", rose, rising_bar(c, float(c.train_trend[0]), s))
     elif worse_since is not None:
         # validation rose after the kept epoch and training rose with it: both got worse
         assert val_rose_after is not None
         found = Instability(
             "train_rising",
             worse_since,
-            rising_bar(c, float(c.train_trend[val_rose_after])),
+            rising_bar(c, float(c.train_trend[val_rose_after]), s),
             epoch=int(round(c.points[val_rose_after])),
         )
     return Stability(
