@@ -617,3 +617,51 @@ def test_the_fresh_set_log_loss_reads_certain_verdicts_as_almost_certain(monkeyp
         "c": score.Prediction("good_fit", confidence=0.5),  # ambiguous: left out
     }
     assert fresh.log_loss(truths, preds) == pytest.approx((-math.log(0.8) - math.log(0.001)) / 2)
+
+
+def test_adding_a_batch_keeps_the_written_runs_and_writes_what_the_whole_plan_would(monkeypatch, tmp_path):
+    """generate.train_and_write(add=True), as fresh.py --add uses it: only the runs not yet in
+    truth.jsonl are trained, the others' CSVs and records stay byte for byte, and the records come
+    out in run-id order, as training the whole plan writes them."""
+    monkeypatch.syspath_prepend(str(ACCURACY))
+    generate = _load("generate")
+    trained: list[str] = []
+
+    def fake_train(run):
+        trained.append(run["run_id"])
+        k = int(run["run_id"][-1])
+        rows = [{"epoch": e, "loss": 1.0 / (e + k + 1), "val_loss": 1.1 / (e + k + 1)} for e in range(3)]
+        result = dict(
+            rows=rows,
+            test_loss=[0.5 + k, 0.4, 0.45],
+            test_accuracy=[None] * 3,
+            train_eval_loss=[0.4, 0.3, 0.2],
+            baseline_test_loss=1.0,
+            init_test_loss=1.2,
+            n_test=100,
+        )
+        return run, result, 0.0
+
+    monkeypatch.setattr(generate, "_timed_train", fake_train)
+
+    def plan(n):
+        config = {"epochs": 3, "n_train": 10, "batch_size": 5}
+        return [
+            dict(run_id=f"set-f0{i}", split="fresh", dataset="set", task="regression", data_seed=0, seed=i,
+                 scenario="fresh", config=config)
+            for i in range(n)
+        ]  # fmt: skip
+
+    whole, batches = tmp_path / "whole", tmp_path / "batches"
+    generate.train_and_write(plan(5), whole, jobs=1)
+    generate.train_and_write(plan(3), batches, jobs=1)
+    first = {p.name: p.read_bytes() for p in batches.glob("*.csv")}
+    trained.clear()
+    generate.train_and_write(plan(5), batches, jobs=1, add=True)
+    assert trained == ["set-f03", "set-f04"] or trained == ["set-f04", "set-f03"]
+    assert all((batches / name).read_bytes() == data for name, data in first.items())
+    assert (batches / generate.TRUTH_FILE).read_bytes() == (whole / generate.TRUTH_FILE).read_bytes()
+    assert sorted(p.name for p in batches.glob("*.csv")) == sorted(p.name for p in whole.glob("*.csv"))
+    # without add, the directory is rewritten from the plan alone
+    generate.train_and_write(plan(2), batches, jobs=1)
+    assert sorted(p.name for p in batches.glob("*.csv")) == ["set-f00.csv", "set-f01.csv"]

@@ -731,12 +731,21 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def train_and_write(plan: list[dict], out: Path, jobs: int) -> None:
+def train_and_write(plan: list[dict], out: Path, jobs: int, add: bool = False) -> None:
     """Train every run of ``plan`` (``jobs`` worker processes, longest first so the workers
-    finish together) and write its CSV and ``truth.jsonl`` to ``out``, replacing the CSVs there."""
+    finish together) and write its CSV and ``truth.jsonl`` to ``out``, replacing the CSVs there.
+    With ``add``, the runs ``out/truth.jsonl`` already holds are kept as they are (their CSVs and
+    records untouched) and only the others are trained; the records are written in run-id order
+    either way, so adding a batch writes what training the whole plan would."""
     out.mkdir(parents=True, exist_ok=True)
-    for old in out.glob("*.csv"):
-        old.unlink()
+    kept: dict[str, str] = {}
+    if add and (out / TRUTH_FILE).exists():
+        with open(out / TRUTH_FILE) as fh:
+            kept = {json.loads(line)["run_id"]: line for line in fh if line.strip()}
+        plan = [r for r in plan if r["run_id"] not in kept]
+    else:
+        for old in out.glob("*.csv"):
+            old.unlink()
     order = sorted(
         plan, key=lambda r: -r["config"]["epochs"] * math.ceil(r["config"]["n_train"] / r["config"]["batch_size"])
     )
@@ -755,15 +764,16 @@ def train_and_write(plan: list[dict], out: Path, jobs: int) -> None:
             print(f"[{i}/{len(plan)}] {run['run_id']} {secs:.1f}s", file=sys.stderr, flush=True)
     wall = time.perf_counter() - start
 
+    lines = dict(kept)
+    for run_id, (run, result, _) in records.items():
+        write_csv(out / f"{run_id}.csv", run["task"], result["rows"])
+        lines[run_id] = json.dumps(truth_record(run, result), separators=(",", ":")) + "\n"
     with open(out / TRUTH_FILE, "w") as fh:
-        for run_id in sorted(records):
-            run, result, _ = records[run_id]
-            write_csv(out / f"{run_id}.csv", run["task"], result["rows"])
-            fh.write(json.dumps(truth_record(run, result), separators=(",", ":")) + "\n")
+        fh.writelines(lines[run_id] for run_id in sorted(lines))
     cpu = sum(secs for _, _, secs in records.values())
     print(
         f"{len(records)} runs written to {out} in {wall:.0f}s wall ({cpu:.0f}s of training, "
-        f"{jobs} jobs, {os.cpu_count()} CPUs)",
+        f"{jobs} jobs, {os.cpu_count()} CPUs)" + (f"; {len(kept)} kept as they were" if kept else ""),
         file=sys.stderr,
     )
 
