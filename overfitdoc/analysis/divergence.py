@@ -46,7 +46,7 @@ class Divergence:
     rise: float  # how far the validation trend rose from the kept epoch to the end
     rise_needed: float  # the rise that counts
     range: tuple[int, int] | None  # indices of the onset range, when diverged
-    val_rose: bool = False  # validation rose by the rise that counts, sustained, whatever training did
+    val_rose: bool  # validation rose by the rise that counts, sustained, whatever training did
 
 
 def min_rise(c: Curves, kept_score: float, settings: Settings) -> float:

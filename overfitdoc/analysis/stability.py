@@ -68,12 +68,14 @@ def measure_stability(
     train_share = noise_share(c.train_noise, c.train_trend, s.unstable_train_level * abs(float(np.median(c.train))))
     val_share = noise_share(c.val_noise, c.val_trend, abs(float(np.median(c.val))))
     rose = float(c.train_trend[last]) - float(c.train_trend[0])
-    train_rising = rose > rising_bar(c, float(c.train_trend[0]), s)
-    worse_since: float | None = None  # how far training got worse after the kept epoch, validation too
+    rose_bar = rising_bar(c, float(c.train_trend[0]), s)
+    train_rising = rose > rose_bar
+    worse: Instability | None = None  # training got worse after the kept epoch, validation too
     if val_rose_after is not None:
         since = float(c.train_trend[last]) - float(c.train_trend[val_rose_after])
-        if since > rising_bar(c, float(c.train_trend[val_rose_after]), s):
-            worse_since = since
+        since_bar = rising_bar(c, float(c.train_trend[val_rose_after]), s)
+        if since > since_bar:
+            worse = Instability("train_rising", since, since_bar, epoch=int(round(c.points[val_rose_after])))
     val_move = typical_move(c.val, c.val_log_trend)
     spike_i = None
     if c.mode == "min" and float(np.min(t)) >= 0 and t[0] > 0:
@@ -117,16 +119,9 @@ def measure_stability(
     elif move_high:
         found = Instability("val_jumps", val_move, s.unstable_val_jump)
     elif train_rising and not flat:
-        found = Instability("train_rising", rose, rising_bar(c, float(c.train_trend[0]), s))
-    elif worse_since is not None:
-        # validation rose after the kept epoch and training rose with it: both got worse
-        assert val_rose_after is not None
-        found = Instability(
-            "train_rising",
-            worse_since,
-            rising_bar(c, float(c.train_trend[val_rose_after]), s),
-            epoch=int(round(c.points[val_rose_after])),
-        )
+        found = Instability("train_rising", rose, rose_bar)
+    elif worse is not None:
+        found = worse  # validation rose after the kept epoch and training rose with it
     return Stability(
         train_noise_share=train_share,
         val_noise_share=val_share,
@@ -137,7 +132,7 @@ def measure_stability(
         first_epoch_spike=first_epoch_spike(t, c.sign * c.train_trend, c.mode),
         no_lower_bound=no_lower_bound,
         train_rising=train_rising,
-        worse_after_best=worse_since is not None,
+        worse_after_best=worse is not None,
         flat=flat,
         train_noise_high=train_high,
         val_noise_high=val_high,
